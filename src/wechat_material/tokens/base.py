@@ -1,0 +1,88 @@
+"""The shapes every token store and manager share.
+
+A *store* keeps one :class:`AccessToken` per appid and offers a lock, so that
+many threads, tasks, processes or hosts agree on one token and only one of
+them ever fetches a new one. A *manager* (see :mod:`.manager`) decides when to
+fetch; a *fetcher* (given by the client) does the HTTP call to ``/token`` or
+``/stable_token``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+
+def mask(secret: str) -> str:
+    """A secret shown safely: its first 4 characters and its length, never the rest."""
+    if not secret:
+        return "''"
+    return f"{secret[:4]}…({len(secret)} chars)"
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    """An access token and the moment (epoch seconds) it stops working.
+
+    Its ``repr`` masks the value: tokens never reach logs whole.
+    """
+
+    value: str = field(repr=False)
+    expires_at: float
+
+    def __repr__(self) -> str:
+        return f"AccessToken(value={mask(self.value)}, expires_at={self.expires_at:.0f})"
+
+    def expires_in(self, now: float) -> float:
+        return self.expires_at - now
+
+    def fresh(self, now: float, margin: float) -> bool:
+        """True while more than ``margin`` seconds of life remain."""
+        return self.expires_at - now > margin
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """What ``/token`` or ``/stable_token`` answered."""
+
+    access_token: str = field(repr=False)
+    expires_in: int
+
+    def __repr__(self) -> str:
+        return f"TokenGrant(access_token={mask(self.access_token)}, expires_in={self.expires_in})"
+
+
+Fetcher = Callable[[], TokenGrant]
+AsyncFetcher = Callable[[], Awaitable[TokenGrant]]
+
+
+@runtime_checkable
+class TokenStore(Protocol):
+    """Where tokens live (sync). Implementations: memory, file, Redis."""
+
+    def load(self, appid: str) -> AccessToken | None: ...
+
+    def save(self, appid: str, token: AccessToken) -> None: ...
+
+    def discard(self, appid: str, value: str) -> bool:
+        """Delete the stored token only if it is still ``value``; True if deleted."""
+        ...
+
+    def lock(self, appid: str) -> AbstractContextManager[object]:
+        """Held while one caller fetches a new token; others wait, then reload."""
+        ...
+
+
+@runtime_checkable
+class AsyncTokenStore(Protocol):
+    """The async twin of :class:`TokenStore`."""
+
+    async def load(self, appid: str) -> AccessToken | None: ...
+
+    async def save(self, appid: str, token: AccessToken) -> None: ...
+
+    async def discard(self, appid: str, value: str) -> bool: ...
+
+    def lock(self, appid: str) -> AbstractAsyncContextManager[object]: ...
