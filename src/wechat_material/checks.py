@@ -1,0 +1,144 @@
+"""The rules WeChat applies to uploads and articles, as pure checks.
+
+Each check returns the problems it finds as :class:`Problem` values: the
+errcode WeChat would answer and a sentence saying what to do. The SDK turns
+them into validation errors before sending; the sandbox answers with the
+errcode. One implementation serves both, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from wechat_material.limits import (
+    ARTICLE_FIELDS,
+    ARTICLES_MAX,
+    ARTICLES_MIN,
+    EXTENSIONS,
+    MediaFormat,
+    MediaLimit,
+)
+
+# WeChat counts a request for an article list out of bounds as invalid args.
+_ARGS_ERRCODE = 40097
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: the errcode WeChat answers and what to do about it."""
+
+    errcode: int
+    message: str
+    field: str | None = None
+    index: int | None = None
+
+
+def _size_text(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n} bytes"
+
+
+def extension_format(filename: str) -> MediaFormat | None:
+    """The format a filename's extension names (``a.JPEG`` → JPG), or None."""
+    _, dot, ext = filename.rpartition(".")
+    return EXTENSIONS.get(ext.lower()) if dot else None
+
+
+def media_problem(
+    limit: MediaLimit,
+    fmt: MediaFormat | None,
+    size: int | None,
+    duration: float | None = None,
+) -> Problem | None:
+    """The first rule a file breaks for an upload with ``limit``, or None.
+
+    ``fmt`` is the format detected from the content (None: unrecognised),
+    ``size`` its length in bytes (None: unknown, e.g. a pipe), ``duration``
+    the seconds of a voice where they could be read.
+    """
+    if size == 0:
+        return Problem(44001, "the file is empty")
+    if fmt is None or fmt not in limit.formats:
+        found = f"a {fmt.value.upper()} file" if fmt else "not a recognised media file"
+        return Problem(40005, f"it is {found}; {limit.describe()}")
+    if size is not None and size > limit.max_bytes:
+        return Problem(
+            limit.size_errcode,
+            f"it is {_size_text(size)}, over the limit; {limit.describe()}",
+        )
+    if duration is not None and limit.max_seconds is not None and duration > limit.max_seconds:
+        return Problem(
+            limit.size_errcode,
+            f"it lasts {duration:.1f} s, over the limit; {limit.describe()}",
+        )
+    return None
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def text_of(html: str) -> str:
+    """The visible text of article HTML (tags dropped, blanks folded)."""
+    return " ".join(_TAG.sub(" ", html).split())
+
+
+def _field_problem(article: Mapping[str, Any], index: int) -> Problem | None:
+    for spec in ARTICLE_FIELDS:
+        value = article.get(spec.name)
+        where = f"article {index + 1}: '{spec.name}'"
+        if value is None or value == "":
+            if spec.required:
+                return Problem(_ARGS_ERRCODE, f"{where} is required", spec.name, index)
+            continue
+        if spec.flag:
+            if value not in (0, 1):
+                return Problem(_ARGS_ERRCODE, f"{where} must be 0 or 1", spec.name, index)
+            continue
+        if not isinstance(value, str):
+            return Problem(_ARGS_ERRCODE, f"{where} must be text", spec.name, index)
+        code = spec.errcode or _ARGS_ERRCODE
+        if spec.max_chars is not None and len(value) > spec.max_chars:
+            return Problem(
+                code,
+                f"{where} has {len(value)} characters; at most {spec.max_chars} are allowed",
+                spec.name,
+                index,
+            )
+        if spec.max_bytes is not None and len(value.encode()) > spec.max_bytes:
+            return Problem(
+                code,
+                f"{where} is {_size_text(len(value.encode()))}; "
+                f"at most {_size_text(spec.max_bytes)} is allowed",
+                spec.name,
+                index,
+            )
+    return None
+
+
+def article_problem(article: Mapping[str, Any], index: int = 0) -> Problem | None:
+    """The first rule one article (a JSON object as sent to WeChat) breaks, or None."""
+    if not isinstance(article, Mapping):
+        return Problem(_ARGS_ERRCODE, f"article {index + 1} must be an object", None, index)
+    return _field_problem(article, index)
+
+
+def articles_problem(articles: Any) -> Problem | None:
+    """The first rule a list of articles (news, draft, uploadnews) breaks, or None."""
+    if not isinstance(articles, list) or not ARTICLES_MIN <= len(articles) <= ARTICLES_MAX:
+        count = len(articles) if isinstance(articles, list) else "no list of"
+        return Problem(
+            _ARGS_ERRCODE,
+            f"{count} articles given; send {ARTICLES_MIN} to {ARTICLES_MAX}",
+            "articles",
+        )
+    for index, article in enumerate(articles):
+        problem = article_problem(article, index)
+        if problem is not None:
+            return problem
+    return None
