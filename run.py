@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Set up and run wechat-material from a fresh checkout, needing only Python 3.11+.
+
+    python3 run.py demo    # the demo, on an embedded sandbox (no WeChat account needed)
+    python3 run.py test    # the whole test suite (installs redis-server with apt-get if missing)
+    python3 run.py setup   # only create .venv and install the project (what CI does first)
+
+Both create ``.venv`` beside this file and install the project into it the
+first time; later runs reuse it. Extra arguments go to the command
+(``python3 run.py test -k sandbox``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".installed-from"
+
+
+def say(text: str) -> None:
+    print(f"run.py: {text}", file=sys.stderr, flush=True)
+
+
+def ensure_venv() -> None:
+    """Create the virtual environment and install the project, once per pyproject change."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"run.py: Python 3.11 or newer is needed (this is {sys.version.split()[0]}).")
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return
+    if not PYTHON.exists():
+        say(f"creating {VENV.relative_to(ROOT)} ...")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    say("installing wechat-material and its test tools (first run only) ...")
+    subprocess.run(
+        [
+            str(PYTHON),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-e",
+            f"{ROOT}[dev]",
+        ],
+        check=True,
+    )
+    STAMP.write_text(wanted)
+
+
+def ensure_redis_server() -> None:
+    """The Redis token-store tests need a real redis-server binary."""
+    if shutil.which("redis-server") or os.environ.get("REDIS_URL"):
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say("installing redis-server with apt-get ...")
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "redis-server"],
+            check=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+        return
+    sys.exit(
+        "run.py: the tests need redis-server. Install it (e.g. `sudo apt-get install "
+        "redis-server` or `brew install redis`), or set REDIS_URL to a server whose "
+        "database 15 may be wiped."
+    )
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"demo", "test", "setup"}:
+        print(__doc__, file=sys.stderr)
+        return 2
+    command, rest = argv[0], argv[1:]
+    ensure_venv()
+    if command == "setup":
+        return 0
+    if command == "demo":
+        return subprocess.call([str(BIN / "wxm"), "demo", *rest])
+    ensure_redis_server()
+    code = subprocess.call([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT)
+    if code == 5:  # pytest ran no test at all: that is a failure, not a pass
+        say("pytest collected no tests")
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
