@@ -1,0 +1,114 @@
+"""Fixtures for testing your own code against the sandbox, with no WeChat account.
+
+Installed with the package (entry point ``pytest11``), so the fixtures are
+there in every test of a project that has ``wechat-material`` installed::
+
+    def test_my_uploader(wechat_client):
+        media_id = my_app.upload_logo(wechat_client)          # your code
+        assert wechat_client.material.get_material_count().image_count == 1
+
+    async def test_async(async_wechat_client):               # with anyio or pytest-asyncio
+        count = await async_wechat_client.material.get_material_count()
+
+Each test gets a fresh, empty sandbox with the demo account. Fixtures:
+
+``wechat_sandbox_config``
+    The :class:`~wechat_material.sandbox.SandboxConfig` used; override it in
+    your ``conftest.py`` to change accounts, ``news_api`` or the clock.
+``wechat_sandbox``
+    A sandbox serving on a loopback port (a
+    :class:`~wechat_material.sandbox.RunningSandbox`): ``.base_url``, and
+    ``.admin`` to advance the clock, inject faults or read call counters.
+``wechat_client``
+    A :class:`~wechat_material.WeChatClient` bound to ``wechat_sandbox``.
+``wechat_sandbox_app``
+    A sandbox as an in-process ASGI app (no socket), for ``httpx.ASGITransport``.
+``async_wechat_client``
+    An :class:`~wechat_material.AsyncWeChatClient` bound to
+    ``wechat_sandbox_app`` in-process.
+
+Nothing is imported until a fixture is used, so the plugin costs nothing
+in test runs that do not use it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from wechat_material.client import AsyncWeChatClient, WeChatClient
+    from wechat_material.sandbox import RunningSandbox, SandboxConfig
+
+# Where the in-process client says it connects; nothing listens there.
+IN_PROCESS_URL = "http://sandbox.invalid"
+
+
+@pytest.fixture
+def wechat_sandbox_config() -> SandboxConfig:
+    """The configuration of the sandbox behind the other fixtures: in memory, demo account."""
+    from wechat_material.sandbox import SandboxConfig
+
+    return SandboxConfig()
+
+
+@pytest.fixture
+def wechat_sandbox(wechat_sandbox_config: SandboxConfig) -> Iterator[RunningSandbox]:
+    """A fresh sandbox on a free loopback port, stopped after the test."""
+    from wechat_material.sandbox import run_in_thread
+
+    with run_in_thread(wechat_sandbox_config) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def wechat_client(wechat_sandbox: RunningSandbox) -> Iterator[WeChatClient]:
+    """A sync client for the sandbox's first account (the demo account by default)."""
+    from wechat_material.client import WeChatClient
+
+    appid, secret = _first_account(wechat_sandbox.backend.config.accounts)
+    with WeChatClient(appid, secret, base_url=wechat_sandbox.base_url) as client:
+        yield client
+
+
+@pytest.fixture
+def wechat_sandbox_app(wechat_sandbox_config: SandboxConfig) -> Starlette:
+    """A fresh sandbox as an ASGI app, for ``httpx.ASGITransport`` (no socket)."""
+    from wechat_material.sandbox import create_app
+
+    return create_app(wechat_sandbox_config)
+
+
+@pytest.fixture
+def async_wechat_client(
+    wechat_sandbox_app: Starlette, wechat_sandbox_config: SandboxConfig
+) -> Iterator[AsyncWeChatClient]:
+    """An async client talking to ``wechat_sandbox_app`` in-process.
+
+    A plain fixture (not an async one), so it works with anyio, pytest-asyncio
+    or a test that runs its own event loop.
+    """
+    import httpx
+
+    from wechat_material.client import AsyncWeChatClient
+
+    appid, secret = _first_account(wechat_sandbox_config.accounts)
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=wechat_sandbox_app))
+    client = AsyncWeChatClient(appid, secret, base_url=IN_PROCESS_URL, http_client=http)
+    yield client
+    # The in-process transport holds no sockets or loop-bound state, so closing it
+    # on a loop of its own is safe whatever loop the test used.
+    asyncio.run(http.aclose())
+
+
+def _first_account(accounts: list[tuple[str, str]]) -> tuple[str, str]:
+    if not accounts:
+        raise pytest.UsageError(
+            "wechat_sandbox_config has no accounts; give it at least one (appid, secret)"
+        )
+    return accounts[0]

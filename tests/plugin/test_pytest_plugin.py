@@ -1,0 +1,85 @@
+"""The pytest plugin, as a user's project sees it: an inner pytest run with its fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+JPEG = (Path(__file__).parent.parent / "media" / "image.jpg").read_bytes()
+
+
+def test_fixtures_work_in_a_users_project(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_user=f"""
+        import anyio
+        import pytest
+
+        from wechat_material import MaterialType
+
+        JPEG = {JPEG!r}
+
+        def test_sync_client(wechat_client, wechat_sandbox):
+            result = wechat_client.material.add_material(MaterialType.IMAGE, JPEG)
+            assert result.media_id
+            assert wechat_client.material.get_material_count().image_count == 1
+            assert wechat_sandbox.admin.counters()["/cgi-bin/token"] == 1
+
+        def test_each_test_starts_empty(wechat_client):
+            assert wechat_client.material.get_material_count().image_count == 0
+
+        def test_async_client_in_process(async_wechat_client):
+            async def scenario():
+                await async_wechat_client.material.add_material(MaterialType.IMAGE, JPEG)
+                return await async_wechat_client.material.get_material_count()
+
+            assert anyio.run(scenario).image_count == 1
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
+
+
+def test_config_can_be_overridden(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+        from wechat_material.sandbox import SandboxConfig
+
+        @pytest.fixture
+        def wechat_sandbox_config():
+            return SandboxConfig(accounts=[("wx00000000000000aa", "s" * 32)], news_api="retired")
+        """
+    )
+    pytester.makepyfile(
+        test_user="""
+        import pytest
+        from wechat_material.errors import RetiredAPIError
+
+        def test_retired(wechat_client):
+            assert wechat_client.appid == "wx00000000000000aa"
+            article = {"title": "t", "thumb_media_id": "x", "content": "c"}
+            with pytest.raises(RetiredAPIError) as caught:
+                wechat_client.material.add_news([article])
+            assert "draft" in caught.value.hint
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_no_accounts_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+        from wechat_material.sandbox import SandboxConfig
+
+        @pytest.fixture
+        def wechat_sandbox_config():
+            return SandboxConfig(accounts=[])
+        """
+    )
+    pytester.makepyfile(test_user="def test_x(wechat_client):\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*no accounts*"])
+    assert result.ret != 0
