@@ -1,0 +1,58 @@
+"""Access tokens that hold under load: one fetch per rotation, shared by every process.
+
+::
+
+    from wechat_material.tokens import TokenManager, RedisTokenStore
+
+    manager = TokenManager(appid, fetch, RedisTokenStore.from_url("redis://localhost/0"))
+    token = manager.get()          # fetched once, then shared
+    manager.invalidate(token)      # after a 40001/42001: the next get() fetches once
+
+Stores: :class:`MemoryTokenStore` (one process, the default),
+:class:`FileTokenStore` (processes of one host), :class:`RedisTokenStore` and
+:class:`AsyncRedisTokenStore` (any number of hosts). Tokens from a source of
+your own: :func:`fetcher_from_callable`, :func:`fetcher_from_url` and their
+async twins.
+"""
+
+from wechat_material.tokens.base import (
+    AccessToken,
+    AsyncFetcher,
+    AsyncTokenStore,
+    Fetcher,
+    TokenGrant,
+    TokenStore,
+    mask,
+)
+from wechat_material.tokens.file import FileTokenStore
+from wechat_material.tokens.manager import AsyncTokenManager, TokenManager
+from wechat_material.tokens.memory import MemoryTokenStore
+from wechat_material.tokens.redis_store import AsyncRedisTokenStore, RedisTokenStore
+from wechat_material.tokens.sources import (
+    async_fetcher_from_callable,
+    async_fetcher_from_url,
+    fetcher_from_callable,
+    fetcher_from_url,
+)
+from wechat_material.tokens.store_error import TokenStoreError
+
+__all__ = [
+    "AccessToken",
+    "AsyncFetcher",
+    "AsyncRedisTokenStore",
+    "AsyncTokenManager",
+    "AsyncTokenStore",
+    "Fetcher",
+    "FileTokenStore",
+    "MemoryTokenStore",
+    "RedisTokenStore",
+    "TokenGrant",
+    "TokenManager",
+    "TokenStore",
+    "TokenStoreError",
+    "async_fetcher_from_callable",
+    "async_fetcher_from_url",
+    "fetcher_from_callable",
+    "fetcher_from_url",
+    "mask",
+]

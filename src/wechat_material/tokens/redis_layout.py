@@ -1,0 +1,113 @@
+"""What the Redis token stores keep where: shared by the sync and async stores.
+
+For prefix ``wechat_material`` and appid ``wx123``:
+
+* ``wechat_material:access_token:wx123``: JSON ``{"access_token", "expires_at"}``,
+  set to expire (``PXAT``) when the token does, so Redis drops it by itself;
+* ``wechat_material:access_token:wx123:lock``: the redis-py ``Lock`` held by the
+  one process, on any host, that fetches a new token.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import redis.exceptions
+
+from wechat_material.tokens.base import AccessToken
+from wechat_material.tokens.store_error import TokenStoreError
+
+logger = logging.getLogger("wechat_material.tokens")
+
+# The pool a store made by from_url() keeps: callers beyond it wait for a free
+# connection (up to POOL_TIMEOUT seconds) instead of failing.
+MAX_CONNECTIONS = 50
+POOL_TIMEOUT = 20.0
+
+# Compare-and-delete in one step on the server: delete the token only if it is
+# still the one the caller saw rejected.
+DISCARD_SCRIPT = """
+local raw = redis.call('GET', KEYS[1])
+if not raw then
+  return 0
+end
+local ok, stored = pcall(cjson.decode, raw)
+if ok and type(stored) == 'table' and stored['access_token'] == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+class RedisKeys:
+    """The key names for one prefix."""
+
+    def __init__(self, prefix: str) -> None:
+        if not prefix:
+            raise ValueError("the Redis key prefix must not be empty")
+        self.prefix = prefix
+
+    def token(self, appid: str) -> str:
+        return f"{self.prefix}:access_token:{appid}"
+
+    def lock(self, appid: str) -> str:
+        return f"{self.token(appid)}:lock"
+
+
+def encode(token: AccessToken) -> str:
+    return json.dumps({"access_token": token.value, "expires_at": token.expires_at})
+
+
+def expires_at_ms(token: AccessToken) -> int:
+    """The ``PXAT`` for a token; Redis refuses 0 and drops keys set in the past."""
+    return max(1, math.ceil(token.expires_at * 1000))
+
+
+def decode(raw: Any, key: str) -> AccessToken | None:
+    """The token in a stored value; None (and a warning) if it is not one."""
+    if raw is None:
+        return None
+    try:
+        document = json.loads(raw)
+        value = document["access_token"]
+        expires_at = document["expires_at"]
+        if not isinstance(value, str) or not value:
+            raise TypeError("access_token is not a string")
+        if isinstance(expires_at, bool) or not isinstance(expires_at, int | float):
+            raise TypeError("expires_at is not a number")
+    except (ValueError, TypeError, KeyError) as exc:
+        logger.warning("the token at Redis key %s is corrupt (%s); ignoring it", key, exc)
+        return None
+    return AccessToken(value, float(expires_at))
+
+
+@contextlib.contextmanager
+def redis_failures(doing: str) -> Iterator[None]:
+    """Turn Redis errors into :class:`TokenStoreError` saying what failed."""
+    try:
+        yield
+    except redis.exceptions.RedisError as exc:
+        raise TokenStoreError(
+            f"the Redis token store could not {doing}: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def lock_timed_out(key: str, waited: float | None) -> TokenStoreError:
+    return TokenStoreError(
+        f"waited {waited} s for the Redis lock {key} without getting it; another process "
+        "holds it for too long (raise blocking_timeout, or check that process)"
+    )
+
+
+def warn_lock_lost(key: str, lock_timeout: float) -> None:
+    logger.warning(
+        "the Redis lock %s expired before the fetch finished (lock_timeout=%s s); "
+        "another process may have fetched too: raise lock_timeout",
+        key,
+        lock_timeout,
+    )
