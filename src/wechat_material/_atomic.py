@@ -1,0 +1,74 @@
+"""Writing a file so that it either appears complete or not at all.
+
+The bytes go to a hidden temporary file in the target directory, which is
+renamed over the target (``os.replace``, atomic on one file system) once
+everything is written. On any error, or Ctrl-C, the temporary file is deleted:
+no half-written file is ever left behind under the final name or beside it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
+
+
+class AtomicFile:
+    """A temporary file in ``directory`` that :meth:`commit` renames into place.
+
+    >>> with AtomicFile(Path(".")) as part:
+    ...     part.file.write(b"data")
+    ...     part.commit(Path("out.bin"))
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._path = directory / f".wxm-{secrets.token_hex(6)}.part"
+        # Created with the usual permissions (0o666 less the umask), like any
+        # file the user saves; O_EXCL so that an existing file is never reused.
+        fd = os.open(
+            self._path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
+        )
+        self.file: BinaryIO = os.fdopen(fd, "w+b")
+        self._done = False
+
+    def commit(self, target: Path) -> Path:
+        """Flush the data to disk and move it to ``target``; returns ``target``."""
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        os.replace(self._path, target)
+        self._done = True
+        return target
+
+    def discard(self) -> None:
+        if not self.file.closed:
+            self.file.close()
+        if not self._done:
+            self._path.unlink(missing_ok=True)
+            self._done = True
+
+    def __enter__(self) -> AtomicFile:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.discard()
+
+
+def resolve_target(path: str | os.PathLike[str]) -> tuple[Path, str | None]:
+    """The directory to write in and the file name asked for (None: the caller names it).
+
+    ``path`` is a directory when it exists as one or ends with a separator.
+    """
+    text = os.fspath(path)
+    target = Path(text).expanduser()
+    if target.is_dir() or text.endswith(("/", os.sep)):
+        return target, None
+    return target.parent, target.name

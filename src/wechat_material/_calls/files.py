@@ -1,0 +1,37 @@
+"""Turning a file reply into a :class:`MediaFile`, with a sensible name."""
+
+from __future__ import annotations
+
+from wechat_material._filenames import safe_filename
+from wechat_material._reply import FileReply
+from wechat_material.limits import MediaFormat
+from wechat_material.media_file import MediaFile
+from wechat_material.mediainfo import SNIFF_BYTES, detect_format
+
+
+def file_format(reply: FileReply) -> MediaFormat | None:
+    """The format of a file reply, sniffed from its first bytes (file position kept)."""
+    start = reply.file.tell()
+    head = reply.file.read(SNIFF_BYTES)
+    reply.file.seek(start)
+    return detect_format(head)
+
+
+def reply_filename(reply: FileReply, media_id: str) -> str:
+    """The server's file name, or ``<media_id>.<ext>`` from the sniffed format."""
+    if reply.filename:
+        return reply.filename
+    fmt = file_format(reply)
+    stem = safe_filename(media_id) or "media"
+    return f"{stem}.{fmt.value}" if fmt else stem
+
+
+def media_file(reply: FileReply, media_id: str) -> MediaFile:
+    """A file reply read into memory."""
+    fmt = file_format(reply)
+    content_type = reply.content_type or (fmt.content_type if fmt else "application/octet-stream")
+    return MediaFile(
+        filename=reply_filename(reply, media_id),
+        content_type=content_type,
+        content=reply.file.read(),
+    )

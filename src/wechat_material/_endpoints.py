@@ -1,0 +1,108 @@
+"""Every WeChat endpoint this library calls, declared once.
+
+The call flow reads this table to know how to send a call (method, path,
+whether it carries an ``access_token``), how to read its reply (JSON, a file,
+or either) and whether sending it twice could create a duplicate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class ReplyKind(Enum):
+    """What a successful reply to an endpoint is."""
+
+    JSON = "json"
+    FILE = "file"
+    FILE_OR_JSON = "file_or_json"  # get_material, media/get: decided by the body
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One WeChat API endpoint.
+
+    ``replay_safe`` is False where a second send after a lost reply could
+    create a duplicate (an upload, a new draft, a publish) or change what the
+    caller sees (a delete answering 40007 the second time, a clear_quota
+    spending another of its 10 monthly uses). Such calls are retried only when
+    the request surely never reached WeChat (connection refused) or WeChat said
+    ``-1`` (busy, nothing done).
+    """
+
+    name: str
+    method: str
+    path: str
+    token: bool = True
+    reply: ReplyKind = ReplyKind.JSON
+    replay_safe: bool = True
+
+
+def _get(
+    name: str,
+    path: str,
+    *,
+    token: bool = True,
+    reply: ReplyKind = ReplyKind.JSON,
+) -> Endpoint:
+    return Endpoint(name, "GET", path, token=token, reply=reply)
+
+
+def _post(
+    name: str,
+    path: str,
+    *,
+    token: bool = True,
+    reply: ReplyKind = ReplyKind.JSON,
+    replay_safe: bool = True,
+) -> Endpoint:
+    return Endpoint(name, "POST", path, token, reply, replay_safe)
+
+
+_FILE_OR_JSON = ReplyKind.FILE_OR_JSON
+
+# Access token (获取 Access token, 获取稳定版接口调用凭据) and quota helpers.
+TOKEN = _get("token", "/cgi-bin/token", token=False)
+STABLE_TOKEN = _post("stable_token", "/cgi-bin/stable_token", token=False)
+CLEAR_QUOTA = _post("clear_quota", "/cgi-bin/clear_quota", replay_safe=False)
+GET_API_QUOTA = _post("get_api_quota", "/cgi-bin/openapi/quota/get")
+
+# Temporary media (新增临时素材, 获取临时素材, 高清语音素材获取接口).
+MEDIA_UPLOAD = _post("upload_media", "/cgi-bin/media/upload", replay_safe=False)
+MEDIA_GET = _get("get_media", "/cgi-bin/media/get", reply=_FILE_OR_JSON)
+MEDIA_GET_JSSDK = _get("get_jssdk_media", "/cgi-bin/media/get/jssdk", reply=ReplyKind.FILE)
+MEDIA_UPLOAD_IMAGE = _post("upload_image", "/cgi-bin/media/uploadimg", replay_safe=False)
+MEDIA_UPLOAD_NEWS = _post("upload_news", "/cgi-bin/media/uploadnews", replay_safe=False)
+MEDIA_UPLOAD_VIDEO = _post("upload_video", "/cgi-bin/media/uploadvideo", replay_safe=False)
+
+# Permanent material (新增永久素材, 获取永久素材, 删除永久素材, 获取素材总数, 获取素材列表).
+MATERIAL_ADD = _post("add_material", "/cgi-bin/material/add_material", replay_safe=False)
+MATERIAL_GET = _post("get_material", "/cgi-bin/material/get_material", reply=_FILE_OR_JSON)
+MATERIAL_DELETE = _post("del_material", "/cgi-bin/material/del_material", replay_safe=False)
+MATERIAL_COUNT = _get("get_material_count", "/cgi-bin/material/get_materialcount")
+MATERIAL_BATCHGET = _post("batch_get_material", "/cgi-bin/material/batchget_material")
+MATERIAL_ADD_NEWS = _post("add_news", "/cgi-bin/material/add_news", replay_safe=False)
+MATERIAL_UPDATE_NEWS = _post("update_news", "/cgi-bin/material/update_news")
+
+# Draft box (草稿箱).
+DRAFT_ADD = _post("draft.add", "/cgi-bin/draft/add", replay_safe=False)
+DRAFT_GET = _post("draft.get", "/cgi-bin/draft/get")
+DRAFT_DELETE = _post("draft.delete", "/cgi-bin/draft/delete", replay_safe=False)
+DRAFT_UPDATE = _post("draft.update", "/cgi-bin/draft/update")
+DRAFT_COUNT = _get("draft.count", "/cgi-bin/draft/count")
+DRAFT_BATCHGET = _post("draft.batch_get", "/cgi-bin/draft/batchget")
+
+# Publishing (发布能力).
+PUBLISH_SUBMIT = _post("publish.submit", "/cgi-bin/freepublish/submit", replay_safe=False)
+PUBLISH_GET = _post("publish.get", "/cgi-bin/freepublish/get")
+PUBLISH_DELETE = _post("publish.delete", "/cgi-bin/freepublish/delete", replay_safe=False)
+PUBLISH_GET_ARTICLE = _post("publish.get_article", "/cgi-bin/freepublish/getarticle")
+PUBLISH_BATCHGET = _post("publish.batch_get", "/cgi-bin/freepublish/batchget")
+
+# A video material's ``down_url`` or a temporary video's ``video_url``: a plain
+# file on WeChat's CDN, fetched without a token. Its path is the whole URL.
+VIDEO_FILE = _get("video_file", "", token=False, reply=ReplyKind.FILE)
+
+ALL: tuple[Endpoint, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Endpoint))
+"""Every endpoint above, in the order declared."""

@@ -1,0 +1,285 @@
+"""The clients: :class:`WeChatClient` (blocking) and :class:`AsyncWeChatClient` (asyncio).
+
+Both have the same surface: ``client.material``, ``client.draft``,
+``client.publish``, plus the account helpers below. They share every rule
+(token refresh, retries, validation, reply parsing); only the I/O differs.
+
+    >>> with WeChatClient.from_env() as client:
+    ...     client.material.add_material("image", "cover.jpg")
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from wechat_material._async import AsyncDriver
+from wechat_material._calls import account
+from wechat_material._calls.account import TokenMode
+from wechat_material._config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_TIMEOUT,
+    DEFAULT_UPLOAD_TIMEOUT,
+    ClientConfig,
+    client_config,
+    from_environment,
+)
+from wechat_material._docs import same_doc
+from wechat_material._redact import guard_httpx_logs
+from wechat_material._sync import SyncDriver
+from wechat_material.drafts import AsyncDraftAPI, DraftAPI
+from wechat_material.material import AsyncMaterialAPI, MaterialAPI
+from wechat_material.models import QuotaInfo
+from wechat_material.publishing import AsyncPublishAPI, PublishAPI
+from wechat_material.retry import RetryPolicy
+from wechat_material.tokens import AsyncTokenManager, TokenManager
+from wechat_material.tokens.base import (
+    AsyncFetcher,
+    AsyncTokenStore,
+    Fetcher,
+    TokenGrant,
+    TokenStore,
+)
+
+
+def _repr(client: WeChatClient | AsyncWeChatClient, config: ClientConfig) -> str:
+    # Never the secret, never a token.
+    return (
+        f"{type(client).__name__}(appid={config.appid!r}, "
+        f"base_url={config.settings.base_url!r}, token_mode={config.token_mode!r})"
+    )
+
+
+class WeChatClient:
+    """A blocking client for one official account.
+
+    - ``appid`` / ``secret``: the account's AppID and AppSecret.
+    - ``base_url``: WeChat's API host, or a sandbox's URL.
+    - ``timeout`` / ``upload_timeout``: seconds (or an ``httpx.Timeout``) per request.
+    - ``token_store``: where the access token lives; share one (file, Redis)
+      between every process of the account, or they will keep invalidating
+      each other's tokens. Default: this process's memory.
+    - ``token_mode``: ``"token"`` (``/cgi-bin/token``) or ``"stable"``
+      (``/cgi-bin/stable_token``, which hands every caller the same token).
+    - ``token_fetcher``: get tokens from elsewhere (your token server): a
+      callable returning a :class:`TokenGrant`; then ``secret`` is not needed.
+    - ``retry``: a :class:`RetryPolicy`; ``http_client``: your own
+      ``httpx.Client`` (you close it); ``clock``: seconds since the epoch.
+
+        >>> client = WeChatClient("wx0123456789abcdef", "secret")
+        >>> client.material.get_material_count()
+    """
+
+    def __init__(
+        self,
+        appid: str,
+        secret: str | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        upload_timeout: float | httpx.Timeout = DEFAULT_UPLOAD_TIMEOUT,
+        token_store: TokenStore | None = None,
+        token_mode: TokenMode = "token",  # noqa: S107 - a mode name
+        token_fetcher: Fetcher | None = None,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.Client | None = None,
+        clock: Callable[[], float] = time.time,
+        refresh_margin: float = 300.0,
+    ) -> None:
+        self._config = client_config(
+            appid=appid,
+            secret=secret,
+            base_url=base_url,
+            timeout=timeout,
+            upload_timeout=upload_timeout,
+            token_mode=token_mode,
+            has_fetcher=token_fetcher is not None,
+            retry=retry,
+            clock=clock,
+        )
+        guard_httpx_logs()
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.Client()
+        self._driver = SyncDriver(self._http, self._config.settings)
+        self.token_manager = TokenManager(
+            self._config.appid,
+            token_fetcher or self._fetch_token,
+            token_store,
+            refresh_margin=refresh_margin,
+            clock=clock,
+        )
+        self._driver.tokens = self.token_manager
+        self.material = MaterialAPI(self._driver)
+        self.draft = DraftAPI(self._driver)
+        self.publish = PublishAPI(self._driver)
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> WeChatClient:
+        """A client from ``WECHAT_APPID``, ``WECHAT_SECRET`` and (optional) ``WECHAT_BASE_URL``.
+
+        Keyword arguments are passed on and win over the environment.
+
+            >>> client = WeChatClient.from_env(retry=RetryPolicy(max_attempts=5))
+        """
+        return cls(**from_environment(kwargs, os.environ))
+
+    @property
+    def appid(self) -> str:
+        return self._config.appid
+
+    @property
+    def base_url(self) -> str:
+        return self._config.settings.base_url
+
+    def __repr__(self) -> str:
+        return _repr(self, self._config)
+
+    def _fetch_token(self) -> TokenGrant:
+        assert self._config.secret is not None
+        call = account.fetch_token(self._config.appid, self._config.secret, self._config.token_mode)
+        return self._driver.call(call)
+
+    def get_access_token(self) -> str:
+        """A valid access token (from the store, or fetched once if there is none).
+
+        >>> token = client.get_access_token()
+        """
+        return self.token_manager.get()
+
+    def clear_quota(self) -> None:
+        """Reset the account's daily API quotas (清空 api 的调用quota): 10 times a month.
+
+        >>> client.clear_quota()
+        """
+        return self._driver.call(account.clear_quota(self._config.appid))
+
+    def get_api_quota(self, cgi_path: str) -> QuotaInfo:
+        """How much of one API's daily quota is used (查询openAPI调用quota).
+
+        >>> client.get_api_quota("/cgi-bin/material/add_material").quota.remain
+        """
+        return self._driver.call(account.get_api_quota(cgi_path))
+
+    def close(self) -> None:
+        """Close the HTTP connections (not those of an ``http_client`` you passed in)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> WeChatClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncWeChatClient:
+    """The asyncio twin of :class:`WeChatClient`: same arguments, methods to ``await``.
+
+    ``token_fetcher`` is an async callable here; ``token_store`` may be sync
+    or async; ``http_client`` an ``httpx.AsyncClient``.
+
+        >>> async with AsyncWeChatClient.from_env() as client:
+        ...     count = await client.material.get_material_count()
+    """
+
+    def __init__(
+        self,
+        appid: str,
+        secret: str | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        upload_timeout: float | httpx.Timeout = DEFAULT_UPLOAD_TIMEOUT,
+        token_store: TokenStore | AsyncTokenStore | None = None,
+        token_mode: TokenMode = "token",  # noqa: S107 - a mode name
+        token_fetcher: AsyncFetcher | None = None,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        clock: Callable[[], float] = time.time,
+        refresh_margin: float = 300.0,
+    ) -> None:
+        self._config = client_config(
+            appid=appid,
+            secret=secret,
+            base_url=base_url,
+            timeout=timeout,
+            upload_timeout=upload_timeout,
+            token_mode=token_mode,
+            has_fetcher=token_fetcher is not None,
+            retry=retry,
+            clock=clock,
+        )
+        guard_httpx_logs()
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.AsyncClient()
+        self._driver = AsyncDriver(self._http, self._config.settings)
+        self.token_manager = AsyncTokenManager(
+            self._config.appid,
+            token_fetcher or self._fetch_token,
+            token_store,
+            refresh_margin=refresh_margin,
+            clock=clock,
+        )
+        self._driver.tokens = self.token_manager
+        self.material = AsyncMaterialAPI(self._driver)
+        self.draft = AsyncDraftAPI(self._driver)
+        self.publish = AsyncPublishAPI(self._driver)
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> AsyncWeChatClient:
+        """A client from ``WECHAT_APPID``, ``WECHAT_SECRET`` and (optional) ``WECHAT_BASE_URL``."""
+        return cls(**from_environment(kwargs, os.environ))
+
+    @property
+    def appid(self) -> str:
+        return self._config.appid
+
+    @property
+    def base_url(self) -> str:
+        return self._config.settings.base_url
+
+    def __repr__(self) -> str:
+        return _repr(self, self._config)
+
+    async def _fetch_token(self) -> TokenGrant:
+        assert self._config.secret is not None
+        call = account.fetch_token(self._config.appid, self._config.secret, self._config.token_mode)
+        return await self._driver.call(call)
+
+    @same_doc(WeChatClient.get_access_token)
+    async def get_access_token(self) -> str:
+        return await self.token_manager.get()
+
+    @same_doc(WeChatClient.clear_quota)
+    async def clear_quota(self) -> None:
+        return await self._driver.call(account.clear_quota(self._config.appid))
+
+    @same_doc(WeChatClient.get_api_quota)
+    async def get_api_quota(self, cgi_path: str) -> QuotaInfo:
+        return await self._driver.call(account.get_api_quota(cgi_path))
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections (not those of an ``http_client`` you passed in)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncWeChatClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,45 @@
+"""A file read from WeChat into memory (image, voice, thumb: at most 10 MB)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wechat_material._atomic import AtomicFile, resolve_target
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A media file: its name (from WeChat), content type and bytes.
+
+    >>> file = client.material.get_material(media_id)
+    >>> file.save("downloads/")  # -> Path("downloads/<media_id>.jpg")
+    """
+
+    filename: str
+    content_type: str
+    content: bytes = field(repr=False)
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+    def read(self) -> bytes:
+        return self.content
+
+    def iter_bytes(self, chunk_size: int = 64 * 1024) -> Iterator[bytes]:
+        """The content in chunks of ``chunk_size`` bytes."""
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be at least 1")
+        for start in range(0, len(self.content), chunk_size):
+            yield self.content[start : start + chunk_size]
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the file to ``path`` (a directory: under :attr:`filename`) atomically."""
+        directory, name = resolve_target(path)
+        target = directory / (name or self.filename)
+        with AtomicFile(directory) as part:
+            part.file.write(self.content)
+            return part.commit(target)
