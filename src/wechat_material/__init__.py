@@ -6,7 +6,6 @@
 """
 
 from wechat_material._version import VERSION
-from wechat_material._waiting import PublishTimeoutError
 from wechat_material.client import AsyncWeChatClient, WeChatClient
 from wechat_material.errors import (
     APIError,
@@ -18,12 +17,14 @@ from wechat_material.errors import (
     MediaValidationError,
     NotFoundError,
     PermissionDeniedError,
+    PublishTimeoutError,
     QuotaError,
     RateLimitError,
     RejectedError,
     RetiredAPIError,
     SystemBusyError,
     TokenError,
+    TokenStoreError,
     TransportError,
     UnexpectedReplyError,
     ValidationError,
@@ -94,6 +95,7 @@ __all__ = [
     "Target",
     "TokenError",
     "TokenGrant",
+    "TokenStoreError",
     "TransportError",
     "UnexpectedReplyError",
     "UploadedMaterial",

@@ -6,16 +6,8 @@ import math
 
 from wechat_material._call import Operation, Perform, Sleep
 from wechat_material._calls import publish
-from wechat_material.errors import ValidationError, WeChatError
+from wechat_material.errors import PublishTimeoutError, ValidationError
 from wechat_material.models import PublishResult
-
-
-class PublishTimeoutError(WeChatError, TimeoutError):
-    """A publish was still in progress when :meth:`wait` gave up; ``result`` is its last state."""
-
-    def __init__(self, message: str, result: PublishResult) -> None:
-        super().__init__(message)
-        self.result = result
 
 
 def wait_for_publish(publish_id: str, interval: float, max_wait: float) -> Operation[PublishResult]:

@@ -88,12 +88,53 @@ def text_of(html: str) -> str:
     return " ".join(_TAG.sub(" ", html).split())
 
 
+ARTICLE_TYPES = ("news", "newspic")
+NEWSPIC_IMAGES_MAX = 20  # a picture article (newspic) shows 1 to 20 images
+
+
+def _newspic_problem(article: Mapping[str, Any], index: int) -> Problem | None:
+    """A picture article needs ``image_info.image_list[].image_media_id`` instead of a cover."""
+    info = article.get("image_info")
+    images = info.get("image_list") if isinstance(info, Mapping) else None
+    where = f"article {index + 1}: 'image_info.image_list'"
+    if not isinstance(images, list) or not 1 <= len(images) <= NEWSPIC_IMAGES_MAX:
+        return Problem(
+            _ARGS_ERRCODE,
+            f"{where} must list 1 to {NEWSPIC_IMAGES_MAX} images for a newspic article",
+            "image_info",
+            index,
+        )
+    for image in images:
+        if not isinstance(image, Mapping) or not image.get("image_media_id"):
+            return Problem(
+                _ARGS_ERRCODE,
+                f"{where}: each image needs an 'image_media_id'",
+                "image_info",
+                index,
+            )
+    return None
+
+
 def _field_problem(article: Mapping[str, Any], index: int) -> Problem | None:
+    article_type = article.get("article_type") or "news"
+    if article_type not in ARTICLE_TYPES:
+        return Problem(
+            _ARGS_ERRCODE,
+            f"article {index + 1}: 'article_type' must be 'news' or 'newspic', "
+            f"not {article_type!r}",
+            "article_type",
+            index,
+        )
+    if article_type == "newspic":
+        problem = _newspic_problem(article, index)
+        if problem is not None:
+            return problem
     for spec in ARTICLE_FIELDS:
         value = article.get(spec.name)
         where = f"article {index + 1}: '{spec.name}'"
         if value is None or value == "":
-            if spec.required:
+            # A picture article's images stand in for the cover.
+            if spec.required and not (article_type == "newspic" and spec.name == "thumb_media_id"):
                 return Problem(_ARGS_ERRCODE, f"{where} is required", spec.name, index)
             continue
         if spec.flag:

@@ -3,11 +3,13 @@
 ::
 
     WeChatError
-    ├── ValidationError            bad local input, found before anything was sent
+    ├── ValidationError            bad local input (arguments, settings, files); nothing was sent
     │   ├── MediaValidationError   a file of the wrong kind, too big or too long
     │   └── ArticleValidationError an article field missing or out of bounds
     ├── TransportError             the request did not get a reply (wraps httpx)
     ├── UnexpectedReplyError       a reply that is not what the endpoint gives
+    ├── TokenStoreError            the token store failed (Redis down, file unwritable)
+    ├── PublishTimeoutError        publish.wait() gave up while WeChat was still publishing
     └── APIError                   WeChat answered with an errcode
         ├── TokenError             40001 40014 42001 41001
         ├── AuthenticationError    40002 40013 40125 40164 40243 41002 41004 50004 50007
@@ -42,7 +44,7 @@ class WeChatError(Exception):
 
 
 class ValidationError(WeChatError, ValueError):
-    """Local input that WeChat would refuse; nothing was sent."""
+    """Local input that cannot be used (an argument, a setting, a file); nothing was sent."""
 
 
 class MediaValidationError(ValidationError):
@@ -70,6 +72,23 @@ class TransportError(WeChatError):
 class UnexpectedReplyError(WeChatError):
     """A reply that this endpoint never gives: an HTML page, a cut-off body,
     JSON where a file was expected or a file where JSON was expected."""
+
+
+class TokenStoreError(WeChatError):
+    """The token store failed: Redis unreachable, its lock never came free,
+    the token file could not be written. The original error is ``__cause__``.
+    """
+
+
+class PublishTimeoutError(WeChatError, TimeoutError):
+    """A publish was still in progress when ``publish.wait()`` gave up.
+
+    ``result`` is its last state (a :class:`~wechat_material.models.PublishResult`).
+    """
+
+    def __init__(self, message: str, result: Any) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 class APIError(WeChatError):

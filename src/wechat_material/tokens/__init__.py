@@ -15,6 +15,7 @@ your own: :func:`fetcher_from_callable`, :func:`fetcher_from_url` and their
 async twins.
 """
 
+from wechat_material.errors import TokenStoreError
 from wechat_material.tokens.base import (
     AccessToken,
     AsyncFetcher,
@@ -34,7 +35,6 @@ from wechat_material.tokens.sources import (
     fetcher_from_callable,
     fetcher_from_url,
 )
-from wechat_material.tokens.store_error import TokenStoreError
 
 __all__ = [
     "AccessToken",

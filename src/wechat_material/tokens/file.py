@@ -18,8 +18,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from wechat_material.errors import TokenStoreError
 from wechat_material.tokens.base import AccessToken
-from wechat_material.tokens.store_error import TokenStoreError
 
 logger = logging.getLogger("wechat_material.tokens")
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import redis.exceptions
 
+from wechat_material.errors import TokenStoreError
 from wechat_material.tokens.base import AccessToken
-from wechat_material.tokens.store_error import TokenStoreError
 
 logger = logging.getLogger("wechat_material.tokens")
 

@@ -1,0 +1,108 @@
+"""The shared upload and article rules (what both the SDK and the sandbox apply)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from wechat_material.checks import articles_problem, extension_format, media_problem, text_of
+from wechat_material.limits import MB, MaterialType, MediaFormat, Target, limit_for
+
+THUMB = limit_for(Target.PERMANENT, MaterialType.THUMB)
+TEMP_VOICE = limit_for(Target.TEMPORARY, MaterialType.VOICE)
+
+
+def article(**fields: Any) -> dict[str, Any]:
+    return {"title": "Title", "thumb_media_id": "THUMB", "content": "<p>body</p>", **fields}
+
+
+def test_media_within_limits_passes() -> None:
+    assert media_problem(THUMB, MediaFormat.JPG, 1000) is None
+    assert media_problem(TEMP_VOICE, MediaFormat.AMR, 5000, 59.9) is None
+
+
+@pytest.mark.parametrize(
+    ("limit", "fmt", "size", "seconds", "code", "words"),
+    [
+        (THUMB, MediaFormat.JPG, 0, None, 44001, "empty"),
+        (THUMB, MediaFormat.PNG, 10, None, 40005, "PNG"),
+        (THUMB, None, 10, None, 40005, "not a recognised"),
+        (THUMB, MediaFormat.JPG, 64 * 1024 + 1, None, 40012, "64 KB"),
+        (TEMP_VOICE, MediaFormat.WAV, 10, None, 40005, "amr/mp3"),
+        (TEMP_VOICE, MediaFormat.MP3, 10, 61.2, 40010, "61.2 s"),
+        (
+            limit_for(Target.ARTICLE_IMAGE, MaterialType.IMAGE),
+            MediaFormat.JPG,
+            MB + 1,
+            None,
+            40009,
+            "1 MB",
+        ),
+    ],
+)
+def test_media_problems_name_code_and_limit(
+    limit: Any, fmt: Any, size: int, seconds: float | None, code: int, words: str
+) -> None:
+    problem = media_problem(limit, fmt, size, seconds)
+    assert problem is not None
+    assert problem.errcode == code
+    assert words in problem.message
+
+
+def test_extension_format() -> None:
+    assert extension_format("Photo.JPEG") is MediaFormat.JPG
+    assert extension_format("voice.amr") is MediaFormat.AMR
+    assert extension_format("noext") is None
+    assert extension_format("a.txt") is None
+
+
+def test_valid_articles_pass() -> None:
+    assert articles_problem([article()]) is None
+    assert articles_problem([article(), article(author="作者", need_open_comment=1)]) is None
+
+
+@pytest.mark.parametrize(
+    ("articles", "code", "field"),
+    [
+        ([], 40097, "articles"),
+        ([article()] * 9, 40097, "articles"),
+        ("not a list", 40097, "articles"),
+        ([article(title="字" * 33)], 45003, "title"),
+        ([article(author="a" * 17)], 45110, "author"),
+        ([article(digest="d" * 129)], 45004, "digest"),
+        ([article(content="x" * 20_000)], 45002, "content"),
+        ([article(content_source_url="http://x/" + "a" * 1024)], 45002, "content_source_url"),
+        ([article(show_cover_pic=2)], 40097, "show_cover_pic"),
+        ([article(title="")], 40097, "title"),
+        ([article(thumb_media_id=None)], 40097, "thumb_media_id"),
+        ([article(article_type="video")], 40097, "article_type"),
+    ],
+)
+def test_article_problems(articles: Any, code: int, field: str) -> None:
+    problem = articles_problem(articles)
+    assert problem is not None
+    assert (problem.errcode, problem.field) == (code, field)
+
+
+def test_problem_says_which_article() -> None:
+    problem = articles_problem([article(), article(title="t" * 40)])
+    assert problem is not None
+    assert problem.index == 1
+    assert "article 2" in problem.message
+
+
+def test_newspic_needs_images_not_a_cover() -> None:
+    pic = {"article_type": "newspic", "title": "Pics", "content": "c"}
+    images = {"image_list": [{"image_media_id": "IMG"}]}
+    assert articles_problem([{**pic, "image_info": images}]) is None
+    missing = articles_problem([pic])
+    assert missing is not None
+    assert missing.field == "image_info"
+    empty_id = articles_problem([{**pic, "image_info": {"image_list": [{}]}}])
+    assert empty_id is not None
+    assert "image_media_id" in empty_id.message
+
+
+def test_text_of_html() -> None:
+    assert text_of("<p>Hello <b>world</b></p>\n<p>again</p>") == "Hello world again"
