@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -47,15 +47,39 @@ from wechat_material.tokens.base import (
 )
 
 
-def _repr(client: WeChatClient | AsyncWeChatClient, config: ClientConfig) -> str:
-    # Never the secret, never a token.
-    return (
-        f"{type(client).__name__}(appid={config.appid!r}, "
-        f"base_url={config.settings.base_url!r}, token_mode={config.token_mode!r})"
-    )
+class _ClientBase:
+    """What both clients share that involves no I/O: settings, identity, repr."""
+
+    _config: ClientConfig
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> Self:
+        """A client from ``WECHAT_APPID``, ``WECHAT_SECRET`` and (optional) ``WECHAT_BASE_URL``.
+
+        Keyword arguments are passed on and win over the environment.
+
+            >>> client = WeChatClient.from_env(retry=RetryPolicy(max_attempts=5))
+        """
+        return cls(**from_environment(kwargs, os.environ))
+
+    @property
+    def appid(self) -> str:
+        return self._config.appid
+
+    @property
+    def base_url(self) -> str:
+        return self._config.settings.base_url
+
+    def __repr__(self) -> str:
+        # Never the secret, never a token.
+        config = self._config
+        return (
+            f"{type(self).__name__}(appid={config.appid!r}, "
+            f"base_url={config.settings.base_url!r}, token_mode={config.token_mode!r})"
+        )
 
 
-class WeChatClient:
+class WeChatClient(_ClientBase):
     """A blocking client for one official account.
 
     - ``appid`` / ``secret``: the account's AppID and AppSecret.
@@ -118,27 +142,6 @@ class WeChatClient:
         self.draft = DraftAPI(self._driver)
         self.publish = PublishAPI(self._driver)
 
-    @classmethod
-    def from_env(cls, **kwargs: Any) -> WeChatClient:
-        """A client from ``WECHAT_APPID``, ``WECHAT_SECRET`` and (optional) ``WECHAT_BASE_URL``.
-
-        Keyword arguments are passed on and win over the environment.
-
-            >>> client = WeChatClient.from_env(retry=RetryPolicy(max_attempts=5))
-        """
-        return cls(**from_environment(kwargs, os.environ))
-
-    @property
-    def appid(self) -> str:
-        return self._config.appid
-
-    @property
-    def base_url(self) -> str:
-        return self._config.settings.base_url
-
-    def __repr__(self) -> str:
-        return _repr(self, self._config)
-
     def _fetch_token(self) -> TokenGrant:
         assert self._config.secret is not None
         call = account.fetch_token(self._config.appid, self._config.secret, self._config.token_mode)
@@ -182,7 +185,7 @@ class WeChatClient:
         self.close()
 
 
-class AsyncWeChatClient:
+class AsyncWeChatClient(_ClientBase):
     """The asyncio twin of :class:`WeChatClient`: same arguments, methods to ``await``.
 
     ``token_fetcher`` is an async callable here; ``token_store`` may be sync
@@ -234,22 +237,6 @@ class AsyncWeChatClient:
         self.material = AsyncMaterialAPI(self._driver)
         self.draft = AsyncDraftAPI(self._driver)
         self.publish = AsyncPublishAPI(self._driver)
-
-    @classmethod
-    def from_env(cls, **kwargs: Any) -> AsyncWeChatClient:
-        """A client from ``WECHAT_APPID``, ``WECHAT_SECRET`` and (optional) ``WECHAT_BASE_URL``."""
-        return cls(**from_environment(kwargs, os.environ))
-
-    @property
-    def appid(self) -> str:
-        return self._config.appid
-
-    @property
-    def base_url(self) -> str:
-        return self._config.settings.base_url
-
-    def __repr__(self) -> str:
-        return _repr(self, self._config)
 
     async def _fetch_token(self) -> TokenGrant:
         assert self._config.secret is not None
