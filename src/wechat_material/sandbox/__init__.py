@@ -1,0 +1,49 @@
+"""A faithful, stateful local emulator of the WeChat Official Account material API.
+
+Quirks included: tokens that rotate and overlap, quotas by China day,
+``thumb_media_id``, errors as HTTP 200 with a ``rid``, files vs JSON replies.
+Time is a controllable clock; faults can be injected; state lives in memory or
+in a data directory. See ``docs/sandbox.md``.
+
+In-process (async tests)::
+
+    app = create_app()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://sandbox.test") as client: ...
+
+On a real socket::
+
+    with run_in_thread() as sandbox:
+        sandbox.admin.advance(7200)
+"""
+
+from wechat_material.sandbox.admin_client import (
+    AsyncSandboxAdmin,
+    SandboxAdmin,
+    SandboxAdminError,
+)
+from wechat_material.sandbox.app import create_app
+from wechat_material.sandbox.backend import SandboxBackend
+from wechat_material.sandbox.clock import SandboxClock
+from wechat_material.sandbox.config import DEMO_APPID, DEMO_SECRET, SandboxConfig
+from wechat_material.sandbox.errors import SandboxError
+from wechat_material.sandbox.faults import ConnectionDropped, FaultRule
+from wechat_material.sandbox.server import RunningSandbox, run_in_thread, serve
+
+__all__ = [
+    "DEMO_APPID",
+    "DEMO_SECRET",
+    "AsyncSandboxAdmin",
+    "ConnectionDropped",
+    "FaultRule",
+    "RunningSandbox",
+    "SandboxAdmin",
+    "SandboxAdminError",
+    "SandboxBackend",
+    "SandboxClock",
+    "SandboxConfig",
+    "SandboxError",
+    "create_app",
+    "run_in_thread",
+    "serve",
+]

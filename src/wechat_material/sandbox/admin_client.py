@@ -1,0 +1,253 @@
+"""Typed clients of the admin API: :class:`SandboxAdmin` (sync) and :class:`AsyncSandboxAdmin`.
+
+Each operation is described once, as data (:class:`AdminRequest`: method,
+path, body, how to read the reply); the two clients only send it::
+
+    with run_in_thread() as sandbox:
+        sandbox.admin.advance(7200)                 # the token has now expired
+        sandbox.admin.set_faults("token", error_rate=1.0, count=1)
+
+    admin = AsyncSandboxAdmin(client=httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://sandbox.test"))
+    await admin.advance(60)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar
+
+import httpx
+
+from wechat_material.sandbox.admin_ops import (
+    AdminOps,
+    AdminRequest,
+    SandboxAdminError,
+    fault_rule,
+    read_reply,
+)
+from wechat_material.sandbox.config import DEMO_APPID
+
+T = TypeVar("T")
+
+__all__ = ["AsyncSandboxAdmin", "SandboxAdmin", "SandboxAdminError"]
+
+
+def _base(base_url: str | None, client: httpx.Client | httpx.AsyncClient | None) -> str:
+    if base_url is not None:
+        return base_url.rstrip("/")
+    if client is None:
+        raise ValueError("give the sandbox's base_url, or a client whose base_url points at it")
+    return ""  # the client's own base_url applies
+
+
+class SandboxAdmin:
+    """Sync client of the admin API (over a real socket: see ``run_in_thread``)."""
+
+    def __init__(self, base_url: str | None = None, *, client: httpx.Client | None = None) -> None:
+        self._base = _base(base_url, client)
+        self._owns_client = client is None
+        self._client = client if client is not None else httpx.Client(timeout=30)
+
+    def _send(self, request: AdminRequest[T]) -> T:
+        response = self._client.request(
+            request.method,
+            self._base + request.path,
+            json=request.json,
+            content=request.content,
+            params=request.params,
+        )
+        return read_reply(request, response)
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()
+
+    def __enter__(self) -> SandboxAdmin:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def health(self) -> bool:
+        return self._send(AdminOps.health())
+
+    def reset(self) -> None:
+        """Forget all state: media, tokens, quotas, counters, faults; clock back to its start."""
+        self._send(AdminOps.reset())
+
+    def now(self) -> float:
+        return self._send(AdminOps.now())
+
+    def advance(self, seconds: float) -> float:
+        return self._send(AdminOps.advance(seconds))
+
+    def set_time(self, ts: float) -> float:
+        return self._send(AdminOps.set_time(ts))
+
+    def counters(self, appid: str = DEMO_APPID) -> dict[str, int]:
+        return self._send(AdminOps.counters(appid))
+
+    def reset_counters(self) -> None:
+        self._send(AdminOps.reset_counters())
+
+    def add_account(
+        self,
+        appid: str,
+        secret: str,
+        *,
+        token_daily_limit: int | None = None,
+        whitelist: list[str] | None = None,
+    ) -> None:
+        self._send(AdminOps.add_account(appid, secret, token_daily_limit, whitelist))
+
+    def set_whitelist(self, appid: str, ips: list[str] | None) -> None:
+        self._send(AdminOps.set_whitelist(appid, ips))
+
+    def set_quota(
+        self, appid: str, cgi_path: str, daily_limit: int, *, minute_limit: int | None = None
+    ) -> None:
+        self._send(AdminOps.set_quota(appid, cgi_path, daily_limit, minute_limit))
+
+    def set_faults(
+        self,
+        endpoint: str = "*",
+        latency_ms: float = 0,
+        jitter_ms: float = 0,
+        error_rate: float = 0.0,
+        http_5xx_rate: float = 0.0,
+        drop_rate: float = 0.0,
+        seed: int | None = None,
+        count: int | None = None,
+    ) -> None:
+        rule = fault_rule(
+            endpoint, latency_ms, jitter_ms, error_rate, http_5xx_rate, drop_rate, seed, count
+        )
+        self._send(AdminOps.set_faults(rule))
+
+    def faults(self) -> list[dict[str, Any]]:
+        return self._send(AdminOps.faults())
+
+    def clear_faults(self) -> None:
+        self._send(AdminOps.clear_faults())
+
+    def set_news_api(self, mode: Literal["legacy", "retired"]) -> None:
+        self._send(AdminOps.settings(news_api=mode))
+
+    def set_json_content_type(self, content_type: str) -> None:
+        self._send(AdminOps.settings(json_content_type=content_type))
+
+    def revoke_tokens(self, appid: str) -> None:
+        self._send(AdminOps.revoke_tokens(appid))
+
+    def add_jssdk_voice(self, appid: str, data: bytes) -> str:
+        return self._send(AdminOps.add_jssdk_voice(appid, data))
+
+    def protect(self, appid: str, media_id: str) -> None:
+        self._send(AdminOps.protect(appid, media_id))
+
+
+class AsyncSandboxAdmin:
+    """Async client of the admin API; works in-process over ``httpx.ASGITransport``."""
+
+    def __init__(
+        self, base_url: str | None = None, *, client: httpx.AsyncClient | None = None
+    ) -> None:
+        self._base = _base(base_url, client)
+        self._owns_client = client is None
+        self._client = client if client is not None else httpx.AsyncClient(timeout=30)
+
+    async def _send(self, request: AdminRequest[T]) -> T:
+        response = await self._client.request(
+            request.method,
+            self._base + request.path,
+            json=request.json,
+            content=request.content,
+            params=request.params,
+        )
+        return read_reply(request, response)
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def __aenter__(self) -> AsyncSandboxAdmin:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def health(self) -> bool:
+        return await self._send(AdminOps.health())
+
+    async def reset(self) -> None:
+        await self._send(AdminOps.reset())
+
+    async def now(self) -> float:
+        return await self._send(AdminOps.now())
+
+    async def advance(self, seconds: float) -> float:
+        return await self._send(AdminOps.advance(seconds))
+
+    async def set_time(self, ts: float) -> float:
+        return await self._send(AdminOps.set_time(ts))
+
+    async def counters(self, appid: str = DEMO_APPID) -> dict[str, int]:
+        return await self._send(AdminOps.counters(appid))
+
+    async def reset_counters(self) -> None:
+        await self._send(AdminOps.reset_counters())
+
+    async def add_account(
+        self,
+        appid: str,
+        secret: str,
+        *,
+        token_daily_limit: int | None = None,
+        whitelist: list[str] | None = None,
+    ) -> None:
+        await self._send(AdminOps.add_account(appid, secret, token_daily_limit, whitelist))
+
+    async def set_whitelist(self, appid: str, ips: list[str] | None) -> None:
+        await self._send(AdminOps.set_whitelist(appid, ips))
+
+    async def set_quota(
+        self, appid: str, cgi_path: str, daily_limit: int, *, minute_limit: int | None = None
+    ) -> None:
+        await self._send(AdminOps.set_quota(appid, cgi_path, daily_limit, minute_limit))
+
+    async def set_faults(
+        self,
+        endpoint: str = "*",
+        latency_ms: float = 0,
+        jitter_ms: float = 0,
+        error_rate: float = 0.0,
+        http_5xx_rate: float = 0.0,
+        drop_rate: float = 0.0,
+        seed: int | None = None,
+        count: int | None = None,
+    ) -> None:
+        rule = fault_rule(
+            endpoint, latency_ms, jitter_ms, error_rate, http_5xx_rate, drop_rate, seed, count
+        )
+        await self._send(AdminOps.set_faults(rule))
+
+    async def faults(self) -> list[dict[str, Any]]:
+        return await self._send(AdminOps.faults())
+
+    async def clear_faults(self) -> None:
+        await self._send(AdminOps.clear_faults())
+
+    async def set_news_api(self, mode: Literal["legacy", "retired"]) -> None:
+        await self._send(AdminOps.settings(news_api=mode))
+
+    async def set_json_content_type(self, content_type: str) -> None:
+        await self._send(AdminOps.settings(json_content_type=content_type))
+
+    async def revoke_tokens(self, appid: str) -> None:
+        await self._send(AdminOps.revoke_tokens(appid))
+
+    async def add_jssdk_voice(self, appid: str, data: bytes) -> str:
+        return await self._send(AdminOps.add_jssdk_voice(appid, data))
+
+    async def protect(self, appid: str, media_id: str) -> None:
+        await self._send(AdminOps.protect(appid, media_id))

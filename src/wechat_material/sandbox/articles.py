@@ -1,0 +1,136 @@
+"""Articles as WeChat keeps them: checked, completed with defaults and cleaned.
+
+Used by news material (add_news/update_news), mass-send news (uploadnews) and
+the draft box. The field rules are :mod:`wechat_material.checks`; this adds
+the parts that need the account's state (which ids are valid thumbnails,
+which image URLs are the account's own) and what WeChat does to the content:
+``<script>`` elements are removed, and ``<img>`` tags whose ``src`` is not an
+image WeChat hosts (uploadimg or material URLs) are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from wechat_material.checks import article_problem, articles_problem, text_of
+from wechat_material.limits import ARTICLE_FIELDS, DIGEST_DEFAULT_CHARS
+from wechat_material.sandbox.errors import SandboxError
+
+NEWS = "news"
+NEWSPIC = "newspic"
+DRAFT_EXTRAS = ("article_type", "image_info", "pic_crop_235_1", "pic_crop_1_1")
+COMMENT_FLAGS = ("need_open_comment", "only_fans_can_comment")
+
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>|<script\b[^>]*>", re.IGNORECASE | re.DOTALL)
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_SRC = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ArticleRules:
+    """What the account's state says about ids and URLs in an article."""
+
+    thumb_ok: Callable[[str], bool]
+    """May this id be the cover (thumb_media_id)?"""
+    image_ok: Callable[[str], bool]
+    """May this id be an image of a newspic article (permanent images)?"""
+    image_url_ok: Callable[[str], bool]
+    """Is this ``<img src>`` an image WeChat hosts?"""
+    draft: bool = False
+    """Draft box articles: article_type, newspic images and crops are allowed."""
+
+
+def clean_content(html: str, image_url_ok: Callable[[str], bool]) -> str:
+    """The content as WeChat stores it: no scripts, no images from elsewhere."""
+    html = _SCRIPT.sub("", html)
+
+    def keep_hosted(tag: re.Match[str]) -> str:
+        src = _SRC.search(tag.group(0))
+        url = next((g for g in src.groups() if g is not None), "") if src else ""
+        return tag.group(0) if url and image_url_ok(url) else ""
+
+    return _IMG.sub(keep_hosted, html)
+
+
+def _with_newspic_cover(article: Any, rules: ArticleRules, index: int) -> Any:
+    """A newspic article's cover defaults to its first image."""
+    if not rules.draft or not isinstance(article, Mapping):
+        return article
+    kind = article.get("article_type", NEWS)
+    if kind not in (NEWS, NEWSPIC):
+        raise SandboxError(40097, f"article {index + 1}: article_type must be news or newspic")
+    if kind != NEWSPIC:
+        return article
+    info = article.get("image_info")
+    images = info.get("image_list") if isinstance(info, Mapping) else None
+    if not isinstance(images, list) or not images:
+        raise SandboxError(40097, f"article {index + 1}: newspic needs image_info.image_list")
+    ids = [item.get("image_media_id") if isinstance(item, Mapping) else None for item in images]
+    for image_id in ids:
+        if not isinstance(image_id, str) or not rules.image_ok(image_id):
+            raise SandboxError(40007, f"article {index + 1}: {image_id!r} is not a permanent image")
+    if article.get("thumb_media_id"):
+        return article
+    return {**article, "thumb_media_id": ids[0]}
+
+
+def _complete(
+    article: Mapping[str, Any], rules: ArticleRules, index: int, single: bool
+) -> dict[str, Any]:
+    thumb = article["thumb_media_id"]
+    if not rules.thumb_ok(thumb):
+        raise SandboxError(
+            40007, f"article {index + 1}: thumb_media_id {thumb!r} cannot be a cover"
+        )
+    stored: dict[str, Any] = {}
+    for spec in ARTICLE_FIELDS:
+        value = article.get(spec.name)
+        stored[spec.name] = (0 if spec.flag else "") if value is None else value
+    stored["content"] = clean_content(stored["content"], rules.image_url_ok)
+    if single and not stored["digest"]:
+        stored["digest"] = text_of(stored["content"])[:DIGEST_DEFAULT_CHARS]
+    if rules.draft:
+        stored["article_type"] = article.get("article_type", NEWS)
+        for name in DRAFT_EXTRAS[1:]:
+            if article.get(name) is not None:
+                stored[name] = article[name]
+    return stored
+
+
+def prepare_articles(articles: Any, rules: ArticleRules) -> list[dict[str, Any]]:
+    """A whole list (news, uploadnews, draft/add): 1 to 8 valid articles."""
+    if isinstance(articles, list):
+        articles = [_with_newspic_cover(a, rules, i) for i, a in enumerate(articles)]
+    problem = articles_problem(articles)
+    if problem is not None:
+        raise SandboxError(problem.errcode, problem.message)
+    return [_complete(a, rules, i, single=len(articles) == 1) for i, a in enumerate(articles)]
+
+
+def prepare_article(article: Any, rules: ArticleRules, index: int, single: bool) -> dict[str, Any]:
+    """One article replacing ``index`` of a list (update_news, draft/update)."""
+    article = _with_newspic_cover(article, rules, index)
+    problem = article_problem(article, index)
+    if problem is not None:
+        raise SandboxError(problem.errcode, problem.message)
+    return _complete(article, rules, index, single)
+
+
+def news_item(
+    article: Mapping[str, Any],
+    *,
+    url: str,
+    thumb_url: str | None = None,
+    with_content: bool = True,
+) -> dict[str, Any]:
+    """An article as get_material, draft/get and the batchget replies show it."""
+    item = dict(article)
+    if not with_content:
+        item.pop("content", None)
+    item["url"] = url
+    if thumb_url is not None:
+        item["thumb_url"] = thumb_url
+    return item

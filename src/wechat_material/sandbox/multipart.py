@@ -1,0 +1,80 @@
+"""Reading an upload form (multipart/form-data) the way WeChat reads it.
+
+The file must be the part named ``media`` with a plain ``filename="..."``
+parameter. A part that names its file only with the RFC 2231 form
+(``filename*=UTF-8''...``) has, for WeChat, no filename: it is not a file, and
+the upload answers 41005. Plain UTF-8 bytes in ``filename="猫.jpg"`` are fine.
+
+The body is parsed as it arrives (files spool to disk past 1 MB); past the
+sandbox's request limit the rest is read and dropped, and the upload answers
+45001.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass, field
+
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.requests import Request
+
+from wechat_material.sandbox.errors import SandboxError
+
+MEDIA_PART = "media"
+MAX_FIELD_BYTES = 64 * 1024  # text fields (video description) are small
+
+
+class _TooLarge(Exception):
+    pass
+
+
+@dataclass
+class UploadForm:
+    """The ``media`` file (None when there is no file part of that name) and the text fields."""
+
+    media: UploadFile | None
+    fields: dict[str, str] = field(default_factory=dict)
+    _files: list[UploadFile] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for upload in self._files:
+            await upload.close()
+
+
+async def read_upload_form(request: Request, limit: int) -> UploadForm:
+    """Parse the form; 41005 when the body is not a form, 45001 when it is too large."""
+    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        await _drain(request)
+        raise SandboxError(41005, "the body is not multipart/form-data")
+    source = request.stream()
+    received = 0
+
+    async def limited() -> AsyncGenerator[bytes, None]:
+        nonlocal received
+        async for chunk in source:
+            received += len(chunk)
+            if received > limit:
+                raise _TooLarge
+            yield chunk
+
+    parser = MultiPartParser(request.headers, limited(), max_part_size=MAX_FIELD_BYTES)
+    try:
+        form = await parser.parse()
+    except _TooLarge:
+        async for _ in source:
+            pass
+        raise SandboxError(45001, f"the body is over {limit} bytes") from None
+    except MultiPartException as exc:
+        async for _ in source:
+            pass
+        raise SandboxError(41005, f"the form cannot be read: {exc}") from None
+    files = [value for _, value in form.multi_items() if isinstance(value, UploadFile)]
+    fields = {name: value for name, value in form.multi_items() if isinstance(value, str)}
+    media = form.get(MEDIA_PART)
+    return UploadForm(media if isinstance(media, UploadFile) else None, fields, files)
+
+
+async def _drain(request: Request) -> None:
+    async for _ in request.stream():
+        pass

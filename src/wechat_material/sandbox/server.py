@@ -1,0 +1,201 @@
+"""Running the sandbox on a real socket: in a background thread, or in the foreground."""
+
+from __future__ import annotations
+
+import logging
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+from starlette.applications import Starlette
+
+from wechat_material.sandbox.admin_client import SandboxAdmin
+from wechat_material.sandbox.app import create_app
+from wechat_material.sandbox.backend import SandboxBackend
+from wechat_material.sandbox.config import DEMO_APPID, DEMO_SECRET, ClockMode, SandboxConfig
+from wechat_material.sandbox.faults import ConnectionDropped
+
+STARTUP_TIMEOUT = 15.0
+SHUTDOWN_TIMEOUT = 10.0
+
+
+def default_data_dir() -> Path:
+    """Where ``serve`` keeps its state unless told otherwise."""
+    import platformdirs
+
+    return platformdirs.user_data_path("wechat-material") / "sandbox"
+
+
+class HideDroppedConnections(logging.Filter):
+    """A connection cut by a drop fault is intended: no traceback in the server log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, ConnectionDropped)
+
+
+_QUERY_SECRET = re.compile(r"((?:^|[?&])(?:secret|access_token)=)[^&\s]*")
+
+
+class RedactQuerySecrets(logging.Filter):
+    """Access log lines show ``secret=***`` and ``access_token=***``, never the values."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _QUERY_SECRET.sub(r"\1***", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
+
+
+def _quiet_dropped_connections() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, HideDroppedConnections) for f in logger.filters):
+        logger.addFilter(HideDroppedConnections())
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose
+    # proto says TCP, and accepted connections inherit it. With proto 0 every
+    # small kept-alive reply waits ~40 ms for the client's delayed ACK (Nagle).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+@dataclass
+class RunningSandbox:
+    """A sandbox serving on ``base_url``; ``admin`` is bound to it."""
+
+    base_url: str
+    app: Starlette
+    admin: SandboxAdmin
+
+    @property
+    def backend(self) -> SandboxBackend:
+        backend: SandboxBackend = self.app.state.sandbox
+        return backend
+
+
+@contextmanager
+def run_in_thread(
+    config: SandboxConfig | None = None, host: str = "127.0.0.1", port: int = 0
+) -> Iterator[RunningSandbox]:
+    """Serve a new sandbox with uvicorn in a background thread (port 0: a free port).
+
+    Returns once it accepts connections; stops it cleanly on exit::
+
+        with run_in_thread() as sandbox:
+            httpx.get(f"{sandbox.base_url}/cgi-bin/token", params={...})
+    """
+    app = create_app(config)
+    sock = _bind(host, port)
+    _quiet_dropped_connections()
+    # log_config=None: leave the host process's logging configuration alone.
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_config=None, log_level="warning", access_log=False, lifespan="off")
+    )
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="wechat-material-sandbox", daemon=True
+    )
+    thread.start()
+    base_url = _url(sock)
+    try:
+        _wait_until_serving(server, thread, sock)
+        with SandboxAdmin(base_url) as admin:
+            yield RunningSandbox(base_url, app, admin)
+    finally:
+        server.should_exit = True
+        thread.join(SHUTDOWN_TIMEOUT)
+        sock.close()
+        app.state.sandbox.close()
+
+
+def _wait_until_serving(
+    server: uvicorn.Server, thread: threading.Thread, sock: socket.socket
+) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("the sandbox server stopped while starting; see the log")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the sandbox did not start within {STARTUP_TIMEOUT:.0f} s")
+        time.sleep(0.005)
+    with socket.create_connection(sock.getsockname()[:2], timeout=STARTUP_TIMEOUT):
+        pass
+
+
+def parse_account(text: str | tuple[str, str]) -> tuple[str, str]:
+    """``"APPID:SECRET"`` → ``("APPID", "SECRET")``."""
+    if isinstance(text, tuple):
+        return text
+    appid, sep, secret = text.partition(":")
+    if not sep or not appid or not secret:
+        raise ValueError(f"an account is APPID:SECRET, got {appid or text!r}…")
+    return appid, secret
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8900,
+    data_dir: Path | None = None,
+    memory: bool = False,
+    accounts: Sequence[str | tuple[str, str]] = (),
+    *,
+    clock: ClockMode = "running",
+    seed: int | None = None,
+) -> None:
+    """Run a sandbox in the foreground until interrupted (Ctrl-C).
+
+    State goes to ``data_dir`` (default: the user data directory), or stays in
+    memory with ``memory=True``. Without ``accounts`` the demo account exists.
+    """
+    if memory and data_dir is not None:
+        raise ValueError("choose either a data directory or memory, not both")
+    parsed = [parse_account(a) for a in accounts]
+    config = SandboxConfig(
+        data_dir=None if memory else (data_dir or default_data_dir()),
+        accounts=parsed or [(DEMO_APPID, DEMO_SECRET)],
+        clock=clock,
+        seed=seed,
+    )
+    app = create_app(config)
+    sock = _bind(host, port)
+    base_url = _url(sock)
+    lines = [
+        f"WeChat material sandbox on {base_url}",
+        f"  state: {config.data_dir or 'in memory (lost on exit)'}",
+        f"  accounts: {', '.join(appid for appid, _ in parsed)}"
+        if parsed
+        else f"  demo account: appid {DEMO_APPID}  secret {DEMO_SECRET}",
+        f"  admin API: {base_url}/_sandbox/health (see docs/sandbox.md)",
+    ]
+    print("\n".join(lines), flush=True)
+    _quiet_dropped_connections()
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactQuerySecrets) for f in access.filters):
+        access.addFilter(RedactQuerySecrets())
+    try:
+        uvicorn.Server(uvicorn.Config(app, log_level="info", lifespan="off")).run(sockets=[sock])
+    finally:
+        sock.close()
+        app.state.sandbox.close()

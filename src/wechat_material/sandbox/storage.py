@@ -1,0 +1,224 @@
+"""Where the sandbox's state lives: one SQLite database and a blob store.
+
+Layout of a data directory::
+
+    sandbox.sqlite3   accounts, tokens, quotas, media rows, drafts, publishing, links, clock
+    blobs/ab/ab12…    file contents by sha256
+    tmp/              uploads being copied (emptied at start)
+
+The directory and the database are private to the user (0700 / 0600): they
+hold app secrets and access tokens. One lock serialises every access, so the
+state can be shared by the event loop and uvicorn's thread pool.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from wechat_material.sandbox.blobs import BlobStore, FileBlobStore, MemoryBlobStore
+
+DB_NAME = "sandbox.sqlite3"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+    appid TEXT PRIMARY KEY,
+    secret TEXT NOT NULL,
+    whitelist TEXT,
+    clear_month TEXT NOT NULL DEFAULT '',
+    clear_count INTEGER NOT NULL DEFAULT 0,
+    force_day INTEGER NOT NULL DEFAULT -1,
+    force_count INTEGER NOT NULL DEFAULT 0,
+    force_last REAL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    value TEXT PRIMARY KEY,
+    appid TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    issued_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    ended_at REAL
+);
+-- Live tokens of an account are found by ended_at (NULL or in the future); dead ones
+-- are purged by expires_at.
+CREATE INDEX IF NOT EXISTS tokens_live ON tokens (appid, kind, ended_at);
+CREATE INDEX IF NOT EXISTS tokens_expiry ON tokens (expires_at);
+CREATE TABLE IF NOT EXISTS quota_limits (
+    appid TEXT NOT NULL,
+    cgi_path TEXT NOT NULL,
+    daily_limit INTEGER NOT NULL,
+    minute_limit INTEGER,
+    PRIMARY KEY (appid, cgi_path)
+);
+CREATE TABLE IF NOT EXISTS quota_usage (
+    appid TEXT NOT NULL,
+    cgi_path TEXT NOT NULL,
+    day INTEGER NOT NULL,
+    used INTEGER NOT NULL,
+    PRIMARY KEY (appid, cgi_path, day)
+);
+CREATE TABLE IF NOT EXISTS temp_media (
+    media_id TEXT PRIMARY KEY,
+    appid TEXT NOT NULL,
+    type TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    sha TEXT,
+    size INTEGER,
+    format TEXT,
+    body TEXT,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS temp_media_expiry ON temp_media (expires_at);
+CREATE INDEX IF NOT EXISTS temp_media_sha ON temp_media (sha);
+CREATE TABLE IF NOT EXISTS materials (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    media_id TEXT NOT NULL UNIQUE,
+    appid TEXT NOT NULL,
+    type TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    sha TEXT,
+    size INTEGER,
+    format TEXT,
+    body TEXT,
+    protected INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    update_time REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS materials_listing ON materials (appid, type, update_time, seq);
+CREATE INDEX IF NOT EXISTS materials_sha ON materials (sha);
+CREATE TABLE IF NOT EXISTS drafts (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    media_id TEXT NOT NULL UNIQUE,
+    appid TEXT NOT NULL,
+    articles TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    update_time REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS drafts_listing ON drafts (appid, update_time, seq);
+CREATE TABLE IF NOT EXISTS publishes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    publish_id TEXT NOT NULL UNIQUE,
+    appid TEXT NOT NULL,
+    msg_data_id INTEGER NOT NULL,
+    article_id TEXT NOT NULL UNIQUE,
+    articles TEXT NOT NULL,
+    submitted_at REAL NOT NULL,
+    done_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS publishes_listing ON publishes (appid, done_at, seq);
+CREATE TABLE IF NOT EXISTS links (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    appid TEXT NOT NULL,
+    owner TEXT,
+    idx INTEGER,
+    sha TEXT,
+    size INTEGER,
+    format TEXT,
+    expires_at REAL
+);
+CREATE INDEX IF NOT EXISTS links_owner ON links (owner);
+CREATE INDEX IF NOT EXISTS links_sha ON links (sha);
+"""
+
+_TABLES = (
+    "meta",
+    "accounts",
+    "tokens",
+    "quota_limits",
+    "quota_usage",
+    "temp_media",
+    "materials",
+    "drafts",
+    "publishes",
+    "links",
+)
+_BLOB_TABLES = ("temp_media", "materials", "links")
+_REFERENCED = {t: f"SELECT 1 FROM {t} WHERE sha = ? LIMIT 1" for t in _BLOB_TABLES}  # noqa: S608
+
+
+class Storage:
+    """The database connection, the blob store and the lock that guards both."""
+
+    def __init__(self, data_dir: Path | None) -> None:
+        self.lock = threading.RLock()
+        self.data_dir = data_dir
+        self.blobs: BlobStore
+        if data_dir is None:
+            self.db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+            self.blobs = MemoryBlobStore()
+        else:
+            data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path = data_dir / DB_NAME
+            path.touch(mode=0o600, exist_ok=True)
+            os.chmod(path, 0o600)  # secrets inside: never world-readable
+            self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            # WAL + NORMAL: a commit costs no fsync, and a crash loses at most the last
+            # few calls, never the database.
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.blobs = FileBlobStore(data_dir)
+        self.db.row_factory = sqlite3.Row
+        self.db.executescript(SCHEMA)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Hold the lock and run the block as one transaction (rolled back on error)."""
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def row(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        with self.lock:
+            row: sqlite3.Row | None = self.db.execute(sql, tuple(params)).fetchone()
+            return row
+
+    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        with self.lock:
+            return self.db.execute(sql, tuple(params)).fetchall()
+
+    def get_meta(self, key: str) -> Any:
+        row = self.row("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else json.loads(row["value"])
+
+    def set_meta(self, key: str, value: Any) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value)),
+            )
+
+    def release(self, shas: Iterable[str | None]) -> None:
+        """Delete the blobs that no row refers to any more (call after the commit)."""
+        with self.lock:
+            for sha in {s for s in shas if s}:
+                used = any(
+                    self.db.execute(_REFERENCED[table], (sha,)).fetchone() for table in _BLOB_TABLES
+                )
+                if not used:
+                    self.blobs.delete(sha)
+
+    def wipe(self) -> None:
+        """Forget everything: every row and every blob."""
+        with self.transaction() as db:
+            for table in _TABLES:
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            self.blobs.clear()
+
+    def close(self) -> None:
+        with self.lock:
+            self.db.close()

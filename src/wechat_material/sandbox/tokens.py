@@ -1,0 +1,145 @@
+"""Access tokens: how /token and /stable_token hand them out and how calls check them.
+
+``/token`` issues a new token on every call. The one it replaces keeps working
+for min(5 minutes, its own expiry); a third call ends the first at once
+[assumed], so at most two /token tokens of an account work at any moment.
+
+``/stable_token`` returns the same token while more than 5 minutes of it are
+left. In its last 5 minutes a call issues a new one and the old one runs out
+on its own. ``force_refresh`` issues a new token and ends the old one at once,
+at most 20 times a (UTC+8) day and 30 s apart; otherwise it acts like a
+normal call. Tokens of the two endpoints never affect each other.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+
+from wechat_material.limits import ACCESS_TOKEN_LIFETIME, TOKEN_OVERLAP
+from wechat_material.sandbox.clock import SandboxClock
+from wechat_material.sandbox.errors import SandboxError
+from wechat_material.sandbox.ids import IdMaker
+from wechat_material.sandbox.quotas import china_day
+from wechat_material.sandbox.storage import Storage
+from wechat_material.tokens.base import mask
+
+TOKEN = "token"  # noqa: S105 - a kind of token, not a secret
+STABLE = "stable"
+FORCE_REFRESH_PER_DAY = 20
+FORCE_REFRESH_GAP = 30.0
+# Tokens are forgotten a week after they expire; until then they answer 40001/42001
+# rather than 40014, as WeChat does for tokens it once issued.
+FORGET_AFTER = 7 * 86400
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A token as the endpoint returns it."""
+
+    access_token: str = field(repr=False)
+    expires_in: int
+
+    def __repr__(self) -> str:
+        return f"Grant(access_token={mask(self.access_token)}, expires_in={self.expires_in})"
+
+
+class Tokens:
+    def __init__(self, storage: Storage, clock: SandboxClock, ids: IdMaker) -> None:
+        self._storage = storage
+        self._clock = clock
+        self._ids = ids
+
+    def _insert(self, db: sqlite3.Connection, appid: str, kind: str, now: float) -> Grant:
+        value = self._ids.access_token()
+        db.execute(
+            "INSERT INTO tokens (value, appid, kind, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            (value, appid, kind, now, now + ACCESS_TOKEN_LIFETIME),
+        )
+        db.execute("DELETE FROM tokens WHERE expires_at < ?", (now - FORGET_AFTER,))
+        return Grant(value, ACCESS_TOKEN_LIFETIME)
+
+    def issue(self, appid: str) -> Grant:
+        """/cgi-bin/token: a new token; the previous one gets its 5-minute overlap."""
+        now = self._clock.now()
+        with self._storage.transaction() as db:
+            # A token still in its overlap is ended by the next rotation.
+            db.execute(
+                "UPDATE tokens SET ended_at = ? "
+                "WHERE appid = ? AND kind = ? AND ended_at IS NOT NULL AND ended_at > ?",
+                (now, appid, TOKEN, now),
+            )
+            db.execute(
+                "UPDATE tokens SET ended_at = min(expires_at, ?) "
+                "WHERE appid = ? AND kind = ? AND ended_at IS NULL AND expires_at > ?",
+                (now + TOKEN_OVERLAP, appid, TOKEN, now),
+            )
+            return self._insert(db, appid, TOKEN, now)
+
+    def stable(self, appid: str, force_refresh: bool = False) -> Grant:
+        """/cgi-bin/stable_token in normal or force_refresh mode."""
+        now = self._clock.now()
+        with self._storage.transaction() as db:
+            current = db.execute(
+                "SELECT value, expires_at FROM tokens WHERE appid = ? AND kind = ? "
+                "AND ended_at IS NULL AND expires_at > ? ORDER BY issued_at DESC LIMIT 1",
+                (appid, STABLE, now),
+            ).fetchone()
+            if force_refresh and self._may_force(db, appid, now):
+                db.execute(
+                    "UPDATE tokens SET ended_at = ? WHERE appid = ? AND kind = ? "
+                    "AND (ended_at IS NULL OR ended_at > ?)",
+                    (now, appid, STABLE, now),
+                )
+                return self._insert(db, appid, STABLE, now)
+            if current is not None and current["expires_at"] - now > TOKEN_OVERLAP:
+                return Grant(current["value"], int(current["expires_at"] - now))
+            # Last 5 minutes (or none yet): a new token; the old one runs out on its own.
+            return self._insert(db, appid, STABLE, now)
+
+    def _may_force(self, db: sqlite3.Connection, appid: str, now: float) -> bool:
+        row = db.execute(
+            "SELECT force_day, force_count, force_last FROM accounts WHERE appid = ?", (appid,)
+        ).fetchone()
+        day = china_day(now)
+        count = row["force_count"] if row["force_day"] == day else 0
+        last = row["force_last"]
+        if count >= FORCE_REFRESH_PER_DAY or (last is not None and now - last < FORCE_REFRESH_GAP):
+            return False
+        db.execute(
+            "UPDATE accounts SET force_day = ?, force_count = ?, force_last = ? WHERE appid = ?",
+            (day, count + 1, now, appid),
+        )
+        return True
+
+    def check(self, value: str | None) -> str:
+        """The appid a token belongs to, or the errcode WeChat gives for it."""
+        if not value:
+            raise SandboxError(41001)
+        row = self._storage.row(
+            "SELECT appid, expires_at, ended_at FROM tokens WHERE value = ?", (value,)
+        )
+        if row is None:
+            raise SandboxError(40014, "no such token")
+        now = self._clock.now()
+        ended = row["ended_at"]
+        if ended is not None and ended < row["expires_at"] and now >= ended:
+            raise SandboxError(40001, "the token was replaced or revoked")
+        if now >= row["expires_at"]:
+            raise SandboxError(42001)
+        return str(row["appid"])
+
+    def owner(self, value: str) -> str | None:
+        """The appid a token was issued to, whether or not it still works."""
+        row = self._storage.row("SELECT appid FROM tokens WHERE value = ?", (value,))
+        return None if row is None else str(row["appid"])
+
+    def revoke(self, appid: str) -> None:
+        """End every token of the account now (calls then get 40001)."""
+        now = self._clock.now()
+        with self._storage.transaction() as db:
+            db.execute(
+                "UPDATE tokens SET ended_at = ? WHERE appid = ? "
+                "AND (ended_at IS NULL OR ended_at > ?) AND expires_at > ?",
+                (now, appid, now, now),
+            )

@@ -1,0 +1,163 @@
+"""The WeChat wire format: JSON replies, error replies, file replies, JSON request bodies.
+
+- Every JSON reply is UTF-8 with non-ASCII characters as they are, labelled
+  ``application/json; encoding=utf-8`` (or ``text/plain`` when the sandbox is
+  told to mimic that quirk).
+- Errors are HTTP 200 ``{"errcode", "errmsg"}``, the errmsg ending in
+  ``" rid: xxxxxxxx-xxxxxxxx-xxxxxxxx"``.
+- Files carry their own Content-Type, ``Content-disposition: attachment;
+  filename="MEDIA_ID.ext"`` and ``Cache-Control: no-cache, must-revalidate``,
+  and are streamed in chunks, never loaded whole.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, BinaryIO
+
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from wechat_material.limits import CONTENT_TYPES, MediaFormat
+from wechat_material.sandbox.blobs import CHUNK, BlobStore, StoredFile
+from wechat_material.sandbox.errors import SandboxError
+
+JSON_CONTENT_TYPE = "application/json; encoding=utf-8"
+TEXT_CONTENT_TYPE = "text/plain"
+
+
+def dump_json(payload: Any) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def json_reply(payload: Any, content_type: str = JSON_CONTENT_TYPE, status: int = 200) -> Response:
+    return Response(dump_json(payload), status_code=status, media_type=content_type)
+
+
+def error_payload(error: SandboxError, rid: str) -> dict[str, Any]:
+    return {"errcode": error.code, "errmsg": f"{error.errmsg} rid: {rid}"}
+
+
+class BlobResponse(Response):
+    """A stored file, sent in chunks straight from the blob store."""
+
+    def __init__(self, source: BinaryIO, size: int, headers: Mapping[str, str], in_memory: bool):
+        super().__init__(content=None, headers=headers)
+        self.headers["content-length"] = str(size)
+        self._source = source
+        self._in_memory = in_memory
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        try:
+            if scope["method"] != "HEAD":
+                while True:
+                    if self._in_memory:
+                        chunk = self._source.read(CHUNK)
+                    else:
+                        chunk = await anyio.to_thread.run_sync(self._source.read, CHUNK)
+                    if not chunk:
+                        break
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            self._source.close()
+
+
+def content_type_of(fmt: str) -> str:
+    try:
+        return CONTENT_TYPES[MediaFormat(fmt)]
+    except ValueError:
+        return "application/octet-stream"
+
+
+def file_reply(blobs: BlobStore, stored: StoredFile, *, attachment: bool = True) -> Response:
+    """The reply of media/get, get_material (image, voice, thumb) and media/get/jssdk;
+    with ``attachment=False``, a file served at one of the sandbox's URLs."""
+    try:
+        source = blobs.open(stored.sha256)
+    except FileNotFoundError:
+        raise SandboxError(-1, f"the file of {stored.media_id} is missing from the store") from None
+    headers = {
+        "content-type": content_type_of(stored.format),
+        "cache-control": "no-cache, must-revalidate",
+    }
+    if attachment:
+        headers["content-disposition"] = f'attachment; filename="{stored.media_id}.{stored.format}"'
+    return BlobResponse(source, stored.size, headers, blobs.in_memory)
+
+
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The whole body, or None when it is longer than ``limit`` (then read and dropped)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size <= limit:
+            chunks.append(chunk)
+        else:
+            chunks.clear()  # keep reading so the client can get its reply, keep nothing
+    return None if size > limit else b"".join(chunks)
+
+
+class Body:
+    """A JSON request object, with typed access that answers WeChat's errcodes."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    def get(self, name: str) -> Any:
+        return self.data.get(name)
+
+    def text(self, name: str, missing: int) -> str:
+        """A non-empty string field; ``missing`` when absent or empty, 47001 when not a string."""
+        value = self.data.get(name)
+        if value is None or value == "":
+            raise SandboxError(missing, f"'{name}' is required")
+        if not isinstance(value, str):
+            raise SandboxError(47001, f"'{name}' must be a string")
+        return value
+
+    def integer(self, name: str, *, default: int | None = None, missing: int = 40097) -> int:
+        """An integer field (digits in a string are accepted, as WeChat does)."""
+        value = self.data.get(name)
+        if value is None:
+            if default is None:
+                raise SandboxError(missing, f"'{name}' is required")
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise SandboxError(47001, f"'{name}' must be an integer")
+        if isinstance(value, str):
+            if not value.strip().lstrip("-").isdigit():
+                raise SandboxError(47001, f"'{name}' must be an integer")
+            return int(value)
+        return value
+
+    def flag(self, name: str) -> bool:
+        """A boolean field: true/false or 1/0; absent is false."""
+        value = self.data.get(name, False)
+        if value in (True, False, 0, 1):
+            return bool(value)
+        raise SandboxError(47001, f"'{name}' must be true or false")
+
+
+async def read_json(request: Request, limit: int) -> Body:
+    """The JSON object of a POST, whatever its Content-Type (or none).
+
+    Empty → 44002; longer than ``limit``, not UTF-8 JSON, or not an object → 47001.
+    """
+    raw = await read_body(request, limit)
+    if raw is None:
+        raise SandboxError(47001, f"the body is over {limit} bytes")
+    if not raw.strip():
+        raise SandboxError(44002)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise SandboxError(47001, "the body is not UTF-8 JSON") from None
+    if not isinstance(data, dict):
+        raise SandboxError(47001, "the body must be a JSON object")
+    return Body(data)
