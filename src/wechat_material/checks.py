@@ -18,6 +18,8 @@ from wechat_material.limits import (
     ARTICLES_MAX,
     ARTICLES_MIN,
     EXTENSIONS,
+    VIDEO_INTRODUCTION_MAX_CHARS,
+    VIDEO_TITLE_MAX_CHARS,
     MediaFormat,
     MediaLimit,
 )
@@ -76,6 +78,31 @@ def media_problem(
         return Problem(
             limit.size_errcode,
             f"it lasts {duration:.1f} s, over the limit; {limit.describe()}",
+        )
+    return None
+
+
+def video_description_problem(title: object, introduction: object) -> Problem | None:
+    """The first rule a permanent video's title and introduction break, or None.
+
+    The title is required; the introduction must be given but may be empty.
+    """
+    if not isinstance(title, str) or not title.strip():
+        return Problem(_ARGS_ERRCODE, "a video material needs a title", "title")
+    if not isinstance(introduction, str):
+        return Problem(_ARGS_ERRCODE, "a video material needs an introduction", "introduction")
+    if len(title) > VIDEO_TITLE_MAX_CHARS:
+        return Problem(
+            45003,
+            f"the video title has {len(title)} characters; at most {VIDEO_TITLE_MAX_CHARS}",
+            "title",
+        )
+    if len(introduction) > VIDEO_INTRODUCTION_MAX_CHARS:
+        return Problem(
+            45004,
+            f"the video introduction has {len(introduction)} characters; "
+            f"at most {VIDEO_INTRODUCTION_MAX_CHARS}",
+            "introduction",
         )
     return None
 

@@ -193,5 +193,10 @@ ARTICLE_FIELDS: tuple[ArticleField, ...] = (
     ArticleField("only_fans_can_comment", required=False, flag=True),
 )
 
+# A permanent video's `description` {"title", "introduction"} [assumed bounds: WeChat's
+# console allows 64 and 120 characters; the API documents none].
+VIDEO_TITLE_MAX_CHARS = 64
+VIDEO_INTRODUCTION_MAX_CHARS = 120
+
 ARTICLE_FIELDS_BY_NAME: dict[str, ArticleField] = {f.name: f for f in ARTICLE_FIELDS}
 DIGEST_DEFAULT_CHARS = 54  # digest defaults to the first 54 characters of the content

@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 
-from wechat_material.checks import articles_problem, extension_format, media_problem, text_of
+from wechat_material.checks import (
+    articles_problem,
+    extension_format,
+    media_problem,
+    text_of,
+    video_description_problem,
+)
 from wechat_material.limits import MB, MaterialType, MediaFormat, Target, limit_for
 
 THUMB = limit_for(Target.PERMANENT, MaterialType.THUMB)
@@ -106,3 +112,24 @@ def test_newspic_needs_images_not_a_cover() -> None:
 
 def test_text_of_html() -> None:
     assert text_of("<p>Hello <b>world</b></p>\n<p>again</p>") == "Hello world again"
+
+
+@pytest.mark.parametrize(
+    ("title", "intro", "code", "field"),
+    [
+        ("", "x", 40097, "title"),
+        (None, "x", 40097, "title"),
+        ("t", None, 40097, "introduction"),
+        ("t" * 65, "x", 45003, "title"),
+        ("t", "i" * 121, 45004, "introduction"),
+    ],
+)
+def test_video_description_problems(title: Any, intro: Any, code: int, field: str) -> None:
+    problem = video_description_problem(title, intro)
+    assert problem is not None
+    assert (problem.errcode, problem.field) == (code, field)
+
+
+def test_video_description_ok() -> None:
+    assert video_description_problem("视频", "") is None
+    assert video_description_problem("t" * 64, "i" * 120) is None

@@ -13,6 +13,7 @@ from wechat_material._calls import args
 from wechat_material._calls.args import ArticleInput
 from wechat_material._calls.files import media_file
 from wechat_material._reply import FileReply, Reply
+from wechat_material.checks import video_description_problem
 from wechat_material.errors import UnexpectedReplyError, ValidationError
 from wechat_material.limits import MaterialType, Target
 from wechat_material.media_file import MediaFile
@@ -110,12 +111,12 @@ def upload_video(media_id: str, title: str, description: str) -> Call[UploadedMe
 
 def video_description(title: str | None, introduction: str | None) -> str:
     """The ``description`` form field of a video material: JSON text, UTF-8 as is."""
-    for name, value in (("title", title), ("introduction", introduction)):
-        if not isinstance(value, str) or not value.strip():
-            raise ValidationError(
-                f"a video material needs a {name}: pass title=... and introduction=... "
-                "(WeChat shows them with the video)"
-            )
+    problem = video_description_problem(title, introduction)
+    if problem is not None:
+        raise ValidationError(
+            f"{problem.message}: pass title=... and introduction=... "
+            "(WeChat shows them with the video)"
+        )
     return json.dumps({"title": title, "introduction": introduction}, ensure_ascii=False)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.routing import Route
 
+from wechat_material.checks import video_description_problem
 from wechat_material.limits import MaterialType, Target
 from wechat_material.sandbox.blobs import StoredFile
 from wechat_material.sandbox.endpoint import Call, endpoint
@@ -15,8 +16,6 @@ from wechat_material.sandbox.receive import receive_upload
 
 # [assumed] WeChat documents no bounds for a video's title and introduction;
 # these follow the console's form, with the codes for a long title / description.
-VIDEO_TITLE_MAX = 64
-VIDEO_INTRODUCTION_MAX = 120
 
 
 def video_description(raw: str | None) -> tuple[str, str]:
@@ -32,13 +31,10 @@ def video_description(raw: str | None) -> tuple[str, str]:
         ) from None
     title = described.get("title") if isinstance(described, dict) else None
     intro = described.get("introduction") if isinstance(described, dict) else None
-    if not isinstance(title, str) or not title.strip() or not isinstance(intro, str):
-        raise SandboxError(40097, "'description' needs a non-empty title and an introduction")
-    if len(title) > VIDEO_TITLE_MAX:
-        raise SandboxError(45003, f"the title is over {VIDEO_TITLE_MAX} characters")
-    if len(intro) > VIDEO_INTRODUCTION_MAX:
-        raise SandboxError(45004, f"the introduction is over {VIDEO_INTRODUCTION_MAX} characters")
-    return title, intro
+    problem = video_description_problem(title, intro)
+    if problem is not None:
+        raise SandboxError(problem.errcode, problem.message)
+    return str(title), str(intro)  # both checked to be text just above
 
 
 async def add_material(call: Call) -> dict[str, Any]:
