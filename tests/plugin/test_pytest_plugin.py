@@ -1,4 +1,8 @@
-"""The pytest plugin, as a user's project sees it: an inner pytest run with its fixtures."""
+"""The pytest plugin, as a user's project sees it: a pytest run of its own, in a subprocess.
+
+A subprocess, not pytester's in-process run: that one restores sys.modules afterwards,
+which leaves modules imported during the inner run (httpcore) imported twice.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +40,7 @@ def test_fixtures_work_in_a_users_project(pytester: pytest.Pytester) -> None:
             assert anyio.run(scenario).image_count == 1
         """
     )
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=3)
 
 
@@ -64,7 +68,7 @@ def test_config_can_be_overridden(pytester: pytest.Pytester) -> None:
             assert "draft" in caught.value.hint
         """
     )
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
 
 
@@ -80,6 +84,6 @@ def test_no_accounts_is_a_usage_error(pytester: pytest.Pytester) -> None:
         """
     )
     pytester.makepyfile(test_user="def test_x(wechat_client):\n    pass\n")
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["*no accounts*"])
     assert result.ret != 0
