@@ -25,8 +25,13 @@ _VIDEO_LINK = {ep.MATERIAL_GET: "down_url", ep.MEDIA_GET: "video_url"}
 
 
 def download(endpoint: ep.Endpoint, media_id: str, path: str | os.PathLike[str]) -> Operation[Path]:
-    """Save the file behind ``media_id`` to ``path`` (a directory: under WeChat's name)."""
+    """Save the file behind ``media_id`` to ``path`` (a directory: under WeChat's name).
+
+    A path ending with a separator names a directory, made if it is missing.
+    """
     directory, name = resolve_target(path)
+    if name is None and not directory.exists():
+        directory.mkdir(parents=True)
     if not directory.is_dir():
         raise ValidationError(f"cannot save to {os.fspath(path)}: {directory} is not a directory")
     with AtomicFile(directory) as part:

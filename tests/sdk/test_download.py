@@ -122,6 +122,16 @@ async def test_downloading_into_a_missing_directory_is_refused_up_front(
 
 
 @pytest.mark.anyio
+async def test_a_trailing_separator_names_a_directory_made_on_demand(
+    wx: Both, media: Path, tmp_path: Path
+) -> None:
+    added = await wx(wx.client.material.add_material, "image", media / "image.png")
+    saved = await wx(wx.client.material.download_material, added.media_id, f"{tmp_path}/new/dir/")
+    assert saved == tmp_path / "new" / "dir" / f"{added.media_id}.png"
+    assert saved.read_bytes() == (media / "image.png").read_bytes()
+
+
+@pytest.mark.anyio
 async def test_media_file_save_is_atomic_too(wx: Both, media: Path, tmp_path: Path) -> None:
     added = await wx(wx.client.material.add_material, "image", media / "image.gif")
     got = await wx(wx.client.material.get_material, added.media_id)
