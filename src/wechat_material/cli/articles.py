@@ -1,0 +1,129 @@
+"""Article files for ``wxm news`` and ``wxm draft``: JSON or TOML.
+
+A file holds one article, a list of articles, or ``{"articles": [...]}``::
+
+    # post.toml
+    [[articles]]
+    title = "Hello"
+    thumb_media_id = "..."
+    content_file = "post.html"     # instead of content: read from a file beside this one
+    author = "Ming"
+
+Each article is checked against WeChat's rules before anything is sent, and a
+problem is reported with the file, the article's number and the field. A field
+WeChat does not know (a typo, most likely) gets a warning, since WeChat would
+ignore it without a word.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from wechat_material.checks import article_problem, articles_problem
+from wechat_material.cli.errors import LocalInputError
+from wechat_material.models import Article
+
+CONTENT_FILE = "content_file"
+KNOWN_FIELDS = frozenset(Article.model_fields)
+
+Warn = Callable[[str], None]
+
+
+def _parse(path: Path) -> Any:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise LocalInputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise LocalInputError(f"{path}: is a directory, not an article file") from None
+    suffix = path.suffix.lower()
+    try:
+        text = raw.decode("utf-8-sig")
+        if suffix == ".json":
+            return json.loads(text)
+        if suffix == ".toml":
+            return tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise LocalInputError(f"{path}: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise LocalInputError(
+            f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise LocalInputError(f"{path}: invalid TOML: {exc}") from None
+    raise LocalInputError(
+        f"{path}: unknown article file type {suffix or '(none)'!r}",
+        hint="use a .json or .toml file.",
+    )
+
+
+def _as_list(document: Any, path: Path) -> list[Any]:
+    if isinstance(document, dict) and "articles" in document:
+        articles = document["articles"]
+        if not isinstance(articles, list):
+            raise LocalInputError(f"{path}: 'articles' must be a list of articles")
+        return articles
+    if isinstance(document, dict):
+        return [document]
+    if isinstance(document, list):
+        return document
+    raise LocalInputError(f"{path}: expected an article, a list of articles or 'articles'")
+
+
+def _inline_content(article: dict[str, Any], index: int, path: Path) -> dict[str, Any]:
+    if CONTENT_FILE not in article:
+        return article
+    where = f"{path}: article {index + 1}"
+    if "content" in article:
+        raise LocalInputError(f"{where}: give 'content' or '{CONTENT_FILE}', not both")
+    name = article[CONTENT_FILE]
+    if not isinstance(name, str) or not name:
+        raise LocalInputError(f"{where}: '{CONTENT_FILE}' must be a file name")
+    body_path = (path.parent / name).expanduser()
+    try:
+        content = body_path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise LocalInputError(f"{where}: '{CONTENT_FILE}' {body_path}: no such file") from None
+    except UnicodeDecodeError:
+        raise LocalInputError(f"{where}: '{CONTENT_FILE}' {body_path}: not UTF-8 text") from None
+    rest = {key: value for key, value in article.items() if key != CONTENT_FILE}
+    return {**rest, "content": content}
+
+
+def _warn_unknown(article: dict[str, Any], index: int, path: Path, warn: Warn) -> None:
+    for key in article:
+        if key not in KNOWN_FIELDS:
+            warn(f"{path}: article {index + 1}: unknown field {key!r} (WeChat ignores it)")
+
+
+def load_articles(path: Path, warn: Warn) -> list[dict[str, Any]]:
+    """The articles in a file, checked; :class:`LocalInputError` names file, article and field."""
+    raw = _as_list(_parse(path), path)
+    articles = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise LocalInputError(f"{path}: article {index + 1} must be a table/object")
+        article = _inline_content(item, index, path)
+        _warn_unknown(article, index, path, warn)
+        articles.append(article)
+    problem = articles_problem(articles)
+    if problem is not None:
+        raise LocalInputError(f"{path}: {problem.message}")
+    return articles
+
+
+def load_one_article(path: Path, warn: Warn) -> dict[str, Any]:
+    """The single article in a file (for ``news update``)."""
+    raw = _as_list(_parse(path), path)
+    if len(raw) != 1 or not isinstance(raw[0], dict):
+        raise LocalInputError(f"{path}: expected exactly one article, found {len(raw)}")
+    article = _inline_content(raw[0], 0, path)
+    _warn_unknown(article, 0, path, warn)
+    problem = article_problem(article, 0)
+    if problem is not None:
+        raise LocalInputError(f"{path}: {problem.message}")
+    return article

@@ -1,0 +1,1 @@
+"""The ``wxm`` commands, one module per group of related commands."""

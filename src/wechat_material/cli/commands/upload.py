@@ -1,0 +1,225 @@
+"""``wxm upload`` and ``wxm image``: many files at once, every one checked first."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from wechat_material import AsyncWeChatClient
+from wechat_material.cli.context import Session, session
+from wechat_material.cli.errors import (
+    EXIT_INPUT,
+    Failure,
+    LocalInputError,
+    UsageProblem,
+    failure_for,
+)
+from wechat_material.cli.metering import Advance
+from wechat_material.cli.options import JsonFlag, examples
+from wechat_material.cli.output import table
+from wechat_material.cli.upload_plan import PlannedUpload, UploadType, check_files
+from wechat_material.limits import MaterialType, Target
+
+PathsArg = Annotated[
+    list[Path], typer.Argument(help="The files to upload.", metavar="PATH", show_default=False)
+]
+JobsOption = Annotated[
+    int, typer.Option("--jobs", "-j", min=1, max=16, help="Files sent at the same time.")
+]
+
+
+@dataclass
+class Outcome:
+    """What became of one file: its id (and URL or expiry), or the failure."""
+
+    path: Path
+    type: MaterialType
+    media_id: str | None = None
+    url: str | None = None
+    expires_at: datetime | None = None
+    failure: Failure | None = None
+    errcode: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"file": str(self.path), "type": self.type.value}
+        if self.failure is None:
+            data.update(media_id=self.media_id, url=self.url, expires_at=self.expires_at)
+        else:
+            data.update(error=self.failure.message, errcode=self.errcode)
+        return data
+
+
+Send = Callable[[AsyncWeChatClient, PlannedUpload], Awaitable[Outcome]]
+
+
+def checked_files(
+    current: Session, paths: list[Path], wanted: UploadType, target: Target
+) -> list[PlannedUpload]:
+    """The files to send; if any would be refused, each is reported and nothing is sent."""
+    planned, rejected = check_files(paths, wanted, target)
+    if rejected:
+        for item in rejected:
+            current.output.failure(Failure(EXIT_INPUT, f"{item.path}: {item.reason}"))
+        noun = "file" if len(rejected) == 1 else "files"
+        raise LocalInputError(
+            f"{len(rejected)} of {len(paths)} {noun} cannot be uploaded", hint="nothing was sent."
+        )
+    return planned
+
+
+async def _send_all(
+    current: Session, planned: list[PlannedUpload], send: Send, jobs: int
+) -> list[Outcome]:
+    """Upload every file, ``jobs`` at a time, under one progress bar over all the bytes."""
+    with current.output.transfer_progress() as progress:
+        task = progress.add_task(
+            f"uploading {len(planned)} file(s)", total=sum(p.size for p in planned)
+        )
+
+        def on_upload(_length: int | None) -> Advance:
+            return lambda n: progress.advance(task, n)
+
+        gate = asyncio.Semaphore(jobs)
+        async with current.async_client(on_upload=on_upload) as client:
+
+            async def one(item: PlannedUpload) -> Outcome:
+                async with gate:
+                    try:
+                        return await send(client, item)
+                    except Exception as exc:  # reported with its file; the others go on
+                        return Outcome(
+                            item.path,
+                            item.type,
+                            failure=failure_for(exc),
+                            errcode=getattr(exc, "errcode", None),
+                        )
+
+            return list(await asyncio.gather(*(one(item) for item in planned)))
+
+
+def send_all(
+    current: Session, planned: list[PlannedUpload], send: Send, jobs: int
+) -> list[Outcome]:
+    """Run the uploads; Ctrl-C cancels those in flight (and exits with 130)."""
+    current.base_url()  # an embedded sandbox starts here, not inside the event loop
+    return asyncio.run(_send_all(current, planned, send, jobs))
+
+
+def report_failures(current: Session, outcomes: list[Outcome]) -> int:
+    """Print each failed file; the exit code of the first failure (0: none failed)."""
+    failed = [o for o in outcomes if o.failure is not None]
+    for outcome in failed:
+        assert outcome.failure is not None
+        failure = outcome.failure
+        current.output.failure(
+            Failure(failure.exit_code, f"{outcome.path}: {failure.message}", failure.hint)
+        )
+    if failed:
+        current.output.err.print(f"{len(failed)} of {len(outcomes)} uploads failed")
+    return failed[0].failure.exit_code if failed and failed[0].failure else 0
+
+
+def _result_json(outcomes: list[Outcome], key: str) -> dict[str, Any]:
+    return {
+        key: [o.as_json() for o in outcomes if o.failure is None],
+        "failed": [o.as_json() for o in outcomes if o.failure is not None],
+    }
+
+
+def upload(
+    ctx: typer.Context,
+    paths: PathsArg,
+    type: Annotated[
+        UploadType,
+        typer.Option("--type", "-t", help="What the files are; auto: detected from content."),
+    ] = UploadType.AUTO,
+    temporary: Annotated[
+        bool,
+        typer.Option("--temporary", help="Upload as temporary media (kept 3 days by WeChat)."),
+    ] = False,
+    title: Annotated[
+        str | None, typer.Option(help="A permanent video's title (required for videos).")
+    ] = None,
+    intro: Annotated[
+        str | None, typer.Option(help="A permanent video's introduction (required for videos).")
+    ] = None,
+    jobs: JobsOption = 4,
+    json_out: JsonFlag = False,
+) -> None:
+    """Upload images, voice, video or thumbs; every file is checked before any is sent."""
+    current = session(ctx, json_out)
+    target = Target.TEMPORARY if temporary else Target.PERMANENT
+    planned = checked_files(current, paths, type, target)
+    videos = [p for p in planned if p.type is MaterialType.VIDEO]
+    if videos and not temporary and not (title and intro):
+        raise UsageProblem(
+            f"a permanent video needs --title and --intro ({videos[0].path})",
+            hint="give both, or upload it with --temporary.",
+        )
+
+    async def send(client: AsyncWeChatClient, item: PlannedUpload) -> Outcome:
+        if temporary:
+            media = await client.material.upload_media(item.type, item.path)
+            return Outcome(item.path, item.type, media.media_id, expires_at=media.expires_at)
+        if item.type is MaterialType.VIDEO:
+            assert title is not None
+            assert intro is not None
+            material = await client.material.add_video_material(item.path, title, intro)
+        else:
+            material = await client.material.add_material(item.type, item.path)
+        return Outcome(item.path, item.type, material.media_id, url=material.url)
+
+    outcomes = send_all(current, planned, send, jobs)
+    exit_code = report_failures(current, outcomes)
+    done = [o for o in outcomes if o.failure is None]
+    last = "expires" if temporary else "url"
+    rows = [(o.path, o.type.value, o.media_id, o.expires_at if temporary else o.url) for o in done]
+    views = [table(None, ("file", "type", "media id", last), rows)] if done else []
+    current.output.result(_result_json(outcomes, "uploaded"), *views)
+    if exit_code:
+        raise typer.Exit(exit_code)
+
+
+def upload_article_images(
+    ctx: typer.Context, paths: PathsArg, jobs: JobsOption = 4, json_out: JsonFlag = False
+) -> None:
+    """Upload images for article HTML (JPG/PNG under 1 MB); prints their URLs, one a line."""
+    current = session(ctx, json_out)
+    planned = checked_files(current, paths, UploadType.IMAGE, Target.ARTICLE_IMAGE)
+
+    async def send(client: AsyncWeChatClient, item: PlannedUpload) -> Outcome:
+        image = await client.material.upload_image(item.path)
+        return Outcome(item.path, item.type, url=image.url)
+
+    outcomes = send_all(current, planned, send, jobs)
+    exit_code = report_failures(current, outcomes)
+    urls = "\n".join(o.url or "" for o in outcomes if o.failure is None)
+    current.output.result(_result_json(outcomes, "images"), *([urls] if urls else []))
+    if exit_code:
+        raise typer.Exit(exit_code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "upload",
+        epilog=examples(
+            "wxm upload photo.jpg voice.mp3",
+            "wxm upload *.png --jobs 8 --json",
+            "wxm upload clip.mp4 --title 'Launch' --intro 'Our launch video'",
+            "wxm upload cover.jpg --type thumb",
+            "wxm upload photo.jpg --temporary",
+        ),
+    )(upload)
+    app.command(
+        "image",
+        epilog=examples(
+            "wxm image figure1.png figure2.jpg",
+            "wxm image chart.png --json | jq -r '.images[0].url'",
+        ),
+    )(upload_article_images)

@@ -1,0 +1,157 @@
+"""One ``wxm`` run: its output, its connection, and the clients built from it.
+
+The root command stores a :class:`Session` in the typer context; commands take
+it with :func:`session` and ask it for a client. The embedded sandbox, the
+clients and the token stores are closed when the command ends, whatever
+happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import typer
+
+from wechat_material import AsyncWeChatClient, WeChatClient
+from wechat_material.cli import locations
+from wechat_material.cli.config import ConfigFile, TokenStoreChoice
+from wechat_material.cli.connection import Connection, ConnectionOptions, resolve
+from wechat_material.cli.metering import AsyncMeteredTransport, MeteredTransport, OnTransfer
+from wechat_material.cli.output import Output
+from wechat_material.tokens import (
+    AsyncRedisTokenStore,
+    AsyncTokenStore,
+    FileTokenStore,
+    MemoryTokenStore,
+    RedisTokenStore,
+    TokenStore,
+)
+
+EMBEDDED_PUBLISH_SECONDS = 2.0
+
+
+class Session:
+    """The state of one run, shared by the root command and the subcommand."""
+
+    def __init__(self, options: ConnectionOptions, output: Output) -> None:
+        self.options = options
+        self.output = output
+        output.redact.add(options.secret)
+        self._resources = ExitStack()
+        self._connection: Connection | None = None
+        self._sandbox_url: str | None = None
+
+    # settings -------------------------------------------------------------
+
+    def config(self) -> ConfigFile:
+        """The profile file, as it is now."""
+        return ConfigFile.load(locations.config_file())
+
+    def connection(self) -> Connection:
+        """The account and server for this run (resolved once)."""
+        if self._connection is None:
+            self._connection = resolve(self.options, self.config())
+            self.output.redact.add(self._connection.secret)
+        return self._connection
+
+    def base_url(self) -> str | None:
+        """The API base URL (None: WeChat's); starts the embedded sandbox when asked for."""
+        conn = self.connection()
+        if conn.sandbox != "embedded":
+            return conn.base_url
+        if self._sandbox_url is None:
+            from wechat_material.sandbox import SandboxConfig, run_in_thread
+
+            data_dir = locations.sandbox_data_dir()
+            self.output.note(f"using the embedded sandbox (data in {data_dir})")
+            # The clock follows real time here (unlike a test sandbox's frozen clock) and
+            # publishing takes seconds rather than a minute, so every command can be tried.
+            config = SandboxConfig(
+                data_dir=data_dir, clock="running", publish_seconds=EMBEDDED_PUBLISH_SECONDS
+            )
+            running = self._resources.enter_context(run_in_thread(config))
+            self._sandbox_url = running.base_url
+        return self._sandbox_url
+
+    def _client_args(self) -> dict[str, Any]:
+        conn = self.connection()
+        args: dict[str, Any] = {"token_mode": conn.token_mode}
+        url = self.base_url()
+        if url is not None:
+            args["base_url"] = url
+        return args
+
+    # clients ----------------------------------------------------------------
+
+    def client(self, *, on_download: OnTransfer | None = None) -> WeChatClient:
+        """A sync client, closed when the command ends; ``on_download`` meters file replies."""
+        conn = self.connection()
+        store = build_token_store(conn.token_store)
+        if isinstance(store, RedisTokenStore):
+            self._resources.callback(store.close)
+        http = None
+        if on_download is not None:
+            transport = MeteredTransport(httpx.HTTPTransport(), on_download)
+            http = self._resources.enter_context(httpx.Client(transport=transport))
+        client = WeChatClient(
+            conn.appid, conn.secret, token_store=store, http_client=http, **self._client_args()
+        )
+        return self._resources.enter_context(client)
+
+    @asynccontextmanager
+    async def async_client(
+        self, *, on_upload: OnTransfer | None = None
+    ) -> AsyncIterator[AsyncWeChatClient]:
+        """An async client for ``async with``; ``on_upload`` meters multipart bodies."""
+        conn = self.connection()
+        # Call base_url() before the event loop starts: starting an embedded sandbox blocks.
+        args = self._client_args()
+        async with AsyncExitStack() as stack:
+            store = build_async_token_store(conn.token_store)
+            if isinstance(store, AsyncRedisTokenStore):
+                stack.push_async_callback(store.aclose)
+            http = None
+            if on_upload is not None:
+                transport = AsyncMeteredTransport(httpx.AsyncHTTPTransport(), on_upload)
+                http = await stack.enter_async_context(httpx.AsyncClient(transport=transport))
+            client = AsyncWeChatClient(
+                conn.appid, conn.secret, token_store=store, http_client=http, **args
+            )
+            yield await stack.enter_async_context(client)
+
+    def close(self) -> None:
+        self._resources.close()
+
+
+def _token_file(choice: TokenStoreChoice) -> Path:
+    return Path(choice.location).expanduser() if choice.location else locations.token_file()
+
+
+def build_token_store(choice: TokenStoreChoice) -> TokenStore:
+    """A token store from a profile's ``token_store`` setting."""
+    if choice.kind == "memory":
+        return MemoryTokenStore()
+    if choice.kind == "file":
+        return FileTokenStore(_token_file(choice))
+    assert choice.location is not None
+    return RedisTokenStore.from_url(choice.location)
+
+
+def build_async_token_store(choice: TokenStoreChoice) -> TokenStore | AsyncTokenStore:
+    """The same store for an async client (Redis through redis.asyncio)."""
+    if choice.kind == "redis":
+        assert choice.location is not None
+        return AsyncRedisTokenStore.from_url(choice.location)
+    return build_token_store(choice)
+
+
+def session(ctx: typer.Context, json_out: bool = False) -> Session:
+    """The run's session; ``json_out`` is a command's own ``--json`` flag."""
+    current: Session = ctx.find_root().obj
+    if json_out:
+        current.output.json_mode = True
+    return current

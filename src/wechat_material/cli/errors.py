@@ -1,0 +1,134 @@
+"""How a failure becomes an exit code and one or two readable lines.
+
+Exit codes (stable; scripts may rely on them):
+
+====  =====================================================================
+0     success
+1     WeChat refused the call (errcode), or could not be reached
+2     usage error: a bad option, a missing argument, no credentials
+3     invalid local input: a missing file, a wrong format, a file too big,
+      an article that breaks WeChat's rules, an unreadable config file
+130   interrupted (Ctrl-C)
+====  =====================================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from wechat_material.errcodes import lookup
+from wechat_material.errors import (
+    APIError,
+    ArticleValidationError,
+    AuthenticationError,
+    MediaValidationError,
+    PublishTimeoutError,
+    TransportError,
+    UnexpectedReplyError,
+    ValidationError,
+    WeChatError,
+)
+from wechat_material.tokens import TokenStoreError
+
+EXIT_OK = 0
+EXIT_API = 1
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+EXIT_INTERRUPTED = 130
+
+
+class CliError(Exception):
+    """A failure ``wxm`` explains itself; ``hint`` says what to do next."""
+
+    exit_code = EXIT_API
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageProblem(CliError):
+    """The command line or the configuration cannot work (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+class LocalInputError(CliError):
+    """A local file or value is unusable; nothing was sent (exit 3)."""
+
+    exit_code = EXIT_INPUT
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What to tell the user about an exception, and the exit code."""
+
+    exit_code: int
+    message: str
+    hint: str | None = None
+
+
+def _api_failure(exc: APIError) -> Failure:
+    meaning = lookup(exc.errcode).errmsg
+    message = f"WeChat error {exc.errcode} ({meaning})"
+    if exc.endpoint:
+        message = f"{exc.endpoint}: {message}"
+    if exc.rid:
+        message += f", rid {exc.rid}"
+    hint = exc.hint or None
+    if isinstance(exc, AuthenticationError) and exc.ip:
+        hint = f"WeChat saw the IP {exc.ip}. {hint or ''}".strip()
+    return Failure(EXIT_API, message, hint)
+
+
+def _os_failure(exc: OSError) -> Failure:
+    where = f"{exc.filename}: " if exc.filename else ""
+    reason = exc.strerror or str(exc)
+    hint = None
+    if isinstance(exc, FileNotFoundError):
+        hint = "check the path."
+    elif isinstance(exc, PermissionError):
+        hint = "check the file's permissions."
+    return Failure(EXIT_INPUT, f"{where}{reason}", hint)
+
+
+def failure_for(exc: BaseException) -> Failure:
+    """The exit code and message for any exception a command may raise."""
+    if isinstance(exc, CliError):
+        return Failure(exc.exit_code, exc.message, exc.hint)
+    if isinstance(exc, APIError):
+        return _api_failure(exc)
+    if isinstance(exc, MediaValidationError):
+        prefix = f"{Path(exc.file).name}: " if exc.file and exc.file not in str(exc) else ""
+        return Failure(EXIT_INPUT, f"{prefix}{exc}", "nothing was sent.")
+    if isinstance(exc, ArticleValidationError):
+        return Failure(EXIT_INPUT, str(exc), "fix the article file; nothing was sent.")
+    if isinstance(exc, ValidationError):
+        return Failure(EXIT_INPUT, str(exc), "nothing was sent.")
+    if isinstance(exc, TransportError):
+        return Failure(
+            EXIT_API, f"could not reach WeChat: {exc}", "check the network or --base-url."
+        )
+    if isinstance(exc, UnexpectedReplyError):
+        return Failure(EXIT_API, f"unexpected reply: {exc}", "retry; if it persists, use -v.")
+    if isinstance(exc, TokenStoreError):
+        return Failure(
+            EXIT_API,
+            str(exc),
+            "check the profile's token_store (wxm config show); memory always works.",
+        )
+    if isinstance(exc, PublishTimeoutError):
+        return Failure(EXIT_API, str(exc), "check it later with 'wxm draft status PUBLISH_ID'.")
+    if isinstance(exc, WeChatError):
+        return Failure(EXIT_API, str(exc))
+    if isinstance(exc, KeyboardInterrupt):
+        return Failure(EXIT_INTERRUPTED, "interrupted")
+    if isinstance(exc, OSError):
+        return _os_failure(exc)
+    return Failure(
+        EXIT_API,
+        f"unexpected {type(exc).__name__}: {exc}",
+        "run again with -v to see the details.",
+    )

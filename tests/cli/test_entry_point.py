@@ -1,0 +1,242 @@
+"""The installed ``wxm`` script: help, exit codes, Ctrl-C, the embedded sandbox, the demo."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.main import get_command
+
+from wechat_material.cli import app
+from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
+
+from .conftest import MEDIA, WXM, Home, Run
+
+Process = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def _command_paths() -> list[list[str]]:
+    """Every command and subcommand of ``wxm``, as argument lists."""
+    paths: list[list[str]] = []
+
+    def walk(command: Any, prefix: list[str]) -> None:
+        for name, sub in getattr(command, "commands", {}).items():
+            paths.append([*prefix, name])
+            walk(sub, [*prefix, name])
+
+    walk(get_command(app), [])
+    return paths
+
+
+@pytest.mark.parametrize("path", [[], *_command_paths()], ids=lambda p: " ".join(p) or "wxm")
+def test_every_help_shows_an_example(wxm: Run, path: list[str]) -> None:
+    result = wxm(*path, "--help")
+
+    assert result.exit_code == 0, result.output
+    assert "Examples" in result.stdout
+    assert "$ wxm" in result.stdout
+
+
+def test_help_of_the_script(wxm_process: Process) -> None:
+    result = wxm_process("--help")
+
+    assert result.returncode == 0
+    assert "Examples" in result.stdout
+    assert "Exit codes" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["no-such-command"], ["ls", "--limit", "0"], ["upload"], ["ls", "--type", "gif"]],
+)
+def test_usage_errors_exit_with_2(wxm_process: Process, args: list[str]) -> None:
+    result = wxm_process(*args)
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_invalid_local_input_exits_with_3(wxm_process: Process) -> None:
+    result = wxm_process("--sandbox", "upload", str(MEDIA / "not-media.txt"))
+
+    assert result.returncode == 3
+    assert "not-media.txt" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_api_error_exits_with_1_and_verbose_shows_details(
+    wxm_process: Process, sandbox: Any
+) -> None:
+    args = ("--sandbox", "--base-url", sandbox.base_url, "get", "no-such-id", "-o", "x.jpg")
+    plain = wxm_process(*args)
+    verbose = wxm_process("-v", *args)
+
+    assert plain.returncode == 1
+    assert "40007" in plain.stderr
+    assert len(plain.stderr.strip().splitlines()) <= 3
+    assert "Traceback" not in plain.stderr
+    assert verbose.returncode == 1
+    assert "Traceback" in verbose.stderr
+    assert "access_token=" not in verbose.stderr.replace("access_token=***", "")
+
+
+def test_embedded_sandbox_keeps_its_state_until_reset(wxm_process: Process, home: Home) -> None:
+    uploaded = wxm_process("--sandbox", "upload", str(MEDIA / "image.jpg"), "--json")
+    listed = wxm_process("--sandbox", "ls", "--json")
+    declined = wxm_process("sandbox", "reset", input="n\n")
+    reset = wxm_process("sandbox", "reset", "--yes")
+    after = wxm_process("--sandbox", "ls", "--json")
+
+    assert uploaded.returncode == 0, uploaded.stderr
+    media_id = json.loads(uploaded.stdout)["uploaded"][0]["media_id"]
+    assert [item["media_id"] for item in json.loads(listed.stdout)["items"]] == [media_id]
+    assert declined.returncode == 0
+    assert "nothing was deleted" in declined.stderr
+    assert reset.returncode == 0
+    assert str(home.data_dir / "sandbox") in reset.stderr
+    assert json.loads(after.stdout)["items"] == []
+
+
+def test_no_secret_in_any_output(wxm_process: Process, home: Home, sandbox: Any) -> None:
+    secret = "5ecret5ecret5ecret5ecret5ecret51"
+    sandbox.admin.add_account("wx5555555555555555", secret)
+    runs = [
+        wxm_process(
+            "config", "set", "p", "--appid", "wx5555555555555555", "--secret", secret,
+            "--base-url", sandbox.base_url, "--token-store", "memory",
+        ),
+        wxm_process("config", "show"),
+        wxm_process("config", "list", "--json"),
+        wxm_process("token"),
+        wxm_process("-v", "count"),
+        wxm_process("-v", "get", "missing-id"),
+        wxm_process("-v", "--secret", "wrong-" + secret, "count"),
+    ]  # fmt: skip
+
+    for run in runs:
+        assert secret not in run.stdout + run.stderr
+    assert runs[4].returncode == 0
+    assert runs[6].returncode == 1
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the command to get there")
+        time.sleep(0.02)
+
+
+def _start(home: Home, *args: str, cwd: Path | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(WXM), *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=home.env(),
+        cwd=cwd,
+    )
+
+
+def _interrupt(process: subprocess.Popen[str]) -> tuple[int, str, str]:
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    return process.returncode, out, err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
+def test_ctrl_c_during_a_download_leaves_no_file(home: Home, sandbox: Any, tmp_path: Path) -> None:
+    from wechat_material import WeChatClient
+
+    with WeChatClient(DEMO_APPID, DEMO_SECRET, base_url=sandbox.base_url) as client:
+        media_id = client.material.add_material("image", MEDIA / "image.jpg").media_id
+    sandbox.admin.reset_counters()
+    sandbox.admin.set_faults(endpoint="/cgi-bin/material/get_material", latency_ms=2500)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+
+    process = _start(home, "--sandbox", "--base-url", sandbox.base_url, "get", media_id, "-o",
+                     str(out_dir))  # fmt: skip
+    _wait_for(
+        lambda: sandbox.admin.counters(DEMO_APPID).get("/cgi-bin/material/get_material", 0) > 0
+    )
+    assert list(out_dir.iterdir()), "the download should be under way"
+    code, _, err = _interrupt(process)
+
+    assert code == 130
+    assert "Traceback" not in err
+    assert list(out_dir.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
+def test_ctrl_c_during_an_upload(home: Home, sandbox: Any) -> None:
+    sandbox.admin.set_faults(endpoint="/cgi-bin/material/add_material", latency_ms=2500)
+
+    process = _start(home, "--sandbox", "--base-url", sandbox.base_url, "upload",
+                     str(MEDIA / "image.jpg"), str(MEDIA / "image.png"))  # fmt: skip
+    _wait_for(
+        lambda: sandbox.admin.counters(DEMO_APPID).get("/cgi-bin/material/add_material", 0) > 0
+    )
+    code, out, err = _interrupt(process)
+
+    assert code == 130
+    assert "Traceback" not in err
+    assert out == ""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
+def test_ctrl_c_at_the_confirmation(home: Home) -> None:
+    process = _start(home, "--sandbox", "rm", "some-media-id")
+    assert process.stderr is not None
+    fd = process.stderr.fileno()
+    os.set_blocking(fd, False)
+    seen = b""
+
+    def asked() -> bool:
+        nonlocal seen
+        with contextlib.suppress(BlockingIOError):
+            seen += os.read(fd, 4096)
+        return b"[y/N]" in seen
+
+    _wait_for(asked)
+    os.set_blocking(fd, True)
+    code, _, err = _interrupt(process)
+
+    assert code == 130
+    assert "Traceback" not in seen.decode() + err
+
+
+def test_demo_runs_and_succeeds(wxm_process: Process) -> None:
+    result = wxm_process("demo", timeout=120)
+
+    assert result.returncode == 0, result.stderr
+    assert "every step worked" in result.stderr
+    assert "drafted and published" in result.stdout
+
+
+def test_demo_module_json(home: Home) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "wechat_material.demo", "--json"],
+        capture_output=True,
+        text=True,
+        env=home.env(),
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["download"]["identical"] is True
+    assert report["publish"]["succeeded"] is True
+    assert report["counts"]["image"] == 2

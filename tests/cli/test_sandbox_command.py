@@ -1,0 +1,158 @@
+"""``wxm sandbox serve`` in the foreground, ``wxm sandbox reset``, and Redis-held tokens."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
+
+from .conftest import WXM, Home, Run, run_json
+
+
+def _read_base_url(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    for line in process.stdout:
+        found = re.search(r"https?://127\.0\.0\.1:\d+", line)
+        if found:
+            return found.group(0)
+    raise AssertionError(f"the sandbox printed no URL (exit {process.wait()})")
+
+
+def test_serve_runs_until_interrupted(home: Home, wxm: Run, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    env = {**home.env(), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [str(WXM), "sandbox", "serve", "--port", "0", "--data-dir", str(state),
+         "--account", f"{DEMO_APPID}:{DEMO_SECRET}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        base_url = _read_base_url(process)
+        health = httpx.get(f"{base_url}/_sandbox/health", timeout=10)
+        counted = run_json(wxm("--sandbox", "--base-url", base_url, "count", "--json"))
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+
+    assert health.json() == {"ok": True}
+    assert counted["image_count"] == 0
+    assert process.returncode in (0, 130)
+    assert "Traceback" not in err
+    assert state.is_dir()
+
+
+def test_serve_rejects_bad_options(wxm: Run, tmp_path: Path) -> None:
+    both = wxm("sandbox", "serve", "--memory", "--data-dir", str(tmp_path))
+    account = wxm("sandbox", "serve", "--account", "no-colon")
+
+    assert both.exit_code == 2
+    assert account.exit_code == 2
+    assert "APPID:SECRET" in account.stderr
+
+
+def test_reset_without_data_does_nothing(wxm: Run) -> None:
+    result = wxm("sandbox", "reset", "--json")
+
+    assert run_json(result)["reset"] is False
+
+
+def test_reset_asks_first(wxm: Run, home: Home) -> None:
+    sandbox_dir = home.data_dir / "sandbox"
+    sandbox_dir.mkdir(parents=True)
+    (sandbox_dir / "state.db").write_bytes(b"x")
+
+    no_answer = wxm("sandbox", "reset")
+    declined = wxm("sandbox", "reset", input="no\n")
+    accepted = wxm("sandbox", "reset", input="y\n")
+
+    assert no_answer.exit_code == 2
+    assert declined.exit_code == 0
+    assert accepted.exit_code == 0, accepted.output
+    assert not sandbox_dir.exists()
+    assert home.data_dir.exists()  # only the sandbox's own directory goes
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    """A Redis database to use: REDIS_URL if one answers there, else a redis-server of our own."""
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+    if _answers(url):
+        yield url
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is not installed and no Redis answers at REDIS_URL")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/15"
+    try:
+        deadline = time.monotonic() + 20
+        while not _answers(url):
+            assert server.poll() is None, "redis-server stopped while starting"
+            assert time.monotonic() < deadline, "redis-server did not start in time"
+            time.sleep(0.05)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _answers(url: str) -> bool:
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
+    try:
+        return bool(client.ping())
+    except redis.exceptions.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+@pytest.mark.redis
+def test_profile_with_a_redis_token_store(wxm: Run, sandbox: Any, redis_url: str) -> None:
+    redis.Redis.from_url(redis_url).flushdb()
+    wxm(
+        "config", "set", "shared", "--appid", DEMO_APPID, "--secret", DEMO_SECRET,
+        "--base-url", sandbox.base_url, "--token-store", redis_url,
+    )  # fmt: skip
+
+    first = wxm("token", "--raw")
+    second = wxm("token", "--raw")
+    shown = run_json(wxm("token", "--json"))
+
+    assert first.exit_code == 0, first.output
+    assert first.stdout == second.stdout
+    assert sandbox.admin.counters(DEMO_APPID) == {"/cgi-bin/stable_token": 1}
+    assert shown["token_store"].startswith("redis://")
+    assert any(redis.Redis.from_url(redis_url).scan_iter("*"))
+
+
+def test_unreachable_token_store_is_reported(wxm: Run, sandbox: Any) -> None:
+    wxm(
+        "config", "set", "broken", "--appid", DEMO_APPID, "--secret", DEMO_SECRET,
+        "--base-url", sandbox.base_url, "--token-store", "redis://127.0.0.1:1/0",
+    )  # fmt: skip
+
+    result = wxm("count")
+
+    assert result.exit_code == 1
+    assert "token store" in result.stderr.lower()
+    assert "token_store" in result.stderr  # the hint names the setting
+    assert "Traceback" not in result.output
