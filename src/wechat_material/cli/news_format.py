@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
+import typer
 from rich.table import Table
 
 from wechat_material import MediaFile, NewsMaterial, VideoMaterial, WeChatClient
 from wechat_material._atomic import AtomicFile, resolve_target
+from wechat_material.cli.context import Session
 from wechat_material.cli.errors import UsageProblem
 from wechat_material.cli.output import table
 from wechat_material.models import NewsContent
@@ -29,6 +32,12 @@ class NewsFormat(StrEnum):
         if path is not None and path.suffix.lower() in (".md", ".markdown"):
             return cls.MARKDOWN
         return cls.JSON
+
+
+NewsFormatOption = Annotated[
+    NewsFormat | None,
+    typer.Option("--format", "-f", help="json or markdown (default: from -o's extension)."),
+]
 
 
 def news_json(news: NewsContent) -> str:
@@ -95,3 +104,21 @@ def fetch_news(client: WeChatClient, media_id: str) -> NewsMaterial:
     raise UsageProblem(
         f"{what} is {kind}, not a news material", hint="download files with 'wxm get -o PATH'."
     )
+
+
+def show_or_save_news(
+    current: Session,
+    news: NewsContent,
+    kind: str,
+    media_id: str,
+    output: str | None,
+    fmt: NewsFormat | None,
+) -> None:
+    """Print a news material's or draft's articles, or save them when ``-o`` is given."""
+    if output is not None:
+        path = save_news(news, output, media_id, fmt)
+        current.output.success(f"saved {path}")
+        current.output.result({"media_id": media_id, "path": path}, str(path))
+        return
+    data = {"media_id": media_id, **news.model_dump(mode="json", by_alias=True)}
+    current.output.result(data, articles_table(news, f"{kind} {media_id}"))

@@ -16,6 +16,10 @@ JsonFlag = Annotated[
 
 YesFlag = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
+OutputOption = Annotated[
+    str | None, typer.Option("--output", "-o", help="Save to this file or directory.")
+]
+
 
 def examples(*lines: str) -> str:
     """An epilog listing example command lines (kept as separate lines in the help)."""

@@ -13,8 +13,11 @@ from wechat_material.cli.articles import load_articles
 from wechat_material.cli.context import session
 from wechat_material.cli.deletion import ask_or_stop, delete_each
 from wechat_material.cli.errors import CliError
-from wechat_material.cli.news_format import NewsFormat, articles_table, save_news
-from wechat_material.cli.options import JsonFlag, YesFlag, examples
+from wechat_material.cli.news_format import (
+    NewsFormatOption,
+    show_or_save_news,
+)
+from wechat_material.cli.options import JsonFlag, OutputOption, YesFlag, examples
 from wechat_material.cli.output import Output, table
 
 app = typer.Typer(
@@ -55,25 +58,14 @@ def add_draft(
 def get_draft(
     ctx: typer.Context,
     media_id: DraftIdArg,
-    output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Save to this file or directory.")
-    ] = None,
-    format: Annotated[
-        NewsFormat | None,
-        typer.Option("--format", "-f", help="json or markdown (default: from -o's extension)."),
-    ] = None,
+    output: OutputOption = None,
+    format: NewsFormatOption = None,
     json_out: JsonFlag = False,
 ) -> None:
     """Show a draft's articles, or save them as JSON or Markdown."""
     current = session(ctx, json_out)
     draft = current.client().draft.get(media_id)
-    if output is not None:
-        path = save_news(draft, output, media_id, format)
-        current.output.success(f"saved {path}")
-        current.output.result({"media_id": media_id, "path": path}, str(path))
-        return
-    data = {"media_id": media_id, **draft.model_dump(mode="json", by_alias=True)}
-    current.output.result(data, articles_table(draft, f"draft {media_id}"))
+    show_or_save_news(current, draft, "draft", media_id, output, format)
 
 
 @app.command("ls", epilog=examples("wxm draft ls", "wxm draft ls --limit 5 --json"))

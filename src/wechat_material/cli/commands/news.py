@@ -14,8 +14,12 @@ import typer
 
 from wechat_material.cli.articles import load_articles, load_one_article
 from wechat_material.cli.context import session
-from wechat_material.cli.news_format import NewsFormat, articles_table, fetch_news, save_news
-from wechat_material.cli.options import JsonFlag, examples
+from wechat_material.cli.news_format import (
+    NewsFormatOption,
+    fetch_news,
+    show_or_save_news,
+)
+from wechat_material.cli.options import JsonFlag, OutputOption, examples
 
 app = typer.Typer(
     help="Permanent news material (WeChat retired add/update in 2022: prefer 'wxm draft').",
@@ -78,22 +82,11 @@ def update_news(
 def get_news(
     ctx: typer.Context,
     media_id: MediaIdArg,
-    output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Save to this file or directory.")
-    ] = None,
-    format: Annotated[
-        NewsFormat | None,
-        typer.Option("--format", "-f", help="json or markdown (default: from -o's extension)."),
-    ] = None,
+    output: OutputOption = None,
+    format: NewsFormatOption = None,
     json_out: JsonFlag = False,
 ) -> None:
     """Show a news material's articles, or save them as JSON or Markdown."""
     current = session(ctx, json_out)
     material = fetch_news(current.client(), media_id)
-    if output is not None:
-        path = save_news(material, output, media_id, format)
-        current.output.success(f"saved {path}")
-        current.output.result({"media_id": media_id, "path": path}, str(path))
-        return
-    data = {"media_id": media_id, **material.model_dump(mode="json", by_alias=True)}
-    current.output.result(data, articles_table(material, f"news {media_id}"))
+    show_or_save_news(current, material, "news", media_id, output, format)
