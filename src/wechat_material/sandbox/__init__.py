@@ -17,6 +17,7 @@ On a real socket::
         sandbox.admin.advance(7200)
 """
 
+from wechat_material.sandbox.account_status import AccountStatus
 from wechat_material.sandbox.admin_client import (
     AsyncSandboxAdmin,
     SandboxAdmin,
@@ -33,6 +34,7 @@ from wechat_material.sandbox.server import RunningSandbox, run_in_thread, serve
 __all__ = [
     "DEMO_APPID",
     "DEMO_SECRET",
+    "AccountStatus",
     "AsyncSandboxAdmin",
     "ConnectionDropped",
     "FaultRule",

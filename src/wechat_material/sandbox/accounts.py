@@ -1,11 +1,13 @@
-"""Official accounts known to the sandbox: appid, secret and IP whitelist."""
+"""Official accounts known to the sandbox: appid, secret, IP whitelist and standing."""
 
 from __future__ import annotations
 
 import ipaddress
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from wechat_material.sandbox.account_status import AccountStatus
 from wechat_material.sandbox.errors import SandboxError
 from wechat_material.sandbox.storage import Storage
 from wechat_material.tokens.base import mask
@@ -18,10 +20,12 @@ class Account:
     appid: str
     secret: str = field(repr=False)
     whitelist: tuple[str, ...] | None = None
+    status: AccountStatus = field(default_factory=AccountStatus)
 
     def __repr__(self) -> str:
         return (
-            f"Account(appid={self.appid!r}, secret={mask(self.secret)}, whitelist={self.whitelist})"
+            f"Account(appid={self.appid!r}, secret={mask(self.secret)}, "
+            f"whitelist={self.whitelist}, status={self.status})"
         )
 
 
@@ -55,7 +59,7 @@ class Accounts:
         self._cache: dict[str, Account | None] = {}
 
     def add(self, appid: str, secret: str, whitelist: list[str] | None = None) -> Account:
-        """Create the account, or replace its secret and whitelist if it exists."""
+        """Create the account, or replace its secret and whitelist (its status stays)."""
         if not appid or not secret:
             raise ValueError("an account needs a non-empty appid and secret")
         account = Account(appid, secret, _normalised(whitelist))
@@ -74,13 +78,14 @@ class Accounts:
             if appid in self._cache:
                 return self._cache[appid]
             row = self._storage.row(
-                "SELECT appid, secret, whitelist FROM accounts WHERE appid = ?", (appid,)
+                "SELECT appid, secret, whitelist, status FROM accounts WHERE appid = ?", (appid,)
             )
             account = None
             if row is not None:
                 listed = json.loads(row["whitelist"]) if row["whitelist"] is not None else None
                 whitelist = None if listed is None else tuple(listed)
-                account = Account(row["appid"], row["secret"], whitelist)
+                status = AccountStatus.load(row["status"])
+                account = Account(row["appid"], row["secret"], whitelist, status)
             self._cache[appid] = account
             return account
 
@@ -99,6 +104,14 @@ class Accounts:
                 (_dump(_normalised(ips)), appid),
             )
             self._cache.pop(appid, None)
+
+    def set_status(self, appid: str, changes: Mapping[str, object]) -> AccountStatus:
+        """Flip the account's standing switches; those not named keep their value."""
+        with self._storage.transaction() as db:
+            status = self.require(appid).status.changed(changes)
+            db.execute("UPDATE accounts SET status = ? WHERE appid = ?", (status.dump(), appid))
+            self._cache.pop(appid, None)
+        return status
 
     def check_ip(self, account: Account, ip: str) -> None:
         """40164 unless the account has no whitelist or lists ``ip``."""

@@ -152,6 +152,18 @@ async def protect(request: Request, backend: SandboxBackend) -> Any:
     backend.materials.protect(request.path_params["appid"], media_id)
 
 
+async def account_status(request: Request, backend: SandboxBackend) -> Any:
+    appid = request.path_params["appid"]
+    if request.method == "GET":
+        return backend.accounts.require(appid).status.to_json()
+    changes = await _json(request)
+    for name, value in changes.items():
+        # null would be ambiguous (keep? clear?): a field left out keeps its value.
+        if value is None:
+            raise AdminInputError(f"'{name}' may not be null; leave it out to keep its value")
+    return backend.accounts.set_status(appid, changes).to_json()
+
+
 async def settings(request: Request, backend: SandboxBackend) -> Any:
     data = await _json(request)
     if "news_api" in data:
@@ -191,6 +203,7 @@ ROUTES: list[Route] = [
     Route("/_sandbox/accounts/{appid}/tokens/revoke", _admin(revoke_tokens), methods=["POST"]),
     Route("/_sandbox/accounts/{appid}/jssdk_voice", _admin(jssdk_voice), methods=["POST"]),
     Route("/_sandbox/accounts/{appid}/protect", _admin(protect), methods=["POST"]),
+    Route("/_sandbox/accounts/{appid}/status", _admin(account_status), methods=["GET", "PUT"]),
     Route("/_sandbox/settings", _admin(settings), methods=["PUT"]),
     Route("/_sandbox/faults", _admin(faults), methods=["GET", "POST", "DELETE"]),
 ]

@@ -14,10 +14,12 @@ path, body, how to read the reply); the two clients only send it::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal, TypeVar
 
 import httpx
 
+from wechat_material.sandbox.account_status import AccountStatus
 from wechat_material.sandbox.admin_ops import (
     AdminOps,
     AdminRequest,
@@ -29,7 +31,7 @@ from wechat_material.sandbox.config import DEMO_APPID
 
 T = TypeVar("T")
 
-__all__ = ["AsyncSandboxAdmin", "SandboxAdmin", "SandboxAdminError"]
+__all__ = ["AccountStatus", "AsyncSandboxAdmin", "SandboxAdmin", "SandboxAdminError"]
 
 
 def _base(base_url: str | None, client: httpx.Client | httpx.AsyncClient | None) -> str:
@@ -145,6 +147,31 @@ class SandboxAdmin:
     def protect(self, appid: str, media_id: str) -> None:
         self._send(AdminOps.protect(appid, media_id))
 
+    def set_account_status(
+        self,
+        appid: str,
+        *,
+        secret_frozen: bool | None = None,
+        token_forbidden: bool | None = None,
+        frozen: bool | None = None,
+        limited: bool | None = None,
+        unauthorized: Sequence[str] | None = None,
+    ) -> AccountStatus:
+        """Flip the account's standing (None keeps a field); returns the whole status.
+
+        ``frozen``: 50007 everywhere; ``secret_frozen``: 40243 and ``token_forbidden``:
+        50004 from the token endpoints; ``unauthorized`` paths: 48001;
+        ``limited``: 50002 on calls that change content.
+        """
+        return self._send(
+            AdminOps.set_account_status(
+                appid, secret_frozen, token_forbidden, frozen, limited, unauthorized
+            )
+        )
+
+    def account_status(self, appid: str) -> AccountStatus:
+        return self._send(AdminOps.account_status(appid))
+
 
 class AsyncSandboxAdmin:
     """Async client of the admin API; works in-process over ``httpx.ASGITransport``."""
@@ -251,3 +278,23 @@ class AsyncSandboxAdmin:
 
     async def protect(self, appid: str, media_id: str) -> None:
         await self._send(AdminOps.protect(appid, media_id))
+
+    async def set_account_status(
+        self,
+        appid: str,
+        *,
+        secret_frozen: bool | None = None,
+        token_forbidden: bool | None = None,
+        frozen: bool | None = None,
+        limited: bool | None = None,
+        unauthorized: Sequence[str] | None = None,
+    ) -> AccountStatus:
+        """See :meth:`SandboxAdmin.set_account_status`."""
+        return await self._send(
+            AdminOps.set_account_status(
+                appid, secret_frozen, token_forbidden, frozen, limited, unauthorized
+            )
+        )
+
+    async def account_status(self, appid: str) -> AccountStatus:
+        return await self._send(AdminOps.account_status(appid))

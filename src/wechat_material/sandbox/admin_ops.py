@@ -6,12 +6,14 @@ send, and how to read the JSON that comes back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 import httpx
+
+from wechat_material.sandbox.account_status import AccountStatus
 
 T = TypeVar("T")
 
@@ -31,6 +33,10 @@ def _none(data: Any) -> None:
 
 def _now(data: Any) -> float:
     return float(data["now"])
+
+
+def _status(data: Any) -> AccountStatus:
+    return AccountStatus.from_json(data)
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,30 @@ class AdminOps:
     @staticmethod
     def protect(appid: str, media_id: str) -> AdminRequest[None]:
         return AdminRequest("POST", _account(appid, "protect"), _none, json={"media_id": media_id})
+
+    @staticmethod
+    def account_status(appid: str) -> AdminRequest[AccountStatus]:
+        return AdminRequest("GET", _account(appid, "status"), _status)
+
+    @staticmethod
+    def set_account_status(
+        appid: str,
+        secret_frozen: bool | None,
+        token_forbidden: bool | None,
+        frozen: bool | None,
+        limited: bool | None,
+        unauthorized: Sequence[str] | None,
+    ) -> AdminRequest[AccountStatus]:
+        switches = {
+            "secret_frozen": secret_frozen,
+            "token_forbidden": token_forbidden,
+            "frozen": frozen,
+            "limited": limited,
+        }
+        body: dict[str, Any] = {k: v for k, v in switches.items() if v is not None}
+        if unauthorized is not None:
+            body["unauthorized"] = list(unauthorized)
+        return AdminRequest("PUT", _account(appid, "status"), _status, json=body)
 
 
 def fault_rule(

@@ -107,7 +107,8 @@ class SandboxBackend:
     def _credentials(
         self, grant_type: str | None, appid: str | None, secret: str | None, ip: str
     ) -> str:
-        """Check a token request; the order follows WeChat's replies."""
+        """Check a token request; the order follows WeChat's replies, the account's
+        status (frozen, secret frozen, token API forbidden) last."""
         if grant_type != GRANT_TYPE:
             raise SandboxError(40002, f"grant_type must be {GRANT_TYPE}")
         if not appid:
@@ -118,6 +119,7 @@ class SandboxBackend:
         self.accounts.check_ip(account, ip)
         if secret != account.secret:
             raise SandboxError(40125, "the secret does not match the appid")
+        account.status.check_token_grant()
         return account.appid
 
     def grant_token(
@@ -141,10 +143,18 @@ class SandboxBackend:
         self.quotas.charge(appid, STABLE_TOKEN_PATH)
         return self.tokens.stable(appid, force_refresh)
 
-    def begin_call(self, access_token: str | None, path: str, ip: str) -> str:
-        """Admit an API call: token, IP whitelist, quotas. Returns the caller's appid."""
+    def begin_call(
+        self, access_token: str | None, path: str, ip: str, *, writes: bool = False
+    ) -> str:
+        """Admit an API call: token, IP whitelist, account status, quotas.
+
+        ``writes`` marks calls that change content (refused while the account is
+        limited). Returns the caller's appid.
+        """
         appid = self.tokens.check(access_token)
-        self.accounts.check_ip(self.accounts.require(appid), ip)
+        account = self.accounts.require(appid)
+        self.accounts.check_ip(account, ip)
+        account.status.check_call(path, writes)
         self.quotas.charge(appid, path)
         return appid
 

@@ -2,8 +2,8 @@
 
 :func:`endpoint` wraps a handler into a Starlette route that checks the HTTP
 method (a POST-only endpoint answers GET with 43002; GET endpoints also take
-POST, as WeChat does), admits the call (token, IP whitelist, quotas) and
-turns the handler's result into a reply: a dict becomes JSON, a
+POST, as WeChat does), admits the call (token, IP whitelist, account status,
+quotas) and turns the handler's result into a reply: a dict becomes JSON, a
 :class:`StoredFile` a file reply, a :class:`SandboxError` an error reply.
 """
 
@@ -79,8 +79,13 @@ def endpoint(
     *,
     method: Literal["GET", "POST"] = "POST",
     authenticated: bool = True,
+    writes: bool = False,
 ) -> Route:
-    """A route for ``path`` running ``handler``; token endpoints pass ``authenticated=False``."""
+    """A route for ``path`` running ``handler``; token endpoints pass ``authenticated=False``.
+
+    ``writes=True`` marks an endpoint that changes content (uploads, add, update,
+    delete, submit): a limited account is refused those with 50002.
+    """
 
     async def run(request: Request) -> Response:
         backend = backend_of(request)
@@ -90,7 +95,10 @@ def endpoint(
             appid = ""
             if authenticated:
                 appid = backend.begin_call(
-                    request.query_params.get("access_token"), path, client_ip(request)
+                    request.query_params.get("access_token"),
+                    path,
+                    client_ip(request),
+                    writes=writes,
                 )
             result = await handler(Call(request, backend, appid))
         except SandboxError as error:

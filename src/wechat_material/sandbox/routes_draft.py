@@ -54,10 +54,10 @@ async def batchget(call: Call) -> dict[str, Any]:
 
 
 ROUTES: list[Route] = [
-    endpoint("/cgi-bin/draft/add", add),
+    endpoint("/cgi-bin/draft/add", add, writes=True),
     endpoint("/cgi-bin/draft/get", get),
-    endpoint("/cgi-bin/draft/delete", delete),
-    endpoint("/cgi-bin/draft/update", update),
+    endpoint("/cgi-bin/draft/delete", delete, writes=True),
+    endpoint("/cgi-bin/draft/update", update, writes=True),
     endpoint("/cgi-bin/draft/count", count, method="GET"),
     endpoint("/cgi-bin/draft/batchget", batchget),
 ]

@@ -104,11 +104,11 @@ async def update_news(call: Call) -> dict[str, Any]:
 
 
 ROUTES: list[Route] = [
-    endpoint("/cgi-bin/material/add_material", add_material),
+    endpoint("/cgi-bin/material/add_material", add_material, writes=True),
     endpoint("/cgi-bin/material/get_material", get_material),
-    endpoint("/cgi-bin/material/del_material", del_material),
+    endpoint("/cgi-bin/material/del_material", del_material, writes=True),
     endpoint("/cgi-bin/material/get_materialcount", get_materialcount, method="GET"),
     endpoint("/cgi-bin/material/batchget_material", batchget_material),
-    endpoint("/cgi-bin/material/add_news", add_news),
-    endpoint("/cgi-bin/material/update_news", update_news),
+    endpoint("/cgi-bin/material/add_news", add_news, writes=True),
+    endpoint("/cgi-bin/material/update_news", update_news, writes=True),
 ]

@@ -66,10 +66,10 @@ async def uploadvideo(call: Call) -> dict[str, Any]:
 
 
 ROUTES: list[Route] = [
-    endpoint("/cgi-bin/media/upload", upload),
+    endpoint("/cgi-bin/media/upload", upload, writes=True),
     endpoint("/cgi-bin/media/get", get, method="GET"),
     endpoint("/cgi-bin/media/get/jssdk", get_jssdk, method="GET"),
-    endpoint("/cgi-bin/media/uploadimg", uploadimg),
-    endpoint("/cgi-bin/media/uploadnews", uploadnews),
-    endpoint("/cgi-bin/media/uploadvideo", uploadvideo),
+    endpoint("/cgi-bin/media/uploadimg", uploadimg, writes=True),
+    endpoint("/cgi-bin/media/uploadnews", uploadnews, writes=True),
+    endpoint("/cgi-bin/media/uploadvideo", uploadvideo, writes=True),
 ]

@@ -53,9 +53,9 @@ async def batchget(call: Call) -> dict[str, Any]:
 
 
 ROUTES: list[Route] = [
-    endpoint("/cgi-bin/freepublish/submit", submit),
+    endpoint("/cgi-bin/freepublish/submit", submit, writes=True),
     endpoint("/cgi-bin/freepublish/get", get),
-    endpoint("/cgi-bin/freepublish/delete", delete),
+    endpoint("/cgi-bin/freepublish/delete", delete, writes=True),
     endpoint("/cgi-bin/freepublish/getarticle", getarticle),
     endpoint("/cgi-bin/freepublish/batchget", batchget),
 ]

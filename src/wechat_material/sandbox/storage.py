@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS accounts (
     appid TEXT PRIMARY KEY,
     secret TEXT NOT NULL,
     whitelist TEXT,
+    status TEXT,
     clear_month TEXT NOT NULL DEFAULT '',
     clear_count INTEGER NOT NULL DEFAULT 0,
     force_day INTEGER NOT NULL DEFAULT -1,
@@ -141,6 +142,9 @@ _TABLES = (
     "publishes",
     "links",
 )
+# Columns added after a table was first shipped: (table, column, declaration). A data
+# directory made by an older version gets them at start, so it keeps working.
+_ADDED_COLUMNS = (("accounts", "status", "TEXT"),)
 _BLOB_TABLES = ("temp_media", "materials", "links")
 _REFERENCED = {t: f"SELECT 1 FROM {t} WHERE sha = ? LIMIT 1" for t in _BLOB_TABLES}  # noqa: S608
 
@@ -168,6 +172,13 @@ class Storage:
             self.blobs = FileBlobStore(data_dir)
         self.db.row_factory = sqlite3.Row
         self.db.executescript(SCHEMA)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        for table, column, declaration in _ADDED_COLUMNS:
+            present = {row["name"] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
