@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,46 +78,6 @@ def test_reset_asks_first(wxm: Run, home: Home) -> None:
     assert accepted.exit_code == 0, accepted.output
     assert not sandbox_dir.exists()
     assert home.data_dir.exists()  # only the sandbox's own directory goes
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    """A Redis database to use: REDIS_URL if one answers there, else a redis-server of our own."""
-    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
-    if _answers(url):
-        yield url
-        return
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is not installed and no Redis answers at REDIS_URL")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"redis://127.0.0.1:{port}/15"
-    try:
-        deadline = time.monotonic() + 20
-        while not _answers(url):
-            assert server.poll() is None, "redis-server stopped while starting"
-            assert time.monotonic() < deadline, "redis-server did not start in time"
-            time.sleep(0.05)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def _answers(url: str) -> bool:
-    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
-    try:
-        return bool(client.ping())
-    except redis.exceptions.RedisError:
-        return False
-    finally:
-        client.close()
 
 
 @pytest.mark.redis

@@ -1,98 +1,10 @@
-"""Fixtures for the token tests: the asyncio backend and a real redis-server."""
+"""Fixtures for the token tests (the Redis ones are in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
-
 import pytest
-import redis
-
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-def answers(url: str) -> bool:
-    client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=2)
-    try:
-        return bool(client.ping())
-    except redis.exceptions.RedisError:
-        return False
-    finally:
-        client.close()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[str]:
-    """The URL of a Redis database the tests may empty at will.
-
-    ``REDIS_URL`` (default redis://127.0.0.1:6379/15) if a server answers
-    there; otherwise a redis-server of our own on a free port.
-    """
-    url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
-    if answers(url):
-        yield url
-        return
-    binary = shutil.which("redis-server") or (
-        "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
-    )
-    if binary is None:
-        pytest.fail(
-            f"no Redis answers at {url} and redis-server is not installed: install it "
-            "(apt-get install redis-server) or point REDIS_URL at a Redis you can flush"
-        )
-    port = free_port()
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/15"
-    try:
-        deadline = time.monotonic() + 20
-        while not answers(url):
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"redis-server on port {port} did not start (exit {server.poll()})")
-            time.sleep(0.05)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-@pytest.fixture
-def redis_url(redis_server: str) -> Iterator[str]:
-    """``redis_server``, emptied before each test."""
-    client = redis.Redis.from_url(redis_server)
-    try:
-        client.flushdb()
-        yield redis_server
-    finally:
-        client.close()
-
-
-@pytest.fixture
-def redis_client(redis_url: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url)
-    try:
-        yield client
-    finally:
-        client.close()

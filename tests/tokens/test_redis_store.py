@@ -171,10 +171,8 @@ def test_a_lock_that_expired_meanwhile_is_only_a_warning(
     assert "expired before the fetch finished" in caplog.text
 
 
-def test_an_unreachable_redis_is_a_clear_error() -> None:
-    from .conftest import free_port
-
-    store = RedisTokenStore.from_url(f"redis://127.0.0.1:{free_port()}/0")
+def test_an_unreachable_redis_is_a_clear_error(unused_port: int) -> None:
+    store = RedisTokenStore.from_url(f"redis://127.0.0.1:{unused_port}/0")
     try:
         with pytest.raises(TokenStoreError, match="could not read the token"):
             store.load(APPID)

@@ -26,7 +26,6 @@ from wechat_material.tokens import (
     fetcher_from_url,
 )
 
-from .conftest import free_port
 from .sources_for_tests import FakeClock
 
 APPID = "wx0123456789abcdef"
@@ -203,8 +202,8 @@ def test_a_reply_that_is_not_json(token_server: TokenServer) -> None:
         fetcher_from_url(token_server.url)()
 
 
-def test_an_unreachable_server_is_a_transport_error() -> None:
-    url = f"http://127.0.0.1:{free_port()}/token?key=SECRET-KEY"
+def test_an_unreachable_server_is_a_transport_error(unused_port: int) -> None:
+    url = f"http://127.0.0.1:{unused_port}/token?key=SECRET-KEY"
 
     with pytest.raises(TransportError) as caught:
         fetcher_from_url(url, timeout=2)()
