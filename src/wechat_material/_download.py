@@ -18,7 +18,7 @@ from wechat_material._call import Operation, Perform
 from wechat_material._calls.files import reply_filename
 from wechat_material._calls.material import fetch_file, video_file
 from wechat_material._reply import FileReply, JsonReply, Reply
-from wechat_material.errors import UnexpectedReplyError, ValidationError
+from wechat_material.errors import NotAFileError, UnexpectedReplyError, ValidationError
 
 # The field that holds a video's link in each endpoint's JSON reply.
 _VIDEO_LINK = {ep.MATERIAL_GET: "down_url", ep.MEDIA_GET: "video_url"}
@@ -40,8 +40,9 @@ def download(endpoint: ep.Endpoint, media_id: str, path: str | os.PathLike[str])
             link = reply.data.get(_VIDEO_LINK[endpoint])
             if not isinstance(link, str) or not link:
                 what = "a news material (articles)" if "news_item" in reply.data else "not a file"
-                raise UnexpectedReplyError(
-                    f"{media_id} is {what}; read it with get_material() instead of downloading it"
+                raise NotAFileError(
+                    f"{media_id} is {what}; read it with get_material() instead of downloading it",
+                    media_id=media_id,
                 )
             reply = yield Perform(video_file(link, lambda: part.file))
         if not isinstance(reply, FileReply):  # pragma: no cover - video_file only answers files

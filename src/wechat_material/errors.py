@@ -8,6 +8,7 @@
     │   └── ArticleValidationError an article field missing or out of bounds
     ├── TransportError             the request did not get a reply (wraps httpx)
     ├── UnexpectedReplyError       a reply that is not what the endpoint gives
+    │   └── NotAFileError          a download of something that is not a file (news)
     ├── TokenStoreError            the token store failed (Redis down, file unwritable)
     ├── PublishTimeoutError        publish.wait() gave up while WeChat was still publishing
     └── APIError                   WeChat answered with an errcode
@@ -72,6 +73,15 @@ class TransportError(WeChatError):
 class UnexpectedReplyError(WeChatError):
     """A reply that this endpoint never gives: an HTML page, a cut-off body,
     JSON where a file was expected or a file where JSON was expected."""
+
+
+class NotAFileError(UnexpectedReplyError):
+    """A download of an id that holds no file (a news material): read it with
+    ``get_material`` instead. ``media_id`` is the id asked for."""
+
+    def __init__(self, message: str, *, media_id: str) -> None:
+        super().__init__(message)
+        self.media_id = media_id
 
 
 class TokenStoreError(WeChatError):

@@ -12,6 +12,7 @@ import pytest
 
 from wechat_material import (
     MediaFile,
+    NotAFileError,
     NotFoundError,
     TransportError,
     UnexpectedReplyError,
@@ -107,8 +108,10 @@ async def test_a_news_material_cannot_be_downloaded(wx: Both, media: Path, tmp_p
     thumb = await wx(wx.client.material.add_material, "thumb", media / "thumb.jpg")
     article = {"title": "t", "thumb_media_id": thumb.media_id, "content": "<p>c</p>"}
     news = await wx(wx.client.material.add_news, [article])
-    with pytest.raises(UnexpectedReplyError, match=r"news material.*get_material"):
+    with pytest.raises(NotAFileError, match=r"news material.*get_material") as caught:
         await wx(wx.client.material.download_material, news.media_id, tmp_path)
+    assert isinstance(caught.value, UnexpectedReplyError)
+    assert caught.value.media_id == news.media_id
     assert leftovers(tmp_path) == []
 
 

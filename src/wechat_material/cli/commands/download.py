@@ -8,11 +8,7 @@ from typing import Annotated
 
 import typer
 
-from wechat_material import (
-    NewsMaterial,
-    UnexpectedReplyError,
-    WeChatClient,
-)
+from wechat_material import NewsMaterial, NotAFileError, WeChatClient
 from wechat_material.cli.context import Session, session
 from wechat_material.cli.errors import UsageProblem
 from wechat_material.cli.metering import Advance
@@ -24,7 +20,7 @@ STDOUT = "-"
 
 def _download_file(
     current: Session, media_id: str, target: str, temporary: bool
-) -> tuple[WeChatClient, Path | UnexpectedReplyError]:
+) -> tuple[WeChatClient, Path | NotAFileError]:
     """Stream the file to ``target``; the error when the reply was not a file (news?)."""
     with current.output.transfer_progress() as progress:
 
@@ -37,7 +33,7 @@ def _download_file(
             if temporary:
                 return client, client.material.download_media(media_id, target)
             return client, client.material.download_material(media_id, target)
-        except UnexpectedReplyError as exc:
+        except NotAFileError as exc:
             # A news id answers articles, not a file: the caller reads it as news.
             if temporary:
                 raise
