@@ -212,3 +212,23 @@ def test_download_memory_does_not_grow_with_the_file(threaded_sandbox: Any, tmp_
     assert saved.stat().st_size == video.stat().st_size
     # Both ends of the transfer run in this process; still far below the 9 MB file.
     assert peak < 3 * MB, f"peak {peak / MB:.1f} MB"
+
+
+def test_get_material_holds_a_file_in_memory_once(threaded_sandbox: Any) -> None:
+    threaded_sandbox.admin.reset()
+    image = (MEDIA / "image.jpg").read_bytes() + bytes(8 * MB)
+    with WeChatClient(
+        DEMO_APPID, DEMO_SECRET, base_url=threaded_sandbox.base_url, retry=FAST_RETRY
+    ) as client:
+        added = client.material.add_material("image", image)
+        tracemalloc.start()
+        try:
+            got = client.material.get_material(added.media_id)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert isinstance(got, MediaFile)
+    assert got.content == image
+    # The sandbox's side of the transfer is in this process too, but streamed;
+    # reading the reply into bytes used to copy it (peak twice the file).
+    assert peak < 1.5 * len(image), f"peak {peak / MB:.1f} MB for {len(image) / MB:.1f} MB"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from wechat_material._filenames import safe_filename
 from wechat_material._reply import FileReply
 from wechat_material.limits import MediaFormat
@@ -33,5 +35,13 @@ def media_file(reply: FileReply, media_id: str) -> MediaFile:
     return MediaFile(
         filename=reply_filename(reply, media_id),
         content_type=content_type,
-        content=reply.file.read(),
+        content=_whole(reply),
     )
+
+
+def _whole(reply: FileReply) -> bytes:
+    # BytesIO.getvalue() hands over its buffer without copying it (CPython),
+    # where read() copies: a 10 MB file would briefly need 20 MB.
+    if isinstance(reply.file, io.BytesIO):
+        return reply.file.getvalue()
+    return reply.file.read()
