@@ -142,8 +142,10 @@ def _newspic_problem(article: Mapping[str, Any], index: int) -> Problem | None:
     return None
 
 
-def _field_problem(article: Mapping[str, Any], index: int) -> Problem | None:
-    article_type = article.get("article_type") or "news"
+def _field_problem(article: Mapping[str, Any], index: int, draft: bool) -> Problem | None:
+    # Picture articles (newspic) exist only in the draft box; elsewhere every
+    # article is a plain one and needs its cover.
+    article_type = (article.get("article_type") or "news") if draft else "news"
     if article_type not in ARTICLE_TYPES:
         return Problem(
             _ARGS_ERRCODE,
@@ -189,14 +191,20 @@ def _field_problem(article: Mapping[str, Any], index: int) -> Problem | None:
     return None
 
 
-def article_problem(article: Mapping[str, Any], index: int = 0) -> Problem | None:
-    """The first rule one article (a JSON object as sent to WeChat) breaks, or None."""
+def article_problem(
+    article: Mapping[str, Any], index: int = 0, *, draft: bool = False
+) -> Problem | None:
+    """The first rule one article (a JSON object as sent to WeChat) breaks, or None.
+
+    ``draft``: the article goes to the draft box, where picture articles
+    (``article_type: "newspic"``) are allowed.
+    """
     if not isinstance(article, Mapping):
         return Problem(_ARGS_ERRCODE, f"article {index + 1} must be an object", None, index)
-    return _field_problem(article, index)
+    return _field_problem(article, index, draft)
 
 
-def articles_problem(articles: Any) -> Problem | None:
+def articles_problem(articles: Any, *, draft: bool = False) -> Problem | None:
     """The first rule a list of articles (news, draft, uploadnews) breaks, or None."""
     if not isinstance(articles, list) or not ARTICLES_MIN <= len(articles) <= ARTICLES_MAX:
         count = len(articles) if isinstance(articles, list) else "no list of"
@@ -206,7 +214,7 @@ def articles_problem(articles: Any) -> Problem | None:
             "articles",
         )
     for index, article in enumerate(articles):
-        problem = article_problem(article, index)
+        problem = article_problem(article, index, draft=draft)
         if problem is not None:
             return problem
     return None

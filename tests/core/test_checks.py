@@ -82,13 +82,18 @@ def test_valid_articles_pass() -> None:
         ([article(show_cover_pic=2)], 40097, "show_cover_pic"),
         ([article(title="")], 40097, "title"),
         ([article(thumb_media_id=None)], 40097, "thumb_media_id"),
-        ([article(article_type="video")], 40097, "article_type"),
     ],
 )
 def test_article_problems(articles: Any, code: int, field: str) -> None:
     problem = articles_problem(articles)
     assert problem is not None
     assert (problem.errcode, problem.field) == (code, field)
+
+
+def test_draft_article_type_must_be_known() -> None:
+    problem = articles_problem([article(article_type="video")], draft=True)
+    assert problem is not None
+    assert (problem.errcode, problem.field) == (40097, "article_type")
 
 
 def test_problem_says_which_article() -> None:
@@ -98,16 +103,26 @@ def test_problem_says_which_article() -> None:
     assert "article 2" in problem.message
 
 
-def test_newspic_needs_images_not_a_cover() -> None:
+def test_newspic_needs_images_not_a_cover_in_the_draft_box() -> None:
     pic = {"article_type": "newspic", "title": "Pics", "content": "c"}
     images = {"image_list": [{"image_media_id": "IMG"}]}
-    assert articles_problem([{**pic, "image_info": images}]) is None
-    missing = articles_problem([pic])
+    assert articles_problem([{**pic, "image_info": images}], draft=True) is None
+    missing = articles_problem([pic], draft=True)
     assert missing is not None
     assert missing.field == "image_info"
-    empty_id = articles_problem([{**pic, "image_info": {"image_list": [{}]}}])
+    empty_id = articles_problem([{**pic, "image_info": {"image_list": [{}]}}], draft=True)
     assert empty_id is not None
     assert "image_media_id" in empty_id.message
+
+
+def test_newspic_exists_only_in_the_draft_box() -> None:
+    # add_news / uploadnews know no picture articles: the cover stays required.
+    pic = {"article_type": "newspic", "title": "Pics", "content": "c"}
+    pic["image_info"] = {"image_list": [{"image_media_id": "IMG"}]}
+    problem = articles_problem([pic])
+    assert problem is not None
+    assert problem.field == "thumb_media_id"
+    assert articles_problem([article(article_type="anything")]) is None  # ignored there
 
 
 def test_text_of_html() -> None:

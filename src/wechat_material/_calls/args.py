@@ -64,19 +64,26 @@ def article_json(article: ArticleInput) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in _READ_ONLY_FIELDS}
 
 
-def articles_json(articles: Sequence[ArticleInput]) -> list[dict[str, Any]]:
-    """The articles of a news/draft as JSON, checked against WeChat's rules (§5)."""
+def articles_json(
+    articles: Sequence[ArticleInput], *, draft: bool = False
+) -> list[dict[str, Any]]:
+    """The articles of a news/draft as JSON, checked against WeChat's rules (§5).
+
+    ``draft``: they go to the draft box, where picture articles (newspic) exist.
+    """
     if isinstance(articles, Article | Mapping):
         articles = [articles]  # one article given on its own
     payload = [article_json(a) for a in articles]
-    _raise_for(articles_problem(payload))
+    _raise_for(articles_problem(payload, draft=draft))
     return payload
 
 
-def one_article_json(article: ArticleInput, position: int) -> dict[str, Any]:
+def one_article_json(
+    article: ArticleInput, position: int, *, draft: bool = False
+) -> dict[str, Any]:
     """One article for an update at ``position`` (0-based), checked."""
     payload = article_json(article)
-    _raise_for(article_problem(payload, position))
+    _raise_for(article_problem(payload, position, draft=draft))
     return payload
 
 

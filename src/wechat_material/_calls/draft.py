@@ -22,7 +22,9 @@ def _media_id(reply: Reply) -> str:
 
 
 def add(articles: Sequence[ArticleInput]) -> Call[str]:
-    return Call(ep.DRAFT_ADD, _media_id, json={"articles": args.articles_json(articles)})
+    return Call(
+        ep.DRAFT_ADD, _media_id, json={"articles": args.articles_json(articles, draft=True)}
+    )
 
 
 def get(media_id: str) -> Call[Draft]:
@@ -38,7 +40,11 @@ def delete(media_id: str) -> Call[None]:
 def update(media_id: str, index: int, article: ArticleInput) -> Call[None]:
     args.identifier(media_id)
     args.index(index)
-    body = {"media_id": media_id, "index": index, "articles": args.one_article_json(article, index)}
+    body = {
+        "media_id": media_id,
+        "index": index,
+        "articles": args.one_article_json(article, index, draft=True),
+    }
     return Call(ep.DRAFT_UPDATE, ignore_reply, json=body)
 
 
