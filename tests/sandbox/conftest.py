@@ -6,7 +6,7 @@ the sandbox against the contract, not against our own client.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -29,8 +29,10 @@ def config() -> SandboxConfig:
 
 
 @pytest.fixture
-def app(config: SandboxConfig) -> Starlette:
-    return create_app(config)
+def app(config: SandboxConfig) -> Iterator[Starlette]:
+    application = create_app(config)
+    yield application
+    application.state.sandbox.close()  # frees the data directory of a config that has one
 
 
 @pytest.fixture

@@ -159,6 +159,7 @@ class TestRetired:
         assert errcode(await wx.post(UPDATE_NEWS, update)) == 45106
         # even without a body: the API is gone
         assert errcode(await wx.post(ADD_NEWS, None)) == 45106
+        assert errcode(await wx.post(UPDATE_NEWS, None)) == 45106
 
     async def test_the_token_is_still_checked_first(self, wx: WeChat) -> None:
         wx.token = "garbage"

@@ -15,6 +15,9 @@ On a real socket::
 
     with run_in_thread() as sandbox:
         sandbox.admin.advance(7200)
+
+One sandbox at a time may use a data directory: a second one fails with
+:class:`SandboxInUseError`; :func:`data_dir_in_use` tells whether one is running.
 """
 
 from wechat_material.sandbox.account_status import AccountStatus
@@ -27,6 +30,7 @@ from wechat_material.sandbox.app import create_app
 from wechat_material.sandbox.backend import SandboxBackend
 from wechat_material.sandbox.clock import SandboxClock
 from wechat_material.sandbox.config import DEMO_APPID, DEMO_SECRET, SandboxConfig
+from wechat_material.sandbox.data_dir_lock import DataDirLock, SandboxInUseError, data_dir_in_use
 from wechat_material.sandbox.errors import SandboxError
 from wechat_material.sandbox.faults import ConnectionDropped, FaultRule
 from wechat_material.sandbox.server import RunningSandbox, run_in_thread, serve
@@ -37,6 +41,7 @@ __all__ = [
     "AccountStatus",
     "AsyncSandboxAdmin",
     "ConnectionDropped",
+    "DataDirLock",
     "FaultRule",
     "RunningSandbox",
     "SandboxAdmin",
@@ -45,7 +50,9 @@ __all__ = [
     "SandboxClock",
     "SandboxConfig",
     "SandboxError",
+    "SandboxInUseError",
     "create_app",
+    "data_dir_in_use",
     "run_in_thread",
     "serve",
 ]

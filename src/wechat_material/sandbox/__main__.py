@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from wechat_material.sandbox.data_dir_lock import SandboxInUseError
 from wechat_material.sandbox.server import serve
 
 
@@ -42,6 +43,8 @@ def main(argv: list[str] | None = None) -> None:
             clock="frozen" if args.frozen_clock else "running",
             seed=args.seed,
         )
+    except SandboxInUseError as error:
+        parser.exit(1, f"{parser.prog}: {error}\n")
     except (ValueError, OSError) as error:
         parser.error(str(error))
     except KeyboardInterrupt:

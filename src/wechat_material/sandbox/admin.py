@@ -6,7 +6,6 @@ account or material 404. Admin calls are never faulted and never counted.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,7 +18,7 @@ from wechat_material.sandbox.config import DEMO_APPID
 from wechat_material.sandbox.endpoint import backend_of
 from wechat_material.sandbox.errors import SandboxError
 from wechat_material.sandbox.faults import FaultRule
-from wechat_material.sandbox.wire import json_reply, read_body
+from wechat_material.sandbox.wire import json_reply, load_json, read_body
 
 ADMIN_BODY_LIMIT = 8 * 1024 * 1024  # JS-SDK voices are the largest admin bodies
 OK = {"ok": True}
@@ -42,9 +41,9 @@ async def _raw(request: Request) -> bytes:
 async def _json(request: Request) -> dict[str, Any]:
     raw = await _raw(request)
     try:
-        data = json.loads(raw or b"{}")
-    except ValueError:
-        raise AdminInputError("the body must be JSON") from None
+        data = load_json(raw or b"{}")
+    except ValueError as exc:
+        raise AdminInputError(f"the body must be UTF-8 JSON: {exc}") from None
     if not isinstance(data, dict):
         raise AdminInputError("the body must be a JSON object")
     return data

@@ -32,12 +32,24 @@ from wechat_material.sandbox.guard import GuardMiddleware
 def create_app(config: SandboxConfig | None = None) -> Starlette:
     """A new sandbox as an ASGI app; its state is ``app.state.sandbox``.
 
+    With a ``data_dir``, close it when done (``app.state.sandbox.close()``) to
+    free the directory; ``SandboxInUseError`` when another sandbox holds it.
+
     >>> app = create_app(SandboxConfig(seed=7))
     >>> client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
     ...                            base_url="http://sandbox.test")
     """
     backend = SandboxBackend(config or SandboxConfig())
+    try:
+        app = _assemble(backend)
+    except BaseException:
+        backend.close()  # it may hold a data directory
+        raise
+    app.state.sandbox = backend
+    return app
 
+
+def _assemble(backend: SandboxBackend) -> Starlette:
     def system_error() -> Response:
         return error_reply(backend, SandboxError(-1))
 
@@ -58,5 +70,4 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
         ],
     )
     app.router.redirect_slashes = False
-    app.state.sandbox = backend
     return app

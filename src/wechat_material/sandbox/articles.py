@@ -55,20 +55,20 @@ def clean_content(html: str, image_url_ok: Callable[[str], bool]) -> str:
     return _IMG.sub(keep_hosted, html)
 
 
-def _with_newspic_cover(article: Any, rules: ArticleRules, index: int) -> Any:
-    """A newspic article's cover defaults to its first image."""
-    if not rules.draft or not isinstance(article, Mapping):
+def _article_type(article: Mapping[str, Any], rules: ArticleRules) -> str:
+    # Outside the draft box every article is a plain one, whatever it says.
+    return (article.get("article_type") or NEWS) if rules.draft else NEWS
+
+
+def _with_newspic_cover(
+    article: Mapping[str, Any], rules: ArticleRules, index: int
+) -> Mapping[str, Any]:
+    """A checked newspic article whose images are the account's permanent images,
+    its cover defaulting to the first of them."""
+    if _article_type(article, rules) != NEWSPIC:
         return article
-    kind = article.get("article_type", NEWS)
-    if kind not in (NEWS, NEWSPIC):
-        raise SandboxError(40097, f"article {index + 1}: article_type must be news or newspic")
-    if kind != NEWSPIC:
-        return article
-    info = article.get("image_info")
-    images = info.get("image_list") if isinstance(info, Mapping) else None
-    if not isinstance(images, list) or not images:
-        raise SandboxError(40097, f"article {index + 1}: newspic needs image_info.image_list")
-    ids = [item.get("image_media_id") if isinstance(item, Mapping) else None for item in images]
+    # The shape (1 to 20 entries, each with an image_media_id) is already checked.
+    ids = [image["image_media_id"] for image in article["image_info"]["image_list"]]
     for image_id in ids:
         if not isinstance(image_id, str) or not rules.image_ok(image_id):
             raise SandboxError(40007, f"article {index + 1}: {image_id!r} is not a permanent image")
@@ -93,7 +93,7 @@ def _complete(
     if single and not stored["digest"]:
         stored["digest"] = text_of(stored["content"])[:DIGEST_DEFAULT_CHARS]
     if rules.draft:
-        stored["article_type"] = article.get("article_type", NEWS)
+        stored["article_type"] = _article_type(article, rules)
         for name in DRAFT_EXTRAS[1:]:
             if article.get(name) is not None:
                 stored[name] = article[name]
@@ -102,21 +102,22 @@ def _complete(
 
 def prepare_articles(articles: Any, rules: ArticleRules) -> list[dict[str, Any]]:
     """A whole list (news, uploadnews, draft/add): 1 to 8 valid articles."""
-    if isinstance(articles, list):
-        articles = [_with_newspic_cover(a, rules, i) for i, a in enumerate(articles)]
-    problem = articles_problem(articles)
+    problem = articles_problem(articles, draft=rules.draft)
     if problem is not None:
         raise SandboxError(problem.errcode, problem.message)
-    return [_complete(a, rules, i, single=len(articles) == 1) for i, a in enumerate(articles)]
+    single = len(articles) == 1
+    return [
+        _complete(_with_newspic_cover(a, rules, i), rules, i, single)
+        for i, a in enumerate(articles)
+    ]
 
 
 def prepare_article(article: Any, rules: ArticleRules, index: int, single: bool) -> dict[str, Any]:
     """One article replacing ``index`` of a list (update_news, draft/update)."""
-    article = _with_newspic_cover(article, rules, index)
-    problem = article_problem(article, index)
+    problem = article_problem(article, index, draft=rules.draft)
     if problem is not None:
         raise SandboxError(problem.errcode, problem.message)
-    return _complete(article, rules, index, single)
+    return _complete(_with_newspic_cover(article, rules, index), rules, index, single)
 
 
 def news_item(

@@ -49,9 +49,21 @@ class Settings:
 
 
 class SandboxBackend:
+    """The state of one sandbox; :meth:`close` it when done (it holds its data directory).
+
+    ``SandboxInUseError`` at start when another sandbox holds ``config.data_dir``.
+    """
+
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self.storage = Storage(config.data_dir)
+        try:
+            self._start(config)
+        except BaseException:
+            self.storage.close()
+            raise
+
+    def _start(self, config: SandboxConfig) -> None:
         # Each start is a new generation, so a seeded sandbox never hands out an id twice.
         self._generation = int(self.storage.get_meta("generation") or 0) + 1
         self.storage.set_meta("generation", self._generation)
@@ -206,7 +218,10 @@ class SandboxBackend:
         if not data or fmt is None:
             raise ValueError("the voice must be a non-empty audio file (speex, amr, mp3...)")
         staged = self.storage.blobs.stage(io.BytesIO(data))
-        return self.media.add_jssdk_voice(appid, staged, fmt.value)
+        try:
+            return self.media.add_jssdk_voice(appid, staged, fmt.value)
+        finally:
+            self.storage.blobs.discard(staged)
 
     def reset(self) -> None:
         """Back to a fresh start: no media, no tokens, config accounts, clock at its start."""
@@ -222,4 +237,11 @@ class SandboxBackend:
         self._apply_config()
 
     def close(self) -> None:
+        """Close the database and release the data directory (calling it again is harmless)."""
         self.storage.close()
+
+    def __enter__(self) -> SandboxBackend:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

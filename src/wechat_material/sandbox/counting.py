@@ -6,13 +6,12 @@ The appid comes from the access_token (for API calls), the query string (for
 
 from __future__ import annotations
 
-import json
-
 from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wechat_material.sandbox.backend import SandboxBackend
 from wechat_material.sandbox.quotas import STABLE_TOKEN_PATH
+from wechat_material.sandbox.wire import load_json
 
 PEEK_LIMIT = 64 * 1024  # a stable_token body is tiny; past this it is not looked at
 
@@ -41,7 +40,7 @@ async def peek_body(receive: Receive, limit: int) -> tuple[bytes | None, Receive
 
 def _appid_in(body: bytes | None) -> str:
     try:
-        data = json.loads(body or b"")
+        data = load_json(body or b"")
     except ValueError:
         return ""
     appid = data.get("appid") if isinstance(data, dict) else None

@@ -70,9 +70,8 @@ class Materials:
         media_id = self._ids.permanent_id()
         staged = accepted.staged
         body = None if video is None else json.dumps({"title": video[0], "introduction": video[1]})
-        with self._storage.transaction() as db:
+        with self._storage.transaction_storing(staged) as db:
             self._check_cap(db, appid, type)
-            self._storage.blobs.commit(staged)
             db.execute(
                 "INSERT INTO materials (media_id, appid, type, name, sha, size, format, body, "
                 "created_at, update_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -96,8 +95,7 @@ class Materials:
 
     def add_article_image(self, appid: str, accepted: AcceptedFile, base: str) -> str:
         """uploadimg: host an image for article HTML; returns its URL."""
-        with self._storage.transaction() as db:
-            self._storage.blobs.commit(accepted.staged)
+        with self._storage.transaction_storing(accepted.staged) as db:
             key = self._links.add_file(
                 db, appid, owner=None, blob=accepted.staged, fmt=accepted.format.value
             )

@@ -62,8 +62,7 @@ class TemporaryMedia:
     def add_file(self, appid: str, type: MaterialType, accepted: AcceptedFile) -> dict[str, Any]:
         """media/upload: store the file; the reply names a thumb's id ``thumb_media_id``."""
         self.purge_expired()
-        with self._storage.transaction() as db:
-            self._storage.blobs.commit(accepted.staged)
+        with self._storage.transaction_storing(accepted.staged) as db:
             media_id, now = self._insert(
                 db, appid, type.value, UPLOAD, staged=accepted.staged, fmt=accepted.format.value
             )
@@ -81,8 +80,7 @@ class TemporaryMedia:
         return {"type": type.value, id_key: media_id, "created_at": int(now)}
 
     def add_jssdk_voice(self, appid: str, staged: StagedBlob, fmt: str) -> str:
-        with self._storage.transaction() as db:
-            self._storage.blobs.commit(staged)
+        with self._storage.transaction_storing(staged) as db:
             media_id, _ = self._insert(db, appid, "voice", JSSDK, staged=staged, fmt=fmt)
         return media_id
 

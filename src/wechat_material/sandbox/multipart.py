@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
@@ -27,6 +27,34 @@ MAX_FIELD_BYTES = 64 * 1024  # text fields (video description) are small
 
 class _TooLarge(Exception):
     pass
+
+
+class _FormParser(MultiPartParser):
+    """Starlette's parser, keeping hold of every file part it opens.
+
+    Starlette closes them itself when parsing fails only in its recent
+    versions; these are closed here whatever the version.
+    """
+
+    def __init__(self, request: Request, stream: AsyncGenerator[bytes, None]) -> None:
+        super().__init__(request.headers, stream, max_part_size=MAX_FIELD_BYTES)
+        self.opened: list[UploadFile] = []
+
+    def on_headers_finished(self) -> None:
+        super().on_headers_finished()
+        if self._current_part.file is not None:
+            self.opened.append(self._current_part.file)
+
+    async def parse_or_close(self) -> FormData:
+        """The form; when parsing fails for any reason, no file part is left open."""
+        try:
+            return await self.parse()
+        except BaseException:
+            # Synchronously: the failure may be a cancellation, and closing a spooled
+            # file only closes a descriptor.
+            for upload in self.opened:
+                upload.file.close()
+            raise
 
 
 @dataclass
@@ -58,9 +86,9 @@ async def read_upload_form(request: Request, limit: int) -> UploadForm:
                 raise _TooLarge
             yield chunk
 
-    parser = MultiPartParser(request.headers, limited(), max_part_size=MAX_FIELD_BYTES)
+    parser = _FormParser(request, limited())
     try:
-        form = await parser.parse()
+        form = await parser.parse_or_close()
     except _TooLarge:
         async for _ in source:
             pass
@@ -69,10 +97,9 @@ async def read_upload_form(request: Request, limit: int) -> UploadForm:
         async for _ in source:
             pass
         raise SandboxError(41005, f"the form cannot be read: {exc}") from None
-    files = [value for _, value in form.multi_items() if isinstance(value, UploadFile)]
     fields = {name: value for name, value in form.multi_items() if isinstance(value, str)}
     media = form.get(MEDIA_PART)
-    return UploadForm(media if isinstance(media, UploadFile) else None, fields, files)
+    return UploadForm(media if isinstance(media, UploadFile) else None, fields, parser.opened)
 
 
 async def _drain(request: Request) -> None:

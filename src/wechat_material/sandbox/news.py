@@ -1,7 +1,9 @@
 """add_news / update_news: news material the way WeChat handled it before 2022-02-28.
 
 In ``legacy`` mode they work as documented; in ``retired`` mode both answer
-45106 "This API has been unsupported", as WeChat does today.
+45106 "This API has been unsupported", as WeChat does today. The routes ask
+:meth:`LegacyNews.check_open` before anything else, even before reading the
+body: a retired API refuses whatever is sent.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ class LegacyNews:
 
     def add(self, appid: str, articles: Any, rules: ArticleRules) -> dict[str, str]:
         """add_news: 1 to 8 articles whose covers are permanent material."""
-        self.check_open()
         prepared = prepare_articles(articles, rules)
         return {"media_id": self._materials.add_news(appid, prepared)}
 
@@ -38,7 +39,6 @@ class LegacyNews:
         self, appid: str, media_id: str, index: int, article: Any, rules: ArticleRules
     ) -> None:
         """update_news: replace article ``index`` (0-based); the comment flags stay as they were."""
-        self.check_open()
         articles = self._materials.news_articles(appid, media_id)
         if not 0 <= index < len(articles):
             raise SandboxError(40097, f"index {index} is outside 0..{len(articles) - 1}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.routing import Route
@@ -13,6 +12,7 @@ from wechat_material.sandbox.blobs import StoredFile
 from wechat_material.sandbox.endpoint import Call, endpoint
 from wechat_material.sandbox.errors import SandboxError
 from wechat_material.sandbox.receive import receive_upload
+from wechat_material.sandbox.wire import load_json
 
 # [assumed] WeChat documents no bounds for a video's title and introduction;
 # these follow the console's form, with the codes for a long title / description.
@@ -24,7 +24,7 @@ def video_description(raw: str | None) -> tuple[str, str]:
     if not raw:
         raise SandboxError(40097, "a permanent video needs 'description' (form field or query)")
     try:
-        described = json.loads(raw)
+        described = load_json(raw)
     except ValueError:
         raise SandboxError(
             40097, "'description' must be JSON with title and introduction"

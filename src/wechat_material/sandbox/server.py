@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import socket
@@ -102,32 +103,40 @@ def run_in_thread(
 ) -> Iterator[RunningSandbox]:
     """Serve a new sandbox with uvicorn in a background thread (port 0: a free port).
 
-    Returns once it accepts connections; stops it cleanly on exit::
+    Returns once it accepts connections; stops it cleanly on exit, closing the
+    backend so its data directory is free again::
 
         with run_in_thread() as sandbox:
             httpx.get(f"{sandbox.base_url}/cgi-bin/token", params={...})
+
+    ``SandboxInUseError`` when another sandbox holds ``config.data_dir``.
     """
     app = create_app(config)
-    sock = _bind(host, port)
-    _quiet_dropped_connections()
-    # log_config=None: leave the host process's logging configuration alone.
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_config=None, log_level="warning", access_log=False, lifespan="off")
-    )
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="wechat-material-sandbox", daemon=True
-    )
-    thread.start()
-    base_url = _url(sock)
-    try:
-        _wait_until_serving(server, thread, sock)
-        with SandboxAdmin(base_url) as admin:
-            yield RunningSandbox(base_url, app, admin)
-    finally:
-        server.should_exit = True
-        thread.join(SHUTDOWN_TIMEOUT)
-        sock.close()
-        app.state.sandbox.close()
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(app.state.sandbox.close)
+        sock = cleanup.enter_context(contextlib.closing(_bind(host, port)))
+        _quiet_dropped_connections()
+        # log_config=None: leave the host process's logging configuration alone.
+        server = uvicorn.Server(
+            uvicorn.Config(
+                app, log_config=None, log_level="warning", access_log=False, lifespan="off"
+            )
+        )
+        thread = threading.Thread(
+            target=server.run,
+            kwargs={"sockets": [sock]},
+            name="wechat-material-sandbox",
+            daemon=True,
+        )
+        thread.start()
+        base_url = _url(sock)
+        try:
+            _wait_until_serving(server, thread, sock)
+            with SandboxAdmin(base_url) as admin:
+                yield RunningSandbox(base_url, app, admin)
+        finally:
+            server.should_exit = True
+            thread.join(SHUTDOWN_TIMEOUT)
 
 
 def _wait_until_serving(
@@ -168,6 +177,8 @@ def serve(
 
     State goes to ``data_dir`` (default: the user data directory), or stays in
     memory with ``memory=True``. Without ``accounts`` the demo account exists.
+    ``SandboxInUseError`` when another sandbox holds the data directory; it is
+    released on exit.
     """
     if memory and data_dir is not None:
         raise ValueError("choose either a data directory or memory, not both")
@@ -179,23 +190,21 @@ def serve(
         seed=seed,
     )
     app = create_app(config)
-    sock = _bind(host, port)
-    base_url = _url(sock)
-    lines = [
-        f"WeChat material sandbox on {base_url}",
-        f"  state: {config.data_dir or 'in memory (lost on exit)'}",
-        f"  accounts: {', '.join(appid for appid, _ in parsed)}"
-        if parsed
-        else f"  demo account: appid {DEMO_APPID}  secret {DEMO_SECRET}",
-        f"  admin API: {base_url}/_sandbox/health (see docs/sandbox.md)",
-    ]
-    print("\n".join(lines), flush=True)
-    _quiet_dropped_connections()
-    access = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, RedactQuerySecrets) for f in access.filters):
-        access.addFilter(RedactQuerySecrets())
-    try:
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(app.state.sandbox.close)
+        sock = cleanup.enter_context(contextlib.closing(_bind(host, port)))
+        base_url = _url(sock)
+        lines = [
+            f"WeChat material sandbox on {base_url}",
+            f"  state: {config.data_dir or 'in memory (lost on exit)'}",
+            f"  accounts: {', '.join(appid for appid, _ in parsed)}"
+            if parsed
+            else f"  demo account: appid {DEMO_APPID}  secret {DEMO_SECRET}",
+            f"  admin API: {base_url}/_sandbox/health (see docs/sandbox.md)",
+        ]
+        print("\n".join(lines), flush=True)
+        _quiet_dropped_connections()
+        access = logging.getLogger("uvicorn.access")
+        if not any(isinstance(f, RedactQuerySecrets) for f in access.filters):
+            access.addFilter(RedactQuerySecrets())
         uvicorn.Server(uvicorn.Config(app, log_level="info", lifespan="off")).run(sockets=[sock])
-    finally:
-        sock.close()
-        app.state.sandbox.close()

@@ -2,13 +2,16 @@
 
 Layout of a data directory::
 
+    lock              held by the sandbox using the directory (see data_dir_lock)
     sandbox.sqlite3   accounts, tokens, quotas, media rows, drafts, publishing, links, clock
     blobs/ab/ab12…    file contents by sha256
     tmp/              uploads being copied (emptied at start)
 
 The directory and the database are private to the user (0700 / 0600): they
-hold app secrets and access tokens. One lock serialises every access, so the
-state can be shared by the event loop and uvicorn's thread pool.
+hold app secrets and access tokens. Only one sandbox at a time may use a
+directory (:class:`~wechat_material.sandbox.data_dir_lock.SandboxInUseError`
+otherwise). Within it, one lock serialises every access, so the state can be
+shared by the event loop and uvicorn's thread pool.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from wechat_material.sandbox.blobs import BlobStore, FileBlobStore, MemoryBlobStore
+from wechat_material.sandbox.blobs import BlobStore, FileBlobStore, MemoryBlobStore, StagedBlob
+from wechat_material.sandbox.data_dir_lock import DataDirLock
 
 DB_NAME = "sandbox.sqlite3"
 
@@ -153,26 +157,31 @@ class Storage:
     """The database connection, the blob store and the lock that guards both."""
 
     def __init__(self, data_dir: Path | None) -> None:
+        """Open the state; ``SandboxInUseError`` when another sandbox holds ``data_dir``."""
         self.lock = threading.RLock()
         self.data_dir = data_dir
-        self.blobs: BlobStore
-        if data_dir is None:
-            self.db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
-            self.blobs = MemoryBlobStore()
-        else:
+        self._dir_lock: DataDirLock | None = None
+        self._closed = False
+        if data_dir is not None:
             data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            path = data_dir / DB_NAME
-            path.touch(mode=0o600, exist_ok=True)
-            os.chmod(path, 0o600)  # secrets inside: never world-readable
-            self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            # WAL + NORMAL: a commit costs no fsync, and a crash loses at most the last
-            # few calls, never the database.
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.blobs = FileBlobStore(data_dir)
-        self.db.row_factory = sqlite3.Row
-        self.db.executescript(SCHEMA)
-        self._add_missing_columns()
+            # Before anything else: nothing below (clearing tmp/ above all) may touch a
+            # directory another sandbox is using.
+            self._dir_lock = DataDirLock(data_dir)
+        try:
+            self.db = _connect(data_dir)
+        except BaseException:
+            self._release_dir()
+            raise
+        try:
+            self.db.row_factory = sqlite3.Row
+            self.db.executescript(SCHEMA)
+            self._add_missing_columns()
+            self.blobs: BlobStore = (
+                MemoryBlobStore() if data_dir is None else FileBlobStore(data_dir)
+            )
+        except BaseException:
+            self.close()
+            raise
 
     def _add_missing_columns(self) -> None:
         for table, column, declaration in _ADDED_COLUMNS:
@@ -191,6 +200,22 @@ class Storage:
                 self.db.execute("ROLLBACK")
                 raise
             self.db.execute("COMMIT")
+
+    @contextmanager
+    def transaction_storing(self, staged: StagedBlob) -> Iterator[sqlite3.Connection]:
+        """A transaction whose rows refer to ``staged``: the file becomes visible with
+        them or not at all (no file is left behind that no row refers to)."""
+        with self.lock:
+            try:
+                with self.transaction() as db:
+                    yield db
+                    # Last, so that a refused row never leaves the file behind.
+                    self.blobs.commit(staged)
+            except BaseException:
+                # The rows are rolled back; if the file got in (the database's own
+                # commit failed), it goes unless an older row shares its content.
+                self.release([staged.sha256])
+                raise
 
     def row(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         with self.lock:
@@ -230,6 +255,35 @@ class Storage:
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             self.blobs.clear()
 
+    def _release_dir(self) -> None:
+        if self._dir_lock is not None:
+            self._dir_lock.release()
+
     def close(self) -> None:
+        """Close the database and let another sandbox use the directory (idempotent)."""
         with self.lock:
-            self.db.close()
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                self.db.close()
+            finally:
+                self._release_dir()
+
+
+def _connect(data_dir: Path | None) -> sqlite3.Connection:
+    if data_dir is None:
+        return sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+    path = data_dir / DB_NAME
+    path.touch(mode=0o600, exist_ok=True)
+    os.chmod(path, 0o600)  # secrets inside: never world-readable
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    try:
+        # WAL + NORMAL: a commit costs no fsync, and a crash loses at most the last few
+        # calls, never the database.
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+    except BaseException:
+        db.close()
+        raise
+    return db

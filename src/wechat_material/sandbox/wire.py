@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, BinaryIO
 
@@ -27,6 +28,10 @@ from wechat_material.sandbox.errors import SandboxError
 
 JSON_CONTENT_TYPE = "application/json; encoding=utf-8"
 TEXT_CONTENT_TYPE = "text/plain"
+
+# An integer sent as a string, as some clients do: ASCII digits only (str.isdigit
+# would take "²"), and few enough to convert at once.
+_INTEGER_TEXT = re.compile(r"\s*-?[0-9]{1,18}\s*")
 
 
 def dump_json(payload: Any) -> bytes:
@@ -103,6 +108,30 @@ async def read_body(request: Request, limit: int) -> bytes | None:
     return None if size > limit else b"".join(chunks)
 
 
+def load_json(raw: bytes | str) -> Any:
+    """Parse JSON text whose every string is valid Unicode.
+
+    ``ValueError`` when ``raw`` is not UTF-8, not JSON, nested too deeply to
+    parse, or has a string that cannot be written back as UTF-8: a lone
+    surrogate such as ``"\\ud800"`` parses, but could neither be stored nor
+    sent back in a reply.
+    """
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply") from None
+    # Text decoded from UTF-8 cannot hold a surrogate: only a \u escape makes one.
+    if isinstance(raw, str) or "\\u" in text:
+        try:
+            dump_json(data)
+        except UnicodeEncodeError:
+            raise ValueError("a JSON string holds a lone surrogate (\\ud800-\\udfff)") from None
+        except RecursionError:
+            raise ValueError("the JSON is nested too deeply") from None
+    return data
+
+
 class Body:
     """A JSON request object, with typed access that answers WeChat's errcodes."""
 
@@ -122,18 +151,18 @@ class Body:
         return value
 
     def integer(self, name: str, *, default: int | None = None, missing: int = 40097) -> int:
-        """An integer field (digits in a string are accepted, as WeChat does)."""
+        """An integer field; a string of up to 18 ASCII digits (with an optional
+        minus sign) is accepted, as WeChat does. Anything else answers 47001.
+        The caller checks the range."""
         value = self.data.get(name)
         if value is None:
             if default is None:
                 raise SandboxError(missing, f"'{name}' is required")
             return default
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            raise SandboxError(47001, f"'{name}' must be an integer")
-        if isinstance(value, str):
-            if not value.strip().lstrip("-").isdigit():
-                raise SandboxError(47001, f"'{name}' must be an integer")
+        if isinstance(value, str) and _INTEGER_TEXT.fullmatch(value):
             return int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SandboxError(47001, f"'{name}' must be an integer (or its digits as a string)")
         return value
 
     def flag(self, name: str) -> bool:
@@ -147,7 +176,8 @@ class Body:
 async def read_json(request: Request, limit: int) -> Body:
     """The JSON object of a POST, whatever its Content-Type (or none).
 
-    Empty → 44002; longer than ``limit``, not UTF-8 JSON, or not an object → 47001.
+    Empty → 44002; longer than ``limit``, not UTF-8 JSON (see :func:`load_json`),
+    or not an object → 47001.
     """
     raw = await read_body(request, limit)
     if raw is None:
@@ -155,8 +185,8 @@ async def read_json(request: Request, limit: int) -> Body:
     if not raw.strip():
         raise SandboxError(44002)
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        data = load_json(raw)
+    except ValueError:
         raise SandboxError(47001, "the body is not UTF-8 JSON") from None
     if not isinstance(data, dict):
         raise SandboxError(47001, "the body must be a JSON object")
