@@ -10,7 +10,7 @@ import anyio
 import httpx
 
 from wechat_material._call import Call, Emit, Operation, Perform, Sleep
-from wechat_material._driving import Stepper, lower_headers
+from wechat_material._driving import lower_headers
 from wechat_material._flow import (
     InvalidateToken,
     NeedToken,
@@ -21,6 +21,7 @@ from wechat_material._flow import (
     request_flow,
 )
 from wechat_material._reply import Reply
+from wechat_material._stepping import Stepper
 from wechat_material.tokens import AsyncTokenManager
 
 T = TypeVar("T")
@@ -46,31 +47,17 @@ class AsyncDriver:
         return result
 
     async def iterate(self, operation: Operation[None]) -> AsyncIterator[Any]:
-        stepper = Stepper(operation)
-        try:
+        with Stepper(operation) as stepper:
             while (step := stepper.next_step()) is not None:
                 if isinstance(step, Emit):
                     stepper.succeeded(None)
                     yield step.item
                     continue
-                await self._perform(stepper, step)
-        finally:
-            stepper.close()
+                await stepper.perform_async(self._do, step)
 
     async def _drive(self, generator: Any) -> Any:
-        stepper = Stepper(generator)
-        try:
-            while (step := stepper.next_step()) is not None:
-                await self._perform(stepper, step)
-            return stepper.result
-        finally:
-            stepper.close()
-
-    async def _perform(self, stepper: Stepper, step: Any) -> None:
-        try:
-            stepper.succeeded(await self._do(step))
-        except BaseException as exc:  # handed to the generator, which re-raises it
-            stepper.failed(exc)
+        with Stepper(generator) as stepper:
+            return await stepper.run_async(self._do)
 
     async def _do(self, step: Any) -> Any:
         if isinstance(step, Send):

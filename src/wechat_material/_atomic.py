@@ -14,6 +14,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
+from wechat_material.errors import ValidationError
+
 
 class AtomicFile:
     """A temporary file in ``directory`` that :meth:`commit` renames into place.
@@ -62,13 +64,42 @@ class AtomicFile:
         self.discard()
 
 
-def resolve_target(path: str | os.PathLike[str]) -> tuple[Path, str | None]:
+def prepare_target(path: str | os.PathLike[str]) -> tuple[Path, str | None]:
     """The directory to write in and the file name asked for (None: the caller names it).
 
-    ``path`` is a directory when it exists as one or ends with a separator.
+    ``path`` names a directory when it exists as one, or when it ends with a
+    separator: then it is made if missing. Otherwise it is a file path, whose
+    directory must exist. Anything else is a :class:`ValidationError`, raised
+    before anything is written.
     """
     text = os.fspath(path)
     target = Path(text).expanduser()
-    if target.is_dir() or text.endswith(("/", os.sep)):
+    if text.endswith(("/", os.sep)):
+        _make_directory(target, text)
         return target, None
-    return target.parent, target.name
+    if target.is_dir():
+        return target, None
+    directory = target.parent
+    if not directory.exists():
+        raise ValidationError(
+            f"cannot save to {text}: the directory {directory} does not exist "
+            "(create it, or end the path with / to have it made)"
+        )
+    if not directory.is_dir():
+        raise ValidationError(f"cannot save to {text}: {directory} is not a directory")
+    return directory, target.name
+
+
+def _make_directory(directory: Path, text: str) -> None:
+    if directory.exists() and not directory.is_dir():
+        raise ValidationError(f"cannot save to {text}: {directory} is not a directory")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a parent should be, no permission, ...
+        raise ValidationError(
+            f"cannot make the directory {directory}: {exc.strerror or exc}"
+        ) from None
+
+
+# The name the command line's news export still uses for it.
+resolve_target = prepare_target

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +17,7 @@ from wechat_material._flow import Settings
 from wechat_material._version import VERSION
 from wechat_material.errors import ValidationError
 from wechat_material.retry import RetryPolicy
+from wechat_material.tokens.flow import checked_refresh_margin
 
 DEFAULT_BASE_URL = "https://api.weixin.qq.com"
 DEFAULT_TIMEOUT = 15.0  # seconds for connect, read, write and pool
@@ -26,12 +29,38 @@ ENV_SECRET = "WECHAT_SECRET"  # noqa: S105 - the variable's name
 ENV_BASE_URL = "WECHAT_BASE_URL"
 
 
+# Keys this process's token scopes: the scope of a client names its secret
+# without containing it, nor anything that could be tested against guesses.
+_SCOPE_KEY = secrets.token_bytes(32)
+
+
 @dataclass(frozen=True)
 class ClientConfig:
     appid: str
     secret: SecretStr | None
     token_mode: TokenMode
     settings: Settings
+    refresh_margin: float
+    has_fetcher: bool  # tokens come from a token_fetcher, not from the secret
+
+    def token_scope(self) -> str:
+        """Which of this process's shared memory stores holds this client's token.
+
+        Clients of one API host and one appid share it when they also share the
+        secret; a client with a wrong secret gets its own, and fails as it
+        should rather than use the others' token. Clients that get tokens from a
+        ``token_fetcher`` of their own share one per host and appid.
+        """
+        if self.has_fetcher or self.secret is None:
+            credentials = "token_fetcher"
+        else:
+            digest = hashlib.blake2b(
+                f"{self.appid}\0{self.secret.get_secret_value()}".encode(),
+                key=_SCOPE_KEY,
+                digest_size=16,
+            )
+            credentials = "secret:" + digest.hexdigest()
+        return f"{self.settings.base_url} {credentials}"
 
 
 def _timeout(value: float | httpx.Timeout, name: str) -> httpx.Timeout:
@@ -56,6 +85,7 @@ def client_config(
     has_fetcher: bool,
     retry: RetryPolicy | None,
     clock: Callable[[], float],
+    refresh_margin: float,
 ) -> ClientConfig:
     """The checked settings of a client, or a :class:`ValidationError` saying what to fix."""
     if not isinstance(appid, str) or not appid.strip():
@@ -67,6 +97,7 @@ def client_config(
             "secret is required unless token_fetcher is given (the AppSecret from "
             "设置与开发 → 基本配置)"
         )
+    margin = checked_refresh_margin(refresh_margin)
     url = base_url.rstrip("/")
     if not url.startswith(("https://", "http://")):
         raise ValidationError(f"base_url must start with https:// or http://, not {base_url!r}")
@@ -79,7 +110,14 @@ def client_config(
         rng=random.Random(),  # noqa: S311 - jitter, not cryptography
         user_agent=USER_AGENT,
     )
-    return ClientConfig(appid.strip(), SecretStr(secret) if secret else None, token_mode, settings)
+    return ClientConfig(
+        appid.strip(),
+        SecretStr(secret) if secret else None,
+        token_mode,
+        settings,
+        margin,
+        has_fetcher,
+    )
 
 
 def from_environment(overrides: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:

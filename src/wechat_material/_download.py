@@ -13,12 +13,12 @@ import os
 from pathlib import Path
 
 from wechat_material import _endpoints as ep
-from wechat_material._atomic import AtomicFile, resolve_target
+from wechat_material._atomic import AtomicFile, prepare_target
 from wechat_material._call import Operation, Perform
 from wechat_material._calls.files import reply_filename
 from wechat_material._calls.material import fetch_file, video_file
 from wechat_material._reply import FileReply, JsonReply, Reply
-from wechat_material.errors import NotAFileError, UnexpectedReplyError, ValidationError
+from wechat_material.errors import NotAFileError, UnexpectedReplyError
 
 # The field that holds a video's link in each endpoint's JSON reply.
 _VIDEO_LINK = {ep.MATERIAL_GET: "down_url", ep.MEDIA_GET: "video_url"}
@@ -29,11 +29,7 @@ def download(endpoint: ep.Endpoint, media_id: str, path: str | os.PathLike[str])
 
     A path ending with a separator names a directory, made if it is missing.
     """
-    directory, name = resolve_target(path)
-    if name is None and not directory.exists():
-        directory.mkdir(parents=True)
-    if not directory.is_dir():
-        raise ValidationError(f"cannot save to {os.fspath(path)}: {directory} is not a directory")
+    directory, name = prepare_target(path)
     with AtomicFile(directory) as part:
         reply: Reply = yield Perform(fetch_file(endpoint, media_id, lambda: part.file))
         if isinstance(reply, JsonReply):

@@ -27,8 +27,17 @@ class Endpoint:
     create a duplicate (an upload, a new draft, a publish) or change what the
     caller sees (a delete answering 40007 the second time, a clear_quota
     spending another of its 10 monthly uses). Such calls are retried only when
-    the request surely never reached WeChat (connection refused) or WeChat said
-    ``-1`` (busy, nothing done).
+    the request surely never reached WeChat (the connection was refused or
+    never made) or WeChat answered ``-1``.
+
+    Assumption (docs/wire-contract.md §10): ``-1`` ("system error") means
+    WeChat did *not* carry the call out, so even a call that is not replay-safe
+    is retried after it, with backoff and within the retry policy's bound.
+    WeChat's documentation says only "busy, retry later" and nothing of
+    partial effects; should a ``-1`` ever follow a stored upload, the rule to
+    change is in :func:`._flow.request_flow`. A cut reply, a read timeout or a
+    gateway's HTTP 5xx prove nothing either way, so after those such calls
+    are never resent.
     """
 
     name: str

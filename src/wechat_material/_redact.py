@@ -1,26 +1,80 @@
-"""Keep access tokens and app secrets out of logs and error messages.
+"""Keep access tokens and app secrets out of logs and error messages: one way for all.
 
 WeChat wants both in the query string (``?access_token=...``, ``/token?secret=...``),
-so any URL this library builds is a secret-bearing string. Everything that
-shows a URL goes through :func:`redact` first. httpx itself logs every request
-URL at INFO level on the ``httpx`` logger; :func:`guard_httpx_logs` adds a
-filter there so that an application which turns on INFO logging does not
-write tokens to its log files.
+and a token server of your own may want a key there too
+(``https://tokens.internal/wx1234?key=...``), so URLs are secret-bearing
+strings. Everything that shows a URL or an error text goes through
+:func:`redact`, which
+
+* masks every ``access_token=`` and ``secret=`` value (:func:`mask`);
+* hides the whole query of the URLs registered with :func:`hide_query_of`
+  (token servers, whose parameters mean nothing to this library);
+* hides the user and password part of any URL (``https://user:pass@host``).
+
+httpx itself logs every request URL at INFO level on the ``httpx`` logger;
+:func:`guard_httpx_logs` adds a filter there so that an application which turns
+on INFO logging does not write secrets to its log files.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 
-from wechat_material.tokens.base import mask
+import httpx
+
+HIDDEN_QUERY = "(query hidden)"
+HIDDEN_USERINFO = "***"
 
 _SECRET_PARAM = re.compile(r"(?P<key>(?:access_token|secret)=)(?P<value>[^&\s\"'#]+)")
+_URL = re.compile(r"https?://[^\s\"'<>]+", re.IGNORECASE)
+_USERINFO = re.compile(r"^(?P<scheme>https?://)[^/?#@]*@", re.IGNORECASE)
+
+# Where the query is hidden whole: (scheme, host, port, path) of token servers.
+_Location = tuple[str, str, int | None, str]
+_hidden_queries: set[_Location] = set()
+_hidden_queries_guard = threading.Lock()
+
+
+def mask(secret: str) -> str:
+    """A secret shown safely: its first 4 characters and its length, never the rest."""
+    if not secret:
+        return "''"
+    return f"{secret[:4]}…({len(secret)} chars)"
 
 
 def redact(text: str) -> str:
-    """``text`` with every ``access_token=`` and ``secret=`` value masked."""
+    """``text`` with every secret in it masked or hidden (see the module's notes)."""
+    text = _URL.sub(lambda found: _redact_url(found.group()), text)
     return _SECRET_PARAM.sub(lambda m: m.group("key") + mask(m.group("value")), text)
+
+
+def hide_query_of(url: str) -> str:
+    """From now on, show ``url`` (any query, any user part) without its query; ``url`` shown.
+
+    For token servers, whose URL may carry a key in any parameter.
+    """
+    location = _location(httpx.URL(url))
+    with _hidden_queries_guard:
+        _hidden_queries.add(location)
+    return redact(url)
+
+
+def _location(url: httpx.URL) -> _Location:
+    return (url.scheme, url.host, url.port, url.path)
+
+
+def _redact_url(text: str) -> str:
+    try:
+        url = httpx.URL(text)
+    except httpx.InvalidURL:
+        return text  # not a URL after all; its secret parameters are still masked
+    if url.query and _location(url) in _hidden_queries:
+        text = text.partition("?")[0] + "?" + HIDDEN_QUERY
+    if url.userinfo:
+        text = _USERINFO.sub(lambda m: m.group("scheme") + HIDDEN_USERINFO + "@", text)
+    return text
 
 
 class RedactingFilter(logging.Filter):

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import httpx
 
 from wechat_material._call import Call, Emit, Operation, Perform, Sleep
-from wechat_material._driving import Stepper, lower_headers
+from wechat_material._driving import lower_headers
 from wechat_material._flow import (
     InvalidateToken,
     NeedToken,
@@ -20,6 +20,7 @@ from wechat_material._flow import (
     request_flow,
 )
 from wechat_material._reply import Reply
+from wechat_material._stepping import Stepper
 from wechat_material.tokens import TokenManager
 
 T = TypeVar("T")
@@ -48,31 +49,17 @@ class SyncDriver:
 
     def iterate(self, operation: Operation[None]) -> Iterator[Any]:
         """Run a paging operation, handing out the items it emits as they come."""
-        stepper = Stepper(operation)
-        try:
+        with Stepper(operation) as stepper:
             while (step := stepper.next_step()) is not None:
                 if isinstance(step, Emit):
                     stepper.succeeded(None)
                     yield step.item
                     continue
-                self._perform(stepper, step)
-        finally:
-            stepper.close()
+                stepper.perform(self._do, step)
 
     def _drive(self, generator: Any) -> Any:
-        stepper = Stepper(generator)
-        try:
-            while (step := stepper.next_step()) is not None:
-                self._perform(stepper, step)
-            return stepper.result
-        finally:
-            stepper.close()
-
-    def _perform(self, stepper: Stepper, step: Any) -> None:
-        try:
-            stepper.succeeded(self._do(step))
-        except BaseException as exc:  # handed to the generator, which re-raises it
-            stepper.failed(exc)
+        with Stepper(generator) as stepper:
+            return stepper.run(self._do)
 
     def _do(self, step: Any) -> Any:
         if isinstance(step, Send):

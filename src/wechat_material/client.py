@@ -45,6 +45,7 @@ from wechat_material.tokens.base import (
     TokenGrant,
     TokenStore,
 )
+from wechat_material.tokens.memory import MemoryTokenStore, shared_memory_store
 
 
 class _ClientBase:
@@ -70,6 +71,9 @@ class _ClientBase:
     def base_url(self) -> str:
         return self._config.settings.base_url
 
+    def _default_store(self) -> MemoryTokenStore:
+        return shared_memory_store(self._config.token_scope())
+
     def __repr__(self) -> str:
         # Never the secret, never a token.
         config = self._config
@@ -87,13 +91,18 @@ class WeChatClient(_ClientBase):
     - ``timeout`` / ``upload_timeout``: seconds (or an ``httpx.Timeout``) per request.
     - ``token_store``: where the access token lives; share one (file, Redis)
       between every process of the account, or they will keep invalidating
-      each other's tokens. Default: this process's memory.
+      each other's tokens. Default: a memory store shared by every client of
+      this process with the same ``base_url``, appid and secret (sync and
+      async alike), so that clients made per request reuse one token instead
+      of calling ``/token`` each time and never end each other's tokens.
+      Clients given a ``token_fetcher`` share one per ``base_url`` and appid.
     - ``token_mode``: ``"token"`` (``/cgi-bin/token``) or ``"stable"``
       (``/cgi-bin/stable_token``, which hands every caller the same token).
     - ``token_fetcher``: get tokens from elsewhere (your token server): a
       callable returning a :class:`TokenGrant`; then ``secret`` is not needed.
     - ``retry``: a :class:`RetryPolicy`; ``http_client``: your own
       ``httpx.Client`` (you close it); ``clock``: seconds since the epoch.
+    - ``refresh_margin``: a token with that many seconds left is refreshed.
 
         >>> client = WeChatClient("wx0123456789abcdef", "secret")
         >>> client.material.get_material_count()
@@ -125,18 +134,20 @@ class WeChatClient(_ClientBase):
             has_fetcher=token_fetcher is not None,
             retry=retry,
             clock=clock,
+            refresh_margin=refresh_margin,
         )
         guard_httpx_logs()
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client()
-        self._driver = SyncDriver(self._http, self._config.settings)
         self.token_manager = TokenManager(
             self._config.appid,
             token_fetcher or self._fetch_token,
-            token_store,
-            refresh_margin=refresh_margin,
+            token_store if token_store is not None else self._default_store(),
+            refresh_margin=self._config.refresh_margin,
             clock=clock,
         )
+        # Made last: nothing above can fail and leave it open.
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.Client()
+        self._driver = SyncDriver(self._http, self._config.settings)
         self._driver.tokens = self.token_manager
         self.material = MaterialAPI(self._driver)
         self.draft = DraftAPI(self._driver)
@@ -221,18 +232,20 @@ class AsyncWeChatClient(_ClientBase):
             has_fetcher=token_fetcher is not None,
             retry=retry,
             clock=clock,
+            refresh_margin=refresh_margin,
         )
         guard_httpx_logs()
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient()
-        self._driver = AsyncDriver(self._http, self._config.settings)
         self.token_manager = AsyncTokenManager(
             self._config.appid,
             token_fetcher or self._fetch_token,
-            token_store,
-            refresh_margin=refresh_margin,
+            token_store if token_store is not None else self._default_store(),
+            refresh_margin=self._config.refresh_margin,
             clock=clock,
         )
+        # Made last: nothing above can fail and leave it open.
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.AsyncClient()
+        self._driver = AsyncDriver(self._http, self._config.settings)
         self._driver.tokens = self.token_manager
         self.material = AsyncMaterialAPI(self._driver)
         self.draft = AsyncDraftAPI(self._driver)

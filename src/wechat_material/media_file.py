@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wechat_material._atomic import AtomicFile, resolve_target
+from wechat_material._atomic import AtomicFile, prepare_target
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,13 @@ class MediaFile:
             yield self.content[start : start + chunk_size]
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the file to ``path`` (a directory: under :attr:`filename`) atomically."""
-        directory, name = resolve_target(path)
+        """Write the file to ``path`` (a directory: under :attr:`filename`) atomically.
+
+        A path ending with a separator names a directory, made if it is missing;
+        a file path's directory must exist (:class:`ValidationError` otherwise).
+        The same rules as the ``download_*`` methods.
+        """
+        directory, name = prepare_target(path)
         target = directory / (name or self.filename)
         with AtomicFile(directory) as part:
             part.file.write(self.content)

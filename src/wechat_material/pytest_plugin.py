@@ -70,9 +70,13 @@ def wechat_sandbox(wechat_sandbox_config: SandboxConfig) -> Iterator[RunningSand
 def wechat_client(wechat_sandbox: RunningSandbox) -> Iterator[WeChatClient]:
     """A sync client for the sandbox's first account (the demo account by default)."""
     from wechat_material.client import WeChatClient
+    from wechat_material.tokens import MemoryTokenStore
 
     appid, secret = _first_account(wechat_sandbox.backend.config.accounts)
-    with WeChatClient(appid, secret, base_url=wechat_sandbox.base_url) as client:
+    # A store of its own: tokens of another test's sandbox mean nothing here.
+    with WeChatClient(
+        appid, secret, base_url=wechat_sandbox.base_url, token_store=MemoryTokenStore()
+    ) as client:
         yield client
 
 
@@ -96,10 +100,19 @@ def async_wechat_client(
     import httpx
 
     from wechat_material.client import AsyncWeChatClient
+    from wechat_material.tokens import MemoryTokenStore
 
     appid, secret = _first_account(wechat_sandbox_config.accounts)
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=wechat_sandbox_app))
-    client = AsyncWeChatClient(appid, secret, base_url=IN_PROCESS_URL, http_client=http)
+    # A store of its own: every test's sandbox answers at the same URL, and the
+    # tokens of the previous one are unknown to it.
+    client = AsyncWeChatClient(
+        appid,
+        secret,
+        base_url=IN_PROCESS_URL,
+        http_client=http,
+        token_store=MemoryTokenStore(),
+    )
     yield client
     # The in-process transport holds no sockets or loop-bound state, so closing it
     # on a loop of its own is safe whatever loop the test used.

@@ -87,3 +87,30 @@ def test_no_accounts_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["*no accounts*"])
     assert result.ret != 0
+
+
+def test_each_test_starts_with_a_token_of_its_own_sandbox(pytester: pytest.Pytester) -> None:
+    # Every test's in-process sandbox answers at the same URL: a client must not
+    # try the token the previous test's sandbox issued.
+    pytester.makepyfile(
+        test_user="""
+        import anyio
+
+        from wechat_material.sandbox import DEMO_APPID
+
+        def count_with(client, app):
+            anyio.run(client.material.get_material_count)
+            counters = app.state.sandbox.counters
+            return counters.snapshot(DEMO_APPID), counters.snapshot("")
+
+        def test_first(async_wechat_client, wechat_sandbox_app):
+            mine, unknown = count_with(async_wechat_client, wechat_sandbox_app)
+            assert mine["/cgi-bin/token"] == 1 and unknown == {}
+
+        def test_second(async_wechat_client, wechat_sandbox_app):
+            mine, unknown = count_with(async_wechat_client, wechat_sandbox_app)
+            assert mine["/cgi-bin/token"] == 1 and unknown == {}
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from wechat_material.sandbox import AsyncSandboxAdmin, SandboxConfig, create_app, run_in_thread
+from wechat_material.tokens import forget_shared_memory_stores
 
 from .harness import ASGI_BASE, MEDIA, Both, run
 
@@ -17,6 +18,12 @@ from .harness import ASGI_BASE, MEDIA, Both, run
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def no_tokens_of_earlier_tests() -> None:
+    """Each test resets its sandbox: tokens kept from earlier tests mean nothing to it."""
+    forget_shared_memory_stores()
 
 
 @pytest.fixture(scope="session")

@@ -64,12 +64,13 @@ class Both:
         if "token_fetcher" not in kwargs:
             kwargs.setdefault("secret", DEMO_SECRET)
         kwargs.setdefault("retry", FAST_RETRY)
+        kwargs.setdefault("base_url", self.base_url)
         if self.kind == "sync":
-            client: Any = WeChatClient(base_url=self.base_url, **kwargs)
+            client: Any = WeChatClient(**kwargs)
         else:
             kwargs.setdefault("http_client", httpx.AsyncClient(transport=self.transport))
             self._extra.append(kwargs["http_client"])
-            client = AsyncWeChatClient(base_url=self.base_url, **kwargs)
+            client = AsyncWeChatClient(**kwargs)
         self._extra.append(client)
         return client
 

@@ -147,12 +147,29 @@ def test_from_env(monkeypatch: pytest.MonkeyPatch, cls: Any) -> None:
         ({"timeout": 0}, "timeout"),
         ({"upload_timeout": httpx.Timeout(None)}, "upload_timeout"),
         ({"token_mode": "fast"}, "token_mode"),
+        ({"refresh_margin": -1}, "refresh_margin"),
+        ({"refresh_margin": float("nan")}, "refresh_margin"),
+        ({"refresh_margin": "300"}, "refresh_margin"),
     ],
 )
-def test_bad_settings_are_refused_clearly(kwargs: dict[str, Any], message: str) -> None:
+@pytest.mark.parametrize("cls", [WeChatClient, AsyncWeChatClient])
+def test_bad_settings_are_refused_clearly_before_anything_is_opened(
+    kwargs: dict[str, Any], message: str, cls: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[Any] = []
+    http_class = httpx.Client if cls is WeChatClient else httpx.AsyncClient
+
+    class Recorded(http_class):  # type: ignore[valid-type,misc]
+        def __init__(self, *args: Any, **kw: Any) -> None:
+            opened.append(self)
+            super().__init__(*args, **kw)
+
+    monkeypatch.setattr(httpx, http_class.__name__, Recorded)
     arguments: dict[str, Any] = {"appid": DEMO_APPID, "secret": DEMO_SECRET, **kwargs}
+
     with pytest.raises(ValidationError, match=message):
-        WeChatClient(**arguments)
+        cls(**arguments)
+    assert opened == []  # no connection pool left behind for nobody to close
 
 
 def test_retry_policy_is_bounded() -> None:

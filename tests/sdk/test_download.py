@@ -119,7 +119,7 @@ async def test_a_news_material_cannot_be_downloaded(wx: Both, media: Path, tmp_p
 async def test_downloading_into_a_missing_directory_is_refused_up_front(
     wx: Both, tmp_path: Path
 ) -> None:
-    with pytest.raises(ValidationError, match="not a directory"):
+    with pytest.raises(ValidationError, match="does not exist"):
         await wx(wx.client.material.download_material, "id", tmp_path / "nope" / "x.jpg")
     assert await wx.api_calls() == 0
 

@@ -22,6 +22,7 @@ from wechat_material import (
     RetryPolicy,
     UnexpectedReplyError,
 )
+from wechat_material.tokens import MemoryTokenStore
 
 from .harness import MEDIA
 
@@ -166,8 +167,12 @@ async def test_a_reply_of_the_wrong_shape_is_unexpected_and_leaks_nothing(
         await client.material.get_material_count()
     wechat.replies["/cgi-bin/token"] = (200, "application/json", b'{"access_token": "SECRET-T"}')
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=wechat)) as http:
-        fresh = AsyncWeChatClient(
-            "wx0123456789abcdef", "s3cret", base_url="http://wechat.test", http_client=http
+        fresh = AsyncWeChatClient(  # no token yet: not the one the first client holds
+            "wx0123456789abcdef",
+            "s3cret",
+            base_url="http://wechat.test",
+            http_client=http,
+            token_store=MemoryTokenStore(),
         )
         with pytest.raises(UnexpectedReplyError, match="expires_in") as caught:
             await fresh.get_access_token()

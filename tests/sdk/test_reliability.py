@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from wechat_material import (
@@ -18,7 +20,7 @@ from wechat_material import (
     TokenGrant,
     TransportError,
 )
-from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
+from wechat_material.sandbox import DEMO_APPID
 
 from .harness import Both
 
@@ -180,26 +182,12 @@ async def test_minute_quota_waits_for_the_next_minute_only_when_asked(wx: Both) 
         await wx(wx.client.material.get_material_count)
     assert await wx.calls_to(COUNT) == 2
 
-    # 0.05 s before a minute starts (1_700_000_040 is a whole minute), so the
-    # wait is short. The sandbox's clock stands still, so the retry is refused
-    # too: what is checked is that exactly one wait-and-retry happens.
-    def just_before_a_minute() -> float:
-        return 1_700_000_039.95
-
-    waiting = wx.new_client(
-        retry=RetryPolicy(backoff_base=0.0, wait_on_rate_limit=True), clock=just_before_a_minute
-    )
-    with pytest.raises(RateLimitError):
-        await wx(waiting.material.get_material_count)
-    assert await wx.calls_to(COUNT) == 4
-
-    too_far = wx.new_client(
-        retry=RetryPolicy(wait_on_rate_limit=True, max_rate_limit_wait=0.5),
-        clock=just_before_a_minute,
-    )
+    # Asked to wait, but the next minute (at least 1 s away, see test_call_flow)
+    # is further off than the client may wait: no wait, no retry.
+    too_far = wx.new_client(retry=RetryPolicy(wait_on_rate_limit=True, max_rate_limit_wait=0.5))
     with pytest.raises(RateLimitError):
         await wx(too_far.material.get_material_count)
-    assert await wx.calls_to(COUNT) == 5
+    assert await wx.calls_to(COUNT) == 3
 
 
 async def test_json_labelled_text_plain_is_still_json(wx: Both, media: Path) -> None:
@@ -211,4 +199,85 @@ async def test_json_labelled_text_plain_is_still_json(wx: Both, media: Path) -> 
     assert isinstance(got, MediaFile)
     with pytest.raises(AuthenticationError):
         await wx(wx.new_client(secret="0" * 32).material.get_material_count)
-    assert DEMO_SECRET  # the demo account still works alongside
+    # The demo account still works alongside the failed one.
+    assert isinstance(await wx(wx.client.material.get_material_count), MaterialCount)
+
+
+class RefusedOnce:
+    """Sends the first upload to a port nothing listens on (a real refused connection).
+
+    Everything else, and the upload's second attempt, goes to the sandbox.
+    """
+
+    def __init__(self, refusing_port: int) -> None:
+        self.refusing_port = refusing_port
+        self.refused = 0
+
+    def divert(self, request: httpx.Request) -> bool:
+        if self.refused or request.url.path != ADD:
+            return False
+        self.refused += 1
+        request.url = request.url.copy_with(host="127.0.0.1", port=self.refusing_port)
+        return True
+
+
+class SyncRefusedOnce(RefusedOnce, httpx.BaseTransport):
+    def __init__(self, refusing_port: int) -> None:
+        super().__init__(refusing_port)
+        self.inner = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.divert(request)
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class AsyncRefusedOnce(RefusedOnce, httpx.AsyncBaseTransport):
+    def __init__(self, refusing_port: int, sandbox: httpx.AsyncBaseTransport) -> None:
+        super().__init__(refusing_port)
+        self.sandbox = sandbox
+        self.network = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.divert(request):
+            return await self.network.handle_async_request(request)
+        return await self.sandbox.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.network.aclose()
+
+
+async def test_an_upload_refused_at_connect_is_sent_again(
+    wx: Both, media: Path, unused_port: int
+) -> None:
+    http: Any
+    if wx.kind == "sync":
+        transport: Any = SyncRefusedOnce(unused_port)
+        http = httpx.Client(transport=transport)
+    else:
+        assert wx.transport is not None
+        transport = AsyncRefusedOnce(unused_port, wx.transport)
+        http = httpx.AsyncClient(transport=transport)
+    wx._extra.append(http)
+    client = wx.new_client(http_client=http)
+
+    added = await wx(client.material.add_material, "image", media / "image.jpg")
+
+    assert transport.refused == 1  # the first attempt never got through...
+    assert await wx.calls_to(ADD) == 1  # ...so the second is the only one WeChat saw
+    got = await wx(client.material.get_material, added.media_id)
+    assert isinstance(got, MediaFile)
+
+
+async def test_an_upload_whose_reply_is_cut_is_not_sent_again(wx: Both, media: Path) -> None:
+    await wx(wx.admin.set_faults, ADD, drop_rate=1.0, count=1)
+
+    with pytest.raises(TransportError, match="1 attempt"):
+        await wx(wx.client.material.add_material, "image", media / "image.jpg")
+
+    assert await wx.calls_to(ADD) == 1
+    # WeChat had stored it before the reply was cut: a second send would be a duplicate.
+    count = await wx(wx.client.material.get_material_count)
+    assert count.image_count == 1

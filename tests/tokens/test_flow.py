@@ -14,6 +14,7 @@ from wechat_material.tokens.flow import (
     LockStore,
     Save,
     Step,
+    StoreLockHeld,
     TokenPolicy,
 )
 
@@ -36,10 +37,19 @@ def test_with_no_token_it_checks_three_times_then_fetches_and_saves() -> None:
     policy = TokenPolicy("wx1", 300, clock)
 
     steps, result = steps_of(
-        policy.get(), [None, True, None, None, None, TokenGrant("NEW", 7200), None]
+        policy.get(), [None, True, None, None, None, TokenGrant("NEW", 7200), True, None]
     )
 
-    assert [type(step) for step in steps] == [Load, LockLocal, Load, LockStore, Load, Fetch, Save]
+    assert [type(step) for step in steps] == [
+        Load,
+        LockLocal,
+        Load,
+        LockStore,
+        Load,
+        Fetch,
+        StoreLockHeld,
+        Save,
+    ]
     assert steps[1] == LockLocal(wait=True)
     assert steps[-1] == Save(AccessToken("NEW", clock.now + 7200))
     assert result == "NEW"
@@ -93,3 +103,44 @@ def test_current_only_loads() -> None:
 
     assert steps == [Load()]
     assert result is None
+
+
+def lost_lock_run(
+    clock: FakeClock, grant: TokenGrant, saved_meanwhile: AccessToken | None
+) -> tuple[list[Step], Any]:
+    """A fetch whose store lock expired before it ended; ``saved_meanwhile`` by another."""
+    policy = TokenPolicy("wx1", 300, clock)
+    return steps_of(
+        policy.get(), [None, True, None, None, None, grant, False, saved_meanwhile, None]
+    )
+
+
+def test_a_newer_token_saved_while_the_lock_was_lost_is_kept() -> None:
+    clock = FakeClock()
+    newer = AccessToken("NEWER", clock.now + 7200)
+
+    # The token server handed this caller a token issued 200 s ago.
+    steps, result = lost_lock_run(clock, TokenGrant("OLDER", 7000), newer)
+
+    assert steps[-2:] == [StoreLockHeld(), Load()]
+    assert not any(isinstance(step, Save) for step in steps)
+    assert result == "NEWER"
+
+
+def test_an_older_token_saved_while_the_lock_was_lost_is_replaced() -> None:
+    clock = FakeClock()
+    older = AccessToken("OLDER", clock.now + 7000)
+
+    steps, result = lost_lock_run(clock, TokenGrant("NEWER", 7200), older)
+
+    assert steps[-3:] == [StoreLockHeld(), Load(), Save(AccessToken("NEWER", clock.now + 7200))]
+    assert result == "NEWER"
+
+
+def test_nothing_saved_while_the_lock_was_lost_means_a_plain_save() -> None:
+    clock = FakeClock()
+
+    steps, result = lost_lock_run(clock, TokenGrant("MINE", 7200), None)
+
+    assert steps[-1] == Save(AccessToken("MINE", clock.now + 7200))
+    assert result == "MINE"

@@ -168,7 +168,7 @@ def test_a_lock_that_expired_meanwhile_is_only_a_warning(
     with store.lock(APPID):
         redis_client.delete(f"wechat_material:access_token:{APPID}:lock")
 
-    assert "expired before the fetch finished" in caplog.text
+    assert "expired before its holder released it" in caplog.text
 
 
 def test_an_unreachable_redis_is_a_clear_error(unused_port: int) -> None:

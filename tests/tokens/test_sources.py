@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -233,3 +234,49 @@ async def test_an_async_token_server(token_server: TokenServer) -> None:
         token_server.answer_json({"access_token": "AGAIN", "expires_in": 10})
         fetch = async_fetcher_from_url(token_server.url, client=client)
         assert await fetch() == TokenGrant("AGAIN", 10)
+
+
+@pytest.fixture
+def httpx_info_logs(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> pytest.LogCaptureFixture:
+    """httpx's INFO logs, as in a process where no client has been made yet."""
+    monkeypatch.setattr(logging.getLogger("httpx"), "filters", [])
+    caplog.set_level(logging.INFO, logger="httpx")
+    return caplog
+
+
+def test_httpx_logs_never_show_the_token_servers_query(
+    token_server: TokenServer, httpx_info_logs: pytest.LogCaptureFixture
+) -> None:
+    manager = TokenManager(APPID, fetcher_from_url(token_server.url))
+
+    assert manager.get() == "SERVER-TOKEN-1"
+
+    assert "HTTP Request: GET" in httpx_info_logs.text  # the request was logged...
+    assert "/token?(query hidden)" in httpx_info_logs.text
+    assert "SECRET-KEY" not in httpx_info_logs.text  # ...without its key
+
+
+@pytest.mark.anyio
+async def test_async_httpx_logs_never_show_the_token_servers_query(
+    token_server: TokenServer, httpx_info_logs: pytest.LogCaptureFixture
+) -> None:
+    manager = AsyncTokenManager(APPID, async_fetcher_from_url(token_server.url))
+
+    assert await manager.get() == "SERVER-TOKEN-1"
+
+    assert "HTTP Request: GET" in httpx_info_logs.text
+    assert "SECRET-KEY" not in httpx_info_logs.text
+
+
+def test_errors_show_the_token_server_as_logs_do(unused_port: int) -> None:
+    url = f"http://robot:PASSWORD@127.0.0.1:{unused_port}/token?key=SECRET-KEY"
+
+    with pytest.raises(TransportError) as caught:
+        fetcher_from_url(url, timeout=2)()
+
+    message = str(caught.value)
+    assert f"http://***@127.0.0.1:{unused_port}/token?(query hidden)" in message
+    assert "SECRET-KEY" not in message
+    assert "PASSWORD" not in message

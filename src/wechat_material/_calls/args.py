@@ -64,9 +64,7 @@ def article_json(article: ArticleInput) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in _READ_ONLY_FIELDS}
 
 
-def articles_json(
-    articles: Sequence[ArticleInput], *, draft: bool = False
-) -> list[dict[str, Any]]:
+def articles_json(articles: Sequence[ArticleInput], *, draft: bool = False) -> list[dict[str, Any]]:
     """The articles of a news/draft as JSON, checked against WeChat's rules (§5).
 
     ``draft``: they go to the draft box, where picture articles (newspic) exist.

@@ -8,7 +8,8 @@
     token = manager.get()          # fetched once, then shared
     manager.invalidate(token)      # after a 40001/42001: the next get() fetches once
 
-Stores: :class:`MemoryTokenStore` (one process, the default),
+Stores: :class:`MemoryTokenStore` (one process; the clients' default is
+:func:`shared_memory_store`, one per account for the whole process),
 :class:`FileTokenStore` (processes of one host), :class:`RedisTokenStore` and
 :class:`AsyncRedisTokenStore` (any number of hosts). Tokens from a source of
 your own: :func:`fetcher_from_callable`, :func:`fetcher_from_url` and their
@@ -27,7 +28,11 @@ from wechat_material.tokens.base import (
 )
 from wechat_material.tokens.file import FileTokenStore
 from wechat_material.tokens.manager import AsyncTokenManager, TokenManager
-from wechat_material.tokens.memory import MemoryTokenStore
+from wechat_material.tokens.memory import (
+    MemoryTokenStore,
+    forget_shared_memory_stores,
+    shared_memory_store,
+)
 from wechat_material.tokens.redis_store import AsyncRedisTokenStore, RedisTokenStore
 from wechat_material.tokens.sources import (
     async_fetcher_from_callable,
@@ -54,5 +59,7 @@ __all__ = [
     "async_fetcher_from_url",
     "fetcher_from_callable",
     "fetcher_from_url",
+    "forget_shared_memory_stores",
     "mask",
+    "shared_memory_store",
 ]

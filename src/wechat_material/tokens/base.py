@@ -14,12 +14,17 @@ from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from wechat_material._redact import mask
 
-def mask(secret: str) -> str:
-    """A secret shown safely: its first 4 characters and its length, never the rest."""
-    if not secret:
-        return "''"
-    return f"{secret[:4]}…({len(secret)} chars)"
+__all__ = [
+    "AccessToken",
+    "AsyncFetcher",
+    "AsyncTokenStore",
+    "Fetcher",
+    "TokenGrant",
+    "TokenStore",
+    "mask",
+]
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,12 @@ class TokenStore(Protocol):
         ...
 
     def lock(self, appid: str) -> AbstractContextManager[object]:
-        """Held while one caller fetches a new token; others wait, then reload."""
+        """Held while one caller fetches a new token; others wait, then reload.
+
+        A lock that can expire while held (Redis's, after ``lock_timeout``)
+        also has ``still_held() -> bool``: a fetch that outlived it then keeps
+        a newer token saved meanwhile rather than overwrite it.
+        """
         ...
 
 
@@ -85,4 +95,6 @@ class AsyncTokenStore(Protocol):
 
     async def discard(self, appid: str, value: str) -> bool: ...
 
-    def lock(self, appid: str) -> AbstractAsyncContextManager[object]: ...
+    def lock(self, appid: str) -> AbstractAsyncContextManager[object]:
+        """As :meth:`TokenStore.lock`; ``still_held()``, if any, is async here."""
+        ...

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from wechat_material.errors import UnexpectedReplyError
+from wechat_material.errors import UnexpectedReplyError, ValidationError
 from wechat_material.tokens.base import AccessToken, TokenGrant, mask
 
 logger = logging.getLogger("wechat_material.tokens")
@@ -71,11 +72,20 @@ class LockStore:
 
 
 @dataclass(frozen=True)
+class StoreLockHeld:
+    """Whether the store's lock is still held by this caller (result: ``bool``).
+
+    Only a lock that expires (Redis, after ``lock_timeout``) can be lost; the
+    others always answer True.
+    """
+
+
+@dataclass(frozen=True)
 class Fetch:
     """Ask the token source for a new token (result: ``TokenGrant``)."""
 
 
-Step: TypeAlias = Load | Save | Discard | LockLocal | LockStore | Fetch
+Step: TypeAlias = Load | Save | Discard | LockLocal | LockStore | StoreLockHeld | Fetch
 Flow: TypeAlias = Generator[Step, Any, Any]
 
 
@@ -92,11 +102,9 @@ class TokenPolicy:
 
     def __init__(self, appid: str, refresh_margin: float, clock: Callable[[], float]) -> None:
         if not appid:
-            raise ValueError("appid must not be empty")
-        if refresh_margin < 0:
-            raise ValueError(f"refresh_margin must be 0 or more seconds, not {refresh_margin!r}")
+            raise ValidationError("appid must not be empty")
         self.appid = appid
-        self.refresh_margin = float(refresh_margin)
+        self.refresh_margin = checked_refresh_margin(refresh_margin)
         self.clock = clock
         # The last token fetched here that was already inside the margin when it
         # arrived; refreshing it again would only bring back the same kind of token.
@@ -172,6 +180,26 @@ class TokenPolicy:
         self._attempts += 1
         self._last_failure = None
         self._refresh_failed_at = None
+        still_held: bool = yield StoreLockHeld()
+        if not still_held:
+            # The fetch outlived the store's lock: another process may have
+            # fetched and saved meanwhile. The token issued later wins, or the
+            # older one would overwrite the one WeChat now honours.
+            latest: AccessToken | None = yield Load()
+            if _issued_later(latest, fetched):
+                assert latest is not None
+                logger.warning(
+                    "the store lock of %s expired during a fetch; keeping the newer token "
+                    "%s that another caller saved meanwhile",
+                    self.appid,
+                    mask(latest.value),
+                )
+                return latest.value
+            logger.warning(
+                "the store lock of %s expired during a fetch; saving the token fetched "
+                "here, which is the newest",
+                self.appid,
+            )
         yield Save(fetched)
         return fetched.value
 
@@ -255,3 +283,35 @@ class TokenPolicy:
             grant.expires_in,
         )
         return token
+
+
+def checked_refresh_margin(value: object) -> float:
+    """``value`` as a refresh margin in seconds, or a :class:`ValidationError`.
+
+    A ``ValueError`` too, as for any bad argument.
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise ValidationError(
+            f"refresh_margin must be a finite number of seconds, 0 or more, not {value!r} "
+            "(300 refreshes a token 5 minutes before it expires)"
+        )
+    return float(value)
+
+
+def _issued_later(stored: AccessToken | None, fetched: AccessToken) -> bool:
+    """Whether ``stored`` is another token than ``fetched`` and was issued no earlier.
+
+    WeChat's tokens live 7200 s from the moment they are issued, so the one that
+    expires later was issued later; on a tie the stored one stays, as other
+    callers may already use it.
+    """
+    return (
+        stored is not None
+        and stored.value != fetched.value
+        and stored.expires_at >= fetched.expires_at
+    )

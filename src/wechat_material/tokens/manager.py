@@ -16,6 +16,10 @@ decide alike:
 * **Compare-and-delete.** ``invalidate(failed)`` forgets the stored token only
   if it is still ``failed``, so a burst of 40001 replies for one stale token
   leads to one new fetch.
+* **The newest token wins.** A fetch that outlives the store's lock (Redis's
+  expires after ``lock_timeout``) may race another process's fetch: before
+  saving, it checks whether it still holds the lock, and if not it keeps a
+  token saved meanwhile that was issued later rather than overwrite it.
 * **No retries.** A failing fetch (wrong secret, IP not whitelisted, quota
   spent) raises at once, to every caller that was waiting on it. The one
   exception is a refresh *ahead* of expiry: if it fails while the current token
@@ -37,6 +41,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import threading
 import time
@@ -48,8 +53,9 @@ from contextlib import (
     AsyncExitStack,
     ExitStack,
 )
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
+from wechat_material._stepping import Stepper
 from wechat_material.tokens.base import (
     AccessToken,
     AsyncFetcher,
@@ -66,6 +72,7 @@ from wechat_material.tokens.flow import (
     LockStore,
     Save,
     Step,
+    StoreLockHeld,
     TokenPolicy,
 )
 from wechat_material.tokens.memory import MemoryTokenStore
@@ -79,8 +86,9 @@ class TokenManager:
 
     ``fetch`` asks WeChat (or your token server) for a new token and raises a
     typed error on failure; ``store`` is shared by every process that uses the
-    same appid (default: this process's memory). ``expires_at`` is
-    ``clock() + expires_in``.
+    same appid (default: a :class:`MemoryTokenStore` of this manager's own;
+    the clients use :func:`~.memory.shared_memory_store` instead).
+    ``expires_at`` is ``clock() + expires_in``.
     """
 
     def __init__(
@@ -125,10 +133,11 @@ class TokenManager:
         return cast("AccessToken | None", self._drive(self._policy.current()))
 
     def _drive(self, flow: Flow) -> Any:
-        with ExitStack() as held:
-            return _run(flow, lambda step: self._perform(step, held))
+        # The flow is closed first, then its locks are released, newest first.
+        with ExitStack() as stack, Stepper(flow) as stepper:
+            return stepper.run(functools.partial(self._perform, held=_Held(stack)))
 
-    def _perform(self, step: Step, held: ExitStack) -> Any:
+    def _perform(self, step: Step, held: _Held[ExitStack[bool | None]]) -> Any:
         appid = self._policy.appid
         if isinstance(step, Load):
             return self._store.load(appid)
@@ -139,11 +148,15 @@ class TokenManager:
         if isinstance(step, LockLocal):
             if not self._local.acquire(blocking=step.wait):
                 return False
-            held.callback(self._local.release)
+            held.stack.callback(self._local.release)
             return True
         if isinstance(step, LockStore):
-            held.enter_context(self._store.lock(appid))
+            store_lock = self._store.lock(appid)
+            held.stack.enter_context(store_lock)
+            held.store_lock = store_lock
             return None
+        if isinstance(step, StoreLockHeld):
+            return _still_held(held.store_lock)
         if isinstance(step, Fetch):
             return self._fetch()
         raise TypeError(f"unknown token step {step!r}")
@@ -204,20 +217,12 @@ class AsyncTokenManager:
         return cast("AccessToken | None", await self._drive(self._policy.current()))
 
     async def _drive(self, flow: Flow) -> Any:
-        async with AsyncExitStack() as held:
-            result: Any = None
-            error: Exception | None = None
-            while True:
-                try:
-                    step = flow.send(result) if error is None else flow.throw(error)
-                except StopIteration as done:
-                    return done.value
-                try:
-                    result, error = await self._perform(step, held), None
-                except Exception as exc:
-                    result, error = None, exc
+        # The flow is closed first, then its locks are released, newest first.
+        async with AsyncExitStack() as stack:
+            with Stepper(flow) as stepper:
+                return await stepper.run_async(functools.partial(self._perform, held=_Held(stack)))
 
-    async def _perform(self, step: Step, held: AsyncExitStack) -> Any:
+    async def _perform(self, step: Step, held: _Held[AsyncExitStack[bool | None]]) -> Any:
         appid = self._policy.appid
         if isinstance(step, Load):
             return await self._call(self._store.load(appid))
@@ -230,19 +235,23 @@ class AsyncTokenManager:
             if not step.wait and lock.locked():
                 return False
             await lock.acquire()
-            held.callback(lock.release)
+            held.stack.callback(lock.release)
             return True
         if isinstance(step, LockStore):
             store_lock = self._store.lock(appid)
             if self._store_is_async:
-                await held.enter_async_context(
+                await held.stack.enter_async_context(
                     cast(AbstractAsyncContextManager[object], store_lock)
                 )
             else:
-                await held.enter_async_context(
+                await held.stack.enter_async_context(
                     HeldInThread(cast(AbstractContextManager[object], store_lock))
                 )
+            held.store_lock = store_lock
             return None
+        if isinstance(step, StoreLockHeld):
+            answer = _still_held(held.store_lock)
+            return await answer if inspect.isawaitable(answer) else answer
         if isinstance(step, Fetch):
             return await self._fetch()
         raise TypeError(f"unknown token step {step!r}")
@@ -263,16 +272,24 @@ class AsyncTokenManager:
             return lock
 
 
-def _run(flow: Flow, perform: Callable[[Step], Any]) -> Any:
-    """Run ``flow`` to its end, performing each step and handing back its outcome."""
-    result: Any = None
-    error: Exception | None = None
-    while True:
-        try:
-            step = flow.send(result) if error is None else flow.throw(error)
-        except StopIteration as done:
-            return done.value
-        try:
-            result, error = perform(step), None
-        except Exception as exc:
-            result, error = None, exc
+S = TypeVar("S", "ExitStack[bool | None]", "AsyncExitStack[bool | None]")
+
+
+class _Held(Generic[S]):
+    """The locks one run of a flow holds: all on ``stack``, the store's also by name."""
+
+    def __init__(self, stack: S) -> None:
+        self.stack: S = stack
+        self.store_lock: object = None
+
+
+def _still_held(store_lock: object) -> bool | Awaitable[bool]:
+    """Ask a store lock whether it is still ours; one that cannot expire always is.
+
+    A lock that can expire while held (the Redis stores') has ``still_held()``,
+    async for an async store.
+    """
+    check = getattr(store_lock, "still_held", None)
+    if check is None:
+        return True
+    return cast("bool | Awaitable[bool]", check())

@@ -4,6 +4,12 @@ Enough for one process with any number of threads or asyncio tasks. Several
 processes or hosts need a store they share (:class:`FileTokenStore` on one
 host, :class:`RedisTokenStore` across hosts), or each of them will call
 ``/token`` and end the others' tokens.
+
+The clients share their default store across the whole process: every client
+of one account (same API host, appid and secret) made without a
+``token_store`` uses the same :func:`shared_memory_store`, so that a client
+made per web request reuses the token instead of calling ``/token`` each time,
+and two clients never end each other's tokens.
 """
 
 from __future__ import annotations
@@ -53,3 +59,30 @@ class MemoryTokenStore:
         """The lock held while one caller fetches this appid's token."""
         with self._guard:
             return self._locks.setdefault(appid, threading.Lock())
+
+
+_shared: dict[str, MemoryTokenStore] = {}
+_shared_guard = threading.Lock()
+
+
+def shared_memory_store(scope: str) -> MemoryTokenStore:
+    """This process's memory store for ``scope``: the same store on every call.
+
+    The clients use one per API host and credentials (appid inside the store),
+    unless given a ``token_store``.
+    """
+    with _shared_guard:
+        store = _shared.get(scope)
+        if store is None:
+            store = _shared[scope] = MemoryTokenStore()
+        return store
+
+
+def forget_shared_memory_stores() -> None:
+    """Drop every token the clients of this process keep by default.
+
+    For test suites that reset a sandbox between tests: its old tokens are
+    gone, and clients made afterwards should not try them first.
+    """
+    with _shared_guard:
+        _shared.clear()

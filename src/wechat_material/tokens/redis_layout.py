@@ -29,6 +29,13 @@ logger = logging.getLogger("wechat_material.tokens")
 MAX_CONNECTIONS = 50
 POOL_TIMEOUT = 20.0
 
+# How long the fetch lock lives if its holder never gives it back: longer than
+# the slowest fetch the client makes (3 attempts with 15 s timeouts each way,
+# plus backoff), so that the lock does not expire under a fetch still running.
+LOCK_TIMEOUT = 120.0
+# How long a caller waits for another process's fetch before giving up.
+BLOCKING_TIMEOUT = 30.0
+
 # Compare-and-delete in one step on the server: delete the token only if it is
 # still the one the caller saw rejected.
 DISCARD_SCRIPT = """
@@ -106,7 +113,7 @@ def lock_timed_out(key: str, waited: float | None) -> TokenStoreError:
 
 def warn_lock_lost(key: str, lock_timeout: float) -> None:
     logger.warning(
-        "the Redis lock %s expired before the fetch finished (lock_timeout=%s s); "
+        "the Redis lock %s expired before its holder released it (lock_timeout=%s s); "
         "another process may have fetched too: raise lock_timeout",
         key,
         lock_timeout,

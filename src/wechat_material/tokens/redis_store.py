@@ -15,35 +15,37 @@ once its 100 connections are in use, where a blocking pool makes callers wait.
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Any
 
 import redis
 import redis.asyncio
-import redis.exceptions
 
 from wechat_material.tokens.base import AccessToken
 from wechat_material.tokens.redis_layout import (
+    BLOCKING_TIMEOUT,
     DISCARD_SCRIPT,
+    LOCK_TIMEOUT,
     MAX_CONNECTIONS,
     POOL_TIMEOUT,
     RedisKeys,
     decode,
     encode,
     expires_at_ms,
-    lock_timed_out,
     redis_failures,
-    warn_lock_lost,
 )
+from wechat_material.tokens.redis_lock import AsyncRedisFetchLock, RedisFetchLock
 
 
 class RedisTokenStore:
     """A :class:`~wechat_material.tokens.base.TokenStore` in Redis.
 
     ``lock_timeout``: how long the fetch lock lives if its holder never
-    releases it (a crashed process). ``blocking_timeout``: how long to wait for
-    it before giving up with :class:`TokenStoreError` (None: wait as long as
-    it takes). Example::
+    releases it (a crashed process); the default, 120 s, outlasts the slowest
+    fetch the client makes (three attempts of up to 15 s each way, plus
+    backoff). Should a fetch outlive it all the same, the token saved by
+    another process meanwhile is kept if it is the newer one.
+    ``blocking_timeout``: how long to wait for the lock before giving up with
+    :class:`TokenStoreError` (None: wait as long as it takes). Example::
 
         store = RedisTokenStore.from_url("redis://redis.internal:6379/0")
         manager = TokenManager(appid, fetch, store)
@@ -54,8 +56,8 @@ class RedisTokenStore:
         redis: redis.Redis,
         *,
         prefix: str = "wechat_material",
-        lock_timeout: float = 10.0,
-        blocking_timeout: float | None = 30.0,
+        lock_timeout: float = LOCK_TIMEOUT,
+        blocking_timeout: float | None = BLOCKING_TIMEOUT,
     ) -> None:
         self.redis = redis
         self.keys = RedisKeys(prefix)
@@ -117,42 +119,6 @@ class RedisTokenStore:
         return RedisFetchLock(lock, key, self.lock_timeout, self.blocking_timeout)
 
 
-class RedisFetchLock:
-    """A redis-py lock whose failures are :class:`TokenStoreError`."""
-
-    def __init__(
-        self,
-        lock: redis.lock.Lock,
-        key: str,
-        lock_timeout: float,
-        blocking_timeout: float | None,
-    ) -> None:
-        self._lock = lock
-        self._key = key
-        self._lock_timeout = lock_timeout
-        self._blocking_timeout = blocking_timeout
-
-    def __enter__(self) -> RedisFetchLock:
-        with redis_failures(f"take the lock {self._key}"):
-            taken = self._lock.acquire()
-        if not taken:
-            raise lock_timed_out(self._key, self._blocking_timeout)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        try:
-            self._lock.release()
-        except redis.exceptions.RedisError:
-            # Expired meanwhile (the token is saved all the same), or Redis went
-            # away: either way the lock ends by itself after lock_timeout.
-            warn_lock_lost(self._key, self._lock_timeout)
-
-
 class AsyncRedisTokenStore:
     """An :class:`~wechat_material.tokens.base.AsyncTokenStore` in Redis.
 
@@ -168,8 +134,8 @@ class AsyncRedisTokenStore:
         redis: redis.asyncio.Redis,
         *,
         prefix: str = "wechat_material",
-        lock_timeout: float = 10.0,
-        blocking_timeout: float | None = 30.0,
+        lock_timeout: float = LOCK_TIMEOUT,
+        blocking_timeout: float | None = BLOCKING_TIMEOUT,
     ) -> None:
         self.redis = redis
         self.keys = RedisKeys(prefix)
@@ -224,38 +190,3 @@ class AsyncRedisTokenStore:
             thread_local=False,
         )
         return AsyncRedisFetchLock(lock, key, self.lock_timeout, self.blocking_timeout)
-
-
-class AsyncRedisFetchLock:
-    """The async twin of :class:`RedisFetchLock`."""
-
-    def __init__(
-        self,
-        lock: redis.asyncio.lock.Lock,
-        key: str,
-        lock_timeout: float,
-        blocking_timeout: float | None,
-    ) -> None:
-        self._lock = lock
-        self._key = key
-        self._lock_timeout = lock_timeout
-        self._blocking_timeout = blocking_timeout
-
-    async def __aenter__(self) -> AsyncRedisFetchLock:
-        with redis_failures(f"take the lock {self._key}"):
-            taken = await self._lock.acquire()
-        if not taken:
-            raise lock_timed_out(self._key, self._blocking_timeout)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        try:
-            await self._lock.release()
-        except redis.exceptions.RedisError:
-            # Expired meanwhile, or Redis went away: it expires by itself.
-            warn_lock_lost(self._key, self._lock_timeout)

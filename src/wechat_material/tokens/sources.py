@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from wechat_material._redact import guard_httpx_logs, hide_query_of
 from wechat_material.errors import TransportError, UnexpectedReplyError, api_error
 from wechat_material.tokens.base import AsyncFetcher, Fetcher, TokenGrant
 
@@ -74,13 +75,15 @@ def fetcher_from_url(
 ) -> Fetcher:
     """A fetcher that GETs ``url`` and reads ``{"access_token", "expires_in"}``.
 
+    The URL's query is never logged or shown in errors, whatever it holds.
+
     A reply ``{"errcode": N, "errmsg": ...}`` raises the matching
     :class:`~wechat_material.errors.APIError`; a reply without ``expires_in``
     gets ``expires_in`` seconds. ``client``: an ``httpx.Client`` to reuse
     (default: a new one per fetch, which happens once per token lifetime).
     """
     _check_lifetime(expires_in)
-    shown = _url_for_messages(url)
+    shown = _token_server(url)
 
     def fetch() -> TokenGrant:
         try:
@@ -106,7 +109,7 @@ def async_fetcher_from_url(
 ) -> AsyncFetcher:
     """The async twin of :func:`fetcher_from_url` (``client``: an ``httpx.AsyncClient``)."""
     _check_lifetime(expires_in)
-    shown = _url_for_messages(url)
+    shown = _token_server(url)
 
     async def fetch() -> TokenGrant:
         try:
@@ -158,16 +161,20 @@ def _grant_from_reply(response: httpx.Response, shown: str, expires_in: int) -> 
     return TokenGrant(value, int(lifetime))
 
 
-def _url_for_messages(url: str) -> str:
-    # The query string or user info may carry a secret; errors show neither.
+def _token_server(url: str) -> str:
+    """Check a token server's URL; how it is shown from now on (never its query).
+
+    Its query or user part may carry a key: httpx's request logs and this
+    library's messages hide both (see :mod:`wechat_material._redact`).
+    """
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as exc:
         raise ValueError(f"not a usable token server URL: {exc}") from None
-    if parsed.scheme not in ("http", "https"):
+    if parsed.scheme not in ("http", "https") or not parsed.host:
         raise ValueError("the token server URL must start with http:// or https://")
-    port = f":{parsed.port}" if parsed.port else ""
-    return f"{parsed.scheme}://{parsed.host}{port}{parsed.path}"
+    guard_httpx_logs()
+    return hide_query_of(url)
 
 
 def _check_lifetime(expires_in: int) -> None:

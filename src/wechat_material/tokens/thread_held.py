@@ -15,6 +15,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from types import TracebackType
 
+from wechat_material.tokens.shielded import finish
+
 
 class HeldInThread:
     """An async context manager that enters and exits ``lock`` on its own thread."""
@@ -39,10 +41,11 @@ class HeldInThread:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            await asyncio.wrap_future(self._thread.submit(self._lock.__exit__, exc_type, exc, tb))
-        finally:
-            self._thread.shutdown(wait=False)
+        # Submitted before anything is awaited, so no cancellation can skip it;
+        # a queued job still runs after shutdown(wait=False).
+        releasing = self._thread.submit(self._lock.__exit__, exc_type, exc, tb)
+        self._thread.shutdown(wait=False)
+        await finish(asyncio.wrap_future(releasing))
 
     def _release_if_taken(self, entering: Future[object]) -> None:
         if not entering.cancelled() and entering.exception() is None:

@@ -1,0 +1,95 @@
+"""The one rule every driver follows (client calls, operations, token flows).
+
+A step that fails with an Exception hands it to the generator; an interruption
+(Ctrl-C, a cancelled task) stops it: the generator is closed, its cleanup
+runs, and the interruption reaches the caller as it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Generator
+from typing import Any
+
+import anyio
+import pytest
+
+from wechat_material._stepping import Stepper
+from wechat_material.tokens import MemoryTokenStore, TokenGrant, TokenManager
+
+
+def watched(seen: list[str]) -> Generator[str, Any, str]:
+    """Asks for two steps; notes what reaches it and that its cleanup ran."""
+    try:
+        try:
+            first = yield "first"
+        except ValueError as exc:
+            seen.append(f"handled {exc}")
+            first = "recovered"
+        second = yield "second"
+        return f"{first}+{second}"
+    except BaseException as exc:
+        seen.append(type(exc).__name__)
+        raise
+    finally:
+        seen.append("cleaned up")
+
+
+def test_a_failed_step_is_handed_to_the_generator() -> None:
+    seen: list[str] = []
+
+    def perform(step: str) -> str:
+        if step == "first":
+            raise ValueError("boom")
+        return "fine"
+
+    with Stepper(watched(seen)) as stepper:
+        assert stepper.run(perform) == "recovered+fine"
+    assert seen == ["handled boom", "cleaned up"]
+
+
+def test_an_interruption_closes_the_generator_and_reaches_the_caller_unchanged() -> None:
+    seen: list[str] = []
+    interruption = KeyboardInterrupt()
+
+    def perform(step: str) -> str:
+        raise interruption
+
+    with pytest.raises(KeyboardInterrupt) as caught, Stepper(watched(seen)) as stepper:
+        stepper.run(perform)
+
+    assert caught.value is interruption
+    assert seen == ["GeneratorExit", "cleaned up"]
+
+
+@pytest.mark.anyio
+async def test_a_cancellation_closes_the_generator_too() -> None:
+    seen: list[str] = []
+
+    async def perform(step: str) -> str:
+        await asyncio.Event().wait()
+        return step
+
+    with anyio.move_on_after(0.01) as scope, Stepper(watched(seen)) as stepper:
+        await stepper.run_async(perform)
+
+    assert scope.cancelled_caught
+    assert seen == ["GeneratorExit", "cleaned up"]
+
+
+def test_an_interrupted_token_fetch_releases_every_lock() -> None:
+    store = MemoryTokenStore()
+    interrupted = True
+
+    def fetch() -> TokenGrant:
+        if interrupted:
+            raise KeyboardInterrupt
+        return TokenGrant("FRESH-" + "t" * 30, 7200)
+
+    manager = TokenManager("wx0123456789abcdef", fetch, store)
+    with pytest.raises(KeyboardInterrupt):
+        manager.get()
+
+    assert not store.lock("wx0123456789abcdef").locked()
+    interrupted = False
+    assert manager.get().startswith("FRESH-")
