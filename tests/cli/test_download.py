@@ -114,6 +114,47 @@ def test_news_as_markdown_or_json(
     assert [a["title"] for a in json.loads(printed.stdout)["news_item"]] == ["Hello", "你好"]
 
 
+GET_MATERIAL = "/cgi-bin/material/get_material"
+
+
+def _reads(sandbox: Any) -> int:
+    return int(sandbox.admin.counters(DEMO_APPID).get(GET_MATERIAL, 0))
+
+
+@pytest.mark.parametrize(
+    "args", [["-o", "story.md"], ["-o", "story.json"], ["--format", "markdown"]]
+)
+def test_news_named_as_such_is_read_in_one_call(
+    on_sandbox: Run,
+    client: WeChatClient,
+    sandbox: Any,
+    out_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+) -> None:
+    news = _news(client)
+    monkeypatch.chdir(out_dir)
+    sandbox.admin.reset_counters()
+
+    data = run_json(on_sandbox("get", news, *args, "--json"))
+
+    assert data["kind"] == "news"
+    assert data["articles"] == 2
+    assert Path(data["path"]).is_file()
+    assert _reads(sandbox) == 1
+
+
+def test_a_format_given_for_a_file_still_downloads_it(
+    on_sandbox: Run, client: WeChatClient, out_dir: Path
+) -> None:
+    media_id = client.material.add_material("image", MEDIA / "image.jpg").media_id
+
+    data = run_json(on_sandbox("get", media_id, "-o", str(out_dir), "--format", "json", "--json"))
+
+    assert data["kind"] == "file"
+    assert Path(data["path"]).read_bytes() == (MEDIA / "image.jpg").read_bytes()
+
+
 def test_unknown_id_leaves_nothing_behind(on_sandbox: Run, out_dir: Path) -> None:
     result = on_sandbox("get", "no-such-media-id", "-o", str(out_dir))
 

@@ -1,25 +1,19 @@
-"""The installed ``wxm`` script: help, exit codes, Ctrl-C, the embedded sandbox, the demo."""
+"""The installed ``wxm`` script: help, exit codes, secrets, the embedded sandbox, the demo."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.main import get_command
 
 from wechat_material.cli import app
-from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
-from .conftest import MEDIA, WXM, Home, Run
+from .conftest import MEDIA, Home, Run
 
 Process = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -129,94 +123,6 @@ def test_no_secret_in_any_output(wxm_process: Process, home: Home, sandbox: Any)
     assert runs[6].returncode == 1
 
 
-def _wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the command to get there")
-        time.sleep(0.02)
-
-
-def _start(home: Home, *args: str, cwd: Path | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [str(WXM), *args],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=home.env(),
-        cwd=cwd,
-    )
-
-
-def _interrupt(process: subprocess.Popen[str]) -> tuple[int, str, str]:
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=30)
-    return process.returncode, out, err
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
-def test_ctrl_c_during_a_download_leaves_no_file(home: Home, sandbox: Any, tmp_path: Path) -> None:
-    from wechat_material import WeChatClient
-
-    with WeChatClient(DEMO_APPID, DEMO_SECRET, base_url=sandbox.base_url) as client:
-        media_id = client.material.add_material("image", MEDIA / "image.jpg").media_id
-    sandbox.admin.reset_counters()
-    sandbox.admin.set_faults(endpoint="/cgi-bin/material/get_material", latency_ms=2500)
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-
-    process = _start(home, "--sandbox", "--base-url", sandbox.base_url, "get", media_id, "-o",
-                     str(out_dir))  # fmt: skip
-    _wait_for(
-        lambda: sandbox.admin.counters(DEMO_APPID).get("/cgi-bin/material/get_material", 0) > 0
-    )
-    assert list(out_dir.iterdir()), "the download should be under way"
-    code, _, err = _interrupt(process)
-
-    assert code == 130
-    assert "Traceback" not in err
-    assert list(out_dir.iterdir()) == []
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
-def test_ctrl_c_during_an_upload(home: Home, sandbox: Any) -> None:
-    sandbox.admin.set_faults(endpoint="/cgi-bin/material/add_material", latency_ms=2500)
-
-    process = _start(home, "--sandbox", "--base-url", sandbox.base_url, "upload",
-                     str(MEDIA / "image.jpg"), str(MEDIA / "image.png"))  # fmt: skip
-    _wait_for(
-        lambda: sandbox.admin.counters(DEMO_APPID).get("/cgi-bin/material/add_material", 0) > 0
-    )
-    code, out, err = _interrupt(process)
-
-    assert code == 130
-    assert "Traceback" not in err
-    assert out == ""
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
-def test_ctrl_c_at_the_confirmation(home: Home) -> None:
-    process = _start(home, "--sandbox", "rm", "some-media-id")
-    assert process.stderr is not None
-    fd = process.stderr.fileno()
-    os.set_blocking(fd, False)
-    seen = b""
-
-    def asked() -> bool:
-        nonlocal seen
-        with contextlib.suppress(BlockingIOError):
-            seen += os.read(fd, 4096)
-        return b"[y/N]" in seen
-
-    _wait_for(asked)
-    os.set_blocking(fd, True)
-    code, _, err = _interrupt(process)
-
-    assert code == 130
-    assert "Traceback" not in seen.decode() + err
-
-
 def test_demo_runs_and_succeeds(wxm_process: Process) -> None:
     result = wxm_process("demo", timeout=120)
 
@@ -227,7 +133,7 @@ def test_demo_runs_and_succeeds(wxm_process: Process) -> None:
 
 def test_demo_module_json(home: Home) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "wechat_material.demo", "--json"],
+        [sys.executable, "-m", "wechat_material.cli.demo", "--json"],
         capture_output=True,
         text=True,
         env=home.env(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,10 @@ import httpx
 import pytest
 import redis
 
+from wechat_material import WeChatClient
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
-from .conftest import WXM, Home, Run, run_json
+from .conftest import MEDIA, WXM, Home, Run, run_json
 
 
 def _read_base_url(process: subprocess.Popen[str]) -> str:
@@ -111,3 +113,47 @@ def test_unreachable_token_store_is_reported(wxm: Run, sandbox: Any) -> None:
     assert "token store" in result.stderr.lower()
     assert "token_store" in result.stderr  # the hint names the setting
     assert "Traceback" not in result.output
+
+
+@pytest.fixture
+def running_on_the_embedded_dir(home: Home) -> Any:
+    """A sandbox serving from the embedded sandbox's data directory (like `wxm sandbox serve`)."""
+    from wechat_material.sandbox import SandboxConfig, run_in_thread
+
+    with run_in_thread(SandboxConfig(data_dir=home.data_dir / "sandbox")) as running:
+        yield running
+
+
+def test_reset_refuses_while_a_sandbox_runs_on_the_data(
+    wxm: Run, home: Home, running_on_the_embedded_dir: Any
+) -> None:
+    sandbox_dir = home.data_dir / "sandbox"
+    base_url = running_on_the_embedded_dir.base_url
+    with WeChatClient(DEMO_APPID, DEMO_SECRET, base_url=base_url) as client:
+        client.material.add_material("image", MEDIA / "image.jpg")
+    before = sorted(p.name for p in sandbox_dir.iterdir())
+
+    result = wxm("sandbox", "reset", "--yes")
+
+    assert result.exit_code == 3
+    assert str(sandbox_dir) in result.stderr
+    assert "stop that sandbox first" in result.stderr
+    assert "nothing was deleted" in result.stderr
+    assert sorted(p.name for p in sandbox_dir.iterdir()) == before
+    with WeChatClient(DEMO_APPID, DEMO_SECRET, base_url=base_url) as client:
+        assert client.material.get_material_count().image_count == 1
+
+
+def test_embedded_sandbox_in_use_points_to_the_running_one(
+    wxm_process: Callable[..., subprocess.CompletedProcess[str]],
+    home: Home,
+    running_on_the_embedded_dir: Any,
+) -> None:
+    result = wxm_process("--sandbox", "ls")
+
+    assert result.returncode == 3
+    lines = result.stderr.strip().splitlines()
+    assert "Traceback" not in result.stderr
+    assert str(home.data_dir / "sandbox") in lines[-2]
+    assert "--base-url http://127.0.0.1:8900" in lines[-1]
+    assert result.stdout == ""

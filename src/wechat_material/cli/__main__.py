@@ -1,5 +1,5 @@
 """``python -m wechat_material.cli`` runs ``wxm``."""
 
-from wechat_material.cli.app import main
+from wechat_material.cli import main
 
 main()

@@ -18,6 +18,7 @@ import typer
 
 from wechat_material import AsyncWeChatClient, WeChatClient
 from wechat_material.cli import locations
+from wechat_material.cli.busy_sandbox import USE_THE_RUNNING_ONE, sandbox_busy
 from wechat_material.cli.config import ConfigFile, TokenStoreChoice
 from wechat_material.cli.connection import Connection, ConnectionOptions, resolve
 from wechat_material.cli.metering import AsyncMeteredTransport, MeteredTransport, OnTransfer
@@ -64,7 +65,7 @@ class Session:
         if conn.sandbox != "embedded":
             return conn.base_url
         if self._sandbox_url is None:
-            from wechat_material.sandbox import SandboxConfig, run_in_thread
+            from wechat_material.sandbox import SandboxConfig, SandboxInUseError, run_in_thread
 
             data_dir = locations.sandbox_data_dir()
             self.output.note(f"using the embedded sandbox (data in {data_dir})")
@@ -73,7 +74,10 @@ class Session:
             config = SandboxConfig(
                 data_dir=data_dir, clock="running", publish_seconds=EMBEDDED_PUBLISH_SECONDS
             )
-            running = self._resources.enter_context(run_in_thread(config))
+            try:
+                running = self._resources.enter_context(run_in_thread(config))
+            except SandboxInUseError as exc:
+                raise sandbox_busy(exc.data_dir, exc.pid, USE_THE_RUNNING_ONE) from None
             self._sandbox_url = running.base_url
         return self._sandbox_url
 
@@ -87,16 +91,22 @@ class Session:
 
     # clients ----------------------------------------------------------------
 
+    def _learn_token(self, request: httpx.Request) -> None:
+        # Every token the run sends is hidden from what it prints, even in results.
+        self.output.redact.add(request.url.params.get("access_token"))
+
     def client(self, *, on_download: OnTransfer | None = None) -> WeChatClient:
         """A sync client, closed when the command ends; ``on_download`` meters file replies."""
         conn = self.connection()
         store = build_token_store(conn.token_store)
         if isinstance(store, RedisTokenStore):
             self._resources.callback(store.close)
-        http = None
+        transport: httpx.BaseTransport | None = None
         if on_download is not None:
             transport = MeteredTransport(httpx.HTTPTransport(), on_download)
-            http = self._resources.enter_context(httpx.Client(transport=transport))
+        http = self._resources.enter_context(
+            httpx.Client(transport=transport, event_hooks={"request": [self._learn_token]})
+        )
         client = WeChatClient(
             conn.appid, conn.secret, token_store=store, http_client=http, **self._client_args()
         )
@@ -114,10 +124,16 @@ class Session:
             store = build_async_token_store(conn.token_store)
             if isinstance(store, AsyncRedisTokenStore):
                 stack.push_async_callback(store.aclose)
-            http = None
+            transport: httpx.AsyncBaseTransport | None = None
             if on_upload is not None:
                 transport = AsyncMeteredTransport(httpx.AsyncHTTPTransport(), on_upload)
-                http = await stack.enter_async_context(httpx.AsyncClient(transport=transport))
+
+            async def learn_token(request: httpx.Request) -> None:
+                self._learn_token(request)
+
+            http = await stack.enter_async_context(
+                httpx.AsyncClient(transport=transport, event_hooks={"request": [learn_token]})
+            )
             client = AsyncWeChatClient(
                 conn.appid, conn.secret, token_store=store, http_client=http, **args
             )

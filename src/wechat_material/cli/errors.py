@@ -1,22 +1,17 @@
-"""How a failure becomes an exit code and one or two readable lines.
-
-Exit codes (stable; scripts may rely on them):
-
-====  =====================================================================
-0     success
-1     WeChat refused the call (errcode), or could not be reached
-2     usage error: a bad option, a missing argument, no credentials
-3     invalid local input: a missing file, a wrong format, a file too big,
-      an article that breaks WeChat's rules, an unreadable config file
-130   interrupted (Ctrl-C)
-====  =====================================================================
-"""
+"""How a failure becomes an exit code (see :mod:`~wechat_material.cli.exit_codes`) and
+one or two readable lines."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from wechat_material.cli.exit_codes import (
+    EXIT_API,
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+)
 from wechat_material.errcodes import lookup
 from wechat_material.errors import (
     APIError,
@@ -30,12 +25,6 @@ from wechat_material.errors import (
     WeChatError,
 )
 from wechat_material.tokens import TokenStoreError
-
-EXIT_OK = 0
-EXIT_API = 1
-EXIT_USAGE = 2
-EXIT_INPUT = 3
-EXIT_INTERRUPTED = 130
 
 
 class CliError(Exception):

@@ -17,6 +17,9 @@ from wechat_material.cli.errors import UsageProblem
 from wechat_material.cli.output import table
 from wechat_material.models import NewsContent
 
+# Names of news files: no media file is saved as JSON or Markdown.
+NEWS_SUFFIXES = (".json", ".md", ".markdown")
+
 
 class NewsFormat(StrEnum):
     JSON = "json"

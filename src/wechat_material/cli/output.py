@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum
@@ -59,6 +59,21 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+def _keep(text: str) -> str:
+    return text
+
+
+def _hidden(data: Any, hide: Callable[[str], str]) -> Any:
+    """JSON data with ``hide`` applied to every string value (keys are wxm's own)."""
+    if isinstance(data, str):
+        return hide(data)
+    if isinstance(data, dict):
+        return {key: _hidden(value, hide) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_hidden(value, hide) for value in data]
+    return data
+
+
 def console_for(file: Any, *, stderr: bool = False) -> Console:
     """A rich console on ``file``; wide when it is a file or a pipe, so ids stay whole.
 
@@ -84,17 +99,23 @@ class Output:
 
     # results (stdout) ---------------------------------------------------
 
-    def result(self, data: Any, *renderables: RenderableType | str) -> None:
-        """Print a result: ``data`` as JSON with ``--json``, else the renderables."""
+    def result(self, data: Any, *renderables: RenderableType | str, raw: bool = False) -> None:
+        """Print a result: ``data`` as JSON with ``--json``, else the renderables.
+
+        A result is the user's data, printed as it is, except that the app secret
+        and the run's access tokens are hidden should they appear in it; ``raw``
+        prints even those (a secret the user asked for: ``wxm token --raw``).
+        """
+        hide = _keep if raw else self.redact.known
         if self.json_mode:
-            text = json.dumps(to_jsonable(data), ensure_ascii=False, indent=2)
-            sys.stdout.write(self.redact(text) + "\n")
+            text = json.dumps(_hidden(to_jsonable(data), hide), ensure_ascii=False, indent=2)
+            sys.stdout.write(text + "\n")
             sys.stdout.flush()
             return
         for item in renderables:
             if isinstance(item, str):
                 # Ids, paths and URLs: printed as they are, never wrapped or read as markup.
-                self.out.print(item, markup=False, soft_wrap=True)
+                self.out.print(hide(item), markup=False, soft_wrap=True)
             else:
                 self.out.print(item)
 

@@ -1,8 +1,11 @@
 """Keep secrets out of anything ``wxm`` prints.
 
-Every message and traceback goes through a :class:`Redactor` that knows the
-app secret and any token seen during the run; an ``access_token=...`` query
-parameter is hidden whatever its value, since URLs end up in error texts.
+A :class:`Redactor` knows the app secret and every access token sent during
+the run. Messages, errors and tracebacks go through it whole: the known
+values are hidden, and so is any ``access_token=...`` or ``secret=...``
+parameter, since URLs end up in error texts. Results are the user's own data
+(an article may well link to ``...?access_token=abc``), so only the exact
+known values are hidden there: :meth:`Redactor.known`.
 """
 
 from __future__ import annotations
@@ -25,10 +28,15 @@ class Redactor:
         if secret and len(secret) >= 6:
             self._secrets.add(secret)
 
-    def __call__(self, text: str) -> str:
+    def known(self, text: str) -> str:
+        """``text`` with the exact secret values it was told about hidden, nothing else."""
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, HIDDEN)
-        text = _TOKEN_PARAM.sub(rf"\g<1>{HIDDEN}", text)
+        return text
+
+    def __call__(self, text: str) -> str:
+        """``text`` with the known secrets and any token or secret parameter hidden."""
+        text = _TOKEN_PARAM.sub(rf"\g<1>{HIDDEN}", self.known(text))
         return _SECRET_PARAM.sub(rf"\g<1>{HIDDEN}", text)
 
     def __repr__(self) -> str:

@@ -52,7 +52,7 @@ def show_token(
             )
         ],
     )
-    out.result(data, view)
+    out.result(data, view, raw=raw)
 
 
 def register(app: typer.Typer) -> None:

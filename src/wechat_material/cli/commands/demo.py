@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from wechat_material.cli.busy_sandbox import sandbox_busy
 from wechat_material.cli.context import session
 from wechat_material.cli.options import JsonFlag, examples
 
@@ -20,10 +21,16 @@ def demo(
     json_out: JsonFlag = False,
 ) -> None:
     """Upload, list, count, download, draft and publish on a throw-away sandbox."""
-    from wechat_material.demo import run_demo
+    from wechat_material.cli.demo import run_demo
+    from wechat_material.sandbox import SandboxInUseError
 
     out = session(ctx, json_out).output
-    report = run_demo(None if out.json_mode else out.out, out.err, data_dir=data_dir)
+    try:
+        report = run_demo(None if out.json_mode else out.out, out.err, data_dir=data_dir)
+    except SandboxInUseError as exc:
+        raise sandbox_busy(
+            exc.data_dir, exc.pid, "give another --data-dir, or none to run the demo in memory."
+        ) from None
     out.result(report.as_json())
 
 

@@ -12,7 +12,13 @@ from wechat_material import NewsMaterial, NotAFileError, WeChatClient
 from wechat_material.cli.context import Session, session
 from wechat_material.cli.errors import UsageProblem
 from wechat_material.cli.metering import Advance
-from wechat_material.cli.news_format import NewsFormat, fetch_news, render_news, save_news
+from wechat_material.cli.news_format import (
+    NEWS_SUFFIXES,
+    NewsFormat,
+    fetch_news,
+    render_news,
+    save_news,
+)
 from wechat_material.cli.options import JsonFlag, examples
 
 STDOUT = "-"
@@ -38,6 +44,28 @@ def _download_file(
             if temporary:
                 raise
             return client, exc
+
+
+def _names_news(output: str | None, format: NewsFormat | None) -> bool:
+    """Whether the command line says the id is news: a --format, or a .json/.md file name."""
+    return format is not None or (
+        output is not None and Path(output).suffix.lower() in NEWS_SUFFIXES
+    )
+
+
+def _save_news(
+    current: Session,
+    material: NewsMaterial,
+    media_id: str,
+    output: str | None,
+    format: NewsFormat | None,
+) -> None:
+    path = save_news(material, output, media_id, format)
+    count = len(material.articles)
+    current.output.success(f"saved news {media_id} ({count} articles) to {path}")
+    current.output.result(
+        {"media_id": media_id, "kind": "news", "path": path, "articles": count}, str(path)
+    )
 
 
 def get(
@@ -73,6 +101,14 @@ def get(
             render_news(fetch_news(current.client(), media_id), format or NewsFormat.JSON)
         )
         return
+    if not temporary and _names_news(output, format):
+        # Said to be news: read in one call, where a download would first find
+        # articles instead of a file and then have to ask again.
+        material = current.client().material.get_material(media_id)
+        if isinstance(material, NewsMaterial):
+            _save_news(current, material, media_id, output, format)
+            return
+        # A file or a video after all: downloaded (streamed) like any other.
     client, saved = _download_file(current, media_id, output or ".", temporary)
     if isinstance(saved, Path):
         size = saved.stat().st_size
@@ -80,13 +116,11 @@ def get(
         out.result({"media_id": media_id, "kind": "file", "path": saved, "size": size}, str(saved))
         return
     # Not a file: a news material, read as articles; anything else is the error it was.
+    # (NotAFileError does not carry the articles, so they are asked for again.)
     material = client.material.get_material(media_id)
     if not isinstance(material, NewsMaterial):
         raise saved
-    path = save_news(material, output, media_id, format)
-    count = len(material.articles)
-    out.success(f"saved news {media_id} ({count} articles) to {path}")
-    out.result({"media_id": media_id, "kind": "news", "path": path, "articles": count}, str(path))
+    _save_news(current, material, media_id, output, format)
 
 
 def register(app: typer.Typer) -> None:

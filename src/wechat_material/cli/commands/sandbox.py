@@ -9,6 +9,12 @@ from typing import Annotated
 import typer
 
 from wechat_material.cli import locations
+from wechat_material.cli.busy_sandbox import (
+    SERVE_HOST,
+    SERVE_PORT,
+    STOP_IT_FIRST,
+    sandbox_busy,
+)
 from wechat_material.cli.context import session
 from wechat_material.cli.errors import UsageProblem
 from wechat_material.cli.options import JsonFlag, YesFlag, examples
@@ -31,8 +37,8 @@ app = typer.Typer(
     ),
 )
 def serve_sandbox(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = 8900,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = SERVE_HOST,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = SERVE_PORT,
     data_dir: Annotated[
         Path | None,
         typer.Option(
@@ -52,6 +58,7 @@ def serve_sandbox(
     ] = None,
 ) -> None:
     """Run the sandbox in the foreground (Ctrl-C stops it); it prints its base URL."""
+    from wechat_material.sandbox import SandboxInUseError
     from wechat_material.sandbox.server import parse_account, serve
 
     if memory and data_dir is not None:
@@ -61,7 +68,15 @@ def serve_sandbox(
     except ValueError as exc:
         raise UsageProblem(f"invalid --account: {exc}", hint="use APPID:SECRET.") from None
     directory = None if memory else (data_dir or locations.sandbox_data_dir())
-    serve(host, port, directory, memory, accounts)
+    try:
+        serve(host, port, directory, memory, accounts)
+    except SandboxInUseError as exc:
+        raise sandbox_busy(
+            exc.data_dir,
+            exc.pid,
+            "use the running one (--base-url with the URL it printed), "
+            "or serve another --data-dir, or --memory.",
+        ) from None
 
 
 @app.command(
@@ -69,17 +84,29 @@ def serve_sandbox(
     epilog=examples("wxm sandbox reset", "wxm sandbox reset --yes"),
 )
 def reset_sandbox(ctx: typer.Context, yes: YesFlag = False, json_out: JsonFlag = False) -> None:
-    """Delete the embedded sandbox's data (all its media, drafts and tokens)."""
+    """Delete the embedded sandbox's data (all its media, drafts and tokens).
+
+    Refused while a sandbox is running on it (``wxm sandbox serve``): stop it first.
+    """
+    from wechat_material.sandbox import DataDirLock, SandboxInUseError, data_dir_in_use
+
     out = session(ctx, json_out).output
     directory = locations.sandbox_data_dir()
     if not directory.exists():
         out.note(f"nothing to reset: {directory} does not exist")
         out.result({"reset": False, "data_dir": str(directory)})
         return
+    if data_dir_in_use(directory):
+        raise sandbox_busy(directory, None, STOP_IT_FIRST)
     if not yes and not confirm(f"Delete the embedded sandbox's data in {directory}?"):
         out.note("nothing was deleted")
         out.result({"reset": False, "data_dir": str(directory)})
         return
-    shutil.rmtree(directory)
+    try:
+        # Held while deleting, so that no sandbox starts on the directory meanwhile.
+        with DataDirLock(directory):
+            shutil.rmtree(directory)
+    except SandboxInUseError as exc:
+        raise sandbox_busy(exc.data_dir, exc.pid, STOP_IT_FIRST) from None
     out.success(f"deleted {directory}")
     out.result({"reset": True, "data_dir": str(directory)})

@@ -14,12 +14,13 @@ import typer
 from wechat_material import AsyncWeChatClient
 from wechat_material.cli.context import Session, session
 from wechat_material.cli.errors import (
-    EXIT_INPUT,
+    CliError,
     Failure,
     LocalInputError,
     UsageProblem,
     failure_for,
 )
+from wechat_material.cli.exit_codes import EXIT_INPUT, EXIT_INTERRUPTED
 from wechat_material.cli.metering import Advance
 from wechat_material.cli.options import JsonFlag, examples
 from wechat_material.cli.output import table
@@ -58,6 +59,25 @@ class Outcome:
 Send = Callable[[AsyncWeChatClient, PlannedUpload], Awaitable[Outcome]]
 
 
+@dataclass
+class Batch:
+    """What became of a batch: the files that got an answer, in the order given.
+
+    ``interrupted``: Ctrl-C stopped it; ``unfinished`` files got no answer (an
+    upload in flight may or may not have been stored by WeChat).
+    """
+
+    outcomes: list[Outcome]
+    unfinished: list[Path]
+    interrupted: bool = False
+
+
+class UploadInterrupted(CliError):
+    """Ctrl-C during a batch, after the uploads done so far were listed (exit 130)."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
 def checked_files(
     current: Session, paths: list[Path], wanted: UploadType, target: Target
 ) -> list[PlannedUpload]:
@@ -74,9 +94,17 @@ def checked_files(
 
 
 async def _send_all(
-    current: Session, planned: list[PlannedUpload], send: Send, jobs: int
-) -> list[Outcome]:
-    """Upload every file, ``jobs`` at a time, under one progress bar over all the bytes."""
+    current: Session,
+    planned: list[PlannedUpload],
+    send: Send,
+    jobs: int,
+    answered: dict[int, Outcome],
+) -> None:
+    """Upload every file, ``jobs`` at a time, under one progress bar over all the bytes.
+
+    Each outcome lands in ``answered`` (by the file's position) as soon as it is
+    known, so those are still there when Ctrl-C cancels the rest.
+    """
     with current.output.transfer_progress() as progress:
         task = progress.add_task(
             f"uploading {len(planned)} file(s)", total=sum(p.size for p in planned)
@@ -88,27 +116,32 @@ async def _send_all(
         gate = asyncio.Semaphore(jobs)
         async with current.async_client(on_upload=on_upload) as client:
 
-            async def one(item: PlannedUpload) -> Outcome:
+            async def one(index: int, item: PlannedUpload) -> None:
                 async with gate:
                     try:
-                        return await send(client, item)
+                        answered[index] = await send(client, item)
                     except Exception as exc:  # reported with its file; the others go on
-                        return Outcome(
+                        answered[index] = Outcome(
                             item.path,
                             item.type,
                             failure=failure_for(exc),
                             errcode=getattr(exc, "errcode", None),
                         )
 
-            return list(await asyncio.gather(*(one(item) for item in planned)))
+            await asyncio.gather(*(one(index, item) for index, item in enumerate(planned)))
 
 
-def send_all(
-    current: Session, planned: list[PlannedUpload], send: Send, jobs: int
-) -> list[Outcome]:
-    """Run the uploads; Ctrl-C cancels those in flight (and exits with 130)."""
+def send_all(current: Session, planned: list[PlannedUpload], send: Send, jobs: int) -> Batch:
+    """Run the uploads; Ctrl-C cancels those in flight and keeps those already done."""
     current.base_url()  # an embedded sandbox starts here, not inside the event loop
-    return asyncio.run(_send_all(current, planned, send, jobs))
+    answered: dict[int, Outcome] = {}
+    interrupted = False
+    try:
+        asyncio.run(_send_all(current, planned, send, jobs, answered))
+    except KeyboardInterrupt:
+        interrupted = True
+    unfinished = [item.path for index, item in enumerate(planned) if index not in answered]
+    return Batch([answered[i] for i in sorted(answered)], unfinished, interrupted)
 
 
 def report_failures(current: Session, outcomes: list[Outcome]) -> int:
@@ -125,11 +158,35 @@ def report_failures(current: Session, outcomes: list[Outcome]) -> int:
     return failed[0].failure.exit_code if failed and failed[0].failure else 0
 
 
-def _result_json(outcomes: list[Outcome], key: str) -> dict[str, Any]:
-    return {
-        key: [o.as_json() for o in outcomes if o.failure is None],
-        "failed": [o.as_json() for o in outcomes if o.failure is not None],
+def _result_json(batch: Batch, key: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        key: [o.as_json() for o in batch.outcomes if o.failure is None],
+        "failed": [o.as_json() for o in batch.outcomes if o.failure is not None],
     }
+    if batch.interrupted:
+        data.update(interrupted=True, unfinished=[str(path) for path in batch.unfinished])
+    return data
+
+
+def finish(current: Session, batch: Batch, key: str, *views: Any) -> None:
+    """Print the batch's result (even a partial one), then exit with its code."""
+    exit_code = report_failures(current, batch.outcomes)
+    current.output.result(_result_json(batch, key), *views)
+    if batch.interrupted:
+        done = sum(1 for o in batch.outcomes if o.failure is None)
+        total = len(batch.outcomes) + len(batch.unfinished)
+        raise UploadInterrupted(
+            f"interrupted: {done} of {total} uploads done"
+            + (" (listed above)" if done and not current.output.json_mode else ""),
+            hint=(
+                f"{len(batch.unfinished)} file(s) unfinished; one in flight may still have "
+                "been stored: check with 'wxm ls'."
+                if batch.unfinished
+                else None
+            ),
+        )
+    if exit_code:
+        raise typer.Exit(exit_code)
 
 
 def upload(
@@ -175,15 +232,12 @@ def upload(
             material = await client.material.add_material(item.type, item.path)
         return Outcome(item.path, item.type, material.media_id, url=material.url)
 
-    outcomes = send_all(current, planned, send, jobs)
-    exit_code = report_failures(current, outcomes)
-    done = [o for o in outcomes if o.failure is None]
+    batch = send_all(current, planned, send, jobs)
+    done = [o for o in batch.outcomes if o.failure is None]
     last = "expires" if temporary else "url"
     rows = [(o.path, o.type.value, o.media_id, o.expires_at if temporary else o.url) for o in done]
     views = [table(None, ("file", "type", "media id", last), rows)] if done else []
-    current.output.result(_result_json(outcomes, "uploaded"), *views)
-    if exit_code:
-        raise typer.Exit(exit_code)
+    finish(current, batch, "uploaded", *views)
 
 
 def upload_article_images(
@@ -197,12 +251,9 @@ def upload_article_images(
         image = await client.material.upload_image(item.path)
         return Outcome(item.path, item.type, url=image.url)
 
-    outcomes = send_all(current, planned, send, jobs)
-    exit_code = report_failures(current, outcomes)
-    urls = "\n".join(o.url or "" for o in outcomes if o.failure is None)
-    current.output.result(_result_json(outcomes, "images"), *([urls] if urls else []))
-    if exit_code:
-        raise typer.Exit(exit_code)
+    batch = send_all(current, planned, send, jobs)
+    urls = "\n".join(o.url or "" for o in batch.outcomes if o.failure is None)
+    finish(current, batch, "images", *([urls] if urls else []))
 
 
 def register(app: typer.Typer) -> None:

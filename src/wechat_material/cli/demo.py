@@ -1,6 +1,6 @@
 """A tour of wechat-material on an embedded sandbox: no WeChat account needed.
 
-Run ``wxm demo`` or ``python -m wechat_material.demo``. It starts a sandbox
+Run ``wxm demo`` or ``python -m wechat_material.cli.demo``. It starts a sandbox
 (in memory, or in ``--data-dir``), then, with the SDK and the sandbox's demo
 account: uploads the sample media shipped in ``wechat_material/samples/``,
 lists and counts the material, downloads an image back and checks it is the
@@ -23,13 +23,20 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from wechat_material import MaterialItem, NewsItem, WeChatClient
 from wechat_material.cli.output import console_for, table
 from wechat_material.errors import WeChatError
 from wechat_material.limits import MaterialType
-from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxConfig, run_in_thread
+from wechat_material.sandbox import (
+    DEMO_APPID,
+    DEMO_SECRET,
+    SandboxConfig,
+    SandboxInUseError,
+    run_in_thread,
+)
 
 # (sample file, material type, permanent?) in upload order.
 SAMPLES: tuple[tuple[str, MaterialType, bool], ...] = (
@@ -231,8 +238,8 @@ def run_demo(out: Console | None, err: Console, *, data_dir: Path | None = None)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m wechat_material.demo [--data-dir DIR] [--json]``."""
-    parser = argparse.ArgumentParser(prog="python -m wechat_material.demo", description=__doc__)
+    """``python -m wechat_material.cli.demo [--data-dir DIR] [--json]``."""
+    parser = argparse.ArgumentParser(prog="python -m wechat_material.cli.demo", description=__doc__)
     parser.add_argument("--data-dir", type=Path, help="keep the sandbox's state here")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
@@ -240,8 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     out = None if args.json else console_for(sys.stdout)
     try:
         report = run_demo(out, err, data_dir=args.data_dir)
-    except WeChatError as exc:
-        err.print(f"[bold red]demo failed:[/bold red] {exc}")
+    except (WeChatError, SandboxInUseError) as exc:
+        err.print(f"[bold red]demo failed:[/bold red] {escape(str(exc))}")
         return 1
     except KeyboardInterrupt:
         err.print("interrupted")

@@ -1,8 +1,7 @@
-"""The ``wxm`` command: the root options, the command groups and :func:`main`."""
+"""The ``wxm`` command: the root options and the command groups (run by ``cli.main``)."""
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Any
 
 import typer
@@ -22,7 +21,7 @@ from wechat_material.cli.commands import (
 )
 from wechat_material.cli.connection import ConnectionOptions
 from wechat_material.cli.context import Session
-from wechat_material.cli.errors import EXIT_INTERRUPTED, CliError, Failure, failure_for
+from wechat_material.cli.errors import CliError, Failure, failure_for
 from wechat_material.cli.options import examples
 from wechat_material.cli.output import Output
 
@@ -119,7 +118,20 @@ def root(
     )
     current = Session(options, Output(json_mode=json_out, verbose=verbose))
     ctx.obj = current
-    ctx.call_on_close(current.close)
+    ctx.call_on_close(lambda: close_session(ctx, current))
+
+
+def close_session(ctx: typer.Context, current: Session) -> None:
+    """Close the run's clients and sandbox once the command is done.
+
+    Ctrl-C (or a failure) while they close, e.g. while the embedded sandbox
+    stops, is reported like one inside a command: one line and its exit code.
+    """
+    try:
+        current.close()
+    except (Exception, KeyboardInterrupt) as exc:
+        report(ctx, exc)
+        raise typer.Exit(failure_for(exc).exit_code) from None
 
 
 app.add_typer(config.app, name="config")
@@ -132,13 +144,3 @@ app.add_typer(news.app, name="news")
 app.add_typer(drafts.app, name="draft")
 app.add_typer(sandbox.app, name="sandbox")
 demo.register(app)
-
-
-def main() -> None:
-    """The ``wxm`` entry point."""
-    try:
-        app(prog_name="wxm")
-    except KeyboardInterrupt:
-        # Interrupted outside a command (while starting up or parsing): no traceback.
-        sys.stderr.write("interrupted\n")
-        sys.exit(EXIT_INTERRUPTED)
