@@ -99,7 +99,3 @@ def _make_directory(directory: Path, text: str) -> None:
         raise ValidationError(
             f"cannot make the directory {directory}: {exc.strerror or exc}"
         ) from None
-
-
-# The name the command line's news export still uses for it.
-resolve_target = prepare_target

@@ -19,6 +19,7 @@ from wechat_material._calls.files import reply_filename
 from wechat_material._calls.material import fetch_file, video_file
 from wechat_material._reply import FileReply, JsonReply, Reply
 from wechat_material.errors import NotAFileError, UnexpectedReplyError
+from wechat_material.models import NewsMaterial
 
 # The field that holds a video's link in each endpoint's JSON reply.
 _VIDEO_LINK = {ep.MATERIAL_GET: "down_url", ep.MEDIA_GET: "video_url"}
@@ -35,10 +36,14 @@ def download(endpoint: ep.Endpoint, media_id: str, path: str | os.PathLike[str])
         if isinstance(reply, JsonReply):
             link = reply.data.get(_VIDEO_LINK[endpoint])
             if not isinstance(link, str) or not link:
-                what = "a news material (articles)" if "news_item" in reply.data else "not a file"
+                news = (
+                    NewsMaterial.model_validate(reply.data) if "news_item" in reply.data else None
+                )
+                what = "a news material (articles)" if news is not None else "not a file"
                 raise NotAFileError(
                     f"{media_id} is {what}; read it with get_material() instead of downloading it",
                     media_id=media_id,
+                    news=news,
                 )
             reply = yield Perform(video_file(link, lambda: part.file))
         if not isinstance(reply, FileReply):  # pragma: no cover - video_file only answers files

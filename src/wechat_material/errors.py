@@ -76,12 +76,17 @@ class UnexpectedReplyError(WeChatError):
 
 
 class NotAFileError(UnexpectedReplyError):
-    """A download of an id that holds no file (a news material): read it with
-    ``get_material`` instead. ``media_id`` is the id asked for."""
+    """A download of an id that holds no file (a news material).
 
-    def __init__(self, message: str, *, media_id: str) -> None:
+    ``media_id`` is the id asked for; ``news`` the articles WeChat answered
+    (a :class:`~wechat_material.models.NewsMaterial`) when it is a news
+    material, so they need not be asked for again.
+    """
+
+    def __init__(self, message: str, *, media_id: str, news: Any = None) -> None:
         super().__init__(message)
         self.media_id = media_id
+        self.news = news
 
 
 class TokenStoreError(WeChatError):

@@ -122,9 +122,9 @@ def _reads(sandbox: Any) -> int:
 
 
 @pytest.mark.parametrize(
-    "args", [["-o", "story.md"], ["-o", "story.json"], ["--format", "markdown"]]
+    "args", [[], ["-o", "story.md"], ["-o", "story.json"], ["--format", "markdown"]]
 )
-def test_news_named_as_such_is_read_in_one_call(
+def test_news_is_read_in_one_call(
     on_sandbox: Run,
     client: WeChatClient,
     sandbox: Any,

@@ -112,6 +112,7 @@ async def test_a_news_material_cannot_be_downloaded(wx: Both, media: Path, tmp_p
         await wx(wx.client.material.download_material, news.media_id, tmp_path)
     assert isinstance(caught.value, UnexpectedReplyError)
     assert caught.value.media_id == news.media_id
+    assert caught.value.news.articles[0].title == "t"  # no need to ask again
     assert leftovers(tmp_path) == []
 
 

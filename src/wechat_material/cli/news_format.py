@@ -11,14 +11,11 @@ import typer
 from rich.table import Table
 
 from wechat_material import MediaFile, NewsMaterial, VideoMaterial, WeChatClient
-from wechat_material._atomic import AtomicFile, resolve_target
+from wechat_material._atomic import AtomicFile, prepare_target
 from wechat_material.cli.context import Session
 from wechat_material.cli.errors import UsageProblem
 from wechat_material.cli.output import table
 from wechat_material.models import NewsContent
-
-# Names of news files: no media file is saved as JSON or Markdown.
-NEWS_SUFFIXES = (".json", ".md", ".markdown")
 
 
 class NewsFormat(StrEnum):
@@ -85,7 +82,7 @@ def save_news(news: NewsContent, output: str | None, name: str, fmt: NewsFormat 
         target = given / f"{name}{chosen.suffix}"
     else:
         target = given
-    directory, _ = resolve_target(target)
+    directory, _ = prepare_target(target)
     with AtomicFile(directory) as part:
         part.file.write(render_news(news, chosen).encode("utf-8"))
         return part.commit(target)

@@ -8,12 +8,11 @@ from typing import Annotated
 
 import typer
 
-from wechat_material import NewsMaterial, NotAFileError, WeChatClient
+from wechat_material import NewsMaterial, NotAFileError
 from wechat_material.cli.context import Session, session
 from wechat_material.cli.errors import UsageProblem
 from wechat_material.cli.metering import Advance
 from wechat_material.cli.news_format import (
-    NEWS_SUFFIXES,
     NewsFormat,
     fetch_news,
     render_news,
@@ -26,7 +25,7 @@ STDOUT = "-"
 
 def _download_file(
     current: Session, media_id: str, target: str, temporary: bool
-) -> tuple[WeChatClient, Path | NotAFileError]:
+) -> Path | NotAFileError:
     """Stream the file to ``target``; the error when the reply was not a file (news?)."""
     with current.output.transfer_progress() as progress:
 
@@ -37,20 +36,13 @@ def _download_file(
         client = current.client(on_download=on_download)
         try:
             if temporary:
-                return client, client.material.download_media(media_id, target)
-            return client, client.material.download_material(media_id, target)
+                return client.material.download_media(media_id, target)
+            return client.material.download_material(media_id, target)
         except NotAFileError as exc:
             # A news id answers articles, not a file: the caller reads it as news.
             if temporary:
                 raise
-            return client, exc
-
-
-def _names_news(output: str | None, format: NewsFormat | None) -> bool:
-    """Whether the command line says the id is news: a --format, or a .json/.md file name."""
-    return format is not None or (
-        output is not None and Path(output).suffix.lower() in NEWS_SUFFIXES
-    )
+            return exc
 
 
 def _save_news(
@@ -101,26 +93,16 @@ def get(
             render_news(fetch_news(current.client(), media_id), format or NewsFormat.JSON)
         )
         return
-    if not temporary and _names_news(output, format):
-        # Said to be news: read in one call, where a download would first find
-        # articles instead of a file and then have to ask again.
-        material = current.client().material.get_material(media_id)
-        if isinstance(material, NewsMaterial):
-            _save_news(current, material, media_id, output, format)
-            return
-        # A file or a video after all: downloaded (streamed) like any other.
-    client, saved = _download_file(current, media_id, output or ".", temporary)
+    saved = _download_file(current, media_id, output or ".", temporary)
     if isinstance(saved, Path):
         size = saved.stat().st_size
         out.success(f"saved {saved} ({size} bytes)")
         out.result({"media_id": media_id, "kind": "file", "path": saved, "size": size}, str(saved))
         return
-    # Not a file: a news material, read as articles; anything else is the error it was.
-    # (NotAFileError does not carry the articles, so they are asked for again.)
-    material = client.material.get_material(media_id)
-    if not isinstance(material, NewsMaterial):
+    # Not a file: a news material (its articles came with the reply), or the error it was.
+    if not isinstance(saved.news, NewsMaterial):
         raise saved
-    _save_news(current, material, media_id, output, format)
+    _save_news(current, saved.news, media_id, output, format)
 
 
 def register(app: typer.Typer) -> None:
