@@ -240,3 +240,53 @@ def test_listening_socket_is_tcp_so_replies_are_not_delayed() -> None:
         assert sock.proto == socket.IPPROTO_TCP
     finally:
         sock.close()
+
+
+@pytest.mark.anyio
+async def test_a_client_leaving_mid_upload_is_not_an_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Ctrl-C in an upload: the body stops and the client is gone. That is no
+    # failure of the sandbox, so no traceback may reach its log.
+    from wechat_material.sandbox import create_app
+
+    app = create_app()
+    token = app.state.sandbox.tokens.issue(DEMO_APPID).access_token
+    boundary = "b0undary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="media"; filename="a.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode()
+    messages = [
+        {"type": "http.request", "body": head + b"\xff\xd8\xff" + bytes(1000), "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/cgi-bin/material/add_material",
+        "raw_path": b"/cgi-bin/material/add_material",
+        "query_string": f"access_token={token}&type=image".encode(),
+        "headers": [
+            (b"host", b"sandbox.test"),
+            (b"content-type", f"multipart/form-data; boundary={boundary}".encode()),
+            (b"content-length", b"100000"),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("sandbox.test", 80),
+    }
+    with caplog.at_level(logging.DEBUG, logger="wechat_material.sandbox"):
+        await app(scope, receive, send)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    app.state.sandbox.close()

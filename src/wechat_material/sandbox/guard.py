@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wechat_material.sandbox.backend import SandboxBackend
@@ -40,6 +41,10 @@ class GuardMiddleware:
             await self.app(scope, receive, watching_send)
         except ConnectionDropped:
             raise  # a fault doing its job
+        except ClientDisconnect:
+            # The client went away mid-request (Ctrl-C in an upload): nobody to answer.
+            log.debug("client left during %s %s", scope["method"], scope["path"])
+            return
         except Exception:
             log.exception("unexpected error while serving %s %s", scope["method"], scope["path"])
             if started:
