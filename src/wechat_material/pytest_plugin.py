@@ -81,11 +81,18 @@ def wechat_client(wechat_sandbox: RunningSandbox) -> Iterator[WeChatClient]:
 
 
 @pytest.fixture
-def wechat_sandbox_app(wechat_sandbox_config: SandboxConfig) -> Starlette:
-    """A fresh sandbox as an ASGI app, for ``httpx.ASGITransport`` (no socket)."""
+def wechat_sandbox_app(wechat_sandbox_config: SandboxConfig) -> Iterator[Starlette]:
+    """A fresh sandbox as an ASGI app, for ``httpx.ASGITransport`` (no socket).
+
+    Closed after the test, which frees its data directory if the config names one.
+    """
     from wechat_material.sandbox import create_app
 
-    return create_app(wechat_sandbox_config)
+    app = create_app(wechat_sandbox_config)
+    try:
+        yield app
+    finally:
+        app.state.sandbox.close()
 
 
 @pytest.fixture

@@ -114,3 +114,36 @@ def test_each_test_starts_with_a_token_of_its_own_sandbox(pytester: pytest.Pytes
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
+
+
+def test_in_process_sandbox_frees_its_data_dir(pytester: pytest.Pytester) -> None:
+    # With a data directory, each test's sandbox must let go of it, or the
+    # next test's sandbox finds it in use.
+    pytester.makeconftest(
+        """
+        import pytest
+        from wechat_material.sandbox import SandboxConfig
+
+        @pytest.fixture
+        def wechat_sandbox_config(tmp_path_factory):
+            return SandboxConfig(data_dir=tmp_path_factory.getbasetemp() / "shared-sandbox")
+        """
+    )
+    pytester.makepyfile(
+        test_user="""
+        import anyio
+
+        def count(client):
+            async def scenario():
+                return await client.material.get_material_count()
+            return anyio.run(scenario)
+
+        def test_first(async_wechat_client):
+            assert count(async_wechat_client).image_count == 0
+
+        def test_second(async_wechat_client):
+            assert count(async_wechat_client).image_count == 0
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
