@@ -27,6 +27,7 @@ from wechat_material.sandbox.endpoint import error_reply
 from wechat_material.sandbox.errors import SandboxError
 from wechat_material.sandbox.faults import FaultMiddleware
 from wechat_material.sandbox.guard import GuardMiddleware
+from wechat_material.sandbox.router import TableRouter
 
 
 def create_app(config: SandboxConfig | None = None) -> Starlette:
@@ -54,7 +55,14 @@ def _assemble(backend: SandboxBackend) -> Starlette:
         return error_reply(backend, SandboxError(-1))
 
     app = Starlette(
-        routes=[
+        middleware=[
+            Middleware(GuardMiddleware, backend=backend),
+            Middleware(CountingMiddleware, backend=backend),
+            Middleware(FaultMiddleware, plan=backend.faults, error_reply=system_error),
+        ],
+    )
+    app.router = TableRouter(
+        [
             *routes_token.ROUTES,
             *routes_media.ROUTES,
             *routes_material.ROUTES,
@@ -62,12 +70,7 @@ def _assemble(backend: SandboxBackend) -> Starlette:
             *routes_publish.ROUTES,
             *admin.ROUTES,
             *routes_files.ROUTES,  # last: it ends with the catch-all for unknown API paths
-        ],
-        middleware=[
-            Middleware(GuardMiddleware, backend=backend),
-            Middleware(CountingMiddleware, backend=backend),
-            Middleware(FaultMiddleware, plan=backend.faults, error_reply=system_error),
-        ],
+        ]
     )
     app.router.redirect_slashes = False
     return app

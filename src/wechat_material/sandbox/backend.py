@@ -229,6 +229,8 @@ class SandboxBackend:
         self.storage.set_meta("generation", self._generation)
         self.accounts.forget_cache()
         self.quotas.forget_cache()
+        self.tokens.forget_cache()
+        self.materials.forget_cache()
         self.counters.reset()
         self.faults.clear()
         self.ids.restart()

@@ -6,12 +6,11 @@ The appid comes from the access_token (for API calls), the query string (for
 
 from __future__ import annotations
 
-from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wechat_material.sandbox.backend import SandboxBackend
 from wechat_material.sandbox.quotas import STABLE_TOKEN_PATH
-from wechat_material.sandbox.wire import load_json
+from wechat_material.sandbox.wire import load_json, query_of
 
 PEEK_LIMIT = 64 * 1024  # a stable_token body is tiny; past this it is not looked at
 
@@ -55,7 +54,7 @@ class CountingMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if scope["type"] == "http" and path.startswith("/cgi-bin/"):
-            query = QueryParams(scope["query_string"])
+            query = query_of(scope)
             token = query.get("access_token")
             if token:
                 appid = self.backend.caller_of(token)

@@ -16,12 +16,20 @@ from typing import Any, Literal
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from wechat_material.sandbox.backend import SandboxBackend
 from wechat_material.sandbox.blobs import StoredFile
 from wechat_material.sandbox.errors import SandboxError
 from wechat_material.sandbox.multipart import UploadForm, read_upload_form
-from wechat_material.sandbox.wire import Body, error_payload, file_reply, json_reply, read_json
+from wechat_material.sandbox.wire import (
+    Body,
+    error_payload,
+    file_reply,
+    json_reply,
+    query_of,
+    read_json,
+)
 
 ANY_METHOD = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
 
@@ -35,9 +43,26 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "0.0.0.0"  # noqa: S104 - no client known
 
 
+# A request's base URL depends on these parts of its scope only; clients send the same
+# few again and again, so each is worked out once. Bounded: a client may vary its Host.
+_BASES: dict[tuple[Any, ...], str] = {}
+_MAX_BASES = 256
+
+
 def base_url(request: Request, backend: SandboxBackend) -> str:
     """Where the URLs the sandbox hands out point: the public URL, or this request's."""
-    return (backend.config.public_url or str(request.base_url)).rstrip("/")
+    if backend.config.public_url:
+        return backend.config.public_url.rstrip("/")
+    scope = request.scope
+    host = next((value for key, value in scope["headers"] if key == b"host"), None)
+    root = scope.get("app_root_path", scope.get("root_path", ""))
+    key = (scope.get("scheme"), scope.get("server"), root, host)
+    base = _BASES.get(key)
+    if base is None:
+        if len(_BASES) >= _MAX_BASES:
+            _BASES.clear()
+        base = _BASES[key] = str(request.base_url).rstrip("/")
+    return base
 
 
 def error_reply(backend: SandboxBackend, error: SandboxError) -> Response:
@@ -61,7 +86,7 @@ class Call:
         return client_ip(self.request)
 
     def query(self, name: str) -> str | None:
-        return self.request.query_params.get(name)
+        return query_of(self.request.scope).get(name)
 
     async def json(self) -> Body:
         return await read_json(self.request, self.backend.config.max_request_bytes)
@@ -95,7 +120,7 @@ def endpoint(
             appid = ""
             if authenticated:
                 appid = backend.begin_call(
-                    request.query_params.get("access_token"),
+                    query_of(request.scope).get("access_token"),
                     path,
                     client_ip(request),
                     writes=writes,
@@ -113,4 +138,17 @@ def endpoint(
         return json_reply(result, backend.settings.json_content_type)
 
     # Every method reaches the handler, so a wrong one gets WeChat's answer, not a 405.
-    return Route(path, run, methods=list(ANY_METHOD), name=path)
+    return Route(path, _RouteApp(run), methods=list(ANY_METHOD), name=path)
+
+
+class _RouteApp:
+    """An endpoint as a plain ASGI app. Starlette would wrap a request handler in a
+    layer that turns HTTPException into a reply: no endpoint raises one, and the
+    layer costs time on every call."""
+
+    def __init__(self, run: Callable[[Request], Awaitable[Response]]) -> None:
+        self._run = run
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self._run(Request(scope, receive, send))
+        await response(scope, receive, send)

@@ -29,6 +29,11 @@ LISTED_TYPES: dict[str, tuple[str, ...]] = {
     "news": ("news",),
 }
 
+# A listing page as read from the database: (total_count, rows of the listing query).
+Page = tuple[int, list[tuple[Any, ...]]]
+# Pages kept in memory between changes; past this many, all are dropped.
+_MAX_PAGES = 256
+
 
 class Materials:
     def __init__(
@@ -44,6 +49,15 @@ class Materials:
         self._ids = ids
         self._links = links
         self._caps = caps
+        # Listing pages by (appid, listed types, offset, count). Clients list the same
+        # pages again and again between changes; every write to the table empties this,
+        # inside its transaction (so under the storage lock, as reads that fill it are).
+        self._pages: dict[tuple[str, tuple[str, ...], int, int], Page] = {}
+
+    def forget_cache(self) -> None:
+        """Drop the listing pages kept in memory (after the database changed under them)."""
+        with self._storage.lock:
+            self._pages.clear()
 
     def _check_cap(self, db: sqlite3.Connection, appid: str, type: MaterialType) -> None:
         for group, cap in self._caps.items():
@@ -71,6 +85,7 @@ class Materials:
         staged = accepted.staged
         body = None if video is None else json.dumps({"title": video[0], "introduction": video[1]})
         with self._storage.transaction_storing(staged) as db:
+            self._pages.clear()
             self._check_cap(db, appid, type)
             db.execute(
                 "INSERT INTO materials (media_id, appid, type, name, sha, size, format, body, "
@@ -105,6 +120,7 @@ class Materials:
         now = self._clock.now()
         media_id = self._ids.permanent_id()
         with self._storage.transaction() as db:
+            self._pages.clear()
             self._check_cap(db, appid, MaterialType.NEWS)
             db.execute(
                 "INSERT INTO materials (media_id, appid, type, body, created_at, update_time) "
@@ -123,6 +139,7 @@ class Materials:
 
     def replace_news(self, appid: str, media_id: str, articles: list[dict[str, Any]]) -> None:
         with self._storage.transaction() as db:
+            self._pages.clear()
             db.execute(
                 "UPDATE materials SET body = ?, update_time = ? WHERE media_id = ? AND appid = ?",
                 (json.dumps(articles, ensure_ascii=False), self._clock.now(), media_id, appid),
@@ -165,6 +182,7 @@ class Materials:
         """del_material: 40007 unknown, 48005 when used by auto-reply or the menu."""
         with self._storage.lock:
             with self._storage.transaction() as db:
+                self._pages.clear()
                 row = db.execute(
                     "SELECT sha, protected FROM materials WHERE media_id = ? AND appid = ?",
                     (media_id, appid),
@@ -181,6 +199,7 @@ class Materials:
         """Mark as used by auto-reply or the menu, so deleting it answers 48005."""
         self._row(appid, media_id)
         with self._storage.transaction() as db:
+            self._pages.clear()
             db.execute("UPDATE materials SET protected = 1 WHERE media_id = ?", (media_id,))
 
     def count(self, appid: str) -> dict[str, int]:
@@ -201,40 +220,51 @@ class Materials:
         if types is None:
             raise SandboxError(40004, f"type must be one of {', '.join(LISTED_TYPES)}")
         check_page(offset, count)
-        marks = ",".join("?" * len(types))
-        total = self._storage.row(
-            f"SELECT count(*) AS n FROM materials WHERE appid = ? AND type IN ({marks})",  # noqa: S608 - placeholders only
-            (appid, *types),
-        )
-        # One query for the page and the URLs of its files.
-        rows = self._storage.rows(
-            "SELECT m.*, l.key AS link_key FROM materials AS m "  # noqa: S608 - placeholders only
-            "LEFT JOIN links AS l ON l.owner = m.media_id AND l.kind = 'file' "
-            f"WHERE m.appid = ? AND m.type IN ({marks}) "
-            "ORDER BY m.update_time DESC, m.seq DESC LIMIT ? OFFSET ?",
-            (appid, *types, count, offset),
-        )
+        key = (appid, types, offset, count)
+        total, rows = self._pages.get(key) or self._read_page(key)
         items = [self._listed(row, base) for row in rows]
-        return {"total_count": total["n"] if total else 0, "item_count": len(items), "item": items}
+        return {"total_count": total, "item_count": len(items), "item": items}
 
-    def _listed(self, row: sqlite3.Row, base: str) -> dict[str, Any]:
-        if row["type"] == "news":
-            articles = json.loads(row["body"])
+    def _read_page(self, key: tuple[str, tuple[str, ...], int, int]) -> Page:
+        appid, types, offset, count = key
+        marks = ",".join("?" * len(types))
+        with self._storage.lock:
+            total = self._storage.row(
+                f"SELECT count(*) AS n FROM materials WHERE appid = ? AND type IN ({marks})",  # noqa: S608 - placeholders only
+                (appid, *types),
+            )
+            # One query for the page and the URLs of its files (a material has at most
+            # one file link), reading only the columns a listing shows.
+            rows = self._storage.rows(
+                "SELECT media_id, type, name, body, created_at, update_time, "  # noqa: S608 - placeholders only
+                "(SELECT l.key FROM links AS l WHERE l.owner = m.media_id AND l.kind = 'file') "
+                f"AS link_key FROM materials AS m WHERE appid = ? AND type IN ({marks}) "
+                "ORDER BY update_time DESC, seq DESC LIMIT ? OFFSET ?",
+                (appid, *types, count, offset),
+            )
+            if len(self._pages) >= _MAX_PAGES:
+                self._pages.clear()
+            page = self._pages[key] = (total["n"] if total else 0, [tuple(row) for row in rows])
+            return page
+
+    def _listed(self, row: tuple[Any, ...], base: str) -> dict[str, Any]:
+        """One item of a listing, from a row of the listing query."""
+        media_id, type, name, body, created_at, update_time, link_key = row
+        if type == "news":
+            articles = json.loads(body)
             return {
-                "media_id": row["media_id"],
+                "media_id": media_id,
                 "content": {
-                    "news_item": render_articles(
-                        self._links, NEWS_PAGE, row["media_id"], articles, base
-                    ),
-                    "create_time": int(row["created_at"]),
-                    "update_time": int(row["update_time"]),
+                    "news_item": render_articles(self._links, NEWS_PAGE, media_id, articles, base),
+                    "create_time": int(created_at),
+                    "update_time": int(update_time),
                 },
-                "update_time": int(row["update_time"]),
+                "update_time": int(update_time),
             }
-        key = row["link_key"] if row["type"] != "video" else None
+        key = link_key if type != "video" else None
         return {
-            "media_id": row["media_id"],
-            "name": row["name"],
-            "update_time": int(row["update_time"]),
+            "media_id": media_id,
+            "name": name,
+            "update_time": int(update_time),
             "url": link_url(base, key) if key else "",
         }

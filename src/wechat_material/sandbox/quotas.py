@@ -94,24 +94,22 @@ class Quotas:
         now = self._clock.now()
         daily, per_minute = self.limits(appid, path)
         minute = int(now // 60)
-        with self._storage.transaction() as db:
+        with self._storage.lock:
             if per_minute is not None:
                 with self._minute_lock:
                     window, calls = self._minutes.get((appid, path), (minute, 0))
                     if window == minute and calls >= per_minute:
                         raise SandboxError(45011, f"{per_minute} calls a minute on {path}")
-            day = china_day(now)
-            row = db.execute(
-                "SELECT used FROM quota_usage WHERE appid = ? AND cgi_path = ? AND day = ?",
-                (appid, path, day),
-            ).fetchone()
-            if (row["used"] if row is not None else 0) >= daily:
-                raise SandboxError(45009, f"{daily} calls a day on {path}")
-            db.execute(
+            # One statement (so one commit) that counts the call only while under the
+            # limit: it changes no row when today's count has reached it.
+            counted = daily > 0 and self._storage.change(
                 "INSERT INTO quota_usage (appid, cgi_path, day, used) VALUES (?, ?, ?, 1) "
-                "ON CONFLICT (appid, cgi_path, day) DO UPDATE SET used = used + 1",
-                (appid, path, day),
+                "ON CONFLICT (appid, cgi_path, day) DO UPDATE SET used = used + 1 "
+                "WHERE used < ?",
+                (appid, path, china_day(now), daily),
             )
+            if not counted:
+                raise SandboxError(45009, f"{daily} calls a day on {path}")
             if per_minute is not None:
                 with self._minute_lock:
                     window, calls = self._minutes.get((appid, path), (minute, 0))

@@ -71,6 +71,9 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        # Listening now, not when uvicorn gets going: the address is printed before
+        # that, and a client that connects at once must queue, not be refused.
+        sock.listen(2048)
     except OSError:
         sock.close()
         raise

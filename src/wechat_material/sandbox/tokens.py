@@ -31,6 +31,9 @@ FORCE_REFRESH_GAP = 30.0
 # Tokens are forgotten a week after they expire; until then they answer 40001/42001
 # rather than 40014, as WeChat does for tokens it once issued.
 FORGET_AFTER = 7 * 86400
+# Every API call looks its token up (twice: to count the call, then to admit it), so
+# known tokens are kept in memory; any change to the tokens table empties this.
+_MAX_REMEMBERED = 4096
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,29 @@ class Tokens:
         self._storage = storage
         self._clock = clock
         self._ids = ids
+        # value → (appid, expires_at, ended_at), as in the database.
+        self._remembered: dict[str, tuple[str, float, float | None]] = {}
+
+    def _lookup(self, value: str) -> tuple[str, float, float | None] | None:
+        found = self._remembered.get(value)
+        if found is not None:
+            return found
+        # Under the lock, so that a change made meanwhile cannot be undone by a stale row.
+        with self._storage.lock:
+            row = self._storage.row(
+                "SELECT appid, expires_at, ended_at FROM tokens WHERE value = ?", (value,)
+            )
+            if row is None:
+                return None  # not remembered: anyone can send made-up tokens
+            if len(self._remembered) >= _MAX_REMEMBERED:
+                self._remembered.clear()
+            found = self._remembered[value] = (row["appid"], row["expires_at"], row["ended_at"])
+            return found
+
+    def forget_cache(self) -> None:
+        """Drop what is remembered of the tokens table (after it changed)."""
+        with self._storage.lock:
+            self._remembered.clear()
 
     def _insert(self, db: sqlite3.Connection, appid: str, kind: str, now: float) -> Grant:
         value = self._ids.access_token()
@@ -63,6 +89,7 @@ class Tokens:
         """/cgi-bin/token: a new token; the previous one gets its 5-minute overlap."""
         now = self._clock.now()
         with self._storage.transaction() as db:
+            self._remembered.clear()
             # A token still in its overlap is ended by the next rotation.
             db.execute(
                 "UPDATE tokens SET ended_at = ? "
@@ -80,6 +107,7 @@ class Tokens:
         """/cgi-bin/stable_token in normal or force_refresh mode."""
         now = self._clock.now()
         with self._storage.transaction() as db:
+            self._remembered.clear()
             current = db.execute(
                 "SELECT value, expires_at FROM tokens WHERE appid = ? AND kind = ? "
                 "AND ended_at IS NULL AND expires_at > ? ORDER BY issued_at DESC LIMIT 1",
@@ -116,28 +144,27 @@ class Tokens:
         """The appid a token belongs to, or the errcode WeChat gives for it."""
         if not value:
             raise SandboxError(41001)
-        row = self._storage.row(
-            "SELECT appid, expires_at, ended_at FROM tokens WHERE value = ?", (value,)
-        )
-        if row is None:
+        found = self._lookup(value)
+        if found is None:
             raise SandboxError(40014, "no such token")
+        appid, expires_at, ended = found
         now = self._clock.now()
-        ended = row["ended_at"]
-        if ended is not None and ended < row["expires_at"] and now >= ended:
+        if ended is not None and ended < expires_at and now >= ended:
             raise SandboxError(40001, "the token was replaced or revoked")
-        if now >= row["expires_at"]:
+        if now >= expires_at:
             raise SandboxError(42001)
-        return str(row["appid"])
+        return str(appid)
 
     def owner(self, value: str) -> str | None:
         """The appid a token was issued to, whether or not it still works."""
-        row = self._storage.row("SELECT appid FROM tokens WHERE value = ?", (value,))
-        return None if row is None else str(row["appid"])
+        found = self._lookup(value)
+        return None if found is None else str(found[0])
 
     def revoke(self, appid: str) -> None:
         """End every token of the account now (calls then get 40001)."""
         now = self._clock.now()
         with self._storage.transaction() as db:
+            self._remembered.clear()
             db.execute(
                 "UPDATE tokens SET ended_at = ? WHERE appid = ? "
                 "AND (ended_at IS NULL OR ended_at > ?) AND expires_at > ?",

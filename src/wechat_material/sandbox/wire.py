@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any, BinaryIO
+from urllib.parse import parse_qsl
 
 import anyio.to_thread
 from starlette.requests import Request
@@ -34,8 +35,41 @@ TEXT_CONTENT_TYPE = "text/plain"
 _INTEGER_TEXT = re.compile(r"\s*-?[0-9]{1,18}\s*")
 
 
+# Made once: json.dumps with options builds a new encoder on every call. Replies are
+# built from fresh dicts and lists, never circular, so that check is skipped (deep
+# nesting still raises RecursionError).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
+# Where the parsed query string of a request is kept in its ASGI scope.
+_QUERY_KEY = "wechat_material.query"
+
+
 def dump_json(payload: Any) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return _ENCODER.encode(payload).encode()
+
+
+def query_of(scope: Scope) -> Mapping[str, str]:
+    """The request's query parameters (the last value of a repeated name), parsed once
+    per request: the call counter and the endpoint both read them."""
+    query: Mapping[str, str] | None = scope.get(_QUERY_KEY)
+    if query is None:
+        query = scope[_QUERY_KEY] = _parse_query(scope["query_string"])
+    return query
+
+
+def _parse_query(raw: bytes) -> dict[str, str]:
+    """What ``QueryParams(raw)`` holds, the same way: decoded as Latin-1, empty fields
+    skipped, a field without "=" an empty value."""
+    text = raw.decode("latin-1")
+    if "%" in text or "+" in text:
+        return dict(parse_qsl(text, keep_blank_values=True))
+    # Nothing to unescape (the usual case): splitting is all parse_qsl would do.
+    query = {}
+    for field in text.split("&"):
+        if field:
+            name, _, value = field.partition("=")
+            query[name] = value
+    return query
 
 
 def json_reply(payload: Any, content_type: str = JSON_CONTENT_TYPE, status: int = 200) -> Response:
