@@ -139,8 +139,9 @@ class SandboxBackend:
     ) -> Grant:
         """GET /cgi-bin/token."""
         appid = self._credentials(grant_type, appid, secret, ip)
-        self.quotas.charge(appid, TOKEN_PATH)
-        return self.tokens.issue(appid)
+        # One transaction (one commit) counts the call and writes the token.
+        with self.quotas.charged(appid, TOKEN_PATH) as db:
+            return self.tokens.issue(appid, db)
 
     def grant_stable_token(
         self,
@@ -152,8 +153,8 @@ class SandboxBackend:
     ) -> Grant:
         """POST /cgi-bin/stable_token."""
         appid = self._credentials(grant_type, appid, secret, ip)
-        self.quotas.charge(appid, STABLE_TOKEN_PATH)
-        return self.tokens.stable(appid, force_refresh)
+        with self.quotas.charged(appid, STABLE_TOKEN_PATH) as db:
+            return self.tokens.stable(appid, force_refresh, db)
 
     def begin_call(
         self, access_token: str | None, path: str, ip: str, *, writes: bool = False

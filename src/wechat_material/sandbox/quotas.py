@@ -10,7 +10,10 @@ Only calls that get past authentication use quota; refused calls do not.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 from wechat_material.sandbox.clock import SandboxClock
@@ -28,6 +31,8 @@ DEFAULT_DAILY_LIMIT = 100_000
 DAILY_LIMITS: dict[str, int] = {TOKEN_PATH: 2000, STABLE_TOKEN_PATH: 500_000}
 MINUTE_LIMITS: dict[str, int] = {STABLE_TOKEN_PATH: 10_000}
 CLEAR_QUOTA_PER_MONTH = 10
+# (daily limit, per-minute limit or None)
+_Limits = tuple[int, int | None]
 
 
 def china_day(now: float) -> int:
@@ -44,12 +49,12 @@ class Quotas:
     def __init__(self, storage: Storage, clock: SandboxClock) -> None:
         self._storage = storage
         self._clock = clock
-        self._limits: dict[tuple[str, str], tuple[int, int | None]] = {}
+        self._limits: dict[tuple[str, str], _Limits] = {}
         # Minute windows are short-lived: kept in memory, keyed by (appid, path).
         self._minutes: dict[tuple[str, str], tuple[int, int]] = {}
         self._minute_lock = threading.Lock()
 
-    def limits(self, appid: str, path: str) -> tuple[int, int | None]:
+    def limits(self, appid: str, path: str) -> _Limits:
         """(daily limit, per-minute limit or None) for a path."""
         key = (appid, path)
         with self._storage.lock:
@@ -92,28 +97,69 @@ class Quotas:
     def charge(self, appid: str, path: str) -> None:
         """Count one call, or refuse it with 45011 / 45009 when a quota is spent."""
         now = self._clock.now()
-        daily, per_minute = self.limits(appid, path)
-        minute = int(now // 60)
+        limits = self.limits(appid, path)
         with self._storage.lock:
-            if per_minute is not None:
-                with self._minute_lock:
-                    window, calls = self._minutes.get((appid, path), (minute, 0))
-                    if window == minute and calls >= per_minute:
-                        raise SandboxError(45011, f"{per_minute} calls a minute on {path}")
-            # One statement (so one commit) that counts the call only while under the
-            # limit: it changes no row when today's count has reached it.
-            counted = daily > 0 and self._storage.change(
+            self._check_minute(appid, path, limits, now)
+            # Outside any transaction the counting statement is one of its own (one commit).
+            self._count_day(self._storage.db, appid, path, limits, now)
+            self._count_minute(appid, path, limits, now)
+
+    @contextmanager
+    def charged(self, appid: str, path: str) -> Iterator[sqlite3.Connection]:
+        """Count one call in a transaction that the block's own writes join.
+
+        The count and the block's writes commit together or not at all: a spent
+        quota (45011 / 45009) refuses the call before the block runs, and a call the
+        block refuses uses no quota. The block runs under the storage lock.
+        """
+        now = self._clock.now()
+        limits = self.limits(appid, path)
+        with self._storage.lock:
+            self._check_minute(appid, path, limits, now)
+            with self._storage.transaction() as db:
+                self._count_day(db, appid, path, limits, now)
+                yield db
+            # Only once committed: a call rolled back does not count against the minute.
+            self._count_minute(appid, path, limits, now)
+
+    # Both callers hold the storage lock from the minute check to the minute count,
+    # so two calls cannot both take the last call of a minute.
+
+    def _check_minute(self, appid: str, path: str, limits: _Limits, now: float) -> None:
+        per_minute = limits[1]
+        if per_minute is None:
+            return
+        minute = int(now // 60)
+        with self._minute_lock:
+            window, calls = self._minutes.get((appid, path), (minute, 0))
+            if window == minute and calls >= per_minute:
+                raise SandboxError(45011, f"{per_minute} calls a minute on {path}")
+
+    def _count_day(
+        self, db: sqlite3.Connection, appid: str, path: str, limits: _Limits, now: float
+    ) -> None:
+        daily = limits[0]
+        # Counts the call only while under the limit: it changes no row when today's
+        # count has reached it.
+        counted = (
+            daily > 0
+            and db.execute(
                 "INSERT INTO quota_usage (appid, cgi_path, day, used) VALUES (?, ?, ?, 1) "
                 "ON CONFLICT (appid, cgi_path, day) DO UPDATE SET used = used + 1 "
                 "WHERE used < ?",
                 (appid, path, china_day(now), daily),
-            )
-            if not counted:
-                raise SandboxError(45009, f"{daily} calls a day on {path}")
-            if per_minute is not None:
-                with self._minute_lock:
-                    window, calls = self._minutes.get((appid, path), (minute, 0))
-                    self._minutes[(appid, path)] = (minute, calls + 1 if window == minute else 1)
+            ).rowcount
+        )
+        if not counted:
+            raise SandboxError(45009, f"{daily} calls a day on {path}")
+
+    def _count_minute(self, appid: str, path: str, limits: _Limits, now: float) -> None:
+        if limits[1] is None:
+            return
+        minute = int(now // 60)
+        with self._minute_lock:
+            window, calls = self._minutes.get((appid, path), (minute, 0))
+            self._minutes[(appid, path)] = (minute, calls + 1 if window == minute else 1)
 
     def report(self, appid: str, path: str) -> dict[str, dict[str, int]]:
         """The reply of openapi/quota/get for ``path``."""

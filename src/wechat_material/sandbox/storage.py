@@ -226,12 +226,6 @@ class Storage:
         with self.lock:
             return self.db.execute(sql, tuple(params)).fetchall()
 
-    def change(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """Run one writing statement as its own transaction; the number of rows it changed."""
-        with self.lock:
-            changed: int = self.db.execute(sql, tuple(params)).rowcount
-            return changed
-
     def get_meta(self, key: str) -> Any:
         row = self.row("SELECT value FROM meta WHERE key = ?", (key,))
         return None if row is None else json.loads(row["value"])

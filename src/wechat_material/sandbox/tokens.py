@@ -85,45 +85,59 @@ class Tokens:
         db.execute("DELETE FROM tokens WHERE expires_at < ?", (now - FORGET_AFTER,))
         return Grant(value, ACCESS_TOKEN_LIFETIME)
 
-    def issue(self, appid: str) -> Grant:
-        """/cgi-bin/token: a new token; the previous one gets its 5-minute overlap."""
-        now = self._clock.now()
-        with self._storage.transaction() as db:
-            self._remembered.clear()
-            # A token still in its overlap is ended by the next rotation.
-            db.execute(
-                "UPDATE tokens SET ended_at = ? "
-                "WHERE appid = ? AND kind = ? AND ended_at IS NOT NULL AND ended_at > ?",
-                (now, appid, TOKEN, now),
-            )
-            db.execute(
-                "UPDATE tokens SET ended_at = min(expires_at, ?) "
-                "WHERE appid = ? AND kind = ? AND ended_at IS NULL AND expires_at > ?",
-                (now + TOKEN_OVERLAP, appid, TOKEN, now),
-            )
-            return self._insert(db, appid, TOKEN, now)
+    def issue(self, appid: str, db: sqlite3.Connection | None = None) -> Grant:
+        """/cgi-bin/token: a new token; the previous one gets its 5-minute overlap.
 
-    def stable(self, appid: str, force_refresh: bool = False) -> Grant:
-        """/cgi-bin/stable_token in normal or force_refresh mode."""
+        Written in ``db``'s transaction when given (the caller holds the storage
+        lock), else in one of its own.
+        """
+        if db is None:
+            with self._storage.transaction() as own:
+                return self.issue(appid, own)
         now = self._clock.now()
-        with self._storage.transaction() as db:
-            self._remembered.clear()
-            current = db.execute(
-                "SELECT value, expires_at FROM tokens WHERE appid = ? AND kind = ? "
-                "AND ended_at IS NULL AND expires_at > ? ORDER BY issued_at DESC LIMIT 1",
-                (appid, STABLE, now),
-            ).fetchone()
-            if force_refresh and self._may_force(db, appid, now):
-                db.execute(
-                    "UPDATE tokens SET ended_at = ? WHERE appid = ? AND kind = ? "
-                    "AND (ended_at IS NULL OR ended_at > ?)",
-                    (now, appid, STABLE, now),
-                )
-                return self._insert(db, appid, STABLE, now)
-            if current is not None and current["expires_at"] - now > TOKEN_OVERLAP:
-                return Grant(current["value"], int(current["expires_at"] - now))
-            # Last 5 minutes (or none yet): a new token; the old one runs out on its own.
+        self._remembered.clear()
+        # A token still in its overlap is ended by the next rotation.
+        db.execute(
+            "UPDATE tokens SET ended_at = ? "
+            "WHERE appid = ? AND kind = ? AND ended_at IS NOT NULL AND ended_at > ?",
+            (now, appid, TOKEN, now),
+        )
+        db.execute(
+            "UPDATE tokens SET ended_at = min(expires_at, ?) "
+            "WHERE appid = ? AND kind = ? AND ended_at IS NULL AND expires_at > ?",
+            (now + TOKEN_OVERLAP, appid, TOKEN, now),
+        )
+        return self._insert(db, appid, TOKEN, now)
+
+    def stable(
+        self, appid: str, force_refresh: bool = False, db: sqlite3.Connection | None = None
+    ) -> Grant:
+        """/cgi-bin/stable_token in normal or force_refresh mode.
+
+        Written in ``db``'s transaction when given (the caller holds the storage
+        lock), else in one of its own.
+        """
+        if db is None:
+            with self._storage.transaction() as own:
+                return self.stable(appid, force_refresh, own)
+        now = self._clock.now()
+        self._remembered.clear()
+        current = db.execute(
+            "SELECT value, expires_at FROM tokens WHERE appid = ? AND kind = ? "
+            "AND ended_at IS NULL AND expires_at > ? ORDER BY issued_at DESC LIMIT 1",
+            (appid, STABLE, now),
+        ).fetchone()
+        if force_refresh and self._may_force(db, appid, now):
+            db.execute(
+                "UPDATE tokens SET ended_at = ? WHERE appid = ? AND kind = ? "
+                "AND (ended_at IS NULL OR ended_at > ?)",
+                (now, appid, STABLE, now),
+            )
             return self._insert(db, appid, STABLE, now)
+        if current is not None and current["expires_at"] - now > TOKEN_OVERLAP:
+            return Grant(current["value"], int(current["expires_at"] - now))
+        # Last 5 minutes (or none yet): a new token; the old one runs out on its own.
+        return self._insert(db, appid, STABLE, now)
 
     def _may_force(self, db: sqlite3.Connection, appid: str, now: float) -> bool:
         row = db.execute(
