@@ -1,4 +1,4 @@
-"""What the sandbox keeps in memory never outlives a change: listings, tokens, routes."""
+"""Nothing the sandbox answers outlives a change: listings, checked tokens, routes."""
 
 from __future__ import annotations
 

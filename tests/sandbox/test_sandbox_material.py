@@ -165,6 +165,36 @@ async def test_batchget_voice_items_have_no_url(wx: WeChat) -> None:
     assert listing["item"][0]["name"] == "voice-2s.amr"
 
 
+async def test_batchget_reply_is_the_wire_json(wx: WeChat) -> None:
+    """The listing is sent as the other replies are: compact UTF-8 JSON, non-ASCII as it
+    is, the keys in WeChat's order, thumbs listed (with their URLs) among the images."""
+    image = await wx.add_material("image", "图片 1.jpg", media("image.jpg"))
+    thumb = await wx.add_material("thumb", "thumb.jpg", media("thumb.jpg"))
+    reply = await wx.post(
+        "/cgi-bin/material/batchget_material", {"type": "image", "offset": 0, "count": 20}
+    )
+    assert reply.headers["content-type"] == "application/json; encoding=utf-8"
+    listing = reply.json()
+    encoded = json.dumps(listing, ensure_ascii=False, separators=(",", ":")).encode()
+    assert reply.content == encoded
+    assert '"name":"图片 1.jpg"'.encode() in reply.content
+    assert list(listing) == ["total_count", "item_count", "item"]
+    assert [list(item) for item in listing["item"]] == [
+        ["media_id", "name", "update_time", "url"]
+    ] * 2
+    assert {item["media_id"] for item in listing["item"]} == {image, thumb}
+    assert all(type(item["update_time"]) is int for item in listing["item"])
+    assert all(item["url"].startswith(f"{BASE}/mmbiz/mmbiz_jpg/") for item in listing["item"])
+
+
+async def test_batchget_video_items_have_no_url(wx: WeChat) -> None:
+    await wx.add_material("video", "片.mp4", media("video.mp4"), description=DESCRIPTION)
+    listing = await wx.call("/cgi-bin/material/batchget_material", {"type": "video", "count": 5})
+    assert listing["item_count"] == 1
+    assert listing["item"][0]["url"] == ""
+    assert listing["item"][0]["name"] == "片.mp4"
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [

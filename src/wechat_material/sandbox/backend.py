@@ -231,7 +231,6 @@ class SandboxBackend:
         self.accounts.forget_cache()
         self.quotas.forget_cache()
         self.tokens.forget_cache()
-        self.materials.forget_cache()
         self.counters.reset()
         self.faults.clear()
         self.ids.restart()

@@ -4,7 +4,8 @@
 method (a POST-only endpoint answers GET with 43002; GET endpoints also take
 POST, as WeChat does), admits the call (token, IP whitelist, account status,
 quotas) and turns the handler's result into a reply: a dict becomes JSON, a
-:class:`StoredFile` a file reply, a :class:`SandboxError` an error reply.
+:class:`RawJson` is sent as it is, a :class:`StoredFile` a file reply, a
+:class:`SandboxError` an error reply.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from wechat_material.sandbox.errors import SandboxError
 from wechat_material.sandbox.multipart import UploadForm, read_upload_form
 from wechat_material.sandbox.wire import (
     Body,
+    RawJson,
     error_payload,
     file_reply,
     json_reply,
@@ -95,7 +97,7 @@ class Call:
         return await read_upload_form(self.request, self.backend.config.max_request_bytes)
 
 
-Handler = Callable[[Call], Awaitable[dict[str, Any] | StoredFile | Response]]
+Handler = Callable[[Call], Awaitable[dict[str, Any] | RawJson | StoredFile | Response]]
 
 
 def endpoint(

@@ -16,10 +16,11 @@ from wechat_material.sandbox.blobs import StoredFile
 from wechat_material.sandbox.clock import SandboxClock
 from wechat_material.sandbox.errors import SandboxError
 from wechat_material.sandbox.ids import IdMaker
-from wechat_material.sandbox.links import NEWS_PAGE, Links, link_url
+from wechat_material.sandbox.links import NEWS_PAGE, URL_PREFIX, Links, link_url
 from wechat_material.sandbox.storage import Storage
 from wechat_material.sandbox.uploads import AcceptedFile
 from wechat_material.sandbox.views import check_page, render_articles
+from wechat_material.sandbox.wire import RawJson
 
 # batchget_material `type` → the stored types it lists.
 LISTED_TYPES: dict[str, tuple[str, ...]] = {
@@ -28,11 +29,6 @@ LISTED_TYPES: dict[str, tuple[str, ...]] = {
     "video": ("video",),
     "news": ("news",),
 }
-
-# A listing page as read from the database: (total_count, rows of the listing query).
-Page = tuple[int, list[tuple[Any, ...]]]
-# Pages kept in memory between changes; past this many, all are dropped.
-_MAX_PAGES = 256
 
 
 class Materials:
@@ -49,15 +45,6 @@ class Materials:
         self._ids = ids
         self._links = links
         self._caps = caps
-        # Listing pages by (appid, listed types, offset, count). Clients list the same
-        # pages again and again between changes; every write to the table empties this,
-        # inside its transaction (so under the storage lock, as reads that fill it are).
-        self._pages: dict[tuple[str, tuple[str, ...], int, int], Page] = {}
-
-    def forget_cache(self) -> None:
-        """Drop the listing pages kept in memory (after the database changed under them)."""
-        with self._storage.lock:
-            self._pages.clear()
 
     def _check_cap(self, db: sqlite3.Connection, appid: str, type: MaterialType) -> None:
         for group, cap in self._caps.items():
@@ -85,7 +72,6 @@ class Materials:
         staged = accepted.staged
         body = None if video is None else json.dumps({"title": video[0], "introduction": video[1]})
         with self._storage.transaction_storing(staged) as db:
-            self._pages.clear()
             self._check_cap(db, appid, type)
             db.execute(
                 "INSERT INTO materials (media_id, appid, type, name, sha, size, format, body, "
@@ -120,7 +106,6 @@ class Materials:
         now = self._clock.now()
         media_id = self._ids.permanent_id()
         with self._storage.transaction() as db:
-            self._pages.clear()
             self._check_cap(db, appid, MaterialType.NEWS)
             db.execute(
                 "INSERT INTO materials (media_id, appid, type, body, created_at, update_time) "
@@ -139,7 +124,6 @@ class Materials:
 
     def replace_news(self, appid: str, media_id: str, articles: list[dict[str, Any]]) -> None:
         with self._storage.transaction() as db:
-            self._pages.clear()
             db.execute(
                 "UPDATE materials SET body = ?, update_time = ? WHERE media_id = ? AND appid = ?",
                 (json.dumps(articles, ensure_ascii=False), self._clock.now(), media_id, appid),
@@ -182,7 +166,6 @@ class Materials:
         """del_material: 40007 unknown, 48005 when used by auto-reply or the menu."""
         with self._storage.lock:
             with self._storage.transaction() as db:
-                self._pages.clear()
                 row = db.execute(
                     "SELECT sha, protected FROM materials WHERE media_id = ? AND appid = ?",
                     (media_id, appid),
@@ -199,7 +182,6 @@ class Materials:
         """Mark as used by auto-reply or the menu, so deleting it answers 48005."""
         self._row(appid, media_id)
         with self._storage.transaction() as db:
-            self._pages.clear()
             db.execute("UPDATE materials SET protected = 1 WHERE media_id = ?", (media_id,))
 
     def count(self, appid: str) -> dict[str, int]:
@@ -214,57 +196,62 @@ class Materials:
             "news_count": held.get("news", 0),
         }
 
-    def batchget(self, appid: str, type: str, offset: int, count: int, base: str) -> dict[str, Any]:
+    def batchget(
+        self, appid: str, type: str, offset: int, count: int, base: str
+    ) -> dict[str, Any] | RawJson:
         """batchget_material: one page, newest first; past the end, an empty page."""
         types = LISTED_TYPES.get(type)
         if types is None:
             raise SandboxError(40004, f"type must be one of {', '.join(LISTED_TYPES)}")
         check_page(offset, count)
-        key = (appid, types, offset, count)
-        total, rows = self._pages.get(key) or self._read_page(key)
-        items = [self._listed(row, base) for row in rows]
-        return {"total_count": total, "item_count": len(items), "item": items}
-
-    def _read_page(self, key: tuple[str, tuple[str, ...], int, int]) -> Page:
-        appid, types, offset, count = key
         marks = ",".join("?" * len(types))
         with self._storage.lock:
             total = self._storage.row(
                 f"SELECT count(*) AS n FROM materials WHERE appid = ? AND type IN ({marks})",  # noqa: S608 - placeholders only
                 (appid, *types),
             )
-            # One query for the page and the URLs of its files (a material has at most
-            # one file link), reading only the columns a listing shows.
-            rows = self._storage.rows(
-                "SELECT media_id, type, name, body, created_at, update_time, "  # noqa: S608 - placeholders only
-                "(SELECT l.key FROM links AS l WHERE l.owner = m.media_id AND l.kind = 'file') "
-                f"AS link_key FROM materials AS m WHERE appid = ? AND type IN ({marks}) "
+            total_count = total["n"] if total else 0
+            if type == "news":
+                return self._news_page(appid, total_count, offset, count, base)
+            # Files: SQLite writes each item's JSON itself (in C), in the order of the
+            # listing; the items are only joined here. A material has at most one file
+            # link, and a video's is never shown in a listing.
+            items = self._storage.rows(
+                "SELECT json_object('media_id', media_id, 'name', name, "  # noqa: S608 - placeholders only
+                "'update_time', CAST(update_time AS INTEGER), 'url', CASE WHEN type = 'video' "
+                "THEN '' ELSE coalesce((SELECT ? || l.key FROM links AS l "
+                "WHERE l.owner = m.media_id AND l.kind = 'file'), '') END) "
+                f"FROM materials AS m WHERE appid = ? AND type IN ({marks}) "
                 "ORDER BY update_time DESC, seq DESC LIMIT ? OFFSET ?",
-                (appid, *types, count, offset),
+                (base + URL_PREFIX, appid, *types, count, offset),
             )
-            if len(self._pages) >= _MAX_PAGES:
-                self._pages.clear()
-            page = self._pages[key] = (total["n"] if total else 0, [tuple(row) for row in rows])
-            return page
+        listed = ",".join(item[0] for item in items)
+        return RawJson(
+            f'{{"total_count":{total_count},"item_count":{len(items)},"item":[{listed}]}}'.encode()
+        )
 
-    def _listed(self, row: tuple[Any, ...], base: str) -> dict[str, Any]:
-        """One item of a listing, from a row of the listing query."""
-        media_id, type, name, body, created_at, update_time, link_key = row
-        if type == "news":
-            articles = json.loads(body)
-            return {
-                "media_id": media_id,
-                "content": {
-                    "news_item": render_articles(self._links, NEWS_PAGE, media_id, articles, base),
-                    "create_time": int(created_at),
-                    "update_time": int(update_time),
-                },
-                "update_time": int(update_time),
-            }
-        key = link_key if type != "video" else None
+    def _news_page(
+        self, appid: str, total_count: int, offset: int, count: int, base: str
+    ) -> dict[str, Any]:
+        rows = self._storage.rows(
+            "SELECT media_id, body, created_at, update_time FROM materials "
+            "WHERE appid = ? AND type = 'news' "
+            "ORDER BY update_time DESC, seq DESC LIMIT ? OFFSET ?",
+            (appid, count, offset),
+        )
+        items = [self._listed_news(row, base) for row in rows]
+        return {"total_count": total_count, "item_count": len(items), "item": items}
+
+    def _listed_news(self, row: sqlite3.Row, base: str) -> dict[str, Any]:
+        """One news item of a listing: its articles, with their URLs for this request."""
+        media_id, body, created_at, update_time = row
+        articles = json.loads(body)
         return {
             "media_id": media_id,
-            "name": name,
+            "content": {
+                "news_item": render_articles(self._links, NEWS_PAGE, media_id, articles, base),
+                "create_time": int(created_at),
+                "update_time": int(update_time),
+            },
             "update_time": int(update_time),
-            "url": link_url(base, key) if key else "",
         }

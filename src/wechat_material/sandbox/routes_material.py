@@ -12,7 +12,7 @@ from wechat_material.sandbox.blobs import StoredFile
 from wechat_material.sandbox.endpoint import Call, endpoint
 from wechat_material.sandbox.errors import SandboxError
 from wechat_material.sandbox.receive import receive_upload
-from wechat_material.sandbox.wire import load_json
+from wechat_material.sandbox.wire import RawJson, load_json
 
 # [assumed] WeChat documents no bounds for a video's title and introduction;
 # these follow the console's form, with the codes for a long title / description.
@@ -68,7 +68,7 @@ async def get_materialcount(call: Call) -> dict[str, Any]:
     return call.backend.materials.count(call.appid)
 
 
-async def batchget_material(call: Call) -> dict[str, Any]:
+async def batchget_material(call: Call) -> dict[str, Any] | RawJson:
     body = await call.json()
     type_name = body.get("type")
     if not isinstance(type_name, str):

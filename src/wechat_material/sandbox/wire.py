@@ -44,7 +44,22 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_cir
 _QUERY_KEY = "wechat_material.query"
 
 
+class RawJson:
+    """A reply body that is JSON text already (UTF-8, non-ASCII as it is), sent as it
+    is: built by the database, it would be a waste to parse it only to encode it again."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"RawJson({len(self.data)} bytes)"
+
+
 def dump_json(payload: Any) -> bytes:
+    if isinstance(payload, RawJson):
+        return payload.data
     return _ENCODER.encode(payload).encode()
 
 
