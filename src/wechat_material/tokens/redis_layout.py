@@ -66,6 +66,19 @@ class RedisKeys:
         return f"{self.token(appid)}:lock"
 
 
+class RedisStoreSettings:
+    """What a sync and an async Redis store share: keys, lock timings, client ownership."""
+
+    def __init__(self, prefix: str, lock_timeout: float, blocking_timeout: float | None) -> None:
+        self.keys = RedisKeys(prefix)
+        self.lock_timeout = lock_timeout
+        self.blocking_timeout = blocking_timeout
+        self._owns_client = False  # set by from_url, which makes the client
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(prefix={self.keys.prefix!r})"
+
+
 def encode(token: AccessToken) -> str:
     return json.dumps({"access_token": token.value, "expires_at": token.expires_at})
 

@@ -27,7 +27,7 @@ from wechat_material.tokens.redis_layout import (
     LOCK_TIMEOUT,
     MAX_CONNECTIONS,
     POOL_TIMEOUT,
-    RedisKeys,
+    RedisStoreSettings,
     decode,
     encode,
     expires_at_ms,
@@ -36,7 +36,7 @@ from wechat_material.tokens.redis_layout import (
 from wechat_material.tokens.redis_lock import AsyncRedisFetchLock, RedisFetchLock
 
 
-class RedisTokenStore:
+class RedisTokenStore(RedisStoreSettings):
     """A :class:`~wechat_material.tokens.base.TokenStore` in Redis.
 
     ``lock_timeout``: how long the fetch lock lives if its holder never
@@ -59,12 +59,9 @@ class RedisTokenStore:
         lock_timeout: float = LOCK_TIMEOUT,
         blocking_timeout: float | None = BLOCKING_TIMEOUT,
     ) -> None:
+        super().__init__(prefix, lock_timeout, blocking_timeout)
         self.redis = redis
-        self.keys = RedisKeys(prefix)
-        self.lock_timeout = lock_timeout
-        self.blocking_timeout = blocking_timeout
         self._discard = redis.register_script(DISCARD_SCRIPT)
-        self._owns_client = False
 
     @classmethod
     def from_url(
@@ -83,9 +80,6 @@ class RedisTokenStore:
         store = cls(redis.Redis.from_pool(pool), **options)
         store._owns_client = True
         return store
-
-    def __repr__(self) -> str:
-        return f"RedisTokenStore(prefix={self.keys.prefix!r})"
 
     def close(self) -> None:
         """Close the client if this store made it (:meth:`from_url`)."""
@@ -119,7 +113,7 @@ class RedisTokenStore:
         return RedisFetchLock(lock, key, self.lock_timeout, self.blocking_timeout)
 
 
-class AsyncRedisTokenStore:
+class AsyncRedisTokenStore(RedisStoreSettings):
     """An :class:`~wechat_material.tokens.base.AsyncTokenStore` in Redis.
 
     The same keys and rules as :class:`RedisTokenStore`, over
@@ -137,12 +131,9 @@ class AsyncRedisTokenStore:
         lock_timeout: float = LOCK_TIMEOUT,
         blocking_timeout: float | None = BLOCKING_TIMEOUT,
     ) -> None:
+        super().__init__(prefix, lock_timeout, blocking_timeout)
         self.redis = redis
-        self.keys = RedisKeys(prefix)
-        self.lock_timeout = lock_timeout
-        self.blocking_timeout = blocking_timeout
         self._discard = redis.register_script(DISCARD_SCRIPT)
-        self._owns_client = False
 
     @classmethod
     def from_url(
@@ -156,9 +147,6 @@ class AsyncRedisTokenStore:
         store = cls(redis.asyncio.Redis.from_pool(pool), **options)
         store._owns_client = True
         return store
-
-    def __repr__(self) -> str:
-        return f"AsyncRedisTokenStore(prefix={self.keys.prefix!r})"
 
     async def aclose(self) -> None:
         """Close the client if this store made it (:meth:`from_url`)."""
