@@ -13,7 +13,7 @@ from wechat_material.sandbox import (
     SandboxConfig,
     create_app,
 )
-from wechat_material.sandbox.faults import FaultPlan, Outcome
+from wechat_material.sandbox.state.faults import FaultPlan, Outcome
 
 from .wechat_wire import BASE, START, WeChat, errcode, media
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from wechat_material.sandbox.ids import IdMaker
+from wechat_material.sandbox.state.ids import IdMaker
 
 URL_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]+$")
 

@@ -20,20 +20,22 @@ One sandbox at a time may use a data directory: a second one fails with
 :class:`SandboxInUseError`; :func:`data_dir_in_use` tells whether one is running.
 """
 
-from wechat_material.sandbox.account_status import AccountStatus
-from wechat_material.sandbox.admin_client import (
-    AsyncSandboxAdmin,
-    SandboxAdmin,
-    SandboxAdminError,
-)
-from wechat_material.sandbox.app import create_app
-from wechat_material.sandbox.backend import SandboxBackend
-from wechat_material.sandbox.clock import SandboxClock
-from wechat_material.sandbox.config import DEMO_APPID, DEMO_SECRET, SandboxConfig
-from wechat_material.sandbox.data_dir_lock import DataDirLock, SandboxInUseError, data_dir_in_use
-from wechat_material.sandbox.errors import SandboxError
-from wechat_material.sandbox.faults import ConnectionDropped, FaultRule
+from wechat_material.sandbox.admin import AsyncSandboxAdmin, SandboxAdmin
+from wechat_material.sandbox.admin_ops import SandboxAdminError
+from wechat_material.sandbox.http.app import create_app
+from wechat_material.sandbox.http.faults import ConnectionDropped
 from wechat_material.sandbox.server import RunningSandbox, run_in_thread, serve
+from wechat_material.sandbox.state.accounts import AccountStatus
+from wechat_material.sandbox.state.backend import SandboxBackend
+from wechat_material.sandbox.state.clock import SandboxClock
+from wechat_material.sandbox.state.config import DEMO_APPID, DEMO_SECRET, SandboxConfig
+from wechat_material.sandbox.state.data_dir_lock import (
+    DataDirLock,
+    SandboxInUseError,
+    data_dir_in_use,
+)
+from wechat_material.sandbox.state.errors import SandboxError
+from wechat_material.sandbox.state.faults import FaultRule
 
 __all__ = [
     "DEMO_APPID",

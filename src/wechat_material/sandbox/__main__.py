@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from wechat_material.sandbox.data_dir_lock import SandboxInUseError
 from wechat_material.sandbox.server import serve
+from wechat_material.sandbox.state.data_dir_lock import SandboxInUseError
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,208 +1,300 @@
-"""The admin HTTP API under /_sandbox/: clock, counters, accounts, quotas, faults, settings.
+"""Typed clients of the admin API: :class:`SandboxAdmin` (sync) and :class:`AsyncSandboxAdmin`.
 
-JSON in and out. Bad input answers 400 ``{"error": "..."}``, an unknown
-account or material 404. Admin calls are never faulted and never counted.
+Each operation is described once, as data (:class:`AdminRequest`: method,
+path, body, how to read the reply); the two clients only send it::
+
+    with run_in_thread() as sandbox:
+        sandbox.admin.advance(7200)                 # the token has now expired
+        sandbox.admin.set_faults("token", error_rate=1.0, count=1)
+
+    admin = AsyncSandboxAdmin(client=httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://sandbox.test"))
+    await admin.advance(60)
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal, TypeVar
 
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+import httpx
 
-from wechat_material.sandbox.backend import SandboxBackend
-from wechat_material.sandbox.config import DEMO_APPID
-from wechat_material.sandbox.endpoint import backend_of
-from wechat_material.sandbox.errors import SandboxError
-from wechat_material.sandbox.faults import FaultRule
-from wechat_material.sandbox.wire import json_reply, load_json, read_body
+from wechat_material.sandbox.admin_ops import (
+    AdminOps,
+    AdminRequest,
+    SandboxAdminError,
+    fault_rule,
+    parse_admin_reply,
+)
+from wechat_material.sandbox.state.accounts import AccountStatus
+from wechat_material.sandbox.state.config import DEMO_APPID
 
-ADMIN_BODY_LIMIT = 8 * 1024 * 1024  # JS-SDK voices are the largest admin bodies
-OK = {"ok": True}
-_NOT_FOUND_CODES = {40007, 40013}
+T = TypeVar("T")
 
-AdminHandler = Callable[[Request, SandboxBackend], Awaitable[Any]]
-
-
-class AdminInputError(ValueError):
-    pass
+__all__ = ["AccountStatus", "AsyncSandboxAdmin", "SandboxAdmin", "SandboxAdminError"]
 
 
-async def _raw(request: Request) -> bytes:
-    raw = await read_body(request, ADMIN_BODY_LIMIT)
-    if raw is None:
-        raise AdminInputError(f"the body is over {ADMIN_BODY_LIMIT} bytes")
-    return raw
+def _base(base_url: str | None, client: httpx.Client | httpx.AsyncClient | None) -> str:
+    if base_url is not None:
+        return base_url.rstrip("/")
+    if client is None:
+        raise ValueError("give the sandbox's base_url, or a client whose base_url points at it")
+    return ""  # the client's own base_url applies
 
 
-async def _json(request: Request) -> dict[str, Any]:
-    raw = await _raw(request)
-    try:
-        data = load_json(raw or b"{}")
-    except ValueError as exc:
-        raise AdminInputError(f"the body must be UTF-8 JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise AdminInputError("the body must be a JSON object")
-    return data
+class SandboxAdmin:
+    """Sync client of the admin API (over a real socket: see ``run_in_thread``)."""
+
+    def __init__(self, base_url: str | None = None, *, client: httpx.Client | None = None) -> None:
+        self._base = _base(base_url, client)
+        self._owns_client = client is None
+        self._client = client if client is not None else httpx.Client(timeout=30)
+
+    def _send(self, request: AdminRequest[T]) -> T:
+        response = self._client.request(
+            request.method,
+            self._base + request.path,
+            json=request.json,
+            content=request.content,
+            params=request.params,
+        )
+        return parse_admin_reply(request, response)
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()
+
+    def __enter__(self) -> SandboxAdmin:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def health(self) -> bool:
+        return self._send(AdminOps.health())
+
+    def reset(self) -> None:
+        """Forget all state: media, tokens, quotas, counters, faults; clock back to its start."""
+        self._send(AdminOps.reset())
+
+    def now(self) -> float:
+        return self._send(AdminOps.now())
+
+    def advance(self, seconds: float) -> float:
+        return self._send(AdminOps.advance(seconds))
+
+    def set_time(self, ts: float) -> float:
+        return self._send(AdminOps.set_time(ts))
+
+    def counters(self, appid: str = DEMO_APPID) -> dict[str, int]:
+        return self._send(AdminOps.counters(appid))
+
+    def reset_counters(self) -> None:
+        self._send(AdminOps.reset_counters())
+
+    def add_account(
+        self,
+        appid: str,
+        secret: str,
+        *,
+        token_daily_limit: int | None = None,
+        whitelist: list[str] | None = None,
+    ) -> None:
+        self._send(AdminOps.add_account(appid, secret, token_daily_limit, whitelist))
+
+    def set_whitelist(self, appid: str, ips: list[str] | None) -> None:
+        self._send(AdminOps.set_whitelist(appid, ips))
+
+    def set_quota(
+        self, appid: str, cgi_path: str, daily_limit: int, *, minute_limit: int | None = None
+    ) -> None:
+        self._send(AdminOps.set_quota(appid, cgi_path, daily_limit, minute_limit))
+
+    def set_faults(
+        self,
+        endpoint: str = "*",
+        latency_ms: float = 0,
+        jitter_ms: float = 0,
+        error_rate: float = 0.0,
+        http_5xx_rate: float = 0.0,
+        drop_rate: float = 0.0,
+        seed: int | None = None,
+        count: int | None = None,
+    ) -> None:
+        rule = fault_rule(
+            endpoint, latency_ms, jitter_ms, error_rate, http_5xx_rate, drop_rate, seed, count
+        )
+        self._send(AdminOps.set_faults(rule))
+
+    def faults(self) -> list[dict[str, Any]]:
+        return self._send(AdminOps.faults())
+
+    def clear_faults(self) -> None:
+        self._send(AdminOps.clear_faults())
+
+    def set_news_api(self, mode: Literal["legacy", "retired"]) -> None:
+        self._send(AdminOps.settings(news_api=mode))
+
+    def set_json_content_type(self, content_type: str) -> None:
+        self._send(AdminOps.settings(json_content_type=content_type))
+
+    def revoke_tokens(self, appid: str) -> None:
+        self._send(AdminOps.revoke_tokens(appid))
+
+    def add_jssdk_voice(self, appid: str, data: bytes) -> str:
+        return self._send(AdminOps.add_jssdk_voice(appid, data))
+
+    def protect(self, appid: str, media_id: str) -> None:
+        self._send(AdminOps.protect(appid, media_id))
+
+    def set_account_status(
+        self,
+        appid: str,
+        *,
+        secret_frozen: bool | None = None,
+        token_forbidden: bool | None = None,
+        frozen: bool | None = None,
+        limited: bool | None = None,
+        unauthorized: Sequence[str] | None = None,
+    ) -> AccountStatus:
+        """Flip the account's standing (None keeps a field); returns the whole status.
+
+        ``frozen``: 50007 everywhere; ``secret_frozen``: 40243 and ``token_forbidden``:
+        50004 from the token endpoints; ``unauthorized`` paths: 48001;
+        ``limited``: 50002 on calls that change content.
+        """
+        return self._send(
+            AdminOps.set_account_status(
+                appid, secret_frozen, token_forbidden, frozen, limited, unauthorized
+            )
+        )
+
+    def account_status(self, appid: str) -> AccountStatus:
+        return self._send(AdminOps.account_status(appid))
 
 
-def _number(data: dict[str, Any], name: str) -> float:
-    value = data.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise AdminInputError(f"'{name}' must be a number")
-    return float(value)
+class AsyncSandboxAdmin:
+    """Async client of the admin API; works in-process over ``httpx.ASGITransport``."""
 
+    def __init__(
+        self, base_url: str | None = None, *, client: httpx.AsyncClient | None = None
+    ) -> None:
+        self._base = _base(base_url, client)
+        self._owns_client = client is None
+        self._client = client if client is not None else httpx.AsyncClient(timeout=30)
 
-def _admin(handler: AdminHandler) -> Callable[[Request], Awaitable[Response]]:
-    async def run(request: Request) -> Response:
-        backend = backend_of(request)
-        try:
-            result = await handler(request, backend)
-        except SandboxError as error:
-            status = 404 if error.code in _NOT_FOUND_CODES else 400
-            return json_reply({"error": error.detail or error.errmsg}, status=status)
-        except (ValueError, TypeError, KeyError) as error:
-            return json_reply({"error": str(error)}, status=400)
-        return json_reply(OK if result is None else result)
+    async def _send(self, request: AdminRequest[T]) -> T:
+        response = await self._client.request(
+            request.method,
+            self._base + request.path,
+            json=request.json,
+            content=request.content,
+            params=request.params,
+        )
+        return parse_admin_reply(request, response)
 
-    return run
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
 
+    async def __aenter__(self) -> AsyncSandboxAdmin:
+        return self
 
-async def health(request: Request, backend: SandboxBackend) -> Any:
-    return OK
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
+    async def health(self) -> bool:
+        return await self._send(AdminOps.health())
 
-async def reset(request: Request, backend: SandboxBackend) -> Any:
-    backend.reset()
+    async def reset(self) -> None:
+        await self._send(AdminOps.reset())
 
+    async def now(self) -> float:
+        return await self._send(AdminOps.now())
 
-async def clock(request: Request, backend: SandboxBackend) -> Any:
-    return {"now": backend.clock.now()}
+    async def advance(self, seconds: float) -> float:
+        return await self._send(AdminOps.advance(seconds))
 
+    async def set_time(self, ts: float) -> float:
+        return await self._send(AdminOps.set_time(ts))
 
-async def clock_advance(request: Request, backend: SandboxBackend) -> Any:
-    return {"now": backend.clock.advance(_number(await _json(request), "seconds"))}
+    async def counters(self, appid: str = DEMO_APPID) -> dict[str, int]:
+        return await self._send(AdminOps.counters(appid))
 
+    async def reset_counters(self) -> None:
+        await self._send(AdminOps.reset_counters())
 
-async def clock_set(request: Request, backend: SandboxBackend) -> Any:
-    return {"now": backend.clock.set_time(_number(await _json(request), "now"))}
+    async def add_account(
+        self,
+        appid: str,
+        secret: str,
+        *,
+        token_daily_limit: int | None = None,
+        whitelist: list[str] | None = None,
+    ) -> None:
+        await self._send(AdminOps.add_account(appid, secret, token_daily_limit, whitelist))
 
+    async def set_whitelist(self, appid: str, ips: list[str] | None) -> None:
+        await self._send(AdminOps.set_whitelist(appid, ips))
 
-async def counters(request: Request, backend: SandboxBackend) -> Any:
-    if request.method == "DELETE":
-        backend.counters.reset()
-        return None
-    return {"calls": backend.counters.snapshot(request.query_params.get("appid", DEMO_APPID))}
+    async def set_quota(
+        self, appid: str, cgi_path: str, daily_limit: int, *, minute_limit: int | None = None
+    ) -> None:
+        await self._send(AdminOps.set_quota(appid, cgi_path, daily_limit, minute_limit))
 
+    async def set_faults(
+        self,
+        endpoint: str = "*",
+        latency_ms: float = 0,
+        jitter_ms: float = 0,
+        error_rate: float = 0.0,
+        http_5xx_rate: float = 0.0,
+        drop_rate: float = 0.0,
+        seed: int | None = None,
+        count: int | None = None,
+    ) -> None:
+        rule = fault_rule(
+            endpoint, latency_ms, jitter_ms, error_rate, http_5xx_rate, drop_rate, seed, count
+        )
+        await self._send(AdminOps.set_faults(rule))
 
-async def add_account(request: Request, backend: SandboxBackend) -> Any:
-    data = await _json(request)
-    appid, secret = data.get("appid"), data.get("secret")
-    if not isinstance(appid, str) or not isinstance(secret, str):
-        raise AdminInputError("'appid' and 'secret' must be strings")
-    limit = data.get("token_daily_limit", backend.config.token_daily_limit)
-    if isinstance(limit, bool) or not isinstance(limit, int):
-        raise AdminInputError("'token_daily_limit' must be an integer")
-    backend.add_account(appid, secret, token_daily_limit=limit, whitelist=_ips(data, "whitelist"))
+    async def faults(self) -> list[dict[str, Any]]:
+        return await self._send(AdminOps.faults())
 
+    async def clear_faults(self) -> None:
+        await self._send(AdminOps.clear_faults())
 
-def _ips(data: dict[str, Any], name: str) -> list[str] | None:
-    ips = data.get(name)
-    if ips is not None and (not isinstance(ips, list) or not all(isinstance(i, str) for i in ips)):
-        raise AdminInputError(f"'{name}' must be a list of IP addresses or null")
-    return ips
+    async def set_news_api(self, mode: Literal["legacy", "retired"]) -> None:
+        await self._send(AdminOps.settings(news_api=mode))
 
+    async def set_json_content_type(self, content_type: str) -> None:
+        await self._send(AdminOps.settings(json_content_type=content_type))
 
-async def set_whitelist(request: Request, backend: SandboxBackend) -> Any:
-    backend.accounts.set_whitelist(request.path_params["appid"], _ips(await _json(request), "ips"))
+    async def revoke_tokens(self, appid: str) -> None:
+        await self._send(AdminOps.revoke_tokens(appid))
 
+    async def add_jssdk_voice(self, appid: str, data: bytes) -> str:
+        return await self._send(AdminOps.add_jssdk_voice(appid, data))
 
-async def set_quota(request: Request, backend: SandboxBackend) -> Any:
-    data = await _json(request)
-    appid = request.path_params["appid"]
-    backend.accounts.require(appid)
-    path, daily, minute = data.get("cgi_path"), data.get("daily_limit"), data.get("minute_limit")
-    if not isinstance(path, str) or not path.startswith("/cgi-bin/"):
-        raise AdminInputError("'cgi_path' must be a path like /cgi-bin/token")
-    if isinstance(daily, bool) or not isinstance(daily, int):
-        raise AdminInputError("'daily_limit' must be an integer")
-    if minute is not None and (isinstance(minute, bool) or not isinstance(minute, int)):
-        raise AdminInputError("'minute_limit' must be an integer or null")
-    backend.quotas.set_limit(appid, path, daily, minute)
+    async def protect(self, appid: str, media_id: str) -> None:
+        await self._send(AdminOps.protect(appid, media_id))
 
+    async def set_account_status(
+        self,
+        appid: str,
+        *,
+        secret_frozen: bool | None = None,
+        token_forbidden: bool | None = None,
+        frozen: bool | None = None,
+        limited: bool | None = None,
+        unauthorized: Sequence[str] | None = None,
+    ) -> AccountStatus:
+        """See :meth:`SandboxAdmin.set_account_status`."""
+        return await self._send(
+            AdminOps.set_account_status(
+                appid, secret_frozen, token_forbidden, frozen, limited, unauthorized
+            )
+        )
 
-async def revoke_tokens(request: Request, backend: SandboxBackend) -> Any:
-    appid = request.path_params["appid"]
-    backend.accounts.require(appid)
-    backend.tokens.revoke(appid)
-
-
-async def jssdk_voice(request: Request, backend: SandboxBackend) -> Any:
-    return {"media_id": backend.add_jssdk_voice(request.path_params["appid"], await _raw(request))}
-
-
-async def protect(request: Request, backend: SandboxBackend) -> Any:
-    media_id = (await _json(request)).get("media_id")
-    if not isinstance(media_id, str):
-        raise AdminInputError("'media_id' must be a string")
-    backend.materials.protect(request.path_params["appid"], media_id)
-
-
-async def account_status(request: Request, backend: SandboxBackend) -> Any:
-    appid = request.path_params["appid"]
-    if request.method == "GET":
-        return backend.accounts.require(appid).status.to_json()
-    changes = await _json(request)
-    for name, value in changes.items():
-        # null would be ambiguous (keep? clear?): a field left out keeps its value.
-        if value is None:
-            raise AdminInputError(f"'{name}' may not be null; leave it out to keep its value")
-    return backend.accounts.set_status(appid, changes).to_json()
-
-
-async def settings(request: Request, backend: SandboxBackend) -> Any:
-    data = await _json(request)
-    if "news_api" in data:
-        backend.set_news_api(data["news_api"])
-    if "json_content_type" in data:
-        backend.set_json_content_type(data["json_content_type"])
-    return {
-        "news_api": backend.settings.news_api,
-        "json_content_type": backend.settings.json_content_type,
-    }
-
-
-async def faults(request: Request, backend: SandboxBackend) -> Any:
-    if request.method == "DELETE":
-        backend.faults.clear()
-        return None
-    if request.method == "GET":
-        return {"rules": [rule.to_json() for rule in backend.faults.rules()]}
-    data = await _json(request)
-    known = set(FaultRule.__dataclass_fields__)
-    unknown = set(data) - known
-    if unknown:
-        raise AdminInputError(f"unknown fault settings: {', '.join(sorted(unknown))}")
-    backend.faults.set(FaultRule(**data))
-
-
-ROUTES: list[Route] = [
-    Route("/_sandbox/health", _admin(health), methods=["GET"]),
-    Route("/_sandbox/reset", _admin(reset), methods=["POST"]),
-    Route("/_sandbox/clock", _admin(clock), methods=["GET"]),
-    Route("/_sandbox/clock/advance", _admin(clock_advance), methods=["POST"]),
-    Route("/_sandbox/clock/set", _admin(clock_set), methods=["POST"]),
-    Route("/_sandbox/counters", _admin(counters), methods=["GET", "DELETE"]),
-    Route("/_sandbox/accounts", _admin(add_account), methods=["POST"]),
-    Route("/_sandbox/accounts/{appid}/whitelist", _admin(set_whitelist), methods=["PUT"]),
-    Route("/_sandbox/accounts/{appid}/quota", _admin(set_quota), methods=["PUT"]),
-    Route("/_sandbox/accounts/{appid}/tokens/revoke", _admin(revoke_tokens), methods=["POST"]),
-    Route("/_sandbox/accounts/{appid}/jssdk_voice", _admin(jssdk_voice), methods=["POST"]),
-    Route("/_sandbox/accounts/{appid}/protect", _admin(protect), methods=["POST"]),
-    Route("/_sandbox/accounts/{appid}/status", _admin(account_status), methods=["GET", "PUT"]),
-    Route("/_sandbox/settings", _admin(settings), methods=["PUT"]),
-    Route("/_sandbox/faults", _admin(faults), methods=["GET", "POST", "DELETE"]),
-]
+    async def account_status(self, appid: str) -> AccountStatus:
+        return await self._send(AdminOps.account_status(appid))

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import httpx
 
-from wechat_material.sandbox.account_status import AccountStatus
+from wechat_material.sandbox.state.accounts import AccountStatus
 
 T = TypeVar("T")
 
@@ -188,7 +188,7 @@ def fault_rule(
     }
 
 
-def read_reply(request: AdminRequest[T], response: httpx.Response) -> T:
+def parse_admin_reply(request: AdminRequest[T], response: httpx.Response) -> T:
     try:
         data = response.json()
     except ValueError:

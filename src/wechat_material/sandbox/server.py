@@ -16,11 +16,11 @@ from pathlib import Path
 import uvicorn
 from starlette.applications import Starlette
 
-from wechat_material.sandbox.admin_client import SandboxAdmin
-from wechat_material.sandbox.app import create_app
-from wechat_material.sandbox.backend import SandboxBackend
-from wechat_material.sandbox.config import DEMO_APPID, DEMO_SECRET, ClockMode, SandboxConfig
-from wechat_material.sandbox.faults import ConnectionDropped
+from wechat_material.sandbox.admin import SandboxAdmin
+from wechat_material.sandbox.http.app import create_app
+from wechat_material.sandbox.http.faults import ConnectionDropped
+from wechat_material.sandbox.state.backend import SandboxBackend
+from wechat_material.sandbox.state.config import DEMO_APPID, DEMO_SECRET, ClockMode, SandboxConfig
 
 STARTUP_TIMEOUT = 15.0
 SHUTDOWN_TIMEOUT = 10.0

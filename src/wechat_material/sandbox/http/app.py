@@ -1,0 +1,62 @@
+"""Assembling the sandbox: backend, routes and the layers around them.
+
+Layers, outermost first: the guard (no traceback reaches a client), call
+counting (every API call, on arrival), faults (when configured), then the
+routes: the API (:mod:`~wechat_material.sandbox.http.routes`), the admin API
+(:mod:`~wechat_material.sandbox.http.admin`) and the files and pages the
+sandbox serves (:mod:`~wechat_material.sandbox.http.files`).
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.responses import Response
+
+from wechat_material.sandbox.http import admin, files, routes
+from wechat_material.sandbox.http.endpoint import error_reply
+from wechat_material.sandbox.http.faults import FaultMiddleware
+from wechat_material.sandbox.http.layers import CountingMiddleware, GuardMiddleware
+from wechat_material.sandbox.state.backend import SandboxBackend
+from wechat_material.sandbox.state.config import SandboxConfig
+from wechat_material.sandbox.state.errors import SandboxError
+
+
+def create_app(config: SandboxConfig | None = None) -> Starlette:
+    """A new sandbox as an ASGI app; its state is ``app.state.sandbox``.
+
+    With a ``data_dir``, close it when done (``app.state.sandbox.close()``) to
+    free the directory; ``SandboxInUseError`` when another sandbox holds it.
+
+    >>> app = create_app(SandboxConfig(seed=7))
+    >>> client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+    ...                            base_url="http://sandbox.test")
+    """
+    backend = SandboxBackend(config or SandboxConfig())
+    try:
+        app = _assemble(backend)
+    except BaseException:
+        backend.close()  # it may hold a data directory
+        raise
+    app.state.sandbox = backend
+    return app
+
+
+def _assemble(backend: SandboxBackend) -> Starlette:
+    def system_error() -> Response:
+        return error_reply(backend, SandboxError(-1))
+
+    app = Starlette(
+        routes=[
+            *routes.api.routes,
+            *admin.ROUTES,
+            *files.ROUTES,  # last: it ends with the catch-all for unknown API paths
+        ],
+        middleware=[
+            Middleware(GuardMiddleware, backend=backend),
+            Middleware(CountingMiddleware, backend=backend),
+            Middleware(FaultMiddleware, plan=backend.faults, error_reply=system_error),
+        ],
+    )
+    app.router.redirect_slashes = False
+    return app

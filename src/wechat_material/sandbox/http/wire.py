@@ -1,0 +1,225 @@
+"""The WeChat wire format: JSON replies, error replies, file replies, JSON request bodies.
+
+- Every JSON reply is UTF-8 with non-ASCII characters as they are, labelled
+  ``application/json; encoding=utf-8`` (or ``text/plain`` when the sandbox is
+  told to mimic that quirk).
+- Errors are HTTP 200 ``{"errcode", "errmsg"}``, the errmsg ending in
+  ``" rid: xxxxxxxx-xxxxxxxx-xxxxxxxx"``.
+- Files carry their own Content-Type, ``Content-disposition: attachment;
+  filename="MEDIA_ID.ext"`` and ``Cache-Control: no-cache, must-revalidate``,
+  and are streamed in chunks, never loaded whole.
+- The links the state hands out (:class:`LinkPath`) leave as absolute URLs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, BinaryIO
+from urllib.parse import parse_qsl
+
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from wechat_material.limits import CONTENT_TYPES, MediaFormat
+from wechat_material.sandbox.state.blobs import CHUNK, BlobStore, StoredFile
+from wechat_material.sandbox.state.config import JSON_CONTENT_TYPE
+from wechat_material.sandbox.state.errors import SandboxError
+from wechat_material.sandbox.state.links import LinkPath
+
+# An integer sent as a string, as some clients do: ASCII digits only (str.isdigit
+# would take "²"), and few enough to convert at once.
+_INTEGER_TEXT = re.compile(r"\s*-?[0-9]{1,18}\s*")
+
+
+def dump_json(payload: Any, base: Callable[[], str] | None = None) -> bytes:
+    """UTF-8 JSON, compact; each :class:`LinkPath` in ``payload`` becomes the absolute
+    URL ``base() + path`` (``base`` is asked only when there is a link)."""
+
+    def absolute(value: object) -> str:
+        if isinstance(value, LinkPath) and base is not None:
+            return base() + value.path
+        raise TypeError(f"{type(value).__name__} cannot be sent as JSON")
+
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=absolute)
+    return text.encode()
+
+
+# Where the parsed query string of a request is kept in its ASGI scope.
+_QUERY_KEY = "wechat_material.query"
+
+
+def query_of(scope: Scope) -> Mapping[str, str]:
+    """The request's query parameters (the last value of a repeated name), read as
+    Starlette's ``QueryParams`` reads them (Latin-1, blank values kept), once per
+    request: the call counter and the endpoint both read them."""
+    query: Mapping[str, str] | None = scope.get(_QUERY_KEY)
+    if query is None:
+        text = scope["query_string"].decode("latin-1")
+        query = scope[_QUERY_KEY] = dict(parse_qsl(text, keep_blank_values=True))
+    return query
+
+
+def json_reply(
+    payload: Any,
+    content_type: str = JSON_CONTENT_TYPE,
+    status: int = 200,
+    *,
+    base: Callable[[], str] | None = None,
+) -> Response:
+    """A JSON reply; ``base`` gives the base URL of the links in ``payload``."""
+    return Response(dump_json(payload, base), status_code=status, media_type=content_type)
+
+
+def error_payload(error: SandboxError, rid: str) -> dict[str, Any]:
+    return {"errcode": error.code, "errmsg": f"{error.errmsg} rid: {rid}"}
+
+
+class BlobResponse(Response):
+    """A stored file, sent in chunks straight from the blob store."""
+
+    def __init__(self, source: BinaryIO, size: int, headers: Mapping[str, str], in_memory: bool):
+        super().__init__(content=None, headers=headers)
+        self.headers["content-length"] = str(size)
+        self._source = source
+        self._in_memory = in_memory
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        try:
+            if scope["method"] != "HEAD":
+                while True:
+                    if self._in_memory:
+                        chunk = self._source.read(CHUNK)
+                    else:
+                        chunk = await anyio.to_thread.run_sync(self._source.read, CHUNK)
+                    if not chunk:
+                        break
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            self._source.close()
+
+
+def content_type_of(fmt: str) -> str:
+    try:
+        return CONTENT_TYPES[MediaFormat(fmt)]
+    except ValueError:
+        return "application/octet-stream"
+
+
+def file_reply(blobs: BlobStore, stored: StoredFile, *, attachment: bool = True) -> Response:
+    """The reply of media/get, get_material (image, voice, thumb) and media/get/jssdk;
+    with ``attachment=False``, a file served at one of the sandbox's URLs."""
+    try:
+        source = blobs.open(stored.sha256)
+    except FileNotFoundError:
+        raise SandboxError(-1, f"the file of {stored.media_id} is missing from the store") from None
+    headers = {
+        "content-type": content_type_of(stored.format),
+        "cache-control": "no-cache, must-revalidate",
+    }
+    if attachment:
+        headers["content-disposition"] = f'attachment; filename="{stored.media_id}.{stored.format}"'
+    return BlobResponse(source, stored.size, headers, blobs.in_memory)
+
+
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The whole body, or None when it is longer than ``limit`` (then read and dropped)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size <= limit:
+            chunks.append(chunk)
+        else:
+            chunks.clear()  # keep reading so the client can get its reply, keep nothing
+    return None if size > limit else b"".join(chunks)
+
+
+def load_json(raw: bytes | str) -> Any:
+    """Parse JSON text whose every string is valid Unicode.
+
+    ``ValueError`` when ``raw`` is not UTF-8, not JSON, nested too deeply to
+    parse, or has a string that cannot be written back as UTF-8: a lone
+    surrogate such as ``"\\ud800"`` parses, but could neither be stored nor
+    sent back in a reply.
+    """
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply") from None
+    # Text decoded from UTF-8 cannot hold a surrogate: only a \u escape makes one.
+    if isinstance(raw, str) or "\\u" in text:
+        try:
+            dump_json(data)
+        except UnicodeEncodeError:
+            raise ValueError("a JSON string holds a lone surrogate (\\ud800-\\udfff)") from None
+        except RecursionError:
+            raise ValueError("the JSON is nested too deeply") from None
+    return data
+
+
+class Body:
+    """A JSON request object, with typed access that answers WeChat's errcodes."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    def get(self, name: str) -> Any:
+        return self.data.get(name)
+
+    def text(self, name: str, missing: int) -> str:
+        """A non-empty string field; ``missing`` when absent or empty, 47001 when not a string."""
+        value = self.data.get(name)
+        if value is None or value == "":
+            raise SandboxError(missing, f"'{name}' is required")
+        if not isinstance(value, str):
+            raise SandboxError(47001, f"'{name}' must be a string")
+        return value
+
+    def integer(self, name: str, *, default: int | None = None, missing: int = 40097) -> int:
+        """An integer field; a string of up to 18 ASCII digits (with an optional
+        minus sign) is accepted, as WeChat does. Anything else answers 47001.
+        The caller checks the range."""
+        value = self.data.get(name)
+        if value is None:
+            if default is None:
+                raise SandboxError(missing, f"'{name}' is required")
+            return default
+        if isinstance(value, str) and _INTEGER_TEXT.fullmatch(value):
+            return int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SandboxError(47001, f"'{name}' must be an integer (or its digits as a string)")
+        return value
+
+    def flag(self, name: str) -> bool:
+        """A boolean field: true/false or 1/0; absent is false."""
+        value = self.data.get(name, False)
+        if value in (True, False, 0, 1):
+            return bool(value)
+        raise SandboxError(47001, f"'{name}' must be true or false")
+
+
+async def read_json(request: Request, limit: int) -> Body:
+    """The JSON object of a POST, whatever its Content-Type (or none).
+
+    Empty → 44002; longer than ``limit``, not UTF-8 JSON (see :func:`load_json`),
+    or not an object → 47001.
+    """
+    raw = await read_body(request, limit)
+    if raw is None:
+        raise SandboxError(47001, f"the body is over {limit} bytes")
+    if not raw.strip():
+        raise SandboxError(44002)
+    try:
+        data = load_json(raw)
+    except ValueError:
+        raise SandboxError(47001, "the body is not UTF-8 JSON") from None
+    if not isinstance(data, dict):
+        raise SandboxError(47001, "the body must be a JSON object")
+    return Body(data)

@@ -1,0 +1,257 @@
+"""The sandbox's state machine, with no HTTP in it.
+
+:class:`SandboxBackend` owns the storage, the clock, the id maker and one
+object per area (accounts, tokens, quotas, temporary media, permanent
+material, news, drafts, publishing, links, faults). The HTTP layer
+(:mod:`wechat_material.sandbox.http`) parses the wire format and calls into
+it; the state answers with plain values (links as paths, never URLs) and
+refuses with :class:`~wechat_material.sandbox.state.errors.SandboxError`. It is reachable as
+``app.state.sandbox`` for in-process control::
+
+    backend = create_app().state.sandbox
+    backend.clock.advance(7200)
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass
+
+from wechat_material.mediainfo import SNIFF_BYTES, detect_format
+from wechat_material.sandbox.state.accounts import Accounts
+from wechat_material.sandbox.state.articles import ArticleRules
+from wechat_material.sandbox.state.clock import ClockState, SandboxClock
+from wechat_material.sandbox.state.config import (
+    JSON_CONTENT_TYPE,
+    TEXT_CONTENT_TYPE,
+    NewsAPI,
+    SandboxConfig,
+)
+from wechat_material.sandbox.state.drafts import Drafts
+from wechat_material.sandbox.state.errors import SandboxError
+from wechat_material.sandbox.state.faults import FaultPlan
+from wechat_material.sandbox.state.ids import IdMaker
+from wechat_material.sandbox.state.links import Links
+from wechat_material.sandbox.state.materials import LegacyNews, Materials
+from wechat_material.sandbox.state.media import TemporaryMedia
+from wechat_material.sandbox.state.publishing import Publishing
+from wechat_material.sandbox.state.quotas import (
+    STABLE_TOKEN_PATH,
+    TOKEN_PATH,
+    CallCounters,
+    Quotas,
+)
+from wechat_material.sandbox.state.storage import Storage
+from wechat_material.sandbox.state.tokens import Grant, Tokens
+
+GRANT_TYPE = "client_credential"
+
+
+@dataclass
+class RuntimeSwitches:
+    """Switches the admin API can flip at run time (not persisted: the config decides at start)."""
+
+    news_api: NewsAPI = "legacy"
+    json_content_type: str = JSON_CONTENT_TYPE
+
+
+class SandboxBackend:
+    """The state of one sandbox; :meth:`close` it when done (it holds its data directory).
+
+    ``SandboxInUseError`` at start when another sandbox holds ``config.data_dir``.
+    """
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self.storage = Storage(config.data_dir)
+        try:
+            self._start(config)
+        except BaseException:
+            self.storage.close()
+            raise
+
+    def _start(self, config: SandboxConfig) -> None:
+        # Each start is a new generation, so a seeded sandbox never hands out an id twice.
+        self._generation = int(self.storage.get_meta("generation") or 0) + 1
+        self.storage.set_meta("generation", self._generation)
+        self.ids = IdMaker(config.seed, self._generation)
+        self.clock = SandboxClock(config.start_time, running=config.clock == "running")
+        saved = self.storage.get_meta("clock")
+        if saved is not None:
+            self.clock.restore(ClockState(saved["offset"], saved["frozen_at"]))
+        self.clock.on_change = self._save_clock
+        self._save_clock(self.clock.state())
+        self.counters = CallCounters()
+        self.accounts = Accounts(self.storage)
+        self.quotas = Quotas(self.storage, self.clock)
+        self.tokens = Tokens(self.storage, self.clock, self.ids)
+        self.links = Links(self.storage, self.ids)
+        self.media = TemporaryMedia(self.storage, self.clock, self.ids, self.links)
+        self.materials = Materials(
+            self.storage, self.clock, self.ids, self.links, dict(config.permanent_caps)
+        )
+        self.news = LegacyNews(self.materials)
+        self.drafts = Drafts(self.storage, self.clock, self.ids, self.links)
+        self.publishing = Publishing(
+            self.storage, self.clock, self.ids, self.links, self.drafts, config.publish_seconds
+        )
+        self.faults = FaultPlan(self.ids.fault_seed)
+        self.switches = RuntimeSwitches()
+        self._apply_config()
+
+    def _apply_config(self) -> None:
+        self.set_news_api(self.config.news_api)
+        self.switches.json_content_type = JSON_CONTENT_TYPE
+        for appid, secret in self.config.accounts:
+            if self.accounts.get(appid) is None:
+                self.add_account(appid, secret, token_daily_limit=self.config.token_daily_limit)
+
+    def _save_clock(self, state: ClockState) -> None:
+        self.storage.set_meta("clock", {"offset": state.offset, "frozen_at": state.frozen_at})
+
+    # -- accounts and tokens ------------------------------------------------------------
+
+    def add_account(
+        self,
+        appid: str,
+        secret: str,
+        *,
+        token_daily_limit: int | None = None,
+        whitelist: list[str] | None = None,
+    ) -> None:
+        self.accounts.add(appid, secret, whitelist)
+        if token_daily_limit is not None:
+            self.quotas.set_limit(appid, TOKEN_PATH, token_daily_limit)
+
+    def _credentials(
+        self, grant_type: str | None, appid: str | None, secret: str | None, ip: str
+    ) -> str:
+        """Check a token request; the order follows WeChat's replies, the account's
+        status (frozen, secret frozen, token API forbidden) last."""
+        if grant_type != GRANT_TYPE:
+            raise SandboxError(40002, f"grant_type must be {GRANT_TYPE}")
+        if not appid:
+            raise SandboxError(41002)
+        if not secret:
+            raise SandboxError(41004)
+        account = self.accounts.require(appid)
+        self.accounts.check_ip(account, ip)
+        if secret != account.secret:
+            raise SandboxError(40125, "the secret does not match the appid")
+        account.status.check_token_grant()
+        return account.appid
+
+    def grant_token(
+        self, grant_type: str | None, appid: str | None, secret: str | None, ip: str
+    ) -> Grant:
+        """GET /cgi-bin/token."""
+        appid = self._credentials(grant_type, appid, secret, ip)
+        # One transaction (one commit) counts the call and writes the token.
+        with self.quotas.charged(appid, TOKEN_PATH) as db:
+            return self.tokens.issue(appid, db)
+
+    def grant_stable_token(
+        self,
+        grant_type: str | None,
+        appid: str | None,
+        secret: str | None,
+        force_refresh: bool,
+        ip: str,
+    ) -> Grant:
+        """POST /cgi-bin/stable_token."""
+        appid = self._credentials(grant_type, appid, secret, ip)
+        with self.quotas.charged(appid, STABLE_TOKEN_PATH) as db:
+            return self.tokens.stable(appid, force_refresh, db)
+
+    def begin_call(
+        self, access_token: str | None, path: str, ip: str, *, writes: bool = False
+    ) -> str:
+        """Admit an API call: token, IP whitelist, account status, quotas.
+
+        ``writes`` marks calls that change content (refused while the account is
+        limited). Returns the caller's appid.
+        """
+        appid = self.tokens.check(access_token)
+        account = self.accounts.require(appid)
+        self.accounts.check_ip(account, ip)
+        account.status.check_call(path, writes)
+        self.quotas.charge(appid, path)
+        return appid
+
+    def caller_of(self, access_token: str) -> str:
+        """The appid to count a call under ("" for a token nobody issued)."""
+        return self.tokens.owner(access_token) or ""
+
+    # -- what articles may refer to -----------------------------------------------------
+
+    def article_rules(
+        self, appid: str, *, draft: bool = False, mass_send: bool = False
+    ) -> ArticleRules:
+        def permanent_cover(media_id: str) -> bool:
+            return self.materials.is_type(appid, media_id, "image", "thumb")
+
+        def any_cover(media_id: str) -> bool:
+            return permanent_cover(media_id) or self.media.is_cover(appid, media_id)
+
+        return ArticleRules(
+            thumb_ok=any_cover if mass_send else permanent_cover,
+            image_ok=lambda media_id: self.materials.is_type(appid, media_id, "image"),
+            image_url_ok=self.links.is_image_url,
+            draft=draft,
+        )
+
+    # -- admin ------------------------------------------------------------------------
+
+    def rid(self) -> str:
+        return self.ids.rid(self.clock.now())
+
+    def set_news_api(self, mode: NewsAPI) -> None:
+        if mode not in ("legacy", "retired"):
+            raise ValueError("news_api must be 'legacy' or 'retired'")
+        self.switches.news_api = mode
+        self.news.retired = mode == "retired"
+
+    def set_json_content_type(self, content_type: str) -> None:
+        """Label JSON replies ``application/json; encoding=utf-8`` or ``text/plain``."""
+        if content_type not in (JSON_CONTENT_TYPE, TEXT_CONTENT_TYPE, "application/json"):
+            raise ValueError(f"content type must be {JSON_CONTENT_TYPE!r} or {TEXT_CONTENT_TYPE!r}")
+        self.switches.json_content_type = (
+            JSON_CONTENT_TYPE if content_type == "application/json" else content_type
+        )
+
+    def add_jssdk_voice(self, appid: str, data: bytes) -> str:
+        """Seed a voice as if recorded through the JS-SDK; returns its media_id."""
+        self.accounts.require(appid)
+        fmt = detect_format(data[:SNIFF_BYTES])
+        if not data or fmt is None:
+            raise ValueError("the voice must be a non-empty audio file (speex, amr, mp3...)")
+        staged = self.storage.blobs.stage(io.BytesIO(data))
+        try:
+            return self.media.add_jssdk_voice(appid, staged, fmt.value)
+        finally:
+            self.storage.blobs.discard(staged)
+
+    def reset(self) -> None:
+        """Back to a fresh start: no media, no tokens, config accounts, clock at its start."""
+        self.storage.wipe()
+        self.storage.set_meta("generation", self._generation)
+        self.accounts.forget_cache()
+        self.quotas.forget_cache()
+        self.tokens.forget_cache()
+        self.counters.reset()
+        self.faults.clear()
+        self.ids.restart()
+        start = self.config.start_time
+        self.clock.set_time(start if start is not None else time.time())
+        self._apply_config()
+
+    def close(self) -> None:
+        """Close the database and release the data directory (calling it again is harmless)."""
+        self.storage.close()
+
+    def __enter__(self) -> SandboxBackend:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -1,0 +1,74 @@
+"""How a sandbox is set up: its accounts, storage, clock and behaviour switches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from wechat_material.limits import PERMANENT_CAPS, MaterialType
+from wechat_material.tokens.base import mask
+
+DEMO_APPID = "wx0123456789abcdef"
+DEMO_SECRET = "0123456789abcdef0123456789abcdef"  # noqa: S105 - the sandbox's public demo secret
+
+# Every WeChat API path starts with this; the endpoints themselves are the SDK's table,
+# wechat_material._endpoints.
+API_PREFIX = "/cgi-bin/"
+
+# How JSON replies are labelled: WeChat's own label, or the text/plain some of its
+# gateways send (the admin API switches between them).
+JSON_CONTENT_TYPE = "application/json; encoding=utf-8"
+TEXT_CONTENT_TYPE = "text/plain"
+
+NewsAPI = Literal["legacy", "retired"]
+ClockMode = Literal["frozen", "running"]
+
+
+def _demo_accounts() -> list[tuple[str, str]]:
+    return [(DEMO_APPID, DEMO_SECRET)]
+
+
+def _default_caps() -> dict[frozenset[MaterialType], int]:
+    return dict(PERMANENT_CAPS)
+
+
+@dataclass
+class SandboxConfig:
+    """Everything a sandbox needs to start.
+
+    >>> app = create_app(SandboxConfig(seed=1))        # in memory, demo account
+    >>> app = create_app(SandboxConfig(data_dir=Path("state")))  # survives restarts
+    """
+
+    data_dir: Path | None = None
+    """Where state lives (SQLite + blob files); None keeps everything in memory."""
+    accounts: list[tuple[str, str]] = field(default_factory=_demo_accounts)
+    """(appid, secret) pairs that exist from the start."""
+    news_api: NewsAPI = "legacy"
+    """``legacy``: add_news/update_news work; ``retired``: they answer 45106 like WeChat today."""
+    max_request_bytes: int = 32 * 1024 * 1024
+    """Bodies past this get a clean errcode reply (45001 uploads, 47001 JSON)."""
+    public_url: str | None = None
+    """Base of the URLs handed out (image urls, down_url...); None: the request's base URL."""
+    start_time: float | None = None
+    """Epoch seconds the clock starts at; None: the real time at start."""
+    seed: int | None = None
+    """Makes ids, rids, tokens and faults reproducible; None: unguessable ids."""
+    clock: ClockMode = "frozen"
+    """``frozen``: time moves only when advanced (tests); ``running``: it also follows real time."""
+    publish_seconds: float = 60.0
+    """How long freepublish/submit stays in ``publish_status`` 1 (sandbox clock)."""
+    permanent_caps: dict[frozenset[MaterialType], int] = field(default_factory=_default_caps)
+    """How many permanent items an account may hold, per group of types (45001 past it)."""
+    token_daily_limit: int = 2000
+    """Daily /cgi-bin/token quota of the accounts above (WeChat: 2000; test accounts: 200)."""
+
+    def __repr__(self) -> str:
+        # The dataclass repr would show the secrets; this one masks them.
+        shown = ", ".join(f"({appid!r}, {mask(secret)})" for appid, secret in self.accounts)
+        return (
+            f"SandboxConfig(data_dir={self.data_dir!r}, accounts=[{shown}], "
+            f"news_api={self.news_api!r}, clock={self.clock!r}, seed={self.seed!r}, "
+            f"start_time={self.start_time!r}, public_url={self.public_url!r})"
+        )

@@ -1,0 +1,82 @@
+"""Judging an uploaded file the way WeChat does, then copying it into the blob store.
+
+The rules themselves live in :mod:`wechat_material.checks` (shared with the
+SDK); this adds what only a server sees: the filename as sent, and the bytes.
+The functions here do blocking I/O: routes run them in a worker thread.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from wechat_material.checks import extension_format, media_problem
+from wechat_material.limits import MediaFormat, MediaLimit
+from wechat_material.mediainfo import SNIFF_BYTES, detect_format, voice_duration
+from wechat_material.sandbox.state.blobs import BlobStore, StagedBlob
+from wechat_material.sandbox.state.errors import SandboxError
+
+MAX_NAME_CHARS = 255
+
+
+@dataclass(frozen=True)
+class AcceptedFile:
+    """A file that passed every check, copied but not yet visible."""
+
+    name: str
+    format: MediaFormat
+    staged: StagedBlob
+
+
+def safe_name(filename: str | None) -> str:
+    """The last path component of a sent filename, without control characters.
+
+    ``../../etc/passwd`` → ``passwd``; ``C:\\photos\\猫.jpg`` → ``猫.jpg``. The name is
+    only ever shown back (batchget ``name``); files are stored by content hash.
+    """
+    if not filename:
+        return ""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
+    if cleaned in {".", ".."}:
+        return ""
+    return cleaned[:MAX_NAME_CHARS]
+
+
+def _size(file: BinaryIO) -> int:
+    file.seek(0, os.SEEK_END)
+    size = file.tell()
+    file.seek(0)
+    return size
+
+
+def accept_file(
+    limit: MediaLimit, filename: str | None, file: BinaryIO, blobs: BlobStore
+) -> AcceptedFile:
+    """Check a file against ``limit`` and stage it; SandboxError with WeChat's code otherwise.
+
+    The order follows what WeChat reports first: no file or name (41005), an
+    empty file (44001), a name whose extension does not fit (40005), then the
+    content's format, size and duration.
+    """
+    name = safe_name(filename)
+    if not name:
+        raise SandboxError(41005, "the 'media' part has no filename")
+    size = _size(file)
+    if size == 0:
+        raise SandboxError(44001, f"{name} is empty")
+    ext = extension_format(name)
+    if ext is None or ext not in limit.formats:
+        raise SandboxError(40005, f"the extension of {name!r} does not fit {limit.describe()}")
+    fmt = detect_format(file.read(SNIFF_BYTES))
+    file.seek(0)
+    duration = None
+    if limit.max_seconds is not None and fmt is not None and fmt in limit.formats:
+        duration = voice_duration(file, fmt)
+    problem = media_problem(limit, fmt, size, duration)
+    if problem is not None:
+        raise SandboxError(problem.errcode, f"{name}: {problem.message}")
+    assert fmt is not None  # media_problem refuses unknown formats
+    return AcceptedFile(name, fmt, blobs.stage(file))
