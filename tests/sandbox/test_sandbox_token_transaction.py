@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxBackend, SandboxConfig
-from wechat_material.sandbox.state.errors import SandboxError
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.quotas import STABLE_TOKEN_PATH, TOKEN_PATH
 
 from .wechat_wire import START

@@ -25,6 +25,7 @@ from wechat_material.sandbox.admin_ops import SandboxAdminError
 from wechat_material.sandbox.http.app import create_app
 from wechat_material.sandbox.http.faults import ConnectionDropped
 from wechat_material.sandbox.server import RunningSandbox, run_in_thread, serve
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.accounts import AccountStatus
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.clock import SandboxClock
@@ -34,7 +35,6 @@ from wechat_material.sandbox.state.data_dir_lock import (
     SandboxInUseError,
     data_dir_in_use,
 )
-from wechat_material.sandbox.state.errors import SandboxError
 from wechat_material.sandbox.state.faults import FaultRule
 
 __all__ = [

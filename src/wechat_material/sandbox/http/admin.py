@@ -15,9 +15,9 @@ from starlette.routing import Route
 
 from wechat_material.sandbox.http.endpoint import backend_of
 from wechat_material.sandbox.http.wire import json_reply, load_json, read_body
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.config import API_PREFIX, DEMO_APPID
-from wechat_material.sandbox.state.errors import SandboxError
 from wechat_material.sandbox.state.faults import FaultRule
 
 ADMIN_BODY_LIMIT = 8 * 1024 * 1024  # JS-SDK voices are the largest admin bodies

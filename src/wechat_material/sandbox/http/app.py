@@ -17,9 +17,9 @@ from wechat_material.sandbox.http import admin, files, routes
 from wechat_material.sandbox.http.endpoint import error_reply
 from wechat_material.sandbox.http.faults import FaultMiddleware
 from wechat_material.sandbox.http.layers import CountingMiddleware, GuardMiddleware
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.config import SandboxConfig
-from wechat_material.sandbox.state.errors import SandboxError
 
 
 def create_app(config: SandboxConfig | None = None) -> Starlette:

@@ -10,7 +10,7 @@ answers GET with 43002; GET endpoints also take POST, as WeChat does), admits
 the call (token, IP whitelist, account status, quotas) and turns the
 handler's result into a reply: a dict becomes JSON (its links made absolute
 URLs), a :class:`~wechat_material.sandbox.state.blobs.StoredFile` a file
-reply, a :class:`~wechat_material.sandbox.state.errors.SandboxError` an error
+reply, a :class:`~wechat_material.sandbox.state.SandboxError` an error
 reply.
 """
 
@@ -35,9 +35,9 @@ from wechat_material.sandbox.http.wire import (
     query_of,
     read_json,
 )
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.blobs import StoredFile
-from wechat_material.sandbox.state.errors import SandboxError
 
 ANY_METHOD = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
 

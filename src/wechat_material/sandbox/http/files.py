@@ -17,10 +17,10 @@ from starlette.routing import Route
 
 from wechat_material.sandbox.http.endpoint import ANY_METHOD, backend_of, error_reply
 from wechat_material.sandbox.http.wire import file_reply
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.blobs import StoredFile
 from wechat_material.sandbox.state.config import API_PREFIX
-from wechat_material.sandbox.state.errors import SandboxError
 from wechat_material.sandbox.state.links import (
     ARTICLE_PAGE,
     DRAFT_PAGE,

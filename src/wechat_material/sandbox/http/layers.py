@@ -22,9 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wechat_material import _endpoints as ep
 from wechat_material.sandbox.http.faults import ConnectionDropped
 from wechat_material.sandbox.http.wire import error_payload, json_reply, load_json, query_of
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.config import API_PREFIX
-from wechat_material.sandbox.state.errors import SandboxError
 
 log = logging.getLogger("wechat_material.sandbox")
 PEEK_LIMIT = 64 * 1024  # a stable_token body is tiny; past this it is not looked at

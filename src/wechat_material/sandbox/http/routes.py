@@ -17,10 +17,10 @@ from wechat_material.limits import MaterialType, Target
 from wechat_material.sandbox.http.endpoint import ApiRequest, EndpointTable
 from wechat_material.sandbox.http.uploads import receive_upload
 from wechat_material.sandbox.http.wire import load_json
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.articles import prepare_articles
 from wechat_material.sandbox.state.blobs import StoredFile
 from wechat_material.sandbox.state.config import API_PREFIX
-from wechat_material.sandbox.state.errors import SandboxError
 
 api = EndpointTable()
 OK: dict[str, Any] = {"errcode": 0, "errmsg": "ok"}

@@ -24,7 +24,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
 from wechat_material.limits import LIMITS, MaterialType, Target
-from wechat_material.sandbox.state.errors import SandboxError
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.uploads import AcceptedFile, accept_file
 
 if TYPE_CHECKING:

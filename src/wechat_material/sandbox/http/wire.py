@@ -25,9 +25,9 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from wechat_material.limits import CONTENT_TYPES, MediaFormat
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.blobs import CHUNK, BlobStore, StoredFile
 from wechat_material.sandbox.state.config import JSON_CONTENT_TYPE
-from wechat_material.sandbox.state.errors import SandboxError
 from wechat_material.sandbox.state.links import LinkPath
 
 # An integer sent as a string, as some clients do: ASCII digits only (str.isdigit

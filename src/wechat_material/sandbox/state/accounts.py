@@ -1,7 +1,6 @@
 """Official accounts known to the sandbox: appid, secret, IP whitelist and standing.
 
 The standing (:class:`AccountStatus`) is WeChat's frozen and limited states.
-
 Real accounts can have their AppSecret frozen (40243), the token API forbidden
 (50004), the whole account frozen (50007), single APIs not granted (48001) or
 their content operations limited (50002). An :class:`AccountStatus` holds those
@@ -28,8 +27,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from wechat_material import _endpoints as ep
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.config import API_PREFIX
-from wechat_material.sandbox.state.errors import SandboxError
 from wechat_material.sandbox.state.storage import Storage
 from wechat_material.tokens.base import mask
 

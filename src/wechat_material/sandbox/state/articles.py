@@ -20,7 +20,7 @@ from typing import Any
 
 from wechat_material.checks import article_problem, articles_problem, text_of
 from wechat_material.limits import ARTICLE_FIELDS, DIGEST_DEFAULT_CHARS, PAGE_MAX, PAGE_MIN
-from wechat_material.sandbox.state.errors import SandboxError
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.links import LinkPath, Links, link_path
 
 NEWS = "news"

@@ -5,7 +5,7 @@ object per area (accounts, tokens, quotas, temporary media, permanent
 material, news, drafts, publishing, links, faults). The HTTP layer
 (:mod:`wechat_material.sandbox.http`) parses the wire format and calls into
 it; the state answers with plain values (links as paths, never URLs) and
-refuses with :class:`~wechat_material.sandbox.state.errors.SandboxError`. It is reachable as
+refuses with :class:`~wechat_material.sandbox.state.SandboxError`. It is reachable as
 ``app.state.sandbox`` for in-process control::
 
     backend = create_app().state.sandbox
@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 
 from wechat_material.mediainfo import SNIFF_BYTES, detect_format
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.accounts import Accounts
 from wechat_material.sandbox.state.articles import ArticleRules
 from wechat_material.sandbox.state.clock import ClockState, SandboxClock
@@ -29,7 +30,6 @@ from wechat_material.sandbox.state.config import (
     SandboxConfig,
 )
 from wechat_material.sandbox.state.drafts import Drafts
-from wechat_material.sandbox.state.errors import SandboxError
 from wechat_material.sandbox.state.faults import FaultPlan
 from wechat_material.sandbox.state.ids import IdMaker
 from wechat_material.sandbox.state.links import Links

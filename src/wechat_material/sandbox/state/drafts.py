@@ -9,6 +9,7 @@ import json
 import sqlite3
 from typing import Any
 
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.articles import (
     ArticleRules,
     check_page,
@@ -17,7 +18,6 @@ from wechat_material.sandbox.state.articles import (
     render_articles,
 )
 from wechat_material.sandbox.state.clock import SandboxClock
-from wechat_material.sandbox.state.errors import SandboxError
 from wechat_material.sandbox.state.ids import IdMaker
 from wechat_material.sandbox.state.links import DRAFT_PAGE, Links
 from wechat_material.sandbox.state.storage import Storage

@@ -19,6 +19,7 @@ import sqlite3
 from typing import Any
 
 from wechat_material.limits import MaterialType
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.articles import (
     COMMENT_FLAGS,
     ArticleRules,
@@ -29,7 +30,6 @@ from wechat_material.sandbox.state.articles import (
 )
 from wechat_material.sandbox.state.blobs import StoredFile
 from wechat_material.sandbox.state.clock import SandboxClock
-from wechat_material.sandbox.state.errors import SandboxError
 from wechat_material.sandbox.state.ids import IdMaker
 from wechat_material.sandbox.state.links import NEWS_PAGE, LinkPath, Links, link_path
 from wechat_material.sandbox.state.storage import Storage

@@ -7,9 +7,9 @@ import sqlite3
 from typing import Any
 
 from wechat_material.limits import TEMPORARY_MEDIA_LIFETIME, MaterialType
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.blobs import StagedBlob, StoredFile
 from wechat_material.sandbox.state.clock import SandboxClock
-from wechat_material.sandbox.state.errors import SandboxError
 from wechat_material.sandbox.state.ids import IdMaker
 from wechat_material.sandbox.state.links import LinkPath, Links, link_path
 from wechat_material.sandbox.state.storage import Storage

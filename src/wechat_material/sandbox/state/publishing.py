@@ -12,10 +12,10 @@ import json
 import sqlite3
 from typing import Any
 
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.articles import check_page, render_articles
 from wechat_material.sandbox.state.clock import SandboxClock
 from wechat_material.sandbox.state.drafts import Drafts
-from wechat_material.sandbox.state.errors import SandboxError
 from wechat_material.sandbox.state.ids import IdMaker
 from wechat_material.sandbox.state.links import ARTICLE_PAGE, Links, link_path
 from wechat_material.sandbox.state.storage import Storage

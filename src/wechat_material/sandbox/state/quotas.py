@@ -23,8 +23,8 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 from wechat_material import _endpoints as ep
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.clock import SandboxClock
-from wechat_material.sandbox.state.errors import SandboxError
 from wechat_material.sandbox.state.storage import Storage
 
 CHINA_OFFSET = 8 * 3600
@@ -207,6 +207,8 @@ class Quotas:
 
 
 class CallCounters:
+    """How many times each API path was called, per appid (the admin API reads them)."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._calls: dict[str, Counter[str]] = {}

@@ -17,8 +17,8 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from wechat_material.limits import ACCESS_TOKEN_LIFETIME, TOKEN_OVERLAP
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.clock import SandboxClock
-from wechat_material.sandbox.state.errors import SandboxError
 from wechat_material.sandbox.state.ids import IdMaker
 from wechat_material.sandbox.state.quotas import china_day
 from wechat_material.sandbox.state.storage import Storage

@@ -15,8 +15,8 @@ from typing import BinaryIO
 from wechat_material.checks import extension_format, media_problem
 from wechat_material.limits import MediaFormat, MediaLimit
 from wechat_material.mediainfo import SNIFF_BYTES, detect_format, voice_duration
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.blobs import BlobStore, StagedBlob
-from wechat_material.sandbox.state.errors import SandboxError
 
 MAX_NAME_CHARS = 255
 
