@@ -7,17 +7,18 @@ import random
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from pydantic import SecretStr
 
-from wechat_material._calls.account import TokenMode
 from wechat_material._flow import Settings
 from wechat_material._version import VERSION
 from wechat_material.errors import ValidationError
 from wechat_material.retry import RetryPolicy
 from wechat_material.tokens.flow import checked_refresh_margin
+
+TokenMode = Literal["token", "stable"]
 
 DEFAULT_BASE_URL = "https://api.weixin.qq.com"
 DEFAULT_TIMEOUT = 15.0  # seconds for connect, read, write and pool

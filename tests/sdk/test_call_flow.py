@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 
 from wechat_material import RateLimitError, RetryPolicy
-from wechat_material._calls.material import get_material_count
+from wechat_material._calls import get_material_count
 from wechat_material._config import client_config
-from wechat_material._flow import NeedToken, Received, Send, Wait, request_flow
-from wechat_material._stepping import Stepper
+from wechat_material._drivers import Stepper
+from wechat_material._flow import request_flow
+from wechat_material._steps import NeedToken, Received, Send
+from wechat_material._steps import Sleep as Wait
 
 # 0.05 s before a whole minute (1_700_000_040 is one).
 JUST_BEFORE_A_MINUTE = 1_700_000_039.95
