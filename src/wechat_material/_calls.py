@@ -443,11 +443,16 @@ def draft_count() -> Call[int]:
 def draft_batch_get(
     offset: int = 0, count: int = 20, no_content: bool = False
 ) -> Call[Page[NewsItem]]:
-    return Call(ep.DRAFT_BATCHGET, {**page(offset, count), "no_content": int(bool(no_content))})
+    return Call(ep.DRAFT_BATCHGET, _listing(offset, count, no_content))
 
 
 def draft_page_call(no_content: bool) -> Callable[[int, int], Call[Page[NewsItem]]]:
     return lambda offset, count: draft_batch_get(offset, count, no_content)
+
+
+def _listing(offset: int, count: int, no_content: bool) -> dict[str, Any]:
+    """The arguments of a draft or publish list page; ``no_content`` leaves out the HTML."""
+    return {**page(offset, count), "no_content": int(bool(no_content))}
 
 
 def _one_article(
@@ -481,7 +486,7 @@ def publish_get_article(article_id: str) -> Call[PublishedNews]:
 def publish_batch_get(
     offset: int = 0, count: int = 20, no_content: bool = False
 ) -> Call[Page[PublishedItem]]:
-    return Call(ep.PUBLISH_BATCHGET, {**page(offset, count), "no_content": int(bool(no_content))})
+    return Call(ep.PUBLISH_BATCHGET, _listing(offset, count, no_content))
 
 
 def publish_page_call(no_content: bool) -> Callable[[int, int], Call[Page[PublishedItem]]]:

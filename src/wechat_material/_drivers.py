@@ -37,7 +37,7 @@ from contextlib import (
 )
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import anyio
 import httpx
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
+H = TypeVar("H")
 
 
 class Stepper:
@@ -182,16 +183,15 @@ def lower_headers(response: httpx.Response) -> dict[str, str]:
     return {name.lower(): value for name, value in response.headers.items()}
 
 
-class SyncDriver:
-    """Performs steps for :class:`~wechat_material.WeChatClient` and :class:`TokenManager`.
-
-    ``http`` and ``settings`` are needed for calls, ``tokens`` for the token
-    policy's steps (a token manager on its own has no ``http``).
+class _Driver(Generic[H]):
+    """What both drivers are given: ``http`` and ``settings`` for calls, ``tokens``
+    for the token policy's steps (a token manager on its own has no ``http``),
+    and ``token_flows``, the client's token policy that its calls run.
     """
 
     def __init__(
         self,
-        http: httpx.Client | None = None,
+        http: H | None = None,
         settings: Settings | None = None,
         tokens: TokenAccess | None = None,
         token_flows: TokenFlows | None = None,
@@ -201,22 +201,29 @@ class SyncDriver:
         self.tokens = tokens
         self.token_flows = token_flows
 
+    def _call_flow(self, call: Call[T]) -> Generator[Any, Any, T]:
+        assert self.settings is not None
+        return call_flow(call, self.settings, self.token_flows)
+
+    def _operation_flow(self, operation: Generator[Any, Any, T]) -> Generator[Any, Any, T]:
+        assert self.settings is not None
+        return operation_flow(operation, self.settings, self.token_flows)
+
+
+class SyncDriver(_Driver[httpx.Client]):
+    """Performs steps for :class:`~wechat_material.WeChatClient` and :class:`TokenManager`."""
+
     def call(self, call: Call[T]) -> T:
         """Make one call and return its typed result."""
-        assert self.settings is not None
-        result: T = self.drive(call_flow(call, self.settings, self.token_flows))
-        return result
+        return self.drive(self._call_flow(call))
 
     def run(self, operation: Generator[Any, Any, T]) -> T:
         """Run a multi-call operation to its result."""
-        assert self.settings is not None
-        result: T = self.drive(operation_flow(operation, self.settings, self.token_flows))
-        return result
+        return self.drive(self._operation_flow(operation))
 
     def iterate(self, operation: Generator[Any, Any, None]) -> Iterator[Any]:
         """Run a paging operation, handing out the items it emits as they come."""
-        assert self.settings is not None
-        flow = operation_flow(operation, self.settings, self.token_flows)
+        flow = self._operation_flow(operation)
         held = _Held(ExitStack())
         # The flow is closed first, then its locks are released, newest first.
         with held.stack, Stepper(flow) as stepper:
@@ -291,39 +298,25 @@ class SyncDriver:
         return Received(response.status_code, lower_headers(response), time.monotonic() - started)
 
 
-class AsyncDriver:
+class AsyncDriver(_Driver[httpx.AsyncClient]):
     """The asyncio twin of :class:`SyncDriver`: the same steps, performed with ``await``.
 
     A sync store (memory, file, redis-py) answers at once; its lock is waited
     for on a worker thread, never on the event loop.
     """
 
-    def __init__(
-        self,
-        http: httpx.AsyncClient | None = None,
-        settings: Settings | None = None,
-        tokens: TokenAccess | None = None,
-        token_flows: TokenFlows | None = None,
-    ) -> None:
-        self.http = http
-        self.settings = settings
-        self.tokens = tokens
-        self.token_flows = token_flows
-        self._store_is_async = tokens is not None and inspect.iscoroutinefunction(tokens.store.load)
+    @property
+    def _store_is_async(self) -> bool:
+        return self.tokens is not None and inspect.iscoroutinefunction(self.tokens.store.load)
 
     async def call(self, call: Call[T]) -> T:
-        assert self.settings is not None
-        result: T = await self.drive(call_flow(call, self.settings, self.token_flows))
-        return result
+        return await self.drive(self._call_flow(call))
 
     async def run(self, operation: Generator[Any, Any, T]) -> T:
-        assert self.settings is not None
-        result: T = await self.drive(operation_flow(operation, self.settings, self.token_flows))
-        return result
+        return await self.drive(self._operation_flow(operation))
 
     async def iterate(self, operation: Generator[Any, Any, None]) -> AsyncIterator[Any]:
-        assert self.settings is not None
-        flow = operation_flow(operation, self.settings, self.token_flows)
+        flow = self._operation_flow(operation)
         async with AsyncExitStack() as stack:
             held = _Held(stack)
             with Stepper(flow) as stepper:

@@ -32,7 +32,6 @@ from wechat_material._calls import (
     get_material_count,
     publish_submit,
 )
-from wechat_material._config import client_config
 from wechat_material._drivers import Stepper
 from wechat_material._flow import TokenFlows, call_flow
 from wechat_material._steps import (
@@ -52,6 +51,8 @@ from wechat_material._steps import (
 from wechat_material.retry import RetryPolicy
 from wechat_material.tokens import AccessToken, TokenGrant
 from wechat_material.tokens.flow import TokenPolicy
+
+from .harness import flow_settings
 
 
 class FakeClock:
@@ -128,17 +129,20 @@ def fresh(value: str, clock: FakeClock) -> AccessToken:
     return AccessToken(value, clock.now + 7200)
 
 
-def fetch_steps(grant: TokenGrant, *, lock_kept: bool = True) -> list[tuple[Any, Any]]:
-    """A fetch with nothing stored: check, lock, check, store lock, check, fetch, save."""
+def before_fetch() -> list[tuple[Any, Any]]:
+    """Nothing stored: check, take the local lock, check, take the store's lock, check."""
     return [
         (Load(), None),
         (LockLocal(wait=True), True),
         (Load(), None),
         (LockStore(), None),
         (Load(), None),
-        (Fetch(), grant),
-        (StoreLockHeld(), lock_kept),
     ]
+
+
+def fetch_steps(grant: TokenGrant, *, lock_kept: bool = True) -> list[tuple[Any, Any]]:
+    """A fetch with nothing stored, up to its save."""
+    return [*before_fetch(), (Fetch(), grant), (StoreLockHeld(), lock_kept)]
 
 
 @dataclass
@@ -311,11 +315,7 @@ CASES: dict[str, Case] = {
     "the client's own /token call runs inside the request flow": Case(
         get_material_count,
         lambda clock: [
-            (Load(), None),
-            (LockLocal(wait=True), True),
-            (Load(), None),
-            (LockStore(), None),
-            (Load(), None),
+            *before_fetch(),
             (sent("/cgi-bin/token"), answer({"access_token": "NEW", "expires_in": 7200})),
             (StoreLockHeld(), True),
             (Save(fresh("NEW", clock)), None),
@@ -328,11 +328,7 @@ CASES: dict[str, Case] = {
     "a refused secret fails the fetch, and the locks are given back": Case(
         get_material_count,
         lambda clock: [
-            (Load(), None),
-            (LockLocal(wait=True), True),
-            (Load(), None),
-            (LockStore(), None),
-            (Load(), None),
+            *before_fetch(),
             (sent("/cgi-bin/token"), answer({"errcode": 40125, "errmsg": "invalid appsecret"})),
             (ReleaseLocks(), None),
         ],
@@ -345,18 +341,7 @@ CASES: dict[str, Case] = {
 def run(case: Case) -> Any:
     """Run the case's call against its script; the flow's result (or its exception)."""
     clock = FakeClock(case.now)
-    settings = client_config(
-        appid="wx0123456789abcdef",
-        secret="s" * 32,
-        base_url="https://api.weixin.qq.com",
-        timeout=15.0,
-        upload_timeout=120.0,
-        token_mode="token",
-        has_fetcher=False,
-        retry=case.retry,
-        clock=clock,
-        refresh_margin=300.0,
-    ).settings
+    settings = flow_settings(case.retry, clock)
     tokens = TokenFlows(TokenPolicy("wx0123456789abcdef", 300.0, clock), settings, case.fetch)
     script = case.script(clock)
     with Stepper(call_flow(case.call(), settings, tokens)) as stepper:
