@@ -1,11 +1,18 @@
 """What the Redis token stores keep where: shared by the sync and async stores.
 
-For prefix ``wechat_material`` and appid ``wx123``:
+For prefix ``wechat_material`` and a client's scope key
+``wx123.u1c8bd0a3f2e4.s5e0f7c2a9b1d3e64`` (appid, base URL digest, secret
+digest: see :mod:`.scope`; a :class:`TokenManager` used on its own passes its
+bare appid instead):
 
-* ``wechat_material:access_token:wx123``: JSON ``{"access_token", "expires_at"}``,
-  set to expire (``PXAT``) when the token does, so Redis drops it by itself;
-* ``wechat_material:access_token:wx123:lock``: the redis-py ``Lock`` held by the
-  one process, on any host, that fetches a new token.
+* ``wechat_material:access_token:wx123.u1c8bd0a3f2e4.s5e0f7c2a9b1d3e64``: JSON
+  ``{"access_token", "expires_at"}``, set to expire (``PXAT``) when the token
+  does, so Redis drops it by itself;
+* the same key followed by ``:lock``: the redis-py ``Lock`` held by the one
+  process, on any host, that fetches a new token.
+
+Keys of the layout before scopes (``…:access_token:wx123``) are never read by
+a client; Redis drops them when their token expires.
 """
 
 from __future__ import annotations
