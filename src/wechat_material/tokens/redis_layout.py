@@ -1,13 +1,13 @@
 """What the Redis token stores keep where: shared by the sync and async stores.
 
-For prefix ``wechat_material`` and a client's scope key
-``wx123.u1c8bd0a3f2e4.s5e0f7c2a9b1d3e64`` (appid, base URL digest, secret
-digest: see :mod:`.scope`; a :class:`TokenManager` used on its own passes its
-bare appid instead):
+For prefix ``wechat_material`` and a client's scope key ``SCOPE`` such as
+``wx0123456789abcdef.u562dc91521a3.sb76c0319c60514de`` (appid, base URL
+digest, secret digest: see :mod:`.scope`; a :class:`TokenManager` used on its
+own passes its bare appid instead):
 
-* ``wechat_material:access_token:wx123.u1c8bd0a3f2e4.s5e0f7c2a9b1d3e64``: JSON
-  ``{"access_token", "expires_at"}``, set to expire (``PXAT``) when the token
-  does, so Redis drops it by itself;
+* ``wechat_material:access_token:SCOPE``: JSON ``{"access_token",
+  "expires_at"}``, set to expire (``PXAT``) when the token does, so Redis
+  drops it by itself;
 * the same key followed by ``:lock``: the redis-py ``Lock`` held by the one
   process, on any host, that fetches a new token.
 

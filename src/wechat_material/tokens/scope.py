@@ -4,8 +4,8 @@ A token is only good for the API host that issued it and for the credentials
 it was issued to. The clients therefore keep their token under a *scope key*
 made of three parts, in every store (memory, file, Redis)::
 
-    wx0123456789abcdef.u1c8bd0a3f2e4.s5e0f7c2a9b1d3e64
-    └── appid ───────┘ └ base URL ─┘ └ secret ───────┘
+    wx0123456789abcdef.u562dc91521a3.sb76c0319c60514de
+    └─── appid ──────┘ └ base URL ─┘ └──── secret ───┘
 
 * ``u…``: the first 12 hex digits of the SHA-256 of the normalised base URL
   (scheme, host and port always written out, path without a trailing slash),
@@ -17,10 +17,10 @@ made of three parts, in every store (memory, file, Redis)::
   key, file name or value; ``f`` stands for a client that gets its tokens
   from a ``token_fetcher``.
 
-The key uses letters, digits, ``.`` and ``-`` only, so any store may use it
-where it used an appid, including in a file name. Entries written under a bare
-appid (the layout before scopes) are never read by a client: they are left to
-expire.
+The key holds only what an appid may hold (letters, digits, ``_``, ``-``)
+and dots, so any store may use it where it used an appid, including in a file
+name. Entries written under a bare appid (the layout before scopes) are never
+read by a client: they are left to expire.
 """
 
 from __future__ import annotations
