@@ -45,7 +45,8 @@ from wechat_material.tokens.base import (
     TokenGrant,
     TokenStore,
 )
-from wechat_material.tokens.memory import MemoryTokenStore, shared_memory_store
+from wechat_material.tokens.memory import shared_memory_store
+from wechat_material.tokens.scope import scoped_store
 
 
 class _ClientBase:
@@ -77,8 +78,13 @@ class _ClientBase:
         assert config.secret is not None
         return calls.fetch_token(config.appid, config.secret, config.token_mode)
 
-    def _default_store(self) -> MemoryTokenStore:
-        return shared_memory_store(self._config.token_scope())
+    def _store_for(self, given: TokenStore | AsyncTokenStore | None) -> Any:
+        # Every store keys this client's token by its scope (host, appid and
+        # secret): a token never reaches another host or another secret.
+        scope = self._config.token_scope()
+        if given is None:
+            return shared_memory_store(scope.key)
+        return scoped_store(given, scope)
 
     def __repr__(self) -> str:
         # Never the secret, never a token.
@@ -151,7 +157,7 @@ class WeChatClient(_ClientBase):
         self.token_manager = TokenManager(
             self._config.appid,
             token_fetcher or self._fetcher(fetch_call),
-            token_store if token_store is not None else self._default_store(),
+            self._store_for(token_store),
             refresh_margin=self._config.refresh_margin,
             clock=clock,
         )
@@ -256,7 +262,7 @@ class AsyncWeChatClient(_ClientBase):
         self.token_manager = AsyncTokenManager(
             self._config.appid,
             token_fetcher or self._fetcher(fetch_call),
-            token_store if token_store is not None else self._default_store(),
+            self._store_for(token_store),
             refresh_margin=self._config.refresh_margin,
             clock=clock,
         )
