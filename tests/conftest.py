@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,35 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 def media_dir() -> Path:
     """The folder of small real sample files (see tests/media/README.md)."""
     return MEDIA
+
+
+def _grown(name: str, size: int) -> bytes:
+    """A sample JPEG or MP4 grown to ``size`` bytes and still a whole, valid file.
+
+    Zeros appended after the end of a file would make it look corrupt, so the
+    growth goes where the format allows it: JPEG comment segments after the
+    start marker, an MP4 ``free`` box at the end.
+    """
+    data = (MEDIA / name).read_bytes()
+    extra = size - len(data)
+    if name.endswith(".mp4") and extra >= 8:
+        return data + struct.pack(">I4s", extra, b"free") + bytes(extra - 8)
+    if name.endswith(".jpg") and extra >= 4:
+        segments = []
+        while extra:
+            take = min(extra, 65537)  # marker (2) + length (2) + at most 65533 bytes
+            if 0 < extra - take < 4:
+                take -= 4
+            segments.append(b"\xff\xfe" + struct.pack(">H", take - 2) + bytes(take - 4))
+            extra -= take
+        return data[:2] + b"".join(segments) + data[2:]
+    raise ValueError(f"cannot grow {name} to {size} bytes")
+
+
+@pytest.fixture
+def grown_media() -> Callable[[str, int], bytes]:
+    """``grow(name, size)``: a sample JPEG or MP4 padded, validly, to ``size`` bytes."""
+    return _grown
 
 
 def answers(url: str) -> bool:

@@ -8,15 +8,12 @@ from wechat_material._filenames import safe_filename
 from wechat_material._reply import FileReply
 from wechat_material.limits import MediaFormat
 from wechat_material.media_file import MediaFile
-from wechat_material.mediainfo import SNIFF_BYTES, detect_format
+from wechat_material.mediainfo import detect_stream_format
 
 
 def file_format(reply: FileReply) -> MediaFormat | None:
     """The format of a file reply, sniffed from its first bytes (file position kept)."""
-    start = reply.file.tell()
-    head = reply.file.read(SNIFF_BYTES)
-    reply.file.seek(start)
-    return detect_format(head)
+    return detect_stream_format(reply.file)
 
 
 def reply_filename(reply: FileReply, media_id: str) -> str:
