@@ -1,9 +1,11 @@
-"""The rules WeChat applies to uploads and articles, as pure checks.
+"""The rules WeChat applies to uploads and articles.
 
 Each check returns the problems it finds as :class:`Problem` values: the
 errcode WeChat would answer and a sentence saying what to do. The SDK turns
 them into validation errors before sending; the sandbox answers with the
-errcode. One implementation serves both, so they cannot drift apart.
+errcode. One implementation serves both, so they cannot drift apart. All are
+pure but :func:`check_media`, which reads the file (through
+:mod:`wechat_material.mediainfo`) in the order that keeps refusals cheap.
 """
 
 from __future__ import annotations

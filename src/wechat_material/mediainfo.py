@@ -24,6 +24,7 @@ from wechat_material.limits import MediaFormat
 SNIFF_BYTES = 64
 
 _ASF_HEADER = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
+_ASF_DATA = bytes.fromhex("3626b2758e66cf11a6d900aa0062ce6c")
 _BMP_DIB_SIZES = {12, 40, 52, 56, 64, 108, 124}
 
 
@@ -87,7 +88,8 @@ def detect_stream_format(stream: IO[bytes]) -> MediaFormat | None:
 # Each reader gets the stream at the file's first byte and the file's length,
 # and answers why the file looks cut short or broken, or None when it is whole.
 # They read headers and the last bytes, seeking over the rest; only AMR, which
-# has no length field anywhere, has its frame headers walked.
+# has no length field anywhere, has its frame headers walked (after the size
+# check, so at most 2 MB of them).
 
 # Some encoders pad a JPEG with zero bytes after its end marker (EOI), up to a
 # disk or flash block; the spec allows nothing there. A cut-off JPEG that
@@ -97,7 +99,9 @@ def detect_stream_format(stream: IO[bytes]) -> MediaFormat | None:
 JPEG_ZERO_PADDING_MAX = 4096
 
 _PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
-_GIF_TRAILER = b"\x3b"
+# The trailer byte, after the zero-length sub-block that ends every image or
+# extension before it: a lone 0x3B is too common inside image data.
+_GIF_END = b"\x00\x3b"
 # Top-level boxes of an MP4 (objects of an ASF) file: a 10 MB upload has a
 # handful, a fragmented one a few thousand. More is not a file worth walking.
 _TOP_LEVEL_MAX = 65536
@@ -124,7 +128,7 @@ def _png_damage(data: IO[bytes], size: int) -> str | None:
 
 
 def _gif_damage(data: IO[bytes], size: int) -> str | None:
-    if _tail(data, size, 1) != _GIF_TRAILER:
+    if _tail(data, size, len(_GIF_END)) != _GIF_END:
         return "it does not end with the GIF trailer (0x3B)"
     return None
 
@@ -195,7 +199,9 @@ def _asf_header(raw: bytes) -> tuple[bytes, int]:
 
 
 def _asf_damage(data: IO[bytes], size: int) -> str | None:
-    damage, _ = _boxes_damage(data, size, _asf_header, 24, "ASF object")
+    damage, kinds = _boxes_damage(data, size, _asf_header, 24, "ASF object")
+    if damage is None and _ASF_DATA not in kinds:
+        return "it has no ASF data object (no audio)"
     return damage
 
 
@@ -223,9 +229,10 @@ def _wav_damage(data: IO[bytes], size: int) -> str | None:
 
 
 def _mp3_damage(data: IO[bytes], size: int) -> str | None:
-    # MP3 has no length or trailer: a file cut between frames plays as a
-    # shorter one, and its length is measured from what is there. What must
-    # be whole is the ID3 tag in front and the first frame header after it.
+    # MP3 has no trailer: a file cut between frames plays as a shorter one.
+    # What must be whole is the ID3 tag in front, the first frame after it
+    # and, where an encoder wrote one, the stream length its Xing/Info
+    # header gives (without one, a cut file is measured as a shorter one).
     head = data.read(10)
     offset = 0
     if head.startswith(b"ID3") and len(head) == 10:
@@ -236,9 +243,46 @@ def _mp3_damage(data: IO[bytes], size: int) -> str | None:
     data.seek(offset - len(head), io.SEEK_CUR)
     # Some taggers leave padding or junk before the first frame; players skip it.
     window = data.read(_MP3_SYNC_WINDOW)
-    if not any(_is_mp3_frame(window[i : i + 4]) for i in range(len(window) - 3)):
+    first = next((i for i in range(len(window) - 3) if _is_mp3_frame(window[i : i + 4])), None)
+    if first is None:
         return "no MPEG audio frame follows its header"
+    if first + _mp3_frame_bytes(window[first : first + 4]) > size - offset:
+        return "its first audio frame is cut short"
+    declared = _xing_bytes(window[first:])
+    if declared is not None and declared > size - offset - first:
+        return f"its Xing/Info header gives {declared} bytes of audio, but it has fewer"
     return None
+
+
+_MP3_KBPS_MPEG1 = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+_MP3_KBPS_MPEG2 = (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
+_MP3_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+def _mp3_frame_bytes(header: bytes) -> int:
+    """The length of a Layer III frame from its header (4 for other layers: not measured)."""
+    version = (header[1] >> 3) & 0x3
+    if (header[1] >> 1) & 0x3 != 1:
+        return 4
+    kbps = (_MP3_KBPS_MPEG1 if version == 3 else _MP3_KBPS_MPEG2)[header[2] >> 4]
+    rate = _MP3_RATES[version][(header[2] >> 2) & 0x3]
+    padding = (header[2] >> 1) & 0x1
+    return (144 if version == 3 else 72) * kbps * 1000 // rate + padding
+
+
+def _xing_bytes(frame: bytes) -> int | None:
+    """The stream length a first frame's Xing/Info header (LAME, VBR) gives, if any."""
+    mpeg1 = (frame[1] >> 3) & 0x3 == 3
+    mono = frame[3] >> 6 == 3
+    # The header sits after the frame header and the side information.
+    at = 4 + (17 if mono else 32) if mpeg1 else 4 + (9 if mono else 17)
+    if frame[at : at + 4] not in (b"Xing", b"Info") or len(frame) < at + 16:
+        return None
+    flags = struct.unpack_from(">I", frame, at + 4)[0]
+    if not flags & 0x2:
+        return None
+    field = at + 8 + (4 if flags & 0x1 else 0)
+    return int(struct.unpack_from(">I", frame, field)[0]) if len(frame) >= field + 4 else None
 
 
 # AMR-NB frame sizes in bytes (with the 1-byte header), by frame type; 20 ms each.
