@@ -28,7 +28,7 @@ from wechat_material.checks import article_problem, articles_problem, video_desc
 from wechat_material.errors import ArticleValidationError, UnexpectedReplyError, ValidationError
 from wechat_material.limits import PAGE_MAX, PAGE_MIN, MaterialType, MediaFormat, Target
 from wechat_material.media_file import MediaFile
-from wechat_material.mediainfo import SNIFF_BYTES, detect_format
+from wechat_material.mediainfo import detect_stream_format
 from wechat_material.models import (
     Article,
     ArticleImage,
@@ -114,10 +114,7 @@ def raw_reply(reply: Reply) -> Reply:
 # Turning a file reply into a MediaFile, with a sensible name.
 def file_format(reply: FileReply) -> MediaFormat | None:
     """The format of a file reply, sniffed from its first bytes (file position kept)."""
-    start = reply.file.tell()
-    head = reply.file.read(SNIFF_BYTES)
-    reply.file.seek(start)
-    return detect_format(head)
+    return detect_stream_format(reply.file)
 
 
 def reply_filename(reply: FileReply, media_id: str) -> str:

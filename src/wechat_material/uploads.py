@@ -3,8 +3,9 @@
 Every upload method takes ``file`` as a path (``str`` or ``os.PathLike``), the
 file's ``bytes``, or a binary file object, plus an optional ``filename``.
 Before anything is sent the content is sniffed (``mediainfo.detect_format``),
-its size (and a voice's length) measured, and the whole checked against
-WeChat's limits for that kind of upload; a file that would be refused raises
+its size measured, then (within the size limit) its end checked for
+truncation and a voice's length read, all against WeChat's limits for that
+kind of upload (``checks.check_media``); a file that would be refused raises
 :class:`~wechat_material.errors.MediaValidationError` naming the file and the
 limit.
 
@@ -39,10 +40,9 @@ from typing import BinaryIO, TypeAlias
 import httpx
 
 from wechat_material._files import safe_filename
-from wechat_material.checks import extension_format, media_problem
+from wechat_material.checks import check_media, extension_format
 from wechat_material.errors import MediaValidationError
 from wechat_material.limits import MB, MaterialType, MediaFormat, MediaLimit, Target, limit_for
-from wechat_material.mediainfo import SNIFF_BYTES, detect_format, voice_duration
 
 FileInput: TypeAlias = str | os.PathLike[str] | bytes | BinaryIO
 """What an upload method accepts as ``file``."""
@@ -222,15 +222,10 @@ def _measure(
         stream, owned = copy, True
     start = stream.tell()
     size = _remaining_size(stream)
-    head = stream.read(SNIFF_BYTES)
-    stream.seek(start)
-    fmt = detect_format(head)
-    duration = None
     # Duration readers look at the whole file from its first byte, so a stream
     # handed over part-way through is not timed.
-    if fmt is not None and limit.max_seconds is not None and start == 0:
-        duration = voice_duration(stream, fmt)
-    problem = media_problem(limit, fmt, None if too_big else size, duration)
+    verdict = check_media(limit, stream, None if too_big else size, timed=start == 0)
+    problem, fmt = verdict.problem, verdict.format
     if problem is None and not too_big:
         assert fmt is not None
         upload = MediaUpload(
@@ -238,7 +233,7 @@ def _measure(
             filename=upload_filename(name, fmt),
             format=fmt,
             size=size,
-            duration=duration,
+            duration=verdict.duration,
             owned=owned,
         )
         return upload, ""
