@@ -227,7 +227,9 @@ def print_round(r: RoundResult) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], epilog="Exit status 1 on any loss or corruption."
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        epilog="Exit status 1 on any loss or corruption.",
     )
     parser.add_argument("--rounds", type=int, default=3, help="kill/restart cycles")
     parser.add_argument("--uploaders", type=int, default=32, help="concurrent uploaders")

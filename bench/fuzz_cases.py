@@ -32,13 +32,16 @@ from fuzz_inputs import (
 from png_image import png_bytes
 
 MEDIA_DIR = Path(__file__).resolve().parent.parent / "tests" / "media"
+# Separate accounts, so that fuzzed calls cannot pull the ground from under the
+# harness: a valid /token call ends older tokens of its account, and admin calls
+# can freeze an account or fill its whitelist.
 MAIN = ("wxfuzzmain0000001", "fuzzmainsecret0000000000000000001")  # the harness's calls
 TOKENS = ("wxfuzztoken000002", "fuzztokensecret000000000000000002")  # fuzzed token calls
 VICTIM = ("wxfuzzvictim00003", "fuzzvictimsecret00000000000000003")  # fuzzed admin calls
 CHECK = ("wxfuzzcheck000004", "fuzzchecksecret000000000000000004")  # probes, final check
 ACCOUNTS = (MAIN, TOKENS, VICTIM, CHECK)
-MEMORY_SHARE = 0.25
-STATE_SHARE = 0.04
+MEMORY_SHARE = 0.25  # of --requests, for the memory phase
+STATE_SHARE = 0.04  # for the state phase (each case is followed by probes and an undo)
 
 
 @dataclass
@@ -47,7 +50,6 @@ class Context:
 
     token: str = ""
     other_token: str = ""
-    check_token: str = ""
     ids: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     urls: list[str] = field(default_factory=list)
     media: dict[str, bytes] = field(default_factory=dict)
@@ -487,7 +489,6 @@ def seed_content(base_url: str) -> Context:
             client.put(f"/_sandbox/accounts/{account[0]}/quota", json=quota)
         ctx.token = fetch_token(client, MAIN)
         ctx.other_token = fetch_token(client, VICTIM)
-        ctx.check_token = fetch_token(client, CHECK)
         auth = {"access_token": ctx.token}
 
         def upload(path: str, media_type: str, name: str, **fields: str) -> dict[str, Any]:
@@ -546,6 +547,8 @@ def seed_content(base_url: str) -> Context:
             submitted = client.post("/cgi-bin/freepublish/submit", params=auth, json=body).json()
             if "publish_id" in submitted:
                 ctx.ids["publish"].append(str(submitted["publish_id"]))
+                # Publishing takes the sandbox a minute of its clock.
+                client.post("/_sandbox/clock/advance", json={"seconds": 61})
                 got = client.post(
                     "/cgi-bin/freepublish/get",
                     params=auth,

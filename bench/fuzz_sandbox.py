@@ -4,16 +4,17 @@ Starts ``python -m wechat_material.sandbox --memory --seed S`` on a free loopbac
 port, gets real tokens, seeds a little content (materials, a draft, a publish, a
 JS-SDK voice) and then sends ``--requests`` fuzzed requests in three phases:
 
+- ``memory`` (first, on a heap not yet grown by big uploads): calls under random
+  appids and random /cgi-bin paths, with the sandbox's RSS (``VmRSS``) read
+  every few hundred requests, to show whether its per-appid, per-path state
+  stays bounded;
 - ``api``: every /cgi-bin endpoint, the /mmbiz/ files and the admin API with
   random methods, paths near the real ones, odd query strings (missing,
   duplicate, huge, unicode, NUL params; bad tokens), JSON bodies (right shapes
   with wrong types, 2**64, NaN/Infinity literals, deep nesting, lone
   surrogates, truncated text), multipart bodies (missing parts, odd filenames,
   wrong Content-Type, boundary tricks, empty and big-ish parts), odd headers
-  (Host, Range, Content-Type) and chunked bodies;
-- ``memory``: calls under random appids and random /cgi-bin paths, with the
-  sandbox's RSS (``VmRSS``) read every few hundred requests, to show whether its
-  per-appid, per-path state stays bounded;
+  (Host, Range, Content-Type, Connection) and chunked bodies;
 - ``state``: one at a time, admin calls that change the whole sandbox (clock
   advance/set, fault rules, settings, reset) with fuzzed bodies, each followed
   by probe calls (a token and an API call on an untouched account) and an undo;
@@ -22,15 +23,18 @@ JS-SDK voice) and then sends ``--requests`` fuzzed requests in three phases:
 An answer is a bug when it is an HTTP 5xx, a hang (no answer within
 ``--timeout``), a cut connection (no fault is configured) or a reply labelled
 JSON that is not strict JSON. HTTP 200 with an errcode is fine, as are 4xx
-answers from the admin API and 404s for paths that do not exist; other 4xx
-answers on API paths are listed as odd. At the end the sandbox must still be
-running and hand out a token. Exit status 1 when any bug was found.
+answers from the admin API, 404s for paths that do not exist and 405s for
+methods no route takes; other 4xx answers on API paths are listed as odd. At
+the end the sandbox must still be running and hand out a token. Exit status 1
+when any bug was found, or when the memory phase grew the RSS past
+``--rss-growth-mb``.
 
 Every case is drawn from its own generator seeded by ``(--seed, case number)``,
 so ``--case N`` (with the same ``--requests`` and ``--seed``) sends case N alone
 to a fresh sandbox, and prints what it answered.
 
-    .venv/bin/python bench/fuzz_sandbox.py [--requests 10000] [--seed 1] [--concurrency 8]
+    .venv/bin/python bench/fuzz_sandbox.py [--requests 10000] [--seed 20240601]
+                                           [--concurrency 8] [--timeout 10]
     .venv/bin/python bench/fuzz_sandbox.py --case 4242 --verbose
 """
 
@@ -38,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import math
 import sys
@@ -80,44 +85,40 @@ class Outcome:
 
 
 def judge(case: Case, response: httpx.Response) -> tuple[str, str]:
+    """The outcome's kind (see BUG_OUTCOMES and FINE_OUTCOMES) and an excerpt of the body."""
     status = response.status_code
     excerpt = response.content[:200].decode("utf-8", "replace")
-    admin = case.target.startswith("/_sandbox/")
+    labelled_json = response.headers.get("content-type", "").startswith("application/json")
     if status >= 500:
         return "http_5xx", excerpt
-    content_type = response.headers.get("content-type", "")
-    if case.method != "HEAD" and (
-        content_type.startswith("application/json") or (admin and status < 500)
-    ):
-        try:
-            data = json.loads(response.content, parse_constant=_reject_constant)
-        except ValueError as error:
-            if admin and not content_type.startswith("application/json") and status >= 400:
-                return "admin_4xx", excerpt  # a router's own plain-text 404/405
-            return "bad_json", f"{error}: {excerpt}"
-    else:
-        data = None
-    if admin:
-        return ("admin_ok", excerpt) if status < 400 else ("admin_4xx", excerpt)
-    if status == 200 and case.method == "HEAD":
+    if case.target.startswith("/_sandbox/"):
+        # Admin replies are JSON, but for the router's own plain-text 404 and 405.
+        if case.method != "HEAD" and (labelled_json or status < 400):
+            try:
+                strict_json(response.content)
+            except ValueError as error:
+                return "bad_json", f"{error}: {excerpt}"
+        return ("admin_ok" if status < 400 else "admin_4xx"), excerpt
+    if status in (404, 405):  # no such path; a method no route takes, or DELETE on a file
+        return ("not_found" if status == 404 else "not_allowed"), excerpt
+    if status != 200:
+        return f"http_{status}", excerpt
+    if case.method == "HEAD":
         return "head", excerpt
-    if status == 200:
-        if isinstance(data, dict) and data.get("errcode") not in (None, 0):
-            return "errcode", excerpt
-        if data is None and case.method != "HEAD" and response.content[:1] == b"{":
-            try:  # JSON labelled text/plain (the sandbox's setting, or WeChat's habit)
-                data = json.loads(response.content, parse_constant=_reject_constant)
-            except ValueError:
-                return "file", excerpt
-            if isinstance(data, dict) and data.get("errcode") not in (None, 0):
-                return "errcode", excerpt
-            return "ok", excerpt
-        return ("ok" if data is not None else "file"), excerpt
-    if status == 404:
-        return "not_found", excerpt
-    if status == 405:  # a method no route takes (FOO, PROPFIND) or DELETE on a file
-        return "not_allowed", excerpt
-    return f"http_{status}", excerpt
+    if not labelled_json and not response.content.startswith(b"{"):
+        return "file", excerpt
+    try:  # JSON may come labelled text/plain (a sandbox setting, and WeChat's habit)
+        data = strict_json(response.content)
+    except ValueError as error:
+        return ("bad_json", f"{error}: {excerpt}") if labelled_json else ("file", excerpt)
+    if isinstance(data, dict) and data.get("errcode") not in (None, 0):
+        return "errcode", excerpt
+    return "ok", excerpt
+
+
+def strict_json(raw: bytes) -> Any:
+    """JSON as RFC 8259 has it: NaN and Infinity are not JSON (ValueError)."""
+    return json.loads(raw, parse_constant=_reject_constant)
 
 
 def _reject_constant(name: str) -> Any:
@@ -162,6 +163,8 @@ class Report:
     final_ok: bool = False
     final_detail: str = ""
     kept: str = ""
+    seeded: str = ""
+    urls: int = 0
     tracebacks: Counter[str] = field(default_factory=Counter)
 
 
@@ -329,6 +332,8 @@ def run(args: argparse.Namespace) -> Report:
         sandbox.start()
         try:
             ctx = seed_content(sandbox.base_url)
+            report.urls = len(ctx.urls)
+            report.seeded = ", ".join(f"{k} {len(v)}" for k, v in sorted(ctx.ids.items()))
             n_memory, n_api, _ = plan(args.requests)
             cases = [make_case(i, args.requests, args.seed, ctx) for i in range(args.requests)]
             memory_cases = cases[:n_memory]
@@ -370,6 +375,7 @@ def print_report(report: Report, args: argparse.Namespace) -> bool:
         f"\nfuzzed requests: {len(outcomes)} in {report.seconds:.1f} s "
         f"(+{report.probes} probes), seed {args.seed}, concurrency {args.concurrency}"
     )
+    print(f"aimed at seeded ids: {report.seeded}; file URLs known: {report.urls}")
     print("\nby outcome:")
     for kind, count in by_kind.most_common():
         verdict = "BUG" if kind in BUG_OUTCOMES else "fine" if kind in FINE_OUTCOMES else "odd"
@@ -417,20 +423,9 @@ def print_report(report: Report, args: argparse.Namespace) -> bool:
     print("\nsandbox RSS (VmRSS):")
     for label, value in report.rss:
         print(f"  {label:<32} {'?' if value is None else f'{value:.1f} MB':>10}")
-    start = next((v for label, v in report.rss if label.startswith("start")), None)
-    end = next((v for label, v in report.rss if label.startswith("after memory")), None)
     print(f"  {report.kept}")
-    memory_bug = False
-    if start is not None and end is not None:
-        growth = end - start
-        n_memory = plan(args.requests)[0]
-        per_k = growth / n_memory * 1000 if n_memory else 0.0
-        memory_bug = growth > args.rss_growth_mb
-        print(
-            f"  memory phase growth: {growth:+.1f} MB over {n_memory} requests "
-            f"({per_k:+.2f} MB per 1000); limit {args.rss_growth_mb} MB: "
-            f"{'EXCEEDED' if memory_bug else 'bounded'}"
-        )
+    memory_bug, verdict = memory_verdict(report.rss, plan(args.requests)[0], args.rss_growth_mb)
+    print(f"  {verdict}")
     print(
         f"\nafter the run: process {'alive' if report.final_ok else 'NOT OK'}; "
         f"{report.final_detail}"
@@ -438,6 +433,28 @@ def print_report(report: Report, args: argparse.Namespace) -> bool:
     failed = bool(bugs) or bool(report.probe_failures) or not report.final_ok or memory_bug
     print(f"\nverdict: {'BUGS FOUND' if failed else 'no bug found'}")
     return not failed
+
+
+def memory_verdict(
+    rss: list[tuple[str, float | None]], requests: int, limit_mb: float
+) -> tuple[bool, str]:
+    """Whether the memory phase grew the RSS past ``limit_mb``, and how it grew."""
+    start = next((v for label, v in rss if label.startswith("start")), None)
+    samples = [v for label, v in rss if label.strip().startswith("memory phase")]
+    end = next((v for label, v in rss if label.startswith("after memory")), None)
+    if start is None or end is None or not requests:
+        return False, "memory phase growth: unknown (VmRSS unreadable)"
+    growth = end - start
+    points = [start, *(v for v in samples if v is not None), end]
+    half = points[len(points) // 2]
+    steady = all(b >= a for a, b in itertools.pairwise(points)) and end - half >= 0.25 * growth
+    shape = "still rising at the end, no plateau" if steady and growth > 0.5 else "levels off"
+    exceeded = growth > limit_mb
+    return exceeded, (
+        f"memory phase growth: {growth:+.1f} MB over {requests} requests "
+        f"({growth / requests * 1000:+.2f} MB per 1000; {shape}); "
+        f"limit {limit_mb:g} MB: {'EXCEEDED' if exceeded else 'within'}"
+    )
 
 
 def replay(args: argparse.Namespace) -> int:
@@ -468,7 +485,9 @@ async def _send_one(base_url: str, case: Case, seconds: float) -> Outcome:
 
 def main() -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], epilog="Exit status 1 when a bug was found."
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        epilog="Exit status 1 when a bug was found.",
     )
     parser.add_argument("--requests", type=int, default=10_000, help="fuzzed requests in all")
     parser.add_argument("--seed", type=int, default=20240601, help="draws every case")
