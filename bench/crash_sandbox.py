@@ -37,7 +37,7 @@ from pathlib import Path
 import httpx
 
 from png_image import is_valid_png, png_bytes
-from sandbox_process import SandboxProcess
+from sandbox_process import SandboxProcess, fetch_token
 
 APPID, SECRET = "wxcrash0000000001", "crashsecret00000000000000000000001"
 PAGE = 20
@@ -81,12 +81,7 @@ class RoundResult:
 
 
 def token(base_url: str) -> str:
-    params = {"grant_type": "client_credential", "appid": APPID, "secret": SECRET}
-    reply = httpx.get(base_url + "/cgi-bin/token", params=params, timeout=10).json()
-    if "access_token" not in reply:
-        raise RuntimeError(f"no token: {reply}")
-    value: str = reply["access_token"]
-    return value
+    return fetch_token(base_url, APPID, SECRET)
 
 
 async def upload_until_killed(

@@ -30,6 +30,7 @@ from fuzz_inputs import (
     unicode_text,
 )
 from png_image import png_bytes
+from sandbox_process import fetch_token
 
 MEDIA_DIR = Path(__file__).resolve().parent.parent / "tests" / "media"
 # Separate accounts, so that fuzzed calls cannot pull the ground from under the
@@ -469,14 +470,6 @@ def grant_query(account: tuple[str, str]) -> str:
     return f"/cgi-bin/token?grant_type=client_credential&appid={account[0]}&secret={account[1]}"
 
 
-def fetch_token(client: httpx.Client, account: tuple[str, str]) -> str:
-    reply = client.get(grant_query(account)).json()
-    if "access_token" not in reply:
-        raise RuntimeError(f"no token for {account[0]}: {reply}")
-    token: str = reply["access_token"]
-    return token
-
-
 def seed_content(base_url: str) -> Context:
     """Tokens, and one of each thing the API can point at, to aim the fuzzed calls."""
     ctx = Context()
@@ -487,8 +480,8 @@ def seed_content(base_url: str) -> Context:
         for account in (MAIN, TOKENS, CHECK):  # room for the fuzzed /token calls
             quota = {"cgi_path": "/cgi-bin/token", "daily_limit": 1_000_000}
             client.put(f"/_sandbox/accounts/{account[0]}/quota", json=quota)
-        ctx.token = fetch_token(client, MAIN)
-        ctx.other_token = fetch_token(client, VICTIM)
+        ctx.token = fetch_token(base_url, *MAIN)
+        ctx.other_token = fetch_token(base_url, *VICTIM)
         auth = {"access_token": ctx.token}
 
         def upload(path: str, media_type: str, name: str, **fields: str) -> dict[str, Any]:

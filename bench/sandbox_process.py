@@ -27,6 +27,16 @@ def free_port() -> int:
         return port
 
 
+def fetch_token(base_url: str, appid: str, secret: str) -> str:
+    """A new access token from ``/cgi-bin/token`` (RuntimeError with the reply if none)."""
+    params = {"grant_type": "client_credential", "appid": appid, "secret": secret}
+    reply = httpx.get(base_url + "/cgi-bin/token", params=params, timeout=10).json()
+    if not isinstance(reply, dict) or not isinstance(reply.get("access_token"), str):
+        raise RuntimeError(f"no token for {appid}: {reply}")
+    token: str = reply["access_token"]
+    return token
+
+
 def rss_mb(pid: int) -> float | None:
     """The process's resident set size in MB (``VmRSS``), None when it cannot be read."""
     try:
