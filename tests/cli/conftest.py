@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.main
+import typer.testing
 from typer.testing import CliRunner, Result
 
 from wechat_material.cli import app
@@ -57,9 +59,18 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
 Run = Callable[..., Result]
 
 
+@pytest.fixture(scope="session")
+def wxm_command() -> Any:
+    """The click command typer builds from ``app``, built once for the whole run."""
+    return typer.main.get_command(app)
+
+
 @pytest.fixture
-def wxm() -> Run:
+def wxm(wxm_command: Any, monkeypatch: pytest.MonkeyPatch) -> Run:
     """Run ``wxm ARGS...`` in-process through the real typer app."""
+    # The runner would rebuild the command from the app's signatures on every call,
+    # the larger part of a quick command's time; the command built once is the same.
+    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: wxm_command)
     runner = CliRunner()
 
     def run(*args: str, input: str | None = None) -> Result:
