@@ -22,6 +22,14 @@ MEDIA = Path(__file__).parent / "media"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that needs the real redis-server is a ``redis`` test, however it gets there."""
+    for item in items:
+        if "redis_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.redis)
+
+
 @pytest.fixture
 def media_dir() -> Path:
     """The folder of small real sample files (see tests/media/README.md)."""

@@ -1,4 +1,9 @@
-"""``wxm sandbox serve|reset``: run the local WeChat sandbox, or wipe the embedded one."""
+"""``wxm sandbox serve|reset``: run the local WeChat sandbox, or wipe the embedded one.
+
+One sandbox at a time may use a data directory: ``serve`` on a directory a
+running sandbox holds, or ``reset`` under it, stops with exit 3
+(:class:`~wechat_material.cli.errors.SandboxBusy`) and says how to go on.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +13,12 @@ from typing import Annotated
 
 import typer
 
-from wechat_material.cli import locations
-from wechat_material.cli.busy_sandbox import (
-    SERVE_HOST,
-    SERVE_PORT,
-    STOP_IT_FIRST,
-    sandbox_busy,
-)
+from wechat_material.cli.config import SERVE_HOST, SERVE_PORT, sandbox_data_dir
 from wechat_material.cli.context import session
-from wechat_material.cli.errors import UsageProblem
-from wechat_material.cli.options import JsonFlag, YesFlag, examples
-from wechat_material.cli.prompts import confirm
+from wechat_material.cli.errors import UsageProblem, sandbox_busy
+from wechat_material.cli.output import JsonFlag, YesFlag, confirm, examples
+
+STOP_IT_FIRST = "stop that sandbox first (Ctrl-C where it runs); nothing was deleted."
 
 app = typer.Typer(
     help="Run the local WeChat sandbox, or wipe the embedded one's data.",
@@ -67,7 +67,7 @@ def serve_sandbox(
         accounts = [parse_account(item) for item in account or []]
     except ValueError as exc:
         raise UsageProblem(f"invalid --account: {exc}", hint="use APPID:SECRET.") from None
-    directory = None if memory else (data_dir or locations.sandbox_data_dir())
+    directory = None if memory else (data_dir or sandbox_data_dir())
     try:
         serve(host, port, directory, memory, accounts)
     except SandboxInUseError as exc:
@@ -91,7 +91,7 @@ def reset_sandbox(ctx: typer.Context, yes: YesFlag = False, json_out: JsonFlag =
     from wechat_material.sandbox import DataDirLock, SandboxInUseError, data_dir_in_use
 
     out = session(ctx, json_out).output
-    directory = locations.sandbox_data_dir()
+    directory = sandbox_data_dir()
     if not directory.exists():
         out.note(f"nothing to reset: {directory} does not exist")
         out.result({"reset": False, "data_dir": str(directory)})
@@ -110,3 +110,7 @@ def reset_sandbox(ctx: typer.Context, yes: YesFlag = False, json_out: JsonFlag =
         raise sandbox_busy(exc.data_dir, exc.pid, STOP_IT_FIRST) from None
     out.success(f"deleted {directory}")
     out.result({"reset": True, "data_dir": str(directory)})
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="sandbox")

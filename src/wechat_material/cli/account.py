@@ -1,26 +1,33 @@
-"""``wxm config set|show|list|use``: named profiles of credentials."""
+"""The account ``wxm`` talks to: ``wxm config set|show|list|use`` keep named
+profiles of credentials (the file is described in :mod:`~wechat_material.cli.config`),
+and ``wxm token`` shows the account's access token, masked unless asked for whole.
+"""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from wechat_material.cli import locations
 from wechat_material.cli.config import (
     TOKEN_MODES,
     ConfigFile,
     Profile,
     TokenStoreChoice,
     check_profile_name,
+    config_file,
 )
 from wechat_material.cli.context import session
 from wechat_material.cli.errors import UsageProblem
-from wechat_material.cli.options import JsonFlag, examples
-from wechat_material.cli.output import table
+from wechat_material.cli.output import JsonFlag, examples, table
+from wechat_material.tokens.base import mask
 
-app = typer.Typer(
+# wxm config ----------------------------------------------------------------
+
+config_app = typer.Typer(
     help=(
         "Named profiles of credentials, stored in config.toml (mode 0600) in the platform's "
         "config directory, or in WXM_CONFIG_DIR."
@@ -45,7 +52,7 @@ def _ask_secret(name: str) -> str:
     return value.strip()
 
 
-@app.command(
+@config_app.command(
     "set",
     epilog=examples(
         "wxm config set prod --appid wx1234567890abcdef   # asks for the AppSecret",
@@ -80,7 +87,7 @@ def set_profile(
     """Create or change a profile; the secret is asked for when not given."""
     out = session(ctx, json_out).output
     check_profile_name(name)
-    config = ConfigFile.load(locations.config_file())
+    config = ConfigFile.load(config_file())
     profile = config.profiles.get(name, Profile())
     if appid is not None:
         profile.appid = appid.strip()
@@ -125,7 +132,7 @@ def _profile_table(name: str, profile: Profile, current: bool) -> Table:
     return table(title, ("setting", "value"), rows)
 
 
-@app.command("show", epilog=examples("wxm config show", "wxm config show prod --json"))
+@config_app.command("show", epilog=examples("wxm config show", "wxm config show prod --json"))
 def show_profile(
     ctx: typer.Context,
     name: Annotated[
@@ -135,7 +142,7 @@ def show_profile(
 ) -> None:
     """Show a profile's settings (the secret masked)."""
     out = session(ctx, json_out).output
-    config = ConfigFile.load(locations.config_file())
+    config = ConfigFile.load(config_file())
     chosen = name or config.current
     if chosen is None:
         raise UsageProblem(
@@ -149,11 +156,11 @@ def show_profile(
     )
 
 
-@app.command("list", epilog=examples("wxm config list", "wxm config list --json"))
+@config_app.command("list", epilog=examples("wxm config list", "wxm config list --json"))
 def list_profiles(ctx: typer.Context, json_out: JsonFlag = False) -> None:
     """List the profiles; the current one is marked."""
     out = session(ctx, json_out).output
-    config = ConfigFile.load(locations.config_file())
+    config = ConfigFile.load(config_file())
     items = [
         {"profile": name, "current": name == config.current, **profile.public_view()}
         for name, profile in sorted(config.profiles.items())
@@ -177,13 +184,68 @@ def list_profiles(ctx: typer.Context, json_out: JsonFlag = False) -> None:
     )
 
 
-@app.command("use", epilog=examples("wxm config use prod"))
+@config_app.command("use", epilog=examples("wxm config use prod"))
 def use_profile(ctx: typer.Context, name: NameArg, json_out: JsonFlag = False) -> None:
     """Make a profile the current one."""
     out = session(ctx, json_out).output
-    config = ConfigFile.load(locations.config_file())
+    config = ConfigFile.load(config_file())
     config.profile(name)  # fails clearly for an unknown name
     config.current = name
     config.save()
     out.success(f"current profile: {name}")
     out.result({"current": name})
+
+
+# wxm token -----------------------------------------------------------------
+
+
+def show_token(
+    ctx: typer.Context,
+    raw: Annotated[
+        bool,
+        typer.Option("--raw", help="Print the whole token alone on stdout, for scripts."),
+    ] = False,
+    json_out: JsonFlag = False,
+) -> None:
+    """Get a valid access token (from the token store, or fetched once) and its expiry."""
+    current = session(ctx, json_out)
+    out = current.output
+    client = current.client()
+    value = client.get_access_token()
+    stored = client.token_manager.current()
+    expires_at = stored.expires_at if stored is not None and stored.value == value else None
+    data = {
+        "appid": client.appid,
+        "access_token": value if raw else mask(value),
+        "expires_at": (datetime.fromtimestamp(expires_at, UTC) if expires_at is not None else None),
+        "expires_in": round(expires_at - time.time()) if expires_at is not None else None,
+        "token_store": current.connection().token_store.describe(),
+    }
+    if raw and not out.json_mode:
+        out.plain(value)
+        return
+    view = table(
+        None,
+        ("appid", "token", "expires at", "expires in", "store"),
+        [
+            (
+                data["appid"],
+                data["access_token"],
+                data["expires_at"],
+                f"{data['expires_in']} s" if data["expires_in"] is not None else None,
+                data["token_store"],
+            )
+        ],
+    )
+    out.result(data, view, raw=raw)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(config_app, name="config")
+    app.command(
+        "token",
+        epilog=examples(
+            "wxm token",
+            'curl "https://api.weixin.qq.com/cgi-bin/draft/count?access_token=$(wxm token --raw)"',
+        ),
+    )(show_token)
