@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """Set up and run wechat-material from a fresh checkout, needing only Python 3.11+.
 
-    python3 run.py demo    # the demo, on an embedded sandbox (no WeChat account needed)
-    python3 run.py test    # the whole test suite (installs redis-server with apt-get if missing)
-    python3 run.py setup   # only create .venv and install the project (what CI does first)
+    python3 run.py demo         # the demo, on an embedded sandbox (no WeChat account needed)
+    python3 run.py test         # the whole test suite (installs redis-server if missing)
+    python3 run.py test --fast  # the quick loop: no slow or redis tests, no redis-server needed
+    python3 run.py setup        # only create .venv and install the project (what CI does first)
 
 Both create ``.venv`` beside this file and install the project into it the
 first time; later runs reuse it. Extra arguments go to the command
-(``python3 run.py test -k sandbox``).
+(``python3 run.py test -k sandbox``, ``python3 run.py test --fast tests/cli``).
+
+``--fast`` leaves out the tests marked ``slow`` (those that start ``wxm``,
+python or several processes) and ``redis`` (those that need a redis-server):
+``pytest -m "not slow and not redis"``. The full suite is what CI runs.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed-from"
+FAST = "--fast"
+FAST_MARKERS = "not slow and not redis"
 
 
 def say(text: str) -> None:
@@ -88,7 +95,11 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "demo":
         return subprocess.call([str(BIN / "wxm"), "demo", *rest])
-    ensure_redis_server()
+    if FAST in rest:
+        rest = [arg for arg in rest if arg != FAST]
+        rest = ["-m", FAST_MARKERS, *rest]
+    else:
+        ensure_redis_server()
     code = subprocess.call([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT)
     if code == 5:  # pytest ran no test at all: that is a failure, not a pass
         say("pytest collected no tests")

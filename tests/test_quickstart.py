@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / "run.py"
 
@@ -36,12 +38,14 @@ def test_readme_names_the_commands() -> None:
     assert "python3 run.py test" in readme
 
 
+@pytest.mark.slow
 def test_demo_command_runs_the_demo(tmp_path: Path) -> None:
     done = quickstart("demo", tmp_path=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "every step worked" in done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_test_command_runs_pytest_and_fails_when_nothing_ran(tmp_path: Path) -> None:
     ran = quickstart("test", "-q", "-p", "no:cacheprovider", "tests/core/test_errors.py",
                      tmp_path=tmp_path)  # fmt: skip
@@ -52,6 +56,17 @@ def test_test_command_runs_pytest_and_fails_when_nothing_ran(tmp_path: Path) -> 
     assert nothing.returncode == 1  # pytest's "no tests ran" (5) is a failure
 
 
+@pytest.mark.slow
+def test_fast_tests_leave_out_the_slow_ones(tmp_path: Path) -> None:
+    # test_package.py holds a slow test (it starts python) among quick ones.
+    ran = quickstart("test", "--fast", "-q", "-p", "no:cacheprovider", "tests/core/test_package.py",
+                     tmp_path=tmp_path)  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert " passed, 1 deselected" in ran.stdout
+    assert "--fast" not in ran.stdout + ran.stderr
+
+
+@pytest.mark.slow
 def test_unknown_command_shows_usage(tmp_path: Path) -> None:
     done = quickstart("deploy", tmp_path=tmp_path)
     assert done.returncode == 2

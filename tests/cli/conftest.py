@@ -7,14 +7,18 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.main
+import typer.testing
 from typer.testing import CliRunner, Result
 
 from wechat_material.cli import app
+from wechat_material.tokens import forget_shared_memory_stores
 
 MEDIA = Path(__file__).resolve().parent.parent / "media"
 WXM = Path(sys.executable).with_name("wxm")
@@ -55,9 +59,18 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
 Run = Callable[..., Result]
 
 
+@pytest.fixture(scope="session")
+def wxm_command() -> Any:
+    """The click command typer builds from ``app``, built once for the whole run."""
+    return typer.main.get_command(app)
+
+
 @pytest.fixture
-def wxm() -> Run:
+def wxm(wxm_command: Any, monkeypatch: pytest.MonkeyPatch) -> Run:
     """Run ``wxm ARGS...`` in-process through the real typer app."""
+    # The runner would rebuild the command from the app's signatures on every call,
+    # the larger part of a quick command's time; the command built once is the same.
+    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: wxm_command)
     runner = CliRunner()
 
     def run(*args: str, input: str | None = None) -> Result:
@@ -95,13 +108,36 @@ def wxm_process(home: Home) -> Callable[..., subprocess.CompletedProcess[str]]:
     return run
 
 
-@pytest.fixture
-def sandbox() -> Iterator[Any]:
-    """A fresh in-memory sandbox on a real socket."""
+@contextmanager
+def fresh_sandbox() -> Iterator[Any]:
+    """A new in-memory sandbox on a real socket, stopped on exit."""
     from wechat_material.sandbox import SandboxConfig, run_in_thread
 
     with run_in_thread(SandboxConfig()) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def session_sandbox() -> Iterator[Any]:
+    """One sandbox for the whole run: starting and stopping one per test is most of their time."""
+    with fresh_sandbox() as running:
+        yield running
+
+
+@pytest.fixture
+def sandbox(session_sandbox: Any) -> Any:
+    """The shared sandbox, reset: no media, drafts, tokens, added accounts, counters or
+    faults, and its clock back at the start, as if it had just been started for this test.
+    The tokens this process's clients share by default are dropped too: the sandbox
+    no longer knows them.
+
+    A test that leaves requests in flight when it ends (a killed ``wxm`` mid-upload)
+    must use a sandbox of its own (:func:`fresh_sandbox`), or they could land after
+    the next test's reset.
+    """
+    session_sandbox.admin.reset()
+    forget_shared_memory_stores()
+    return session_sandbox
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ def test_every_help_shows_an_example(wxm: Run, path: list[str]) -> None:
     assert "$ wxm" in result.stdout
 
 
+@pytest.mark.slow
 def test_help_of_the_script(wxm_process: Process) -> None:
     result = wxm_process("--help")
 
@@ -48,6 +49,7 @@ def test_help_of_the_script(wxm_process: Process) -> None:
     assert "Exit codes" in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [["no-such-command"], ["ls", "--limit", "0"], ["upload"], ["ls", "--type", "gif"]],
@@ -60,6 +62,7 @@ def test_usage_errors_exit_with_2(wxm_process: Process, args: list[str]) -> None
     assert result.stdout == ""
 
 
+@pytest.mark.slow
 def test_invalid_local_input_exits_with_3(wxm_process: Process) -> None:
     result = wxm_process("--sandbox", "upload", str(MEDIA / "not-media.txt"))
 
@@ -68,6 +71,7 @@ def test_invalid_local_input_exits_with_3(wxm_process: Process) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_api_error_exits_with_1_and_verbose_shows_details(
     wxm_process: Process, sandbox: Any
 ) -> None:
@@ -84,6 +88,7 @@ def test_api_error_exits_with_1_and_verbose_shows_details(
     assert "access_token=" not in verbose.stderr.replace("access_token=***", "")
 
 
+@pytest.mark.slow
 def test_embedded_sandbox_keeps_its_state_until_reset(wxm_process: Process, home: Home) -> None:
     uploaded = wxm_process("--sandbox", "upload", str(MEDIA / "image.jpg"), "--json")
     listed = wxm_process("--sandbox", "ls", "--json")
@@ -101,6 +106,7 @@ def test_embedded_sandbox_keeps_its_state_until_reset(wxm_process: Process, home
     assert json.loads(after.stdout)["items"] == []
 
 
+@pytest.mark.slow
 def test_no_secret_in_any_output(wxm_process: Process, home: Home, sandbox: Any) -> None:
     secret = "5ecret5ecret5ecret5ecret5ecret51"
     sandbox.admin.add_account("wx5555555555555555", secret)
@@ -123,6 +129,7 @@ def test_no_secret_in_any_output(wxm_process: Process, home: Home, sandbox: Any)
     assert runs[6].returncode == 1
 
 
+@pytest.mark.slow
 def test_demo_runs_and_succeeds(wxm_process: Process) -> None:
     result = wxm_process("demo", timeout=120)
 
@@ -131,6 +138,7 @@ def test_demo_runs_and_succeeds(wxm_process: Process) -> None:
     assert "drafted and published" in result.stdout
 
 
+@pytest.mark.slow
 def test_demo_module_json(home: Home) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "wechat_material.cli.demo", "--json"],

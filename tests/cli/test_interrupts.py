@@ -11,7 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +21,22 @@ from wechat_material import WeChatClient
 from wechat_material.cli.context import Session
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
-from .conftest import MEDIA, WXM, Home, Run, stdout_json
+from .conftest import MEDIA, WXM, Home, Run, fresh_sandbox, stdout_json
 from .trickle_server import trickle_server
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery"),
+    pytest.mark.slow,  # a wxm process per test, interrupted once it gets somewhere
+]
 
 ADD_MATERIAL = "/cgi-bin/material/add_material"
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Any]:
+    """A sandbox of this test's own: an interrupted upload may still be in flight at its end."""
+    with fresh_sandbox() as running:
+        yield running
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:

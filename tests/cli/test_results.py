@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from wechat_material import WeChatClient
-from wechat_material.cli.redaction import HIDDEN
+from wechat_material.cli.output import HIDDEN
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
 from .conftest import MEDIA, Run, run_json

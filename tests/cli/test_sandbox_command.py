@@ -28,6 +28,7 @@ def _read_base_url(process: subprocess.Popen[str]) -> str:
     raise AssertionError(f"the sandbox printed no URL (exit {process.wait()})")
 
 
+@pytest.mark.slow
 def test_serve_runs_until_interrupted(home: Home, wxm: Run, tmp_path: Path) -> None:
     state = tmp_path / "state"
     env = {**home.env(), "PYTHONUNBUFFERED": "1"}
@@ -144,6 +145,7 @@ def test_reset_refuses_while_a_sandbox_runs_on_the_data(
         assert client.material.get_material_count().image_count == 1
 
 
+@pytest.mark.slow
 def test_embedded_sandbox_in_use_points_to_the_running_one(
     wxm_process: Callable[..., subprocess.CompletedProcess[str]],
     home: Home,

@@ -21,6 +21,7 @@ def test_unknown_names_are_attribute_errors() -> None:
         _ = wechat_material.no_such_thing  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 def test_importing_the_package_loads_no_http_or_models() -> None:
     # `wxm` catches Ctrl-C from its first instant and the sandbox reads only the
     # tables: neither should wait for httpx and pydantic to load.

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each test runs a pytest of its own in a subprocess
+
 JPEG = (Path(__file__).parent.parent / "media" / "image.jpg").read_bytes()
 
 

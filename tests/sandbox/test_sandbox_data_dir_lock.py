@@ -106,6 +106,7 @@ def test_data_dir_in_use(tmp_path: Path) -> None:
     assert not data_dir_in_use(tmp_path)  # the lock file stays, unlocked
 
 
+@pytest.mark.slow
 def test_another_process_holding_the_directory_is_detected(tmp_path: Path) -> None:
     with held_by_another_process(tmp_path) as holder:
         assert data_dir_in_use(tmp_path)

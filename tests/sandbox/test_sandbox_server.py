@@ -156,6 +156,7 @@ def test_parse_account() -> None:
             parse_account(bad)
 
 
+@pytest.mark.slow
 def test_python_dash_m_serves_until_interrupted(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
@@ -185,6 +186,7 @@ def test_python_dash_m_serves_until_interrupted(tmp_path: Path) -> None:
     assert (tmp_path / "sandbox.sqlite3").exists()
 
 
+@pytest.mark.slow
 def test_command_line_refuses_bad_arguments() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "wechat_material.sandbox", "--account", "no-colon", "--memory"],

@@ -199,6 +199,7 @@ def test_threads_share_one_fetch_through_the_file(tmp_path: Path) -> None:
     assert set(tokens) == {fetch.issued[0]}
 
 
+@pytest.mark.slow
 def test_two_processes_share_one_token_with_one_fetch(tmp_path: Path) -> None:
     path = tmp_path / "tokens.json"
 

@@ -195,6 +195,7 @@ def test_threads_share_one_fetch(store: RedisTokenStore) -> None:
     assert set(tokens) == {fetch.issued[0]}
 
 
+@pytest.mark.slow
 def test_eight_processes_share_one_fetch(redis_url: str) -> None:
     calls, tokens = run_in_processes(8, redis_store_child, redis_url)
 

@@ -1,6 +1,8 @@
-"""Article files for ``wxm news`` and ``wxm draft``: JSON or TOML.
+"""Articles as files, both ways: the files ``wxm news`` and ``wxm draft`` read
+(JSON or TOML), and the files ``wxm get``, ``news get`` and ``draft get`` write
+(JSON, as WeChat sends them, or Markdown, to read).
 
-A file holds one article, a list of articles, or ``{"articles": [...]}``::
+A file to read holds one article, a list of articles, or ``{"articles": [...]}``::
 
     # post.toml
     [[articles]]
@@ -20,17 +22,24 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
+
+from wechat_material._files import AtomicFile, prepare_target
 from wechat_material.checks import article_problem, articles_problem
 from wechat_material.cli.errors import LocalInputError
-from wechat_material.models import Article
+from wechat_material.models import Article, NewsContent
 
 CONTENT_FILE = "content_file"
 KNOWN_FIELDS = frozenset(Article.model_fields)
 
 Warn = Callable[[str], None]
+
+
+# reading article files -----------------------------------------------------
 
 
 def _parse(path: Path) -> Any:
@@ -127,3 +136,76 @@ def load_one_article(path: Path, warn: Warn) -> dict[str, Any]:
     if problem is not None:
         raise LocalInputError(f"{path}: {problem.message}")
     return article
+
+
+# writing news --------------------------------------------------------------
+
+
+class NewsFormat(StrEnum):
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+    @property
+    def suffix(self) -> str:
+        return ".md" if self is NewsFormat.MARKDOWN else ".json"
+
+    @classmethod
+    def for_path(cls, path: Path | None) -> NewsFormat:
+        """Markdown for ``.md`` / ``.markdown`` files, JSON otherwise."""
+        if path is not None and path.suffix.lower() in (".md", ".markdown"):
+            return cls.MARKDOWN
+        return cls.JSON
+
+
+NewsFormatOption = Annotated[
+    NewsFormat | None,
+    typer.Option("--format", "-f", help="json or markdown (default: from -o's extension)."),
+]
+
+
+def news_json(news: NewsContent) -> str:
+    """The articles as WeChat's JSON (``news_item``), non-ASCII kept readable."""
+    data = news.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def news_markdown(news: NewsContent) -> str:
+    """The articles as one Markdown document; the HTML content is kept as it is."""
+    parts: list[str] = []
+    for article in news.articles:
+        lines = [f"# {article.title}", ""]
+        byline = " · ".join(x for x in (article.author, article.digest) if x)
+        if byline:
+            lines += [f"*{byline}*", ""]
+        if article.thumb_url:
+            lines += [f"![cover]({article.thumb_url})", ""]
+        lines += [article.content.strip(), ""]
+        if article.content_source_url:
+            lines += [f"[Read more]({article.content_source_url})", ""]
+        if article.url:
+            lines += [f"Link: <{article.url}>", ""]
+        parts.append("\n".join(lines))
+    return "\n---\n\n".join(parts)
+
+
+def render_news(news: NewsContent, fmt: NewsFormat) -> str:
+    return news_markdown(news) if fmt is NewsFormat.MARKDOWN else news_json(news)
+
+
+def save_news(news: NewsContent, output: str | None, name: str, fmt: NewsFormat | None) -> Path:
+    """Write the articles to ``output`` (a file, a directory, or None: here as NAME.json/.md).
+
+    The file appears whole or not at all.
+    """
+    given = Path(output).expanduser() if output is not None else None
+    chosen = fmt or NewsFormat.for_path(given)
+    if given is None:
+        target = Path(f"{name}{chosen.suffix}")
+    elif given.is_dir() or str(output).endswith("/"):
+        target = given / f"{name}{chosen.suffix}"
+    else:
+        target = given
+    directory, _ = prepare_target(target)
+    with AtomicFile(directory) as part:
+        part.file.write(render_news(news, chosen).encode("utf-8"))
+        return part.commit(target)

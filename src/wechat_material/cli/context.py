@@ -4,11 +4,17 @@ The root command stores a :class:`Session` in the typer context; commands take
 it with :func:`session` and ask it for a client. The embedded sandbox, the
 clients and the token stores are closed when the command ends, whatever
 happens.
+
+Progress bars get their byte counts where httpx moves the bytes. The SDK
+streams uploads and downloads itself; ``wxm`` only watches: it hands the
+client an ``httpx`` client whose transport wraps the real one and counts the
+bytes of multipart request bodies (uploads) and of file replies (downloads) as
+they pass. Nothing about the requests or replies changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -17,11 +23,18 @@ import httpx
 import typer
 
 from wechat_material import AsyncWeChatClient, WeChatClient
-from wechat_material.cli import locations
-from wechat_material.cli.busy_sandbox import USE_THE_RUNNING_ONE, sandbox_busy
-from wechat_material.cli.config import ConfigFile, TokenStoreChoice
-from wechat_material.cli.connection import Connection, ConnectionOptions, resolve
-from wechat_material.cli.metering import AsyncMeteredTransport, MeteredTransport, OnTransfer
+from wechat_material.cli.config import (
+    SERVE_URL,
+    ConfigFile,
+    Connection,
+    ConnectionOptions,
+    TokenStoreChoice,
+    config_file,
+    resolve,
+    sandbox_data_dir,
+    token_file,
+)
+from wechat_material.cli.errors import sandbox_busy
 from wechat_material.cli.output import Output
 from wechat_material.tokens import (
     AsyncRedisTokenStore,
@@ -33,6 +46,11 @@ from wechat_material.tokens import (
 )
 
 EMBEDDED_PUBLISH_SECONDS = 2.0
+
+USE_THE_RUNNING_ONE = (
+    f"talk to the running sandbox instead: wxm --sandbox --base-url {SERVE_URL} ... "
+    "(the URL it printed); or stop it first."
+)
 
 
 class Session:
@@ -50,7 +68,7 @@ class Session:
 
     def config(self) -> ConfigFile:
         """The profile file, as it is now."""
-        return ConfigFile.load(locations.config_file())
+        return ConfigFile.load(config_file())
 
     def connection(self) -> Connection:
         """The account and server for this run (resolved once)."""
@@ -67,7 +85,7 @@ class Session:
         if self._sandbox_url is None:
             from wechat_material.sandbox import SandboxConfig, SandboxInUseError, run_in_thread
 
-            data_dir = locations.sandbox_data_dir()
+            data_dir = sandbox_data_dir()
             self.output.note(f"using the embedded sandbox (data in {data_dir})")
             # The clock follows real time here (unlike a test sandbox's frozen clock) and
             # publishing takes seconds rather than a minute, so every command can be tried.
@@ -144,7 +162,7 @@ class Session:
 
 
 def _token_file(choice: TokenStoreChoice) -> Path:
-    return Path(choice.location).expanduser() if choice.location else locations.token_file()
+    return Path(choice.location).expanduser() if choice.location else token_file()
 
 
 def build_token_store(choice: TokenStoreChoice) -> TokenStore:
@@ -171,3 +189,92 @@ def session(ctx: typer.Context, json_out: bool = False) -> Session:
     if json_out:
         current.output.json_mode = True
     return current
+
+
+# byte counts for progress bars ---------------------------------------------
+
+Advance = Callable[[int], None]
+"""Called with the size of each chunk as it is sent or received."""
+
+OnTransfer = Callable[[int | None], Advance | None]
+"""Called when a transfer starts, with its length if known; returns where to count it."""
+
+_FILE_TYPES = ("image/", "audio/", "video/", "application/octet-stream")
+
+
+def _length(headers: httpx.Headers) -> int | None:
+    value = headers.get("content-length", "")
+    return int(value) if value.isdigit() else None
+
+
+def _is_file_reply(response: httpx.Response) -> bool:
+    return str(response.headers.get("content-type", "")).startswith(_FILE_TYPES)
+
+
+def _is_upload(request: httpx.Request) -> bool:
+    return str(request.headers.get("content-type", "")).startswith("multipart/form-data")
+
+
+class _CountedStream(httpx.SyncByteStream):
+    def __init__(self, inner: httpx.SyncByteStream, advance: Advance) -> None:
+        self._inner = inner
+        self._advance = advance
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            self._advance(len(chunk))
+            yield chunk
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _CountedAsyncStream(httpx.AsyncByteStream):
+    def __init__(self, inner: httpx.AsyncByteStream, advance: Advance) -> None:
+        self._inner = inner
+        self._advance = advance
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            self._advance(len(chunk))
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class MeteredTransport(httpx.BaseTransport):
+    """A sync transport that reports download bytes to ``on_download``."""
+
+    def __init__(self, inner: httpx.BaseTransport, on_download: OnTransfer) -> None:
+        self._inner = inner
+        self._on_download = on_download
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        if _is_file_reply(response) and isinstance(response.stream, httpx.SyncByteStream):
+            advance = self._on_download(_length(response.headers))
+            if advance is not None:
+                response.stream = _CountedStream(response.stream, advance)
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class AsyncMeteredTransport(httpx.AsyncBaseTransport):
+    """An async transport that reports upload bytes to ``on_upload``."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, on_upload: OnTransfer) -> None:
+        self._inner = inner
+        self._on_upload = on_upload
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if _is_upload(request) and isinstance(request.stream, httpx.AsyncByteStream):
+            advance = self._on_upload(_length(request.headers))
+            if advance is not None:
+                request.stream = _CountedAsyncStream(request.stream, advance)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

@@ -20,23 +20,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.resources import as_file, files
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from wechat_material import MaterialItem, NewsItem, WeChatClient
-from wechat_material.cli.output import console_for, table
+from wechat_material.cli.context import session
+from wechat_material.cli.errors import sandbox_busy
+from wechat_material.cli.output import JsonFlag, console_for, examples, table
 from wechat_material.errors import WeChatError
 from wechat_material.limits import MaterialType
-from wechat_material.sandbox import (
-    DEMO_APPID,
-    DEMO_SECRET,
-    SandboxConfig,
-    SandboxInUseError,
-    run_in_thread,
-)
 
 # (sample file, material type, permanent?) in upload order.
 SAMPLES: tuple[tuple[str, MaterialType, bool], ...] = (
@@ -174,6 +170,9 @@ def _draft_and_publish(
 
 def run_demo(out: Console | None, err: Console, *, data_dir: Path | None = None) -> DemoReport:
     """Run the tour; tables go to ``out`` (None: print nothing), notes to ``err``."""
+    # Imported here: ``wxm`` loads this module for its help, and the sandbox is heavy.
+    from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxConfig, run_in_thread
+
     started = time.monotonic()
     report = DemoReport()
 
@@ -239,6 +238,8 @@ def run_demo(out: Console | None, err: Console, *, data_dir: Path | None = None)
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m wechat_material.cli.demo [--data-dir DIR] [--json]``."""
+    from wechat_material.sandbox import SandboxInUseError
+
     parser = argparse.ArgumentParser(prog="python -m wechat_material.cli.demo", description=__doc__)
     parser.add_argument("--data-dir", type=Path, help="keep the sandbox's state here")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -256,6 +257,34 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
     return 0
+
+
+# wxm demo ------------------------------------------------------------------
+
+
+def demo(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="Keep the demo sandbox's state here (default: in memory)."),
+    ] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Upload, list, count, download, draft and publish on a throw-away sandbox."""
+    from wechat_material.sandbox import SandboxInUseError
+
+    out = session(ctx, json_out).output
+    try:
+        report = run_demo(None if out.json_mode else out.out, out.err, data_dir=data_dir)
+    except SandboxInUseError as exc:
+        raise sandbox_busy(
+            exc.data_dir, exc.pid, "give another --data-dir, or none to run the demo in memory."
+        ) from None
+    out.result(report.as_json())
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo", epilog=examples("wxm demo", "wxm demo --json"))(demo)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,23 @@ class LocalInputError(CliError):
     exit_code = EXIT_INPUT
 
 
+class SandboxBusy(LocalInputError):
+    """A running sandbox holds the data directory (exit 3); the hint says what to do.
+
+    One sandbox at a time may use a data directory (``wxm sandbox serve`` in
+    another terminal, say). A command that would start a second one, or wipe the
+    directory under it, stops with this error and says how to go on.
+    """
+
+
+def sandbox_busy(data_dir: Path, pid: int | None, hint: str) -> SandboxBusy:
+    """The error for ``data_dir`` held by the sandbox process ``pid`` (if known)."""
+    holder = f" (pid {pid})" if pid is not None else ""
+    return SandboxBusy(
+        f"the sandbox data in {data_dir} is in use by a running sandbox{holder}", hint=hint
+    )
+
+
 @dataclass(frozen=True)
 class Failure:
     """What to tell the user about an exception, and the exit code."""

@@ -1,14 +1,28 @@
-"""What ``wxm`` prints: rich tables for people, one JSON document for scripts.
+"""What ``wxm`` prints and asks: rich tables for people, one JSON document for scripts.
 
 Results go to stdout: a table (or a few lines) normally, exactly one JSON
 document with ``--json``. Everything else (progress bars, notes, warnings,
 errors, prompts) goes to stderr, so ``wxm ls --json | jq`` always works.
+
+Secrets never reach either stream: a :class:`Redactor` knows the app secret
+and every access token sent during the run. Messages, errors and tracebacks go
+through it whole: the known values are hidden, and so is any
+``access_token=...`` or ``secret=...`` parameter, since URLs end up in error
+texts. Results are the user's own data (an article may well link to
+``...?access_token=abc``), so only the exact known values are hidden there:
+:meth:`Redactor.known`.
+
+A question before something is destroyed goes to stderr too, so that
+``--json`` output stays one document. A closed stdin (a script without
+``--yes``) is a usage error rather than a silent "no"; Ctrl-C stays an
+interruption (exit 130).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -16,8 +30,9 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from pydantic import BaseModel
 from rich.console import Console, RenderableType
 from rich.markup import escape
@@ -33,11 +48,68 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from wechat_material.cli.errors import Failure
-from wechat_material.cli.redaction import Redactor
+from wechat_material.cli.errors import Failure, UsageProblem
 
 # Wide enough that media ids and URLs stay on one line when output goes to a file or a pipe.
 _PIPE_WIDTH = 200
+
+# options many commands share ------------------------------------------------
+
+JsonFlag = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print the result as one JSON document on stdout (messages go to stderr).",
+    ),
+]
+
+YesFlag = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+OutputOption = Annotated[
+    str | None, typer.Option("--output", "-o", help="Save to this file or directory.")
+]
+
+
+def examples(*lines: str) -> str:
+    """An epilog listing example command lines (kept as separate lines in the help)."""
+    body = "\n\n".join(f"  [bold]$[/bold] {line}" for line in lines)
+    return f"[bold]Examples[/bold]\n\n{body}"
+
+
+# hiding secrets -------------------------------------------------------------
+
+_TOKEN_PARAM = re.compile(r"(access_token=)[^&\s\"'<>]+")
+_SECRET_PARAM = re.compile(r"(secret=)[^&\s\"'<>]+")
+HIDDEN = "***"
+
+
+class Redactor:
+    """Replaces known secrets in text with ``***``."""
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+
+    def add(self, secret: str | None) -> None:
+        """Remember a secret to hide (short strings are ignored: they would hide ordinary text)."""
+        if secret and len(secret) >= 6:
+            self._secrets.add(secret)
+
+    def known(self, text: str) -> str:
+        """``text`` with the exact secret values it was told about hidden, nothing else."""
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, HIDDEN)
+        return text
+
+    def __call__(self, text: str) -> str:
+        """``text`` with the known secrets and any token or secret parameter hidden."""
+        text = _TOKEN_PARAM.sub(rf"\g<1>{HIDDEN}", self.known(text))
+        return _SECRET_PARAM.sub(rf"\g<1>{HIDDEN}", text)
+
+    def __repr__(self) -> str:
+        return f"Redactor({len(self._secrets)} secrets)"
+
+
+# results and messages -------------------------------------------------------
 
 
 def to_jsonable(value: Any) -> Any:
@@ -187,3 +259,22 @@ def _cell(value: Any) -> str:
     if isinstance(value, Enum):
         return str(value.value)
     return str(value)
+
+
+# asking ---------------------------------------------------------------------
+
+_YES = frozenset({"y", "yes"})
+
+
+def confirm(question: str) -> bool:
+    """True when the user answers yes; anything else is no."""
+    sys.stderr.write(f"{question} [y/N]: ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    if not answer:
+        sys.stderr.write("\n")
+        raise UsageProblem(
+            "no answer to the confirmation (stdin is closed)",
+            hint="pass --yes to go ahead without asking.",
+        )
+    return answer.strip().lower() in _YES

@@ -7,23 +7,11 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from wechat_material.cli.commands import (
-    account,
-    config,
-    demo,
-    download,
-    drafts,
-    listing,
-    news,
-    remove,
-    sandbox,
-    upload,
-)
-from wechat_material.cli.connection import ConnectionOptions
+from wechat_material.cli import account, demo, drafts, material, sandbox
+from wechat_material.cli.config import ConnectionOptions
 from wechat_material.cli.context import Session
 from wechat_material.cli.errors import CliError, Failure, failure_for
-from wechat_material.cli.options import examples
-from wechat_material.cli.output import Output
+from wechat_material.cli.output import Output, examples
 
 
 class WxmGroup(TyperGroup):
@@ -134,13 +122,9 @@ def close_session(ctx: typer.Context, current: Session) -> None:
         raise typer.Exit(failure_for(exc).exit_code) from None
 
 
-app.add_typer(config.app, name="config")
+# The help lists the commands in the order they are added here, then the groups.
 account.register(app)
-listing.register(app)
-upload.register(app)
-download.register(app)
-remove.register(app)
-app.add_typer(news.app, name="news")
-app.add_typer(drafts.app, name="draft")
-app.add_typer(sandbox.app, name="sandbox")
+material.register(app)
+drafts.register(app)
+sandbox.register(app)
 demo.register(app)

@@ -11,9 +11,11 @@
 Stores: :class:`MemoryTokenStore` (one process; the clients' default is
 :func:`shared_memory_store`, one per account for the whole process),
 :class:`FileTokenStore` (processes of one host), :class:`RedisTokenStore` and
-:class:`AsyncRedisTokenStore` (any number of hosts). Tokens from a source of
-your own: :func:`fetcher_from_callable`, :func:`fetcher_from_url` and their
-async twins.
+:class:`AsyncRedisTokenStore` (any number of hosts). The clients keep their
+token in any of them under their scope (:func:`token_scope`: API host, appid
+and a digest of the secret), so that it reaches no other host and no other
+secret. Tokens from a source of your own: :func:`fetcher_from_callable`,
+:func:`fetcher_from_url` and their async twins.
 """
 
 from wechat_material.errors import TokenStoreError
@@ -34,6 +36,13 @@ from wechat_material.tokens.memory import (
     shared_memory_store,
 )
 from wechat_material.tokens.redis_store import AsyncRedisTokenStore, RedisTokenStore
+from wechat_material.tokens.scope import (
+    AsyncScopedTokenStore,
+    ScopedTokenStore,
+    TokenScope,
+    scoped_store,
+    token_scope,
+)
 from wechat_material.tokens.sources import (
     async_fetcher_from_callable,
     async_fetcher_from_url,
@@ -45,14 +54,17 @@ __all__ = [
     "AccessToken",
     "AsyncFetcher",
     "AsyncRedisTokenStore",
+    "AsyncScopedTokenStore",
     "AsyncTokenManager",
     "AsyncTokenStore",
     "Fetcher",
     "FileTokenStore",
     "MemoryTokenStore",
     "RedisTokenStore",
+    "ScopedTokenStore",
     "TokenGrant",
     "TokenManager",
+    "TokenScope",
     "TokenStore",
     "TokenStoreError",
     "async_fetcher_from_callable",
@@ -61,5 +73,7 @@ __all__ = [
     "fetcher_from_url",
     "forget_shared_memory_stores",
     "mask",
+    "scoped_store",
     "shared_memory_store",
+    "token_scope",
 ]

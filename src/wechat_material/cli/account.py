@@ -1,0 +1,251 @@
+"""The account ``wxm`` talks to: ``wxm config set|show|list|use`` keep named
+profiles of credentials (the file is described in :mod:`~wechat_material.cli.config`),
+and ``wxm token`` shows the account's access token, masked unless asked for whole.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from wechat_material.cli.config import (
+    TOKEN_MODES,
+    ConfigFile,
+    Profile,
+    TokenStoreChoice,
+    check_profile_name,
+    config_file,
+)
+from wechat_material.cli.context import session
+from wechat_material.cli.errors import UsageProblem
+from wechat_material.cli.output import JsonFlag, examples, table
+from wechat_material.tokens.base import mask
+
+# wxm config ----------------------------------------------------------------
+
+config_app = typer.Typer(
+    help=(
+        "Named profiles of credentials, stored in config.toml (mode 0600) in the platform's "
+        "config directory, or in WXM_CONFIG_DIR."
+    ),
+    epilog=examples(
+        "wxm config set prod --appid wx1234567890abcdef", "wxm config list", "wxm config use prod"
+    ),
+    no_args_is_help=True,
+)
+
+NameArg = Annotated[
+    str, typer.Argument(help="The profile's name.", metavar="NAME", show_default=False)
+]
+
+
+def _ask_secret(name: str) -> str:
+    value: str = typer.prompt(
+        f"AppSecret for profile {name!r}", hide_input=True, confirmation_prompt=False, err=True
+    )
+    if not value.strip():
+        raise UsageProblem("the AppSecret cannot be empty")
+    return value.strip()
+
+
+@config_app.command(
+    "set",
+    epilog=examples(
+        "wxm config set prod --appid wx1234567890abcdef   # asks for the AppSecret",
+        "wxm config set prod --token-store redis://localhost:6379/0",
+        "wxm config set local --sandbox --base-url http://127.0.0.1:8900 --use",
+    ),
+)
+def set_profile(
+    ctx: typer.Context,
+    name: NameArg,
+    appid: Annotated[str | None, typer.Option(help="The account's AppID.")] = None,
+    secret: Annotated[
+        str | None,
+        typer.Option(help="The AppSecret; asked for (hidden) when not given.", show_default=False),
+    ] = None,
+    base_url: Annotated[str | None, typer.Option(help="API base URL.")] = None,
+    token_store: Annotated[
+        str | None,
+        typer.Option(help="Where tokens live: memory, file, file:PATH or a redis:// URL."),
+    ] = None,
+    token_mode: Annotated[
+        str | None,
+        typer.Option(help="stable (/stable_token, the default) or token (/token)."),
+    ] = None,
+    sandbox: Annotated[
+        bool | None,
+        typer.Option("--sandbox/--no-sandbox", help="The profile talks to a sandbox."),
+    ] = None,
+    use: Annotated[bool, typer.Option("--use", help="Also make it the current profile.")] = False,
+    json_out: JsonFlag = False,
+) -> None:
+    """Create or change a profile; the secret is asked for when not given."""
+    out = session(ctx, json_out).output
+    check_profile_name(name)
+    config = ConfigFile.load(config_file())
+    profile = config.profiles.get(name, Profile())
+    if appid is not None:
+        profile.appid = appid.strip()
+    if base_url is not None:
+        profile.base_url = base_url.strip() or None
+    if token_store is not None:
+        TokenStoreChoice.parse(token_store)  # fails with the accepted forms
+        profile.token_store = token_store.strip()
+    if token_mode is not None:
+        if token_mode not in TOKEN_MODES:
+            raise UsageProblem(
+                f"unknown token mode {token_mode!r}", hint=f"use {' or '.join(TOKEN_MODES)}."
+            )
+        profile.token_mode = token_mode
+    if sandbox is not None:
+        profile.sandbox = sandbox
+    if secret is not None:
+        profile.secret = secret.strip() or None
+    if not profile.sandbox:
+        if not profile.appid:
+            raise UsageProblem(f"profile {name!r} needs an AppID", hint="pass --appid wx....")
+        if not profile.secret:
+            profile.secret = _ask_secret(name)
+    out.redact.add(profile.secret)
+    config.profiles[name] = profile
+    if use or config.current is None:
+        config.current = name
+    config.save()
+    out.success(f"saved profile {name!r} in {config.path}")
+    out.result(
+        {"profile": name, "current": config.current == name, **profile.public_view()},
+        _profile_table(name, profile, config.current == name),
+    )
+
+
+def _profile_table(name: str, profile: Profile, current: bool) -> Table:
+    rows = [
+        (key, ("yes" if value else "no") if isinstance(value, bool) else value)
+        for key, value in profile.public_view().items()
+    ]
+    title = f"profile {name}" + (" (current)" if current else "")
+    return table(title, ("setting", "value"), rows)
+
+
+@config_app.command("show", epilog=examples("wxm config show", "wxm config show prod --json"))
+def show_profile(
+    ctx: typer.Context,
+    name: Annotated[
+        str | None, typer.Argument(help="The profile (default: the current one).", metavar="NAME")
+    ] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Show a profile's settings (the secret masked)."""
+    out = session(ctx, json_out).output
+    config = ConfigFile.load(config_file())
+    chosen = name or config.current
+    if chosen is None:
+        raise UsageProblem(
+            f"no current profile in {config.path}",
+            hint="create one with 'wxm config set NAME --appid wx...'.",
+        )
+    profile = config.profile(chosen)
+    out.result(
+        {"profile": chosen, "current": config.current == chosen, **profile.public_view()},
+        _profile_table(chosen, profile, config.current == chosen),
+    )
+
+
+@config_app.command("list", epilog=examples("wxm config list", "wxm config list --json"))
+def list_profiles(ctx: typer.Context, json_out: JsonFlag = False) -> None:
+    """List the profiles; the current one is marked."""
+    out = session(ctx, json_out).output
+    config = ConfigFile.load(config_file())
+    items = [
+        {"profile": name, "current": name == config.current, **profile.public_view()}
+        for name, profile in sorted(config.profiles.items())
+    ]
+    if not items:
+        out.note(f"no profiles yet in {config.path}; create one with 'wxm config set'")
+    rows = [
+        (
+            ("* " if item["current"] else "  ") + item["profile"],
+            item["appid"],
+            item["base_url"] or "(WeChat)",
+            item["token_store"],
+            item["token_mode"],
+            "yes" if item["sandbox"] else "no",
+        )
+        for item in items
+    ]
+    out.result(
+        {"config_file": str(config.path), "current": config.current, "profiles": items},
+        table(None, ("profile", "appid", "base url", "tokens", "token mode", "sandbox"), rows),
+    )
+
+
+@config_app.command("use", epilog=examples("wxm config use prod"))
+def use_profile(ctx: typer.Context, name: NameArg, json_out: JsonFlag = False) -> None:
+    """Make a profile the current one."""
+    out = session(ctx, json_out).output
+    config = ConfigFile.load(config_file())
+    config.profile(name)  # fails clearly for an unknown name
+    config.current = name
+    config.save()
+    out.success(f"current profile: {name}")
+    out.result({"current": name})
+
+
+# wxm token -----------------------------------------------------------------
+
+
+def show_token(
+    ctx: typer.Context,
+    raw: Annotated[
+        bool,
+        typer.Option("--raw", help="Print the whole token alone on stdout, for scripts."),
+    ] = False,
+    json_out: JsonFlag = False,
+) -> None:
+    """Get a valid access token (from the token store, or fetched once) and its expiry."""
+    current = session(ctx, json_out)
+    out = current.output
+    client = current.client()
+    value = client.get_access_token()
+    stored = client.token_manager.current()
+    expires_at = stored.expires_at if stored is not None and stored.value == value else None
+    data = {
+        "appid": client.appid,
+        "access_token": value if raw else mask(value),
+        "expires_at": (datetime.fromtimestamp(expires_at, UTC) if expires_at is not None else None),
+        "expires_in": round(expires_at - time.time()) if expires_at is not None else None,
+        "token_store": current.connection().token_store.describe(),
+    }
+    if raw and not out.json_mode:
+        out.plain(value)
+        return
+    view = table(
+        None,
+        ("appid", "token", "expires at", "expires in", "store"),
+        [
+            (
+                data["appid"],
+                data["access_token"],
+                data["expires_at"],
+                f"{data['expires_in']} s" if data["expires_in"] is not None else None,
+                data["token_store"],
+            )
+        ],
+    )
+    out.result(data, view, raw=raw)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(config_app, name="config")
+    app.command(
+        "token",
+        epilog=examples(
+            "wxm token",
+            'curl "https://api.weixin.qq.com/cgi-bin/draft/count?access_token=$(wxm token --raw)"',
+        ),
+    )(show_token)

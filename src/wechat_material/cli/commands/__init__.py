@@ -1,1 +1,0 @@
-"""The ``wxm`` commands, one module per group of related commands."""

@@ -1,0 +1,116 @@
+"""``wxm sandbox serve|reset``: run the local WeChat sandbox, or wipe the embedded one.
+
+One sandbox at a time may use a data directory: ``serve`` on a directory a
+running sandbox holds, or ``reset`` under it, stops with exit 3
+(:class:`~wechat_material.cli.errors.SandboxBusy`) and says how to go on.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from wechat_material.cli.config import SERVE_HOST, SERVE_PORT, sandbox_data_dir
+from wechat_material.cli.context import session
+from wechat_material.cli.errors import UsageProblem, sandbox_busy
+from wechat_material.cli.output import JsonFlag, YesFlag, confirm, examples
+
+STOP_IT_FIRST = "stop that sandbox first (Ctrl-C where it runs); nothing was deleted."
+
+app = typer.Typer(
+    help="Run the local WeChat sandbox, or wipe the embedded one's data.",
+    epilog=examples("wxm sandbox serve --port 8900", "wxm sandbox reset --yes"),
+    no_args_is_help=True,
+)
+
+
+@app.command(
+    "serve",
+    epilog=examples(
+        "wxm sandbox serve",
+        "wxm sandbox serve --port 8900 --memory",
+        "wxm sandbox serve --account wxaaaaaaaaaaaaaaaa:0123456789abcdef0123456789abcdef",
+        "wxm --sandbox --base-url http://127.0.0.1:8900 ls   # in another terminal",
+    ),
+)
+def serve_sandbox(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = SERVE_HOST,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = SERVE_PORT,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Keep the sandbox's state here (default: the embedded sandbox's directory)."
+        ),
+    ] = None,
+    memory: Annotated[
+        bool, typer.Option("--memory", help="Keep everything in memory (gone on exit).")
+    ] = False,
+    account: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--account",
+            help="An account APPID:SECRET (repeatable; default: the demo account).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Run the sandbox in the foreground (Ctrl-C stops it); it prints its base URL."""
+    from wechat_material.sandbox import SandboxInUseError
+    from wechat_material.sandbox.server import parse_account, serve
+
+    if memory and data_dir is not None:
+        raise UsageProblem("--memory and --data-dir exclude each other")
+    try:
+        accounts = [parse_account(item) for item in account or []]
+    except ValueError as exc:
+        raise UsageProblem(f"invalid --account: {exc}", hint="use APPID:SECRET.") from None
+    directory = None if memory else (data_dir or sandbox_data_dir())
+    try:
+        serve(host, port, directory, memory, accounts)
+    except SandboxInUseError as exc:
+        raise sandbox_busy(
+            exc.data_dir,
+            exc.pid,
+            "use the running one (--base-url with the URL it printed), "
+            "or serve another --data-dir, or --memory.",
+        ) from None
+
+
+@app.command(
+    "reset",
+    epilog=examples("wxm sandbox reset", "wxm sandbox reset --yes"),
+)
+def reset_sandbox(ctx: typer.Context, yes: YesFlag = False, json_out: JsonFlag = False) -> None:
+    """Delete the embedded sandbox's data (all its media, drafts and tokens).
+
+    Refused while a sandbox is running on it (``wxm sandbox serve``): stop it first.
+    """
+    from wechat_material.sandbox import DataDirLock, SandboxInUseError, data_dir_in_use
+
+    out = session(ctx, json_out).output
+    directory = sandbox_data_dir()
+    if not directory.exists():
+        out.note(f"nothing to reset: {directory} does not exist")
+        out.result({"reset": False, "data_dir": str(directory)})
+        return
+    if data_dir_in_use(directory):
+        raise sandbox_busy(directory, None, STOP_IT_FIRST)
+    if not yes and not confirm(f"Delete the embedded sandbox's data in {directory}?"):
+        out.note("nothing was deleted")
+        out.result({"reset": False, "data_dir": str(directory)})
+        return
+    try:
+        # Held while deleting, so that no sandbox starts on the directory meanwhile.
+        with DataDirLock(directory):
+            shutil.rmtree(directory)
+    except SandboxInUseError as exc:
+        raise sandbox_busy(exc.data_dir, exc.pid, STOP_IT_FIRST) from None
+    out.success(f"deleted {directory}")
+    out.result({"reset": True, "data_dir": str(directory)})
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="sandbox")
