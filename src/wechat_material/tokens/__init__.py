@@ -16,6 +16,8 @@ your own: :func:`fetcher_from_callable`, :func:`fetcher_from_url` and their
 async twins.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from wechat_material.errors import TokenStoreError
 from wechat_material.tokens.base import (
     AccessToken,
@@ -33,13 +35,15 @@ from wechat_material.tokens.memory import (
     forget_shared_memory_stores,
     shared_memory_store,
 )
-from wechat_material.tokens.redis_store import AsyncRedisTokenStore, RedisTokenStore
 from wechat_material.tokens.sources import (
     async_fetcher_from_callable,
     async_fetcher_from_url,
     fetcher_from_callable,
     fetcher_from_url,
 )
+
+if TYPE_CHECKING:
+    from wechat_material.tokens.redis_store import AsyncRedisTokenStore, RedisTokenStore
 
 __all__ = [
     "AccessToken",
@@ -63,3 +67,15 @@ __all__ = [
     "mask",
     "shared_memory_store",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The Redis stores load on first use: they need the ``redis`` extra, which
+    # the rest of the package does without.
+    if name in {"RedisTokenStore", "AsyncRedisTokenStore"}:
+        from wechat_material.tokens import redis_store
+
+        value = getattr(redis_store, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
