@@ -19,7 +19,7 @@ from importlib.util import find_spec
 EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "sandbox": ("starlette", "uvicorn", "python_multipart", "platformdirs"),
     "redis": ("redis",),
-    "cli": ("typer", "rich", "platformdirs", "tomli_w"),
+    "cli": ("typer", "rich", "platformdirs", "tomli_w", "redis"),
 }
 
 # What each extra is for, as the message names it.
