@@ -149,7 +149,8 @@ class Result:
 
 def one_mb_jpeg() -> bytes:
     head = resources.files("wechat_material").joinpath("samples/image.jpg").read_bytes()
-    return head + bytes(MB - len(head))
+    # The padding goes before the end marker: a JPEG not ending in EOI is refused.
+    return head[:-2] + bytes(MB - len(head)) + head[-2:]
 
 
 def multipart(name: str, filename: str, data: bytes) -> bytes:

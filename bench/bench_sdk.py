@@ -25,8 +25,8 @@ import gc
 import hashlib
 import os
 import pstats
-import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -311,10 +311,21 @@ def peak_rss_growth() -> Iterator[list[float]]:
 
 
 def padded_copy(source: Path, target: Path, size: int) -> Path:
-    """``source`` followed by zero bytes up to ``size``: still sniffed as the same format."""
-    shutil.copyfile(source, target)
-    with target.open("r+b") as file:
-        file.truncate(size)
+    """``source`` grown with zero bytes to ``size``, still a whole file of its format.
+
+    Uploads refuse a file whose end looks cut, so an MP4's padding is a
+    ``free`` box and a JPEG's goes before its end marker.
+    """
+    data = source.read_bytes()
+    with target.open("wb") as file:
+        if source.suffix == ".mp4":
+            file.write(data + struct.pack(">I4s", size - len(data), b"free"))
+            file.truncate(size)
+        else:
+            file.write(data[:-2])
+            file.truncate(size - 2)
+            file.seek(size - 2)
+            file.write(data[-2:])
     return target
 
 

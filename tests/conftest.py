@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -23,6 +26,98 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 def media_dir() -> Path:
     """The folder of small real sample files (see tests/media/README.md)."""
     return MEDIA
+
+
+def _grown(name: str, size: int) -> bytes:
+    """A sample JPEG or MP4 grown to ``size`` bytes and still a whole, valid file.
+
+    Zeros appended after the end of a file would make it look corrupt, so the
+    growth goes where the format allows it: JPEG comment segments after the
+    start marker, an MP4 ``free`` box at the end.
+    """
+    data = (MEDIA / name).read_bytes()
+    extra = size - len(data)
+    if name.endswith(".mp4") and extra >= 8:
+        return data + struct.pack(">I4s", extra, b"free") + bytes(extra - 8)
+    if name.endswith(".jpg") and extra >= 4:
+        segments = []
+        while extra:
+            take = min(extra, 65537)  # marker (2) + length (2) + at most 65533 bytes
+            if 0 < extra - take < 4:
+                take -= 4
+            segments.append(b"\xff\xfe" + struct.pack(">H", take - 2) + bytes(take - 4))
+            extra -= take
+        return data[:2] + b"".join(segments) + data[2:]
+    raise ValueError(f"cannot grow {name} to {size} bytes")
+
+
+@pytest.fixture
+def grown_media() -> Callable[[str, int], bytes]:
+    """``grow(name, size)``: a sample JPEG or MP4 padded, validly, to ``size`` bytes."""
+    return _grown
+
+
+def _without_box(data: bytes, kind: bytes) -> bytes:
+    offset = 0
+    while offset < len(data):
+        size, found = struct.unpack_from(">I4s", data, offset)
+        if found == kind:
+            return data[:offset] + data[offset + size :]
+        offset += size
+    raise ValueError(f"no {kind!r} box")
+
+
+def _broken(name: str) -> dict[str, bytes]:
+    """Truncated or end-stripped variants of a sample file, by what was done to it."""
+    data = (MEDIA / name).read_bytes()
+    if name.endswith(".mp3"):
+        # MP3 has no end marker: only a cut inside its ID3 tag is detectable.
+        return {"cut inside its ID3 tag": data[:20]}
+    variants = {f"cut to {n} bytes": data[:n] for n in (len(data) - 1, len(data) // 2, 20)}
+    if name.endswith(".png"):
+        variants["without its IEND chunk"] = data[:-12]
+    if name.endswith(".gif"):
+        variants["without its trailer"] = data[:-1]
+    if name.endswith(".jpg"):
+        variants["without its EOI marker"] = data[:-2]
+    if name.endswith(".mp4"):
+        variants["without its moov box"] = _without_box(data, b"moov")
+    if name.endswith((".bmp", ".mp4", ".wma", ".amr")):
+        variants["with bytes appended"] = data + b"\x01" * 3
+    return variants
+
+
+@pytest.fixture
+def broken_media() -> Callable[[str], dict[str, bytes]]:
+    """``broken(name)``: truncated variants of a sample, made here rather than stored."""
+    return _broken
+
+
+@pytest.fixture
+def huge_voice(tmp_path: Path) -> Path:
+    """A 31 MB AMR voice (the sample's frames repeated), far over every voice limit."""
+    sample = (MEDIA / "voice-2s.amr").read_bytes()
+    frame = sample[6:38]  # 12.2 kbit/s: 32-byte frames after the 6-byte header
+    path = tmp_path / "huge.amr"
+    path.write_bytes(sample[:6] + frame * (31 * 1024 * 1024 // len(frame)))
+    return path
+
+
+@pytest.fixture
+def media_parsing(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """How often the checks walked a file (its end or its duration), by function name."""
+    from wechat_material import mediainfo
+
+    calls: Counter[str] = Counter()
+    for name in ("damage", "voice_duration"):
+        real = getattr(mediainfo, name)
+
+        def counted(*args: Any, _real: Any = real, _name: str = name) -> Any:
+            calls[_name] += 1
+            return _real(*args)
+
+        monkeypatch.setattr(mediainfo, name, counted)
+    return calls
 
 
 def answers(url: str) -> bool:

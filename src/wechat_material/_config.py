@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import random
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from pydantic import SecretStr
 
-from wechat_material._calls.account import TokenMode
 from wechat_material._flow import Settings
 from wechat_material._version import VERSION
 from wechat_material.errors import ValidationError
 from wechat_material.retry import RetryPolicy
 from wechat_material.tokens.flow import checked_refresh_margin
+from wechat_material.tokens.scope import TokenScope, token_scope
+
+TokenMode = Literal["token", "stable"]
 
 DEFAULT_BASE_URL = "https://api.weixin.qq.com"
 DEFAULT_TIMEOUT = 15.0  # seconds for connect, read, write and pool
@@ -29,11 +29,6 @@ ENV_SECRET = "WECHAT_SECRET"  # noqa: S105 - the variable's name
 ENV_BASE_URL = "WECHAT_BASE_URL"
 
 
-# Keys this process's token scopes: the scope of a client names its secret
-# without containing it, nor anything that could be tested against guesses.
-_SCOPE_KEY = secrets.token_bytes(32)
-
-
 @dataclass(frozen=True)
 class ClientConfig:
     appid: str
@@ -43,24 +38,18 @@ class ClientConfig:
     refresh_margin: float
     has_fetcher: bool  # tokens come from a token_fetcher, not from the secret
 
-    def token_scope(self) -> str:
-        """Which of this process's shared memory stores holds this client's token.
+    def token_scope(self) -> TokenScope:
+        """This client's slot in any token store (see :mod:`wechat_material.tokens.scope`).
 
         Clients of one API host and one appid share it when they also share the
         secret; a client with a wrong secret gets its own, and fails as it
         should rather than use the others' token. Clients that get tokens from a
         ``token_fetcher`` of their own share one per host and appid.
         """
+        url = self.settings.base_url
         if self.has_fetcher or self.secret is None:
-            credentials = "token_fetcher"
-        else:
-            digest = hashlib.blake2b(
-                f"{self.appid}\0{self.secret.get_secret_value()}".encode(),
-                key=_SCOPE_KEY,
-                digest_size=16,
-            )
-            credentials = "secret:" + digest.hexdigest()
-        return f"{self.settings.base_url} {credentials}"
+            return token_scope(url, self.appid, None)
+        return token_scope(url, self.appid, self.secret.get_secret_value())
 
 
 def _timeout(value: float | httpx.Timeout, name: str) -> httpx.Timeout:

@@ -1,14 +1,35 @@
 """Every WeChat endpoint this library calls, declared once.
 
 The call flow reads this table to know how to send a call (method, path,
-whether it carries an ``access_token``), how to read its reply (JSON, a file,
-or either) and whether sending it twice could create a duplicate.
+whether it carries an ``access_token``, where its arguments go), how to read
+its reply (JSON, a file, or either, and the model of a successful JSON reply)
+and whether sending it twice could create a duplicate. The call builders
+(:mod:`._calls`) only check arguments and name the endpoint.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
+
+from wechat_material.errors import UnexpectedReplyError
+from wechat_material.models import (
+    ArticleImage,
+    Draft,
+    MaterialCount,
+    MaterialItem,
+    NewsItem,
+    Page,
+    PublishedItem,
+    PublishedNews,
+    PublishResult,
+    QuotaInfo,
+    Submission,
+    UploadedMaterial,
+    UploadedMedia,
+)
 
 
 class ReplyKind(Enum):
@@ -17,6 +38,26 @@ class ReplyKind(Enum):
     JSON = "json"
     FILE = "file"
     FILE_OR_JSON = "file_or_json"  # get_material, media/get: decided by the body
+
+
+class ArgsIn(Enum):
+    """Where a call's arguments go."""
+
+    QUERY = "query"
+    JSON = "json"  # a JSON object body
+    MULTIPART = "multipart"  # a file upload; the other arguments in the query
+
+
+def _field(name: str, kind: type) -> Callable[[Endpoint, dict[str, Any]], Any]:
+    """A reader of one required field of a reply (draft/add's media_id, draft/count's total)."""
+
+    def read(endpoint: Endpoint, data: dict[str, Any]) -> Any:
+        value = data.get(name)
+        if isinstance(value, bool) or not isinstance(value, kind) or value == "":
+            raise UnexpectedReplyError(f"{endpoint.path}: the reply has no {name}")
+        return value
+
+    return read
 
 
 @dataclass(frozen=True)
@@ -46,27 +87,45 @@ class Endpoint:
     token: bool = True
     reply: ReplyKind = ReplyKind.JSON
     replay_safe: bool = True
+    args: ArgsIn = ArgsIn.JSON
+    # What a successful JSON reply is read into: a pydantic model, a reader
+    # ``(endpoint, data)``, or None when it holds nothing but ``errcode`` 0.
+    # A call whose result depends on its arguments brings its own parser.
+    model: Any = None
 
 
 def _get(
     name: str,
     path: str,
+    model: Any = None,
     *,
     token: bool = True,
     reply: ReplyKind = ReplyKind.JSON,
 ) -> Endpoint:
-    return Endpoint(name, "GET", path, token=token, reply=reply)
+    return Endpoint(name, "GET", path, token, reply, True, ArgsIn.QUERY, model)
 
 
 def _post(
     name: str,
     path: str,
+    model: Any = None,
     *,
     token: bool = True,
     reply: ReplyKind = ReplyKind.JSON,
     replay_safe: bool = True,
+    args: ArgsIn = ArgsIn.JSON,
 ) -> Endpoint:
-    return Endpoint(name, "POST", path, token, reply, replay_safe)
+    return Endpoint(name, "POST", path, token, reply, replay_safe, args, model)
+
+
+def _post_once(name: str, path: str, model: Any = None) -> Endpoint:
+    """A POST that must not be sent twice (it creates or deletes something)."""
+    return _post(name, path, model, replay_safe=False)
+
+
+def _upload(name: str, path: str, model: Any) -> Endpoint:
+    """A file upload (multipart; its other arguments in the query), never sent twice."""
+    return _post(name, path, model, replay_safe=False, args=ArgsIn.MULTIPART)
 
 
 _FILE_OR_JSON = ReplyKind.FILE_OR_JSON
@@ -74,40 +133,42 @@ _FILE_OR_JSON = ReplyKind.FILE_OR_JSON
 # Access token (获取 Access token, 获取稳定版接口调用凭据) and quota helpers.
 TOKEN = _get("token", "/cgi-bin/token", token=False)
 STABLE_TOKEN = _post("stable_token", "/cgi-bin/stable_token", token=False)
-CLEAR_QUOTA = _post("clear_quota", "/cgi-bin/clear_quota", replay_safe=False)
-GET_API_QUOTA = _post("get_api_quota", "/cgi-bin/openapi/quota/get")
+CLEAR_QUOTA = _post_once("clear_quota", "/cgi-bin/clear_quota")
+GET_API_QUOTA = _post("get_api_quota", "/cgi-bin/openapi/quota/get", QuotaInfo)
 
 # Temporary media (新增临时素材, 获取临时素材, 高清语音素材获取接口).
-MEDIA_UPLOAD = _post("upload_media", "/cgi-bin/media/upload", replay_safe=False)
+MEDIA_UPLOAD = _upload("upload_media", "/cgi-bin/media/upload", UploadedMedia)
 MEDIA_GET = _get("get_media", "/cgi-bin/media/get", reply=_FILE_OR_JSON)
 MEDIA_GET_JSSDK = _get("get_jssdk_media", "/cgi-bin/media/get/jssdk", reply=ReplyKind.FILE)
-MEDIA_UPLOAD_IMAGE = _post("upload_image", "/cgi-bin/media/uploadimg", replay_safe=False)
-MEDIA_UPLOAD_NEWS = _post("upload_news", "/cgi-bin/media/uploadnews", replay_safe=False)
-MEDIA_UPLOAD_VIDEO = _post("upload_video", "/cgi-bin/media/uploadvideo", replay_safe=False)
+MEDIA_UPLOAD_IMAGE = _upload("upload_image", "/cgi-bin/media/uploadimg", ArticleImage)
+MEDIA_UPLOAD_NEWS = _post_once("upload_news", "/cgi-bin/media/uploadnews", UploadedMedia)
+MEDIA_UPLOAD_VIDEO = _post_once("upload_video", "/cgi-bin/media/uploadvideo", UploadedMedia)
 
 # Permanent material (新增永久素材, 获取永久素材, 删除永久素材, 获取素材总数, 获取素材列表).
-MATERIAL_ADD = _post("add_material", "/cgi-bin/material/add_material", replay_safe=False)
+MATERIAL_ADD = _upload("add_material", "/cgi-bin/material/add_material", UploadedMaterial)
 MATERIAL_GET = _post("get_material", "/cgi-bin/material/get_material", reply=_FILE_OR_JSON)
-MATERIAL_DELETE = _post("del_material", "/cgi-bin/material/del_material", replay_safe=False)
-MATERIAL_COUNT = _get("get_material_count", "/cgi-bin/material/get_materialcount")
-MATERIAL_BATCHGET = _post("batch_get_material", "/cgi-bin/material/batchget_material")
-MATERIAL_ADD_NEWS = _post("add_news", "/cgi-bin/material/add_news", replay_safe=False)
+MATERIAL_DELETE = _post_once("del_material", "/cgi-bin/material/del_material")
+MATERIAL_COUNT = _get("get_material_count", "/cgi-bin/material/get_materialcount", MaterialCount)
+MATERIAL_BATCHGET = _post(
+    "batch_get_material", "/cgi-bin/material/batchget_material", Page[MaterialItem]
+)
+MATERIAL_ADD_NEWS = _post_once("add_news", "/cgi-bin/material/add_news", UploadedMaterial)
 MATERIAL_UPDATE_NEWS = _post("update_news", "/cgi-bin/material/update_news")
 
 # Draft box (草稿箱).
-DRAFT_ADD = _post("draft.add", "/cgi-bin/draft/add", replay_safe=False)
-DRAFT_GET = _post("draft.get", "/cgi-bin/draft/get")
-DRAFT_DELETE = _post("draft.delete", "/cgi-bin/draft/delete", replay_safe=False)
+DRAFT_ADD = _post_once("draft.add", "/cgi-bin/draft/add", _field("media_id", str))
+DRAFT_GET = _post("draft.get", "/cgi-bin/draft/get", Draft)
+DRAFT_DELETE = _post_once("draft.delete", "/cgi-bin/draft/delete")
 DRAFT_UPDATE = _post("draft.update", "/cgi-bin/draft/update")
-DRAFT_COUNT = _get("draft.count", "/cgi-bin/draft/count")
-DRAFT_BATCHGET = _post("draft.batch_get", "/cgi-bin/draft/batchget")
+DRAFT_COUNT = _get("draft.count", "/cgi-bin/draft/count", _field("total_count", int))
+DRAFT_BATCHGET = _post("draft.batch_get", "/cgi-bin/draft/batchget", Page[NewsItem])
 
 # Publishing (发布能力).
-PUBLISH_SUBMIT = _post("publish.submit", "/cgi-bin/freepublish/submit", replay_safe=False)
-PUBLISH_GET = _post("publish.get", "/cgi-bin/freepublish/get")
-PUBLISH_DELETE = _post("publish.delete", "/cgi-bin/freepublish/delete", replay_safe=False)
-PUBLISH_GET_ARTICLE = _post("publish.get_article", "/cgi-bin/freepublish/getarticle")
-PUBLISH_BATCHGET = _post("publish.batch_get", "/cgi-bin/freepublish/batchget")
+PUBLISH_SUBMIT = _post_once("publish.submit", "/cgi-bin/freepublish/submit", Submission)
+PUBLISH_GET = _post("publish.get", "/cgi-bin/freepublish/get", PublishResult)
+PUBLISH_DELETE = _post_once("publish.delete", "/cgi-bin/freepublish/delete")
+PUBLISH_GET_ARTICLE = _post("publish.get_article", "/cgi-bin/freepublish/getarticle", PublishedNews)
+PUBLISH_BATCHGET = _post("publish.batch_get", "/cgi-bin/freepublish/batchget", Page[PublishedItem])
 
 # A video material's ``down_url`` or a temporary video's ``video_url``: a plain
 # file on WeChat's CDN, fetched without a token. Its path is the whole URL.

@@ -1,9 +1,11 @@
-"""The rules WeChat applies to uploads and articles, as pure checks.
+"""The rules WeChat applies to uploads and articles.
 
 Each check returns the problems it finds as :class:`Problem` values: the
 errcode WeChat would answer and a sentence saying what to do. The SDK turns
 them into validation errors before sending; the sandbox answers with the
-errcode. One implementation serves both, so they cannot drift apart.
+errcode. One implementation serves both, so they cannot drift apart. All are
+pure but :func:`check_media`, which reads the file (through
+:mod:`wechat_material.mediainfo`) in the order that keeps refusals cheap.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
+from wechat_material import mediainfo
 from wechat_material.limits import (
     ARTICLE_FIELDS,
     ARTICLES_MAX,
@@ -26,6 +29,8 @@ from wechat_material.limits import (
 
 # WeChat counts a request for an article list out of bounds as invalid args.
 _ARGS_ERRCODE = 40097
+# Content that is not a whole file of an accepted format: "invalid file type".
+_FILE_TYPE_ERRCODE = 40005
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,7 @@ def media_problem(
         return Problem(44001, "the file is empty")
     if fmt is None or fmt not in limit.formats:
         found = f"a {fmt.value.upper()} file" if fmt else "not a recognised media file"
-        return Problem(40005, f"it is {found}; {limit.describe()}")
+        return Problem(_FILE_TYPE_ERRCODE, f"it is {found}; {limit.describe()}")
     if size is not None and size > limit.max_bytes:
         return Problem(
             limit.size_errcode,
@@ -80,6 +85,41 @@ def media_problem(
             f"it lasts {duration:.1f} s, over the limit; {limit.describe()}",
         )
     return None
+
+
+@dataclass(frozen=True)
+class MediaVerdict:
+    """What :func:`check_media` found: the format, a voice's length, the first problem."""
+
+    format: MediaFormat | None
+    duration: float | None
+    problem: Problem | None
+
+
+def check_media(
+    limit: MediaLimit, data: IO[bytes], size: int | None, *, timed: bool = True
+) -> MediaVerdict:
+    """Judge the file in ``data`` (seekable, at its first byte) for an upload with ``limit``.
+
+    The cheap checks come first: emptiness, the format from the first bytes,
+    then the size, so a file over the limit is refused without walking its
+    frames. Only a file that passes them is checked for being whole (its end
+    marker or box structure) and, where the limit has one, timed. ``size``
+    None (unknown, or past the limit and not measured) skips the reading
+    checks. ``timed`` False skips the duration. The position is kept.
+    """
+    fmt = mediainfo.detect_stream_format(data)
+    problem = media_problem(limit, fmt, size)
+    if problem is not None or fmt is None or size is None:
+        return MediaVerdict(fmt, None, problem)
+    damage = mediainfo.damage(data, fmt, size)
+    if damage is not None:
+        message = f"it looks truncated or corrupt: {damage}; send the whole file"
+        return MediaVerdict(fmt, None, Problem(_FILE_TYPE_ERRCODE, message))
+    duration = None
+    if timed and limit.max_seconds is not None:
+        duration = mediainfo.voice_duration(data, fmt)
+    return MediaVerdict(fmt, duration, media_problem(limit, fmt, size, duration))
 
 
 def video_description_problem(title: object, introduction: object) -> Problem | None:

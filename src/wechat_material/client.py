@@ -18,24 +18,24 @@ from typing import Any, Self
 
 import httpx
 
-from wechat_material._async import AsyncDriver
-from wechat_material._calls import account
-from wechat_material._calls.account import TokenMode
+from wechat_material import _calls as calls
+from wechat_material._calls import Call
 from wechat_material._config import (
     DEFAULT_BASE_URL,
     DEFAULT_TIMEOUT,
     DEFAULT_UPLOAD_TIMEOUT,
     ClientConfig,
+    TokenMode,
     client_config,
     from_environment,
 )
-from wechat_material._docs import same_doc
+from wechat_material._drivers import AsyncDriver, SyncDriver, same_doc
+from wechat_material._flow import TokenFlows
 from wechat_material._redact import guard_httpx_logs
-from wechat_material._sync import SyncDriver
-from wechat_material.drafts import AsyncDraftAPI, DraftAPI
+from wechat_material.draft import AsyncDraftAPI, DraftAPI
 from wechat_material.material import AsyncMaterialAPI, MaterialAPI
 from wechat_material.models import QuotaInfo
-from wechat_material.publishing import AsyncPublishAPI, PublishAPI
+from wechat_material.publish import AsyncPublishAPI, PublishAPI
 from wechat_material.retry import RetryPolicy
 from wechat_material.tokens import AsyncTokenManager, TokenManager
 from wechat_material.tokens.base import (
@@ -45,7 +45,8 @@ from wechat_material.tokens.base import (
     TokenGrant,
     TokenStore,
 )
-from wechat_material.tokens.memory import MemoryTokenStore, shared_memory_store
+from wechat_material.tokens.memory import shared_memory_store
+from wechat_material.tokens.scope import scoped_store
 
 
 class _ClientBase:
@@ -71,8 +72,19 @@ class _ClientBase:
     def base_url(self) -> str:
         return self._config.settings.base_url
 
-    def _default_store(self) -> MemoryTokenStore:
-        return shared_memory_store(self._config.token_scope())
+    def _fetch_call(self) -> Call[TokenGrant]:
+        """The call that fetches this client's tokens from WeChat."""
+        config = self._config
+        assert config.secret is not None
+        return calls.fetch_token(config.appid, config.secret, config.token_mode)
+
+    def _store_for(self, given: TokenStore | AsyncTokenStore | None) -> Any:
+        # Every store keys this client's token by its scope (host, appid and
+        # secret): a token never reaches another host or another secret.
+        scope = self._config.token_scope()
+        if given is None:
+            return shared_memory_store(scope.key)
+        return scoped_store(given, scope)
 
     def __repr__(self) -> str:
         # Never the secret, never a token.
@@ -137,47 +149,54 @@ class WeChatClient(_ClientBase):
             refresh_margin=refresh_margin,
         )
         guard_httpx_logs()
+        # Made once the arguments are checked: nothing below can fail and leave it open.
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.Client()
+        settings = self._config.settings
+        fetch_call = self._fetch_call() if token_fetcher is None else None
         self.token_manager = TokenManager(
             self._config.appid,
-            token_fetcher or self._fetch_token,
-            token_store if token_store is not None else self._default_store(),
+            token_fetcher or self._fetcher(fetch_call),
+            self._store_for(token_store),
             refresh_margin=self._config.refresh_margin,
             clock=clock,
         )
-        # Made last: nothing above can fail and leave it open.
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client()
-        self._driver = SyncDriver(self._http, self._config.settings)
-        self._driver.tokens = self.token_manager
+        # One driver performs every step of a call, the token policy's included:
+        # the request flow runs the policy itself, and fetches with its own call.
+        tokens = TokenFlows(self.token_manager._policy, settings, fetch_call)
+        self._driver = SyncDriver(self._http, settings, self.token_manager._access, tokens)
         self.material = MaterialAPI(self._driver)
         self.draft = DraftAPI(self._driver)
         self.publish = PublishAPI(self._driver)
 
-    def _fetch_token(self) -> TokenGrant:
-        assert self._config.secret is not None
-        call = account.fetch_token(self._config.appid, self._config.secret, self._config.token_mode)
-        return self._driver.call(call)
+    def _fetcher(self, call: Call[TokenGrant] | None) -> Fetcher:
+        """For the token manager used on its own: the token call on a driver of its own."""
+        assert call is not None
+        driver = SyncDriver(self._http, self._config.settings)
+        return lambda: driver.call(call)
 
     def get_access_token(self) -> str:
         """A valid access token (from the store, or fetched once if there is none).
 
         >>> token = client.get_access_token()
         """
-        return self.token_manager.get()
+        tokens = self._driver.token_flows
+        assert tokens is not None
+        return self._driver.drive(tokens.get())
 
     def clear_quota(self) -> None:
         """Reset the account's daily API quotas (清空 api 的调用quota): 10 times a month.
 
         >>> client.clear_quota()
         """
-        return self._driver.call(account.clear_quota(self._config.appid))
+        return self._driver.call(calls.clear_quota(self._config.appid))
 
     def get_api_quota(self, cgi_path: str) -> QuotaInfo:
         """How much of one API's daily quota is used (查询openAPI调用quota).
 
         >>> client.get_api_quota("/cgi-bin/material/add_material").quota.remain
         """
-        return self._driver.call(account.get_api_quota(cgi_path))
+        return self._driver.call(calls.get_api_quota(cgi_path))
 
     def close(self) -> None:
         """Close the HTTP connections (not those of an ``http_client`` you passed in)."""
@@ -235,38 +254,42 @@ class AsyncWeChatClient(_ClientBase):
             refresh_margin=refresh_margin,
         )
         guard_httpx_logs()
+        # Made once the arguments are checked: nothing below can fail and leave it open.
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.AsyncClient()
+        settings = self._config.settings
+        fetch_call = self._fetch_call() if token_fetcher is None else None
         self.token_manager = AsyncTokenManager(
             self._config.appid,
-            token_fetcher or self._fetch_token,
-            token_store if token_store is not None else self._default_store(),
+            token_fetcher or self._fetcher(fetch_call),
+            self._store_for(token_store),
             refresh_margin=self._config.refresh_margin,
             clock=clock,
         )
-        # Made last: nothing above can fail and leave it open.
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient()
-        self._driver = AsyncDriver(self._http, self._config.settings)
-        self._driver.tokens = self.token_manager
+        tokens = TokenFlows(self.token_manager._policy, settings, fetch_call)
+        self._driver = AsyncDriver(self._http, settings, self.token_manager._access, tokens)
         self.material = AsyncMaterialAPI(self._driver)
         self.draft = AsyncDraftAPI(self._driver)
         self.publish = AsyncPublishAPI(self._driver)
 
-    async def _fetch_token(self) -> TokenGrant:
-        assert self._config.secret is not None
-        call = account.fetch_token(self._config.appid, self._config.secret, self._config.token_mode)
-        return await self._driver.call(call)
+    def _fetcher(self, call: Call[TokenGrant] | None) -> AsyncFetcher:
+        assert call is not None
+        driver = AsyncDriver(self._http, self._config.settings)
+        return lambda: driver.call(call)
 
     @same_doc(WeChatClient.get_access_token)
     async def get_access_token(self) -> str:
-        return await self.token_manager.get()
+        tokens = self._driver.token_flows
+        assert tokens is not None
+        return await self._driver.drive(tokens.get())
 
     @same_doc(WeChatClient.clear_quota)
     async def clear_quota(self) -> None:
-        return await self._driver.call(account.clear_quota(self._config.appid))
+        return await self._driver.call(calls.clear_quota(self._config.appid))
 
     @same_doc(WeChatClient.get_api_quota)
     async def get_api_quota(self, cgi_path: str) -> QuotaInfo:
-        return await self._driver.call(account.get_api_quota(cgi_path))
+        return await self._driver.call(calls.get_api_quota(cgi_path))
 
     async def aclose(self) -> None:
         """Close the HTTP connections (not those of an ``http_client`` you passed in)."""

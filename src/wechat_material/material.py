@@ -1,8 +1,8 @@
 """``client.material``: temporary media and permanent material (素材管理).
 
 The method names follow the WeChat.Material module of the Elixir ``wechat``
-library. Each method checks its arguments (and files) before sending, and
-returns a typed result or raises a typed error (:mod:`wechat_material.errors`).
+library. Each method checks its arguments (and files) before sending, and returns a
+typed result or raises a typed error (:mod:`wechat_material.errors`).
 """
 
 from __future__ import annotations
@@ -12,14 +12,11 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Literal, overload
 
+from wechat_material import _calls as calls
 from wechat_material import _endpoints as ep
-from wechat_material._async import AsyncDriver
-from wechat_material._calls import material as calls
-from wechat_material._calls.args import ArticleInput
-from wechat_material._docs import same_doc
-from wechat_material._download import download
-from wechat_material._paging import pages
-from wechat_material._sync import SyncDriver
+from wechat_material._calls import ArticleInput
+from wechat_material._drivers import AsyncDriver, SyncDriver, same_doc
+from wechat_material._operations import download, pages
 from wechat_material.limits import MaterialType
 from wechat_material.media_file import MediaFile
 from wechat_material.models import (

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wechat_material._atomic import AtomicFile, prepare_target
+from wechat_material._files import AtomicFile, prepare_target
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 Every upload method takes ``file`` as a path (``str`` or ``os.PathLike``), the
 file's ``bytes``, or a binary file object, plus an optional ``filename``.
 Before anything is sent the content is sniffed (``mediainfo.detect_format``),
-its size (and a voice's length) measured, and the whole checked against
-WeChat's limits for that kind of upload; a file that would be refused raises
+its size measured, then (within the size limit) its end checked for
+truncation and a voice's length read, all against WeChat's limits for that
+kind of upload (``checks.check_media``); a file that would be refused raises
 :class:`~wechat_material.errors.MediaValidationError` naming the file and the
 limit.
 
@@ -15,9 +16,10 @@ the filename sent always ends in the extension of the detected format:
 are sent as plain UTF-8 (``filename="封面.jpg"``), the form WeChat reads; the
 RFC 2231 ``filename*=`` form makes it answer 41005.
 
-Files are streamed in chunks, never read whole, and each attempt re-reads the
-file from where it started, so a retried upload sends every byte again.
-Paths are opened and closed here; file objects you pass stay open.
+Files are streamed in chunks, never read whole, and each attempt opens the
+file again and reads it from where it started, so a retried upload sends
+every byte again. Paths are opened and closed here; file objects you pass
+stay open.
 
 >>> from wechat_material.uploads import upload_filename
 >>> upload_filename("photo.jpeg.tmp", MediaFormat.JPG)
@@ -32,15 +34,15 @@ import re
 import secrets
 import tempfile
 from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import BinaryIO, TypeAlias
 
 import httpx
 
-from wechat_material._filenames import safe_filename
-from wechat_material.checks import extension_format, media_problem
+from wechat_material._files import safe_filename
+from wechat_material.checks import check_media, extension_format
 from wechat_material.errors import MediaValidationError
 from wechat_material.limits import MB, MaterialType, MediaFormat, MediaLimit, Target, limit_for
-from wechat_material.mediainfo import SNIFF_BYTES, detect_format, voice_duration
 
 FileInput: TypeAlias = str | os.PathLike[str] | bytes | BinaryIO
 """What an upload method accepts as ``file``."""
@@ -220,15 +222,10 @@ def _measure(
         stream, owned = copy, True
     start = stream.tell()
     size = _remaining_size(stream)
-    head = stream.read(SNIFF_BYTES)
-    stream.seek(start)
-    fmt = detect_format(head)
-    duration = None
     # Duration readers look at the whole file from its first byte, so a stream
     # handed over part-way through is not timed.
-    if fmt is not None and limit.max_seconds is not None and start == 0:
-        duration = voice_duration(stream, fmt)
-    problem = media_problem(limit, fmt, None if too_big else size, duration)
+    verdict = check_media(limit, stream, None if too_big else size, timed=start == 0)
+    problem, fmt = verdict.problem, verdict.format
     if problem is None and not too_big:
         assert fmt is not None
         upload = MediaUpload(
@@ -236,7 +233,7 @@ def _measure(
             filename=upload_filename(name, fmt),
             format=fmt,
             size=size,
-            duration=duration,
+            duration=verdict.duration,
             owned=owned,
         )
         return upload, ""
@@ -293,15 +290,56 @@ class UploadBody(httpx.SyncByteStream, httpx.AsyncByteStream):
             yield chunk
 
 
+@dataclass(frozen=True)
 class UploadForm:
-    """The multipart form of one upload call: the file and any extra fields."""
+    """The multipart form of one upload call, described: where the file comes from and the fields.
 
-    def __init__(self, media: MediaUpload, fields: Mapping[str, str] | None = None) -> None:
-        self.media = media
-        self.fields = dict(fields or {})
+    Nothing stays open in it: each attempt calls :meth:`open`, which opens
+    (a path) or rewinds (a file object, to where it stood when the call was
+    made) the source and checks it again, so a replay re-reads every byte.
+    """
 
-    def body(self) -> UploadBody:
-        return UploadBody(self.media, self.fields)
+    file: FileInput = field(repr=False)
+    filename: str | None
+    target: Target
+    type: MaterialType
+    fields: Mapping[str, str] = field(default_factory=dict)
+    start: int | None = None  # a file object's position when the call was made
 
-    def close(self) -> None:
-        self.media.close()
+    @classmethod
+    def checked(
+        cls,
+        file: FileInput,
+        *,
+        filename: str | None,
+        target: Target,
+        type: MaterialType,
+        fields: Mapping[str, str] | None = None,
+    ) -> UploadForm:
+        """Check ``file`` now (:class:`MediaValidationError` before anything is sent).
+
+        A stream that cannot be rewound (a pipe) can only be read once: its
+        checked copy becomes the source, as bytes.
+        """
+        start = None
+        if not isinstance(file, str | os.PathLike | bytes | bytearray | memoryview):
+            start = file.tell() if _seekable(file) else None
+        media = prepare_upload(file, filename=filename, target=target, type=type)
+        try:
+            if start is None and not isinstance(file, str | os.PathLike | bytes):
+                filename = _names(file, filename)[1]
+                file = b"".join(media.chunks())
+        finally:
+            media.close()
+        return cls(file, filename, target, type, dict(fields or {}), start)
+
+    def open(self) -> MediaUpload:
+        """The source, opened and checked for one attempt (close it after)."""
+        if self.start is not None:
+            assert not isinstance(self.file, str | os.PathLike | bytes | bytearray | memoryview)
+            self.file.seek(self.start)
+        return prepare_upload(self.file, filename=self.filename, target=self.target, type=self.type)
+
+    def body(self, media: MediaUpload) -> UploadBody:
+        """The form's body for one attempt, reading ``media``."""
+        return UploadBody(media, self.fields)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import sqlite3
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
@@ -146,9 +146,11 @@ class TestRefusedFormsCloseTheirFiles:
         assert errcode(reply) == 41005
         assert unclosed == []
 
-    async def test_an_accepted_big_upload(self, wx: WeChat) -> None:
+    async def test_an_accepted_big_upload(
+        self, wx: WeChat, grown_media: Callable[[str, int], bytes]
+    ) -> None:
         reply, unclosed = await unclosed_files_after(
-            wx, form_body(padded("image.jpg", 1200 * 1024))
+            wx, form_body(grown_media("image.jpg", 1200 * 1024))
         )
         assert "media_id" in reply.json()
         assert unclosed == []

@@ -18,6 +18,8 @@ import anyio.to_thread
 import httpx
 
 from wechat_material import AsyncWeChatClient, RetryPolicy, WeChatClient
+from wechat_material._config import client_config
+from wechat_material._flow import Settings
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
 MEDIA = Path(__file__).resolve().parent.parent / "media"
@@ -25,6 +27,22 @@ ASGI_BASE = "http://sandbox.test"
 
 # No waiting between retries: the tests check how many attempts are made, not when.
 FAST_RETRY = RetryPolicy(max_attempts=3, backoff_base=0.0, jitter=False)
+
+
+def flow_settings(retry: RetryPolicy, clock: Callable[[], float]) -> Settings:
+    """A client's settings for running its flows by hand, without a client."""
+    return client_config(
+        appid="wx0123456789abcdef",
+        secret="s" * 32,
+        base_url="https://api.weixin.qq.com",
+        timeout=15.0,
+        upload_timeout=120.0,
+        token_mode="token",
+        has_fetcher=False,
+        retry=retry,
+        clock=clock,
+        refresh_margin=300.0,
+    ).settings
 
 
 async def run(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -8,10 +8,13 @@ from typing import Any
 import pytest
 
 from wechat_material import RateLimitError, RetryPolicy
-from wechat_material._calls.material import get_material_count
-from wechat_material._config import client_config
-from wechat_material._flow import NeedToken, Received, Send, Wait, request_flow
-from wechat_material._stepping import Stepper
+from wechat_material._calls import get_material_count
+from wechat_material._drivers import Stepper
+from wechat_material._flow import request_flow
+from wechat_material._steps import NeedToken, Received, Send
+from wechat_material._steps import Sleep as Wait
+
+from .harness import flow_settings
 
 # 0.05 s before a whole minute (1_700_000_040 is one).
 JUST_BEFORE_A_MINUTE = 1_700_000_039.95
@@ -19,18 +22,7 @@ JUST_BEFORE_A_MINUTE = 1_700_000_039.95
 
 def rate_limited_run(retry: RetryPolicy) -> list[Any]:
     """A get_material_count whose every reply is 45011; the steps it took, until it raised."""
-    settings = client_config(
-        appid="wx0123456789abcdef",
-        secret="s" * 32,
-        base_url="https://api.weixin.qq.com",
-        timeout=15.0,
-        upload_timeout=120.0,
-        token_mode="token",
-        has_fetcher=False,
-        retry=retry,
-        clock=lambda: JUST_BEFORE_A_MINUTE,
-        refresh_margin=300.0,
-    ).settings
+    settings = flow_settings(retry, lambda: JUST_BEFORE_A_MINUTE)
     taken: list[Any] = []
 
     def answer(step: Any) -> Any:

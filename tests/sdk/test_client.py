@@ -21,10 +21,10 @@ from wechat_material import (
     ValidationError,
     WeChatClient,
 )
-from wechat_material._calls.args import article_json
-from wechat_material.drafts import AsyncDraftAPI, DraftAPI
+from wechat_material._calls import article_json
+from wechat_material.draft import AsyncDraftAPI, DraftAPI
 from wechat_material.material import AsyncMaterialAPI, MaterialAPI
-from wechat_material.publishing import AsyncPublishAPI, PublishAPI
+from wechat_material.publish import AsyncPublishAPI, PublishAPI
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, AsyncSandboxAdmin
 
 from .harness import FAST_RETRY, Both

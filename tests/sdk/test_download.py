@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -194,10 +194,12 @@ def test_ctrl_c_during_a_download_leaves_no_file(threaded_sandbox: Any, tmp_path
     assert leftovers(tmp_path) == []
 
 
-def test_download_memory_does_not_grow_with_the_file(threaded_sandbox: Any, tmp_path: Path) -> None:
+def test_download_memory_does_not_grow_with_the_file(
+    threaded_sandbox: Any, tmp_path: Path, grown_media: Callable[[str, int], bytes]
+) -> None:
     threaded_sandbox.admin.reset()
     video = tmp_path / "big.mp4"
-    video.write_bytes((MEDIA / "video.mp4").read_bytes() + bytes(9 * MB))
+    video.write_bytes(grown_media("video.mp4", 9 * MB))
     out = tmp_path / "out"
     out.mkdir()
     with WeChatClient(
@@ -215,9 +217,11 @@ def test_download_memory_does_not_grow_with_the_file(threaded_sandbox: Any, tmp_
     assert peak < 3 * MB, f"peak {peak / MB:.1f} MB"
 
 
-def test_get_material_holds_a_file_in_memory_once(threaded_sandbox: Any) -> None:
+def test_get_material_holds_a_file_in_memory_once(
+    threaded_sandbox: Any, grown_media: Callable[[str, int], bytes]
+) -> None:
     threaded_sandbox.admin.reset()
-    image = (MEDIA / "image.jpg").read_bytes() + bytes(8 * MB)
+    image = grown_media("image.jpg", 8 * MB)
     with WeChatClient(
         DEMO_APPID, DEMO_SECRET, base_url=threaded_sandbox.base_url, retry=FAST_RETRY
     ) as client:

@@ -14,7 +14,7 @@ from typing import Any
 import anyio
 import pytest
 
-from wechat_material._stepping import Stepper
+from wechat_material._drivers import Stepper
 from wechat_material.tokens import MemoryTokenStore, TokenGrant, TokenManager
 
 

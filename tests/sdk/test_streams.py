@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from wechat_material import MaterialItem, SystemBusyError
-from wechat_material._call import Emit, Perform
-from wechat_material._calls.material import material_page_call
-from wechat_material._paging import pages
-from wechat_material._stepping import Stepper
+from wechat_material._calls import material_page_call
+from wechat_material._drivers import Stepper
+from wechat_material._operations import pages
+from wechat_material._steps import Emit, Perform
 from wechat_material.models import Page
 
 from .harness import Both

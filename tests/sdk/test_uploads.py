@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -185,9 +186,11 @@ def test_non_ascii_names_go_out_as_plain_utf8_never_rfc2231() -> None:
     assert '{"title":"标题"}'.encode() in body
 
 
-def test_a_file_that_shrinks_while_sent_fails_loudly(tmp_path: Path) -> None:
+def test_a_file_that_shrinks_while_sent_fails_loudly(
+    tmp_path: Path, grown_media: Callable[[str, int], bytes]
+) -> None:
     path = tmp_path / "a.jpg"
-    path.write_bytes((MEDIA / "image.jpg").read_bytes() + bytes(MB))
+    path.write_bytes(grown_media("image.jpg", MB))
     upload = prepare_upload(path, filename=None, target=Target.PERMANENT, type=MaterialType.IMAGE)
     try:
         os.truncate(path, 100)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from wechat_material.tokens import AccessToken, TokenGrant
-from wechat_material.tokens.flow import (
+from wechat_material._steps import (
     Discard,
     Fetch,
     Load,
@@ -15,8 +14,9 @@ from wechat_material.tokens.flow import (
     Save,
     Step,
     StoreLockHeld,
-    TokenPolicy,
 )
+from wechat_material.tokens import AccessToken, TokenGrant
+from wechat_material.tokens.flow import TokenPolicy
 
 from .sources_for_tests import FakeClock
 

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from wechat_material import MediaFile, NewsMaterial, VideoMaterial, WeChatClient
-from wechat_material._atomic import AtomicFile, prepare_target
+from wechat_material._files import AtomicFile, prepare_target
 from wechat_material.cli.context import Session
 from wechat_material.cli.errors import UsageProblem
 from wechat_material.cli.output import table

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from wechat_material.errors import MediaValidationError
 from wechat_material.limits import LIMITS, MaterialType, Target
-from wechat_material.mediainfo import SNIFF_BYTES, detect_format
+from wechat_material.mediainfo import detect_stream_format
 from wechat_material.uploads import prepare_upload
 
 
@@ -51,7 +51,7 @@ class Rejected:
 def detect_type(path: Path, target: Target) -> MaterialType | None:
     """The material type a file's content makes it, for ``--type auto``."""
     with path.open("rb") as file:
-        fmt = detect_format(file.read(SNIFF_BYTES))
+        fmt = detect_stream_format(file)
     if fmt is None:
         return None
     for kind in _AUTO_TYPES:

@@ -17,7 +17,7 @@ import io
 import time
 from dataclasses import dataclass
 
-from wechat_material.mediainfo import SNIFF_BYTES, detect_format
+from wechat_material.mediainfo import detect_format
 from wechat_material.sandbox.accounts import Accounts
 from wechat_material.sandbox.articles import ArticleRules
 from wechat_material.sandbox.clock import ClockState, SandboxClock
@@ -215,7 +215,7 @@ class SandboxBackend:
     def add_jssdk_voice(self, appid: str, data: bytes) -> str:
         """Seed a voice as if recorded through the JS-SDK; returns its media_id."""
         self.accounts.require(appid)
-        fmt = detect_format(data[:SNIFF_BYTES])
+        fmt = detect_format(data)
         if not data or fmt is None:
             raise ValueError("the voice must be a non-empty audio file (speex, amr, mp3...)")
         staged = self.storage.blobs.stage(io.BytesIO(data))

@@ -12,9 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from wechat_material.checks import extension_format, media_problem
+from wechat_material.checks import check_media, extension_format
 from wechat_material.limits import MediaFormat, MediaLimit
-from wechat_material.mediainfo import SNIFF_BYTES, detect_format, voice_duration
 from wechat_material.sandbox.blobs import BlobStore, StagedBlob
 from wechat_material.sandbox.errors import SandboxError
 
@@ -59,7 +58,7 @@ def accept_file(
 
     The order follows what WeChat reports first: no file or name (41005), an
     empty file (44001), a name whose extension does not fit (40005), then the
-    content's format, size and duration.
+    content's format, size, wholeness (40005 when cut short) and duration.
     """
     name = safe_name(filename)
     if not name:
@@ -70,13 +69,8 @@ def accept_file(
     ext = extension_format(name)
     if ext is None or ext not in limit.formats:
         raise SandboxError(40005, f"the extension of {name!r} does not fit {limit.describe()}")
-    fmt = detect_format(file.read(SNIFF_BYTES))
-    file.seek(0)
-    duration = None
-    if limit.max_seconds is not None and fmt is not None and fmt in limit.formats:
-        duration = voice_duration(file, fmt)
-    problem = media_problem(limit, fmt, size, duration)
-    if problem is not None:
-        raise SandboxError(problem.errcode, f"{name}: {problem.message}")
-    assert fmt is not None  # media_problem refuses unknown formats
-    return AcceptedFile(name, fmt, blobs.stage(file))
+    verdict = check_media(limit, file, size)
+    if verdict.problem is not None:
+        raise SandboxError(verdict.problem.errcode, f"{name}: {verdict.problem.message}")
+    assert verdict.format is not None  # check_media refuses unknown formats
+    return AcceptedFile(name, verdict.format, blobs.stage(file))

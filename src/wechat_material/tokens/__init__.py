@@ -11,9 +11,11 @@
 Stores: :class:`MemoryTokenStore` (one process; the clients' default is
 :func:`shared_memory_store`, one per account for the whole process),
 :class:`FileTokenStore` (processes of one host), :class:`RedisTokenStore` and
-:class:`AsyncRedisTokenStore` (any number of hosts). Tokens from a source of
-your own: :func:`fetcher_from_callable`, :func:`fetcher_from_url` and their
-async twins.
+:class:`AsyncRedisTokenStore` (any number of hosts). The clients keep their
+token in any of them under their scope (:func:`token_scope`: API host, appid
+and a digest of the secret), so that it reaches no other host and no other
+secret. Tokens from a source of your own: :func:`fetcher_from_callable`,
+:func:`fetcher_from_url` and their async twins.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -35,6 +37,13 @@ from wechat_material.tokens.memory import (
     forget_shared_memory_stores,
     shared_memory_store,
 )
+from wechat_material.tokens.scope import (
+    AsyncScopedTokenStore,
+    ScopedTokenStore,
+    TokenScope,
+    scoped_store,
+    token_scope,
+)
 from wechat_material.tokens.sources import (
     async_fetcher_from_callable,
     async_fetcher_from_url,
@@ -49,14 +58,17 @@ __all__ = [
     "AccessToken",
     "AsyncFetcher",
     "AsyncRedisTokenStore",
+    "AsyncScopedTokenStore",
     "AsyncTokenManager",
     "AsyncTokenStore",
     "Fetcher",
     "FileTokenStore",
     "MemoryTokenStore",
     "RedisTokenStore",
+    "ScopedTokenStore",
     "TokenGrant",
     "TokenManager",
+    "TokenScope",
     "TokenStore",
     "TokenStoreError",
     "async_fetcher_from_callable",
@@ -65,7 +77,9 @@ __all__ = [
     "fetcher_from_url",
     "forget_shared_memory_stores",
     "mask",
+    "scoped_store",
     "shared_memory_store",
+    "token_scope",
 ]
 
 

@@ -1,8 +1,11 @@
 """The shapes every token store and manager share.
 
-A *store* keeps one :class:`AccessToken` per appid and offers a lock, so that
+A *store* keeps one :class:`AccessToken` per slot and offers a lock, so that
 many threads, tasks, processes or hosts agree on one token and only one of
-them ever fetches a new one. A *manager* (see :mod:`.manager`) decides when to
+them ever fetches a new one. Its methods name the slot ``appid``: a manager
+used on its own passes its appid; the clients' stores (see :mod:`.scope`)
+pass their scope key instead, so that a token reaches no other API host and
+no other secret. A *manager* (see :mod:`.manager`) decides when to
 fetch; a *fetcher* (given by the client) does the HTTP call to ``/token`` or
 ``/stable_token``.
 """

@@ -1,4 +1,8 @@
-"""Tokens in a JSON file: one token per appid, shared by every process on this host.
+"""Tokens in a JSON file: one token per slot, shared by every process on this host.
+
+A client's slot is its scope key (appid, base URL digest, secret digest: see
+:mod:`.scope`), so the file names no secret; a :class:`TokenManager` used on
+its own keys by the appid it is given.
 
 The file is private (mode 0600, in a directory created 0700), replaced
 atomically on every change (readers never see half a file), and guarded by
@@ -24,8 +28,9 @@ from wechat_material.tokens.base import AccessToken
 logger = logging.getLogger("wechat_material.tokens")
 
 _FORMAT_VERSION = 1
-# appids become part of lock file names: keep them to the characters WeChat uses.
-_APPID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Slots (appids, scope keys) become part of lock file names: keep them to the
+# characters WeChat uses in appids, plus the dots of scope keys.
+_APPID = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$")
 
 
 class FlockLock:

@@ -4,11 +4,15 @@ Both :class:`~wechat_material.tokens.manager.TokenManager` and
 :class:`~wechat_material.tokens.manager.AsyncTokenManager` run the same
 generators from :class:`TokenPolicy`. A generator *yields* the step it needs
 next (load from the store, take a lock, fetch, save) and receives the step's
-result; the manager only performs steps. This is the shape of httpx's
-``Auth.auth_flow``: the logic exists once and each driver stays a thin loop.
+result; the driver (:mod:`wechat_material._drivers`) only performs steps. This
+is the shape of httpx's ``Auth.auth_flow``: the logic exists once and each
+driver stays a thin loop. A client runs the same generators inside its request
+flows (``token = yield from ...``), so one driver performs every step of a call.
 
-Every lock a flow takes is held until the flow ends; the driver releases them,
-newest first, however the flow ends (return, error or cancellation).
+The steps themselves live with every other step in :mod:`wechat_material._steps`
+(and are importable from here). Every lock a flow takes is held until the flow
+ends; the driver releases them, newest first, however the flow ends (return,
+error or cancellation).
 """
 
 from __future__ import annotations
@@ -17,9 +21,18 @@ import copy
 import logging
 import math
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+from wechat_material._steps import (
+    Discard,
+    Fetch,
+    Load,
+    LockLocal,
+    LockStore,
+    Save,
+    Step,
+    StoreLockHeld,
+)
 from wechat_material.errors import UnexpectedReplyError, ValidationError
 from wechat_material.tokens.base import AccessToken, TokenGrant, mask
 
@@ -36,56 +49,6 @@ STALE_GRACE = 10.0
 REFRESH_RETRY_AFTER = 30.0
 
 
-@dataclass(frozen=True)
-class Load:
-    """Read the stored token (result: ``AccessToken | None``)."""
-
-
-@dataclass(frozen=True)
-class Save:
-    """Store ``token`` (result: ``None``)."""
-
-    token: AccessToken
-
-
-@dataclass(frozen=True)
-class Discard:
-    """Delete the stored token if it is still ``value`` (result: ``bool``)."""
-
-    value: str
-
-
-@dataclass(frozen=True)
-class LockLocal:
-    """Take this manager's own lock (threads or tasks of one process).
-
-    With ``wait=False`` the driver must not wait: the result is ``False`` if
-    another caller holds the lock, ``True`` once it is taken.
-    """
-
-    wait: bool
-
-
-@dataclass(frozen=True)
-class LockStore:
-    """Take the store's lock, shared by every process using the store (result: ``None``)."""
-
-
-@dataclass(frozen=True)
-class StoreLockHeld:
-    """Whether the store's lock is still held by this caller (result: ``bool``).
-
-    Only a lock that expires (Redis, after ``lock_timeout``) can be lost; the
-    others always answer True.
-    """
-
-
-@dataclass(frozen=True)
-class Fetch:
-    """Ask the token source for a new token (result: ``TokenGrant``)."""
-
-
-Step: TypeAlias = Load | Save | Discard | LockLocal | LockStore | StoreLockHeld | Fetch
 Flow: TypeAlias = Generator[Step, Any, Any]
 
 
@@ -315,3 +278,20 @@ def _issued_later(stored: AccessToken | None, fetched: AccessToken) -> bool:
         and stored.value != fetched.value
         and stored.expires_at >= fetched.expires_at
     )
+
+
+__all__ = [
+    "REFRESH_RETRY_AFTER",
+    "STALE_GRACE",
+    "Discard",
+    "Fetch",
+    "Flow",
+    "Load",
+    "LockLocal",
+    "LockStore",
+    "Save",
+    "Step",
+    "StoreLockHeld",
+    "TokenPolicy",
+    "checked_refresh_margin",
+]

@@ -1,8 +1,9 @@
 """Token managers: one token per appid, fetched by one caller at a time.
 
 :class:`TokenManager` serves threads, :class:`AsyncTokenManager` asyncio
-tasks. Both drive the same flows from :class:`~.flow.TokenPolicy`, so they
-decide alike:
+tasks. Both run the same flows from :class:`~.flow.TokenPolicy` with the
+same drivers as the clients (:mod:`wechat_material._drivers`), so they decide
+alike:
 
 * **Single flight.** However many threads, tasks or processes (through the
   store's lock) ask at once, one of them fetches and the rest reuse its token.
@@ -40,22 +41,13 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import inspect
 import threading
 import time
-import weakref
-from collections.abc import Awaitable, Callable
-from contextlib import (
-    AbstractAsyncContextManager,
-    AbstractContextManager,
-    AsyncExitStack,
-    ExitStack,
-)
-from typing import Any, Generic, TypeVar, cast
+from collections.abc import Callable
+from typing import Any, cast
 
-from wechat_material._stepping import Stepper
+from wechat_material._drivers import AsyncDriver, LoopLocks, SyncDriver, TokenAccess
+from wechat_material._flow import Flow, with_locks_released
 from wechat_material.tokens.base import (
     AccessToken,
     AsyncFetcher,
@@ -63,22 +55,8 @@ from wechat_material.tokens.base import (
     Fetcher,
     TokenStore,
 )
-from wechat_material.tokens.flow import (
-    Discard,
-    Fetch,
-    Flow,
-    Load,
-    LockLocal,
-    LockStore,
-    Save,
-    Step,
-    StoreLockHeld,
-    TokenPolicy,
-)
+from wechat_material.tokens.flow import TokenPolicy
 from wechat_material.tokens.memory import MemoryTokenStore
-from wechat_material.tokens.thread_held import HeldInThread
-
-T = TypeVar("T")
 
 
 class TokenManager:
@@ -101,9 +79,9 @@ class TokenManager:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._policy = TokenPolicy(appid, refresh_margin, clock)
-        self._fetch = fetch
         self._store: TokenStore = store if store is not None else MemoryTokenStore()
-        self._local = threading.Lock()
+        # What a driver needs to perform this manager's steps (a client's too).
+        self._access = TokenAccess(appid, self._store, fetch, threading.Lock())
 
     def __repr__(self) -> str:
         return f"TokenManager(appid={self.appid!r}, store={type(self._store).__name__})"
@@ -132,34 +110,8 @@ class TokenManager:
         """The stored token as it is now (maybe expired), without fetching."""
         return cast("AccessToken | None", self._drive(self._policy.current()))
 
-    def _drive(self, flow: Flow) -> Any:
-        # The flow is closed first, then its locks are released, newest first.
-        with ExitStack() as stack, Stepper(flow) as stepper:
-            return stepper.run(functools.partial(self._perform, held=_Held(stack)))
-
-    def _perform(self, step: Step, held: _Held[ExitStack[bool | None]]) -> Any:
-        appid = self._policy.appid
-        if isinstance(step, Load):
-            return self._store.load(appid)
-        if isinstance(step, Save):
-            return self._store.save(appid, step.token)
-        if isinstance(step, Discard):
-            return self._store.discard(appid, step.value)
-        if isinstance(step, LockLocal):
-            if not self._local.acquire(blocking=step.wait):
-                return False
-            held.stack.callback(self._local.release)
-            return True
-        if isinstance(step, LockStore):
-            store_lock = self._store.lock(appid)
-            held.stack.enter_context(store_lock)
-            held.store_lock = store_lock
-            return None
-        if isinstance(step, StoreLockHeld):
-            return _still_held(held.store_lock)
-        if isinstance(step, Fetch):
-            return self._fetch()
-        raise TypeError(f"unknown token step {step!r}")
+    def _drive(self, flow: Flow[Any]) -> Any:
+        return SyncDriver(tokens=self._access).drive(with_locks_released(flow))
 
 
 class AsyncTokenManager:
@@ -181,17 +133,12 @@ class AsyncTokenManager:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._policy = TokenPolicy(appid, refresh_margin, clock)
-        self._fetch = fetch
         self._store: TokenStore | AsyncTokenStore = (
             store if store is not None else MemoryTokenStore()
         )
-        self._store_is_async = inspect.iscoroutinefunction(self._store.load)
         # asyncio locks belong to one event loop; keep one per loop that uses
         # this manager (a client may outlive an asyncio.run()).
-        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-            weakref.WeakKeyDictionary()
-        )
-        self._locks_guard = threading.Lock()
+        self._access = TokenAccess(appid, self._store, fetch, LoopLocks())
 
     def __repr__(self) -> str:
         return f"AsyncTokenManager(appid={self.appid!r}, store={type(self._store).__name__})"
@@ -216,80 +163,5 @@ class AsyncTokenManager:
         """The stored token as it is now (maybe expired), without fetching."""
         return cast("AccessToken | None", await self._drive(self._policy.current()))
 
-    async def _drive(self, flow: Flow) -> Any:
-        # The flow is closed first, then its locks are released, newest first.
-        async with AsyncExitStack() as stack:
-            with Stepper(flow) as stepper:
-                return await stepper.run_async(functools.partial(self._perform, held=_Held(stack)))
-
-    async def _perform(self, step: Step, held: _Held[AsyncExitStack[bool | None]]) -> Any:
-        appid = self._policy.appid
-        if isinstance(step, Load):
-            return await self._call(self._store.load(appid))
-        if isinstance(step, Save):
-            return await self._call(self._store.save(appid, step.token))
-        if isinstance(step, Discard):
-            return await self._call(self._store.discard(appid, step.value))
-        if isinstance(step, LockLocal):
-            lock = self._local_lock()
-            if not step.wait and lock.locked():
-                return False
-            await lock.acquire()
-            held.stack.callback(lock.release)
-            return True
-        if isinstance(step, LockStore):
-            store_lock = self._store.lock(appid)
-            if self._store_is_async:
-                await held.stack.enter_async_context(
-                    cast(AbstractAsyncContextManager[object], store_lock)
-                )
-            else:
-                await held.stack.enter_async_context(
-                    HeldInThread(cast(AbstractContextManager[object], store_lock))
-                )
-            held.store_lock = store_lock
-            return None
-        if isinstance(step, StoreLockHeld):
-            answer = _still_held(held.store_lock)
-            return await answer if inspect.isawaitable(answer) else answer
-        if isinstance(step, Fetch):
-            return await self._fetch()
-        raise TypeError(f"unknown token step {step!r}")
-
-    async def _call(self, outcome: Awaitable[T] | T) -> T:
-        # A sync store answers at once (memory, a small file, one Redis round
-        # trip); an async store answers with an awaitable.
-        if self._store_is_async:
-            return await cast(Awaitable[T], outcome)
-        return cast(T, outcome)
-
-    def _local_lock(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        with self._locks_guard:
-            lock = self._locks.get(loop)
-            if lock is None:
-                lock = self._locks[loop] = asyncio.Lock()
-            return lock
-
-
-S = TypeVar("S", "ExitStack[bool | None]", "AsyncExitStack[bool | None]")
-
-
-class _Held(Generic[S]):
-    """The locks one run of a flow holds: all on ``stack``, the store's also by name."""
-
-    def __init__(self, stack: S) -> None:
-        self.stack: S = stack
-        self.store_lock: object = None
-
-
-def _still_held(store_lock: object) -> bool | Awaitable[bool]:
-    """Ask a store lock whether it is still ours; one that cannot expire always is.
-
-    A lock that can expire while held (the Redis stores') has ``still_held()``,
-    async for an async store.
-    """
-    check = getattr(store_lock, "still_held", None)
-    if check is None:
-        return True
-    return cast("bool | Awaitable[bool]", check())
+    async def _drive(self, flow: Flow[Any]) -> Any:
+        return await AsyncDriver(tokens=self._access).drive(with_locks_released(flow))

@@ -6,10 +6,11 @@ host, :class:`RedisTokenStore` across hosts), or each of them will call
 ``/token`` and end the others' tokens.
 
 The clients share their default store across the whole process: every client
-of one account (same API host, appid and secret) made without a
-``token_store`` uses the same :func:`shared_memory_store`, so that a client
-made per web request reuses the token instead of calling ``/token`` each time,
-and two clients never end each other's tokens.
+of one account (same API host, appid and secret: the same scope key, see
+:mod:`.scope`) made without a ``token_store`` uses the same
+:func:`shared_memory_store`, so that a client made per web request reuses the
+token instead of calling ``/token`` each time, and two clients never end each
+other's tokens.
 """
 
 from __future__ import annotations
@@ -68,8 +69,8 @@ _shared_guard = threading.Lock()
 def shared_memory_store(scope: str) -> MemoryTokenStore:
     """This process's memory store for ``scope``: the same store on every call.
 
-    The clients use one per API host and credentials (appid inside the store),
-    unless given a ``token_store``.
+    The clients use one per scope key (:func:`~.scope.token_scope`: API host,
+    appid and a digest of the secret), unless given a ``token_store``.
     """
     with _shared_guard:
         store = _shared.get(scope)

@@ -1,11 +1,18 @@
 """What the Redis token stores keep where: shared by the sync and async stores.
 
-For prefix ``wechat_material`` and appid ``wx123``:
+For prefix ``wechat_material`` and a client's scope key ``SCOPE`` such as
+``wx0123456789abcdef.u562dc91521a3.sb76c0319c60514de`` (appid, base URL
+digest, secret digest: see :mod:`.scope`; a :class:`TokenManager` used on its
+own passes its bare appid instead):
 
-* ``wechat_material:access_token:wx123``: JSON ``{"access_token", "expires_at"}``,
-  set to expire (``PXAT``) when the token does, so Redis drops it by itself;
-* ``wechat_material:access_token:wx123:lock``: the redis-py ``Lock`` held by the
-  one process, on any host, that fetches a new token.
+* ``wechat_material:access_token:SCOPE``: JSON ``{"access_token",
+  "expires_at"}``, set to expire (``PXAT``) when the token does, so Redis
+  drops it by itself;
+* the same key followed by ``:lock``: the redis-py ``Lock`` held by the one
+  process, on any host, that fetches a new token.
+
+Keys of the layout before scopes (``…:access_token:wx123``) are never read by
+a client; Redis drops them when their token expires.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tokens in Redis: one token per appid, shared by every process on every host.
+"""Tokens in Redis: one token per slot (a client's scope), shared by every process on every host.
 
 The token expires in Redis when it expires for WeChat; compare-and-delete runs
 as one Lua script on the server; the fetch lock is redis-py's ``Lock``, which

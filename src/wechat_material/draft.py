@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
 
-from wechat_material._async import AsyncDriver
-from wechat_material._calls import draft as calls
-from wechat_material._calls.args import ArticleInput
-from wechat_material._docs import same_doc
-from wechat_material._paging import pages
-from wechat_material._sync import SyncDriver
+from wechat_material import _calls as calls
+from wechat_material._calls import ArticleInput
+from wechat_material._drivers import AsyncDriver, SyncDriver, same_doc
+from wechat_material._operations import pages
 from wechat_material.models import Draft, NewsItem, Page
 
 
@@ -30,7 +28,7 @@ class DraftAPI:
             >>> draft_id = client.draft.add([article])
         >>> client.publish.submit(draft_id)
         """
-        return self._driver.call(calls.add(articles))
+        return self._driver.call(calls.draft_add(articles))
 
     def get(self, media_id: str) -> Draft:
         """Read a draft (获取草稿).
@@ -38,7 +36,7 @@ class DraftAPI:
         >>> draft = client.draft.get(draft_id)
         >>> [a.title for a in draft.articles]
         """
-        return self._driver.call(calls.get(media_id))
+        return self._driver.call(calls.draft_get(media_id))
 
     def delete(self, media_id: str) -> None:
         """Delete a draft (删除草稿).
@@ -46,7 +44,7 @@ class DraftAPI:
         >>> client.draft.delete(draft_id)
         >>> client.draft.count()
         """
-        return self._driver.call(calls.delete(media_id))
+        return self._driver.call(calls.draft_delete(media_id))
 
     def update(self, media_id: str, index: int, article: ArticleInput) -> None:
         """Replace the article at ``index`` (0-based) of a draft (修改草稿).
@@ -54,7 +52,7 @@ class DraftAPI:
         >>> article = client.draft.get(draft_id).articles[0]
         >>> client.draft.update(draft_id, 0, article.model_copy(update={"title": "New"}))
         """
-        return self._driver.call(calls.update(media_id, index, article))
+        return self._driver.call(calls.draft_update(media_id, index, article))
 
     def count(self) -> int:
         """How many drafts there are (获取草稿总数).
@@ -62,7 +60,7 @@ class DraftAPI:
         >>> client.draft.count()
         3
         """
-        return self._driver.call(calls.count())
+        return self._driver.call(calls.draft_count())
 
     def batch_get(
         self, offset: int = 0, count: int = 20, no_content: bool = False
@@ -72,7 +70,7 @@ class DraftAPI:
         >>> page = client.draft.batch_get(0, 20, no_content=True)
         >>> page.total_count, [d.media_id for d in page.items]
         """
-        return self._driver.call(calls.batch_get(offset, count, no_content))
+        return self._driver.call(calls.draft_batch_get(offset, count, no_content))
 
     def stream(
         self, *, no_content: bool = False, page_size: int = 20, offset: int = 0
@@ -82,8 +80,12 @@ class DraftAPI:
         >>> for draft in client.draft.stream(no_content=True):
         ...     print(draft.media_id, draft.content.articles[0].title)
         """
-        operation = pages(calls.page_call(no_content), offset=offset, page_size=page_size)
+        operation = pages(calls.draft_page_call(no_content), offset=offset, page_size=page_size)
         return self._driver.iterate(operation)
+
+    # Every list reads one page with ``batch_get*`` and all of them with
+    # ``stream_get*`` (``client.material.stream_get_material``).
+    stream_get = stream
 
 
 class AsyncDraftAPI:
@@ -94,33 +96,35 @@ class AsyncDraftAPI:
 
     @same_doc(DraftAPI.add)
     async def add(self, articles: Sequence[ArticleInput]) -> str:
-        return await self._driver.call(calls.add(articles))
+        return await self._driver.call(calls.draft_add(articles))
 
     @same_doc(DraftAPI.get)
     async def get(self, media_id: str) -> Draft:
-        return await self._driver.call(calls.get(media_id))
+        return await self._driver.call(calls.draft_get(media_id))
 
     @same_doc(DraftAPI.delete)
     async def delete(self, media_id: str) -> None:
-        return await self._driver.call(calls.delete(media_id))
+        return await self._driver.call(calls.draft_delete(media_id))
 
     @same_doc(DraftAPI.update)
     async def update(self, media_id: str, index: int, article: ArticleInput) -> None:
-        return await self._driver.call(calls.update(media_id, index, article))
+        return await self._driver.call(calls.draft_update(media_id, index, article))
 
     @same_doc(DraftAPI.count)
     async def count(self) -> int:
-        return await self._driver.call(calls.count())
+        return await self._driver.call(calls.draft_count())
 
     @same_doc(DraftAPI.batch_get)
     async def batch_get(
         self, offset: int = 0, count: int = 20, no_content: bool = False
     ) -> Page[NewsItem]:
-        return await self._driver.call(calls.batch_get(offset, count, no_content))
+        return await self._driver.call(calls.draft_batch_get(offset, count, no_content))
 
     @same_doc(DraftAPI.stream)
     def stream(
         self, *, no_content: bool = False, page_size: int = 20, offset: int = 0
     ) -> AsyncIterator[NewsItem]:
-        operation = pages(calls.page_call(no_content), offset=offset, page_size=page_size)
+        operation = pages(calls.draft_page_call(no_content), offset=offset, page_size=page_size)
         return self._driver.iterate(operation)
+
+    stream_get = stream

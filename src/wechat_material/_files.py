@@ -1,13 +1,15 @@
-"""Writing a file so that it either appears complete or not at all.
+"""Files on disk: names that are safe to send and save under, and atomic writes.
 
-The bytes go to a hidden temporary file in the target directory, which is
-renamed over the target (``os.replace``, atomic on one file system) once
-everything is written. On any error, or Ctrl-C, the temporary file is deleted:
-no half-written file is ever left behind under the final name or beside it.
+A file saved here either appears complete or not at all: the bytes go to a
+hidden temporary file in the target directory, which is renamed over the
+target (``os.replace``, atomic on one file system) once everything is
+written. On any error, or Ctrl-C, the temporary file is deleted: no
+half-written file is ever left behind under the final name or beside it.
 """
 
 from __future__ import annotations
 
+import email.message
 import os
 import secrets
 from pathlib import Path
@@ -15,6 +17,29 @@ from types import TracebackType
 from typing import BinaryIO
 
 from wechat_material.errors import ValidationError
+
+
+def safe_filename(name: str) -> str | None:
+    """``name`` reduced to a plain file name, or None if nothing usable is left.
+
+    Directory parts and control characters are dropped, and ``.``/``..`` refused,
+    so a name from a reply can never point outside the directory it is saved to.
+    """
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable()).strip()
+    if base in ("", ".", ".."):
+        return None
+    return base
+
+
+def attachment_filename(content_disposition: str | None) -> str | None:
+    """The safe file name a ``Content-Disposition`` header gives, if any."""
+    if not content_disposition:
+        return None
+    header = email.message.Message()
+    header["content-disposition"] = content_disposition
+    name = header.get_filename()
+    return safe_filename(name) if name else None
 
 
 class AtomicFile:

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
-from wechat_material._async import AsyncDriver
-from wechat_material._calls import publish as calls
-from wechat_material._docs import same_doc
-from wechat_material._paging import pages
-from wechat_material._sync import SyncDriver
-from wechat_material._waiting import wait_for_publish
+from wechat_material import _calls as calls
+from wechat_material._drivers import AsyncDriver, SyncDriver, same_doc
+from wechat_material._operations import pages, wait_for_publish
 from wechat_material.models import Page, PublishedItem, PublishedNews, PublishResult, Submission
 
 
@@ -29,7 +26,7 @@ class PublishAPI:
         >>> job = client.publish.submit(draft_id)
         >>> client.publish.wait(job.publish_id).article_urls
         """
-        return self._driver.call(calls.submit(media_id))
+        return self._driver.call(calls.publish_submit(media_id))
 
     def get(self, publish_id: str) -> PublishResult:
         """Where a publish stands (发布状态轮询接口): ``publish_status`` and, once done, links.
@@ -37,7 +34,7 @@ class PublishAPI:
         >>> result = client.publish.get(job.publish_id)
         >>> result.publish_status, result.done
         """
-        return self._driver.call(calls.get(publish_id))
+        return self._driver.call(calls.publish_get(publish_id))
 
     def wait(
         self, publish_id: str, *, interval: float = 3.0, max_wait: float = 300.0
@@ -58,7 +55,7 @@ class PublishAPI:
         >>> client.publish.delete(result.article_id)
         >>> client.publish.get_article(result.article_id)  # now NotFoundError
         """
-        return self._driver.call(calls.delete(article_id, index))
+        return self._driver.call(calls.publish_delete(article_id, index))
 
     def get_article(self, article_id: str) -> PublishedNews:
         """Read a published post (通过 article_id 获取已发布文章).
@@ -66,7 +63,7 @@ class PublishAPI:
         >>> post = client.publish.get_article(result.article_id)
         >>> [a.url for a in post.articles]
         """
-        return self._driver.call(calls.get_article(article_id))
+        return self._driver.call(calls.publish_get_article(article_id))
 
     def batch_get(
         self, offset: int = 0, count: int = 20, no_content: bool = False
@@ -76,7 +73,7 @@ class PublishAPI:
         >>> page = client.publish.batch_get(0, 20, no_content=True)
         >>> [p.article_id for p in page.items]
         """
-        return self._driver.call(calls.batch_get(offset, count, no_content))
+        return self._driver.call(calls.publish_batch_get(offset, count, no_content))
 
     def stream(
         self, *, no_content: bool = False, page_size: int = 20, offset: int = 0
@@ -86,8 +83,12 @@ class PublishAPI:
         >>> for post in client.publish.stream(no_content=True):
         ...     print(post.article_id)
         """
-        operation = pages(calls.page_call(no_content), offset=offset, page_size=page_size)
+        operation = pages(calls.publish_page_call(no_content), offset=offset, page_size=page_size)
         return self._driver.iterate(operation)
+
+    # Every list reads one page with ``batch_get*`` and all of them with
+    # ``stream_get*`` (``client.material.stream_get_material``).
+    stream_get = stream
 
 
 class AsyncPublishAPI:
@@ -98,11 +99,11 @@ class AsyncPublishAPI:
 
     @same_doc(PublishAPI.submit)
     async def submit(self, media_id: str) -> Submission:
-        return await self._driver.call(calls.submit(media_id))
+        return await self._driver.call(calls.publish_submit(media_id))
 
     @same_doc(PublishAPI.get)
     async def get(self, publish_id: str) -> PublishResult:
-        return await self._driver.call(calls.get(publish_id))
+        return await self._driver.call(calls.publish_get(publish_id))
 
     @same_doc(PublishAPI.wait)
     async def wait(
@@ -112,21 +113,23 @@ class AsyncPublishAPI:
 
     @same_doc(PublishAPI.delete)
     async def delete(self, article_id: str, index: int = 0) -> None:
-        return await self._driver.call(calls.delete(article_id, index))
+        return await self._driver.call(calls.publish_delete(article_id, index))
 
     @same_doc(PublishAPI.get_article)
     async def get_article(self, article_id: str) -> PublishedNews:
-        return await self._driver.call(calls.get_article(article_id))
+        return await self._driver.call(calls.publish_get_article(article_id))
 
     @same_doc(PublishAPI.batch_get)
     async def batch_get(
         self, offset: int = 0, count: int = 20, no_content: bool = False
     ) -> Page[PublishedItem]:
-        return await self._driver.call(calls.batch_get(offset, count, no_content))
+        return await self._driver.call(calls.publish_batch_get(offset, count, no_content))
 
     @same_doc(PublishAPI.stream)
     def stream(
         self, *, no_content: bool = False, page_size: int = 20, offset: int = 0
     ) -> AsyncIterator[PublishedItem]:
-        operation = pages(calls.page_call(no_content), offset=offset, page_size=page_size)
+        operation = pages(calls.publish_page_call(no_content), offset=offset, page_size=page_size)
         return self._driver.iterate(operation)
+
+    stream_get = stream
