@@ -4,7 +4,7 @@
     python3 run.py demo    # the demo, on an embedded sandbox (no WeChat account needed)
     python3 run.py test    # the whole test suite (installs redis-server with apt-get if missing)
     python3 run.py setup   # only create .venv and install the project (what CI does first)
-    python3 run.py lowest  # the SDK and sandbox tests on the oldest allowed dependencies
+    python3 run.py lowest  # the tests on the oldest dependencies pyproject.toml allows
 
 They create ``.venv`` beside this file and install the project into it (with
 every extra) the first time; later runs reuse it. ``lowest`` uses a venv of its
@@ -64,9 +64,10 @@ def ensure_venv(venv_dir: Path = VENV, *, lowest: bool = False) -> Path:
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if python.exists() and stamp.exists() and stamp.read_text().strip() == wanted:
         return python
-    if not python.exists():
+    if not python.exists() or lowest:
+        # The lowest versions are made afresh: what newer bounds left behind must go.
         say(f"creating {venv_dir.relative_to(ROOT)} ...")
-        venv.EnvBuilder(with_pip=True).create(venv_dir)
+        venv.EnvBuilder(with_pip=True, clear=True).create(venv_dir)
     pins: list[str] = []
     if lowest:
         constraints = venv_dir / "lowest-constraints.txt"
