@@ -22,9 +22,21 @@ __all__ = ["app", "main"]
 def main() -> None:
     """The ``wxm`` entry point."""
     try:
+        from wechat_material._extras import require_extra
+
+        require_extra("cli")
         from wechat_material.cli.root import app
 
         app(prog_name="wxm")
+    except ModuleNotFoundError as missing:
+        # The cli extra, or another one a command needs (the sandbox for ``wxm demo``):
+        # one line naming the pip command.
+        from wechat_material._extras import MissingExtraError
+
+        if not isinstance(missing, MissingExtraError):
+            raise
+        sys.stderr.write(f"error: {missing}\n")
+        sys.exit(1)
     except KeyboardInterrupt:
         # Interrupted while loading, or outside any command: no traceback.
         sys.stderr.write("error: interrupted\n")
