@@ -171,7 +171,7 @@ def test_ctrl_c_while_a_download_streams(home: Home, tmp_path: Path) -> None:
 
     with trickle_server(sent=256 * 1024, size=8 * 1024 * 1024) as server:
         process = _start(home, "--sandbox", "--base-url", server.base_url, "get", "some-media-id",
-                         "-o", str(target))  # fmt: skip
+                         "-o", str(target), "--force")  # fmt: skip
         _wait_for(streaming)
         code, out, err = _interrupt(process)
 
