@@ -6,11 +6,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import stat
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,6 @@ from wechat_material.cli.exit_codes import EXIT_INPUT
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
 from .conftest import MEDIA, WXM, Home, Run
-from .trickle_server import trickle_server
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and file types")
 JPEG = (MEDIA / "image.jpg").read_bytes()
@@ -218,43 +215,3 @@ def test_news_prints_as_text_through_a_pipe(home: Home, sandbox: Any, client: We
                   capture_output=True)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode().startswith("# 新闻")
-
-
-# stopped by a signal ------------------------------------------------------------------
-
-
-@pytest.mark.slow
-@posix_only
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
-def test_a_signal_mid_download_leaves_nothing_behind(
-    home: Home, tmp_path: Path, signum: int, code: int
-) -> None:
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-    target = out_dir / "photo.jpg"
-    target.write_bytes(b"the photo that was there before")
-
-    def streaming() -> bool:
-        with contextlib.suppress(FileNotFoundError):
-            return any(p.stat().st_size > 0 for p in out_dir.glob(".wxm-*.part"))
-        return False
-
-    with trickle_server(sent=256 * 1024, size=8 * 1024 * 1024) as server:
-        process = subprocess.Popen(
-            [str(WXM), "--sandbox", "--base-url", server.base_url, "get", "some-media-id",
-             "-o", str(target), "--force"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=home.env(),
-        )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while not streaming():
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, "the download never started"
-            time.sleep(0.02)
-        process.send_signal(signum)
-        _out, err = process.communicate(timeout=30)
-
-    assert process.returncode == code, err
-    assert signal.Signals(signum).name in err
-    assert "Traceback" not in err
-    assert names(out_dir) == ["photo.jpg"]
-    assert target.read_bytes() == b"the photo that was there before"
