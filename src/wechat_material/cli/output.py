@@ -66,8 +66,21 @@ JsonFlag = Annotated[
 YesFlag = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 OutputOption = Annotated[
-    str | None, typer.Option("--output", "-o", help="Save to this file or directory.")
+    str | None,
+    typer.Option("--output", "-o", help="Save to this file or directory; '-' prints it."),
 ]
+
+ForceFlag = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace the file given with -o if it exists (without it, an existing file "
+        "is never replaced).",
+    ),
+]
+
+STDOUT = "-"
+"""``-o -``: the output goes to stdout."""
 
 
 def examples(*lines: str) -> str:
