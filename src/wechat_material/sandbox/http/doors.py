@@ -126,13 +126,14 @@ class Doors:
     def host_ok(self, host: str) -> bool:
         if self.bound_port is None:
             return True
-        name, port = split_host(host, 80)
-        if (name == "localhost" or _is_ip(name)) and port == self.bound_port:
+        name, port = split_host(host, None)
+        if (name == "localhost" or _is_ip(name)) and (port or 80) == self.bound_port:
             return True
         if self.public_url:
             public = urlsplit(self.public_url)
             scheme_port = _DEFAULT_PORTS.get(public.scheme, 80)
-            if (name, port) == split_host(public.netloc, scheme_port):
+            # No port in the Host: whatever the proxy in front listens on for that scheme.
+            if (name, port or scheme_port) == split_host(public.netloc, scheme_port):
                 return True
         for allowed in self.allowed_hosts:
             allowed_name, allowed_port = split_host(allowed, None)
@@ -191,8 +192,12 @@ def _same_origin(headers: Headers, host: str) -> bool:
     default = _DEFAULT_PORTS[parts.scheme]
     origin_name, origin_port = split_host(parts.netloc, default)
     host_name, host_port = split_host(host, None)
-    # Behind a TLS proxy the Host may say no port while the origin is https.
-    return origin_name == host_name and host_port in (None, origin_port)
+    if origin_name != host_name:
+        return False
+    if host_port is None:
+        # A Host without a port is the scheme's default one (https's, behind a TLS proxy).
+        return origin_port in _DEFAULT_PORTS.values()
+    return origin_port == host_port
 
 
 class DoorsMiddleware:
