@@ -34,6 +34,7 @@ anyio = pytest.mark.anyio
 TEXT = {"Content-Type": "text/plain"}
 GRANT = {"grant_type": "client_credential", "appid": DEMO_APPID, "secret": DEMO_SECRET}
 TOKEN = "s3cret-admin-token-0123456789"
+EVERYWHERE = "0.0.0.0"  # noqa: S104 - tests never listen there but through run_in_thread below
 LOCAL = {"Host": "127.0.0.1:8900"}
 
 
@@ -229,9 +230,11 @@ def test_a_token_is_made_off_loopback_only() -> None:
     assert admin_token_for("::1", None) == (None, False)
     assert admin_token_for("localhost", None) == (None, False)
     assert admin_token_for("127.0.0.1", TOKEN) == (TOKEN, False)
-    assert admin_token_for("0.0.0.0", TOKEN) == (TOKEN, False)
-    made, fresh = admin_token_for("0.0.0.0", None)
-    assert fresh and made is not None and len(made) >= 32
+    assert admin_token_for(EVERYWHERE, TOKEN) == (TOKEN, False)
+    made, fresh = admin_token_for(EVERYWHERE, None)
+    assert fresh
+    assert made is not None
+    assert len(made) >= 32
     assert admin_token_for("::", None)[0] not in (None, made)
     assert not is_loopback("192.168.1.10")
     assert not is_loopback("myhost")
@@ -241,8 +244,9 @@ def test_a_token_is_made_off_loopback_only() -> None:
 async def off_loopback() -> AsyncIterator[tuple[Starlette, str, httpx.AsyncClient]]:
     """A sandbox as ``serve --host 0.0.0.0 --port 8900`` sets it up, driven in-process."""
     app = create_app(SandboxConfig(seed=5, start_time=START))
-    token, made = admin_token_for("0.0.0.0", None)
-    assert made and token is not None
+    token, made = admin_token_for(EVERYWHERE, None)
+    assert made
+    assert token is not None
     bound(app, 8900, token)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8900") as http:
@@ -337,10 +341,10 @@ def test_over_a_socket_a_given_token_is_required_and_passed_on() -> None:
 def test_bound_to_every_address_a_token_is_made(caplog: pytest.LogCaptureFixture) -> None:
     with (
         caplog.at_level(logging.WARNING, logger="wechat_material.sandbox"),
-        run_in_thread(host="0.0.0.0") as sandbox,  # noqa: S104 - reached through 127.0.0.1 only
+        run_in_thread(host=EVERYWHERE) as sandbox,  # reached through 127.0.0.1 only
     ):
         assert "reachable from other machines" in caplog.text
-        local = sandbox.base_url.replace("0.0.0.0", "127.0.0.1")
+        local = sandbox.base_url.replace(EVERYWHERE, "127.0.0.1")
         assert httpx.get(f"{local}/_sandbox/health", timeout=10).status_code == 401
         assert sandbox.admin_token
         assert sandbox.admin_token not in caplog.text
