@@ -8,6 +8,10 @@ listens on a public address.
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 
 import httpx
@@ -350,3 +354,82 @@ def test_bound_to_every_address_a_token_is_made(caplog: pytest.LogCaptureFixture
         assert sandbox.admin_token not in caplog.text
         with SandboxAdmin(local, admin_token=sandbox.admin_token) as admin:
             assert admin.health()
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+
+def _start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "wechat_material.sandbox", "--port", "0", "--memory", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+    )
+
+
+def _banner(process: subprocess.Popen[str]) -> list[str]:
+    """The lines printed at start, up to the admin API's."""
+    assert process.stdout is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line.strip())
+        if "admin token:" in line:
+            return lines
+    raise AssertionError(f"no admin token line in {lines} (exit {process.wait()})")
+
+
+def _stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    return err
+
+
+@pytest.mark.slow
+def test_serving_off_loopback_prints_a_token_and_a_warning() -> None:
+    process = _start("--host", EVERYWHERE)
+    try:
+        lines = _banner(process)
+        port = lines[0].rsplit(":", 1)[1]
+        token = lines[-1].split("admin token: ", 1)[1].split(" ", 1)[0]
+        local = f"http://127.0.0.1:{port}"  # reached through loopback only
+        refused = httpx.get(f"{local}/_sandbox/health", timeout=10)
+        allowed = httpx.get(
+            f"{local}/_sandbox/health", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+    finally:
+        err = _stop(process)
+    assert refused.status_code == 401
+    assert allowed.json() == {"ok": True}
+    assert len(token) >= 32
+    assert "reachable from other machines" in err
+    assert token not in err
+
+
+@pytest.mark.slow
+def test_serving_with_a_token_from_the_environment_never_prints_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(ADMIN_TOKEN_ENV, TOKEN)
+    process = _start("--allowed-host", "dev.example")
+    try:
+        lines = _banner(process)
+        base_url = lines[0].rsplit(" ", 1)[1]
+        port = base_url.rsplit(":", 1)[1]
+        refused = httpx.get(f"{base_url}/_sandbox/health", timeout=10)
+        with SandboxAdmin(base_url) as admin:  # reads the same variable
+            healthy = admin.health()
+        named = httpx.get(
+            f"{base_url}/_sandbox/health",
+            headers={"Authorization": f"Bearer {TOKEN}", "Host": f"dev.example:{port}"},
+            timeout=10,
+        )
+    finally:
+        err = _stop(process)
+    assert refused.status_code == 401
+    assert healthy
+    assert named.status_code == 200
+    assert all(TOKEN not in line for line in lines)
+    assert "the one given" in lines[-1]
+    assert "reachable from other machines" not in err
