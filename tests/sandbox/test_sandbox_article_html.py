@@ -133,3 +133,13 @@ async def test_files_are_not_sniffed(wx: WeChat) -> None:
     reply = await wx.upload("/cgi-bin/media/uploadimg", "image.png", media("image.png"))
     served = await wx.http.get(reply.json()["url"])
     assert served.headers["x-content-type-options"] == "nosniff"
+
+
+def test_clean_markup_is_kept_as_written() -> None:
+    html = '<p><a href="https://x.example/?a=1&b=2">x &amp; y</a> & z<br/></p>'
+    assert clean_article_html(html) == CleanedHtml(html, [])
+
+
+def test_an_entity_that_spells_a_scheme_is_not_kept() -> None:
+    cleaned = clean_article_html('<a href="javascript&colon;alert(1)">x</a>')
+    assert cleaned.html == "<a>x</a>"

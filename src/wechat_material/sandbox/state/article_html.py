@@ -64,6 +64,7 @@ _CSS_DANGER = ("expression", "javascript:", "vbscript:", "behavior", "binding", 
 # `"`, `<` and `>` escaped, so a tag can be matched there (never in raw input).
 _IMG_TAG = re.compile(r"<img\b[^>]*>")
 _ATTRIBUTE_NAME = re.compile(r'\s([^\s=/>]+)(?:="[^"]*")?')
+_SELF_CLOSING = re.compile(r"\s*/>")
 _INVISIBLE = re.compile(r"[\x00-\x20]")
 
 
@@ -72,6 +73,7 @@ class CleanedHtml:
     """An article's HTML as WeChat keeps it, and what was taken out of it."""
 
     html: str
+    """The clean HTML: the original text when nothing had to go, else nh3's serialization."""
     removed: list[str] = field(default_factory=list)
     """What was dropped, in order, each once: ``"<script>"``, ``"onload on <svg>"``,
     ``"javascript: URL in <a href>"``, ``"style on <p>"``, ``"<img> not hosted by WeChat"``."""
@@ -165,4 +167,18 @@ def clean_article_html(html: str, image_url_ok: Callable[[str], bool] | None = N
             return ""
 
         cleaned = _IMG_TAG.sub(drop_sourceless, cleaned)
+    if _only_reescaped(html, cleaned):
+        cleaned = html  # WeChat keeps the author's markup when it takes nothing out
     return CleanedHtml(cleaned, list(removed))
+
+
+def _only_reescaped(original: str, cleaned: str) -> bool:
+    """Did cleaning change nothing but write a bare ``&`` as ``&amp;`` and ``<br/>`` as ``<br>``?
+
+    Then the two parse the same, and the original can stay as written: nh3
+    re-escapes the very text it decoded (a ``&colon;`` that decoded to ``:``
+    comes back as ``:``, never as ``&amp;colon;``), and in HTML a ``/`` that
+    ends a tag changes nothing (SVG and MathML, where it does, never stay).
+    """
+    written = _SELF_CLOSING.sub(">", original).replace("&amp;", "&")
+    return written == cleaned.replace("&amp;", "&")
