@@ -20,15 +20,23 @@ and ``WXM_DATA_DIR`` replace them (handy for tests, containers and CI).
 The file is written with mode 0600 through a temporary file and a rename, so a
 crash never leaves it half-written and no other user can read the secret.
 
-**The connection.** Precedence, highest first: command-line flags (``--appid``,
-``--secret``, ``--base-url``), the environment (``WECHAT_APPID``,
-``WECHAT_SECRET``, ``WECHAT_BASE_URL``), then the profile (``--profile``,
-``WXM_PROFILE`` or the current one in the config file).
+**The connection.** Each setting comes from the first of, highest first:
+command-line flags (``--appid``, ``--secret``, ``--base-url``), the
+environment (``WECHAT_APPID``, ``WECHAT_SECRET``, ``WECHAT_BASE_URL``), the
+profile (``--profile``, ``WXM_PROFILE`` or the current one in the config
+file), then the defaults (WeChat's own URL). A secret only goes with the appid
+it came with: an exported ``WECHAT_SECRET`` is not sent with a profile's
+other appid.
 
-``--sandbox`` (or a profile with ``sandbox = true``) never uses the
-environment: it talks to the sandbox at ``--base-url`` (or the profile's
-``base_url``), or to an embedded sandbox started for the command, with the
-sandbox's demo account unless an appid and secret are given.
+A sandbox run (``--sandbox``, or a profile with ``sandbox = true``) follows the
+same order; its default account is the sandbox's demo account, and without a
+base URL it starts an embedded sandbox for the command. ``--sandbox`` with an
+ordinary profile ignores that profile (its account is a real one).
+
+Every value is checked before use (:mod:`~wechat_material.cli.validate`); the
+error names the flag, variable or file line it came from. A profile with a
+bad setting only fails the commands that use it: ``wxm config`` still lists,
+shows and fixes it.
 """
 
 from __future__ import annotations
@@ -45,7 +53,15 @@ from typing import Any, Literal
 import platformdirs
 import tomli_w
 
-from wechat_material.cli.errors import LocalInputError, UsageProblem
+from wechat_material.cli.errors import CliError, LocalInputError, UsageProblem
+from wechat_material.cli.validate import (
+    Source,
+    check_appid,
+    check_base_url,
+    check_secret,
+    env,
+    flag,
+)
 from wechat_material.tokens.base import mask
 
 # files ---------------------------------------------------------------------
@@ -173,39 +189,69 @@ class Profile:
         return data
 
     @classmethod
-    def from_toml(cls, name: str, data: Mapping[str, Any], source: Path) -> Profile:
+    def parse(cls, name: str, data: Mapping[str, Any]) -> tuple[Profile, list[SettingProblem]]:
+        """The profile in ``data`` and what is wrong with it; a bad setting is left out."""
+        problems: list[SettingProblem] = []
         known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise LocalInputError(
-                f"{source}: profile {name!r} has unknown setting {unknown[0]!r}",
-                hint=f"known settings: {', '.join(sorted(known))}.",
+        for key in sorted(set(data) - known):
+            problems.append(
+                SettingProblem(
+                    key, f"unknown setting {key!r}", f"known settings: {', '.join(sorted(known))}."
+                )
             )
-        for key in ("appid", "secret", "base_url", "token_store", "token_mode"):
-            if key in data and not isinstance(data[key], str):
-                raise LocalInputError(f"{source}: profile {name!r}: {key} must be a string")
-        if "sandbox" in data and not isinstance(data["sandbox"], bool):
-            raise LocalInputError(f"{source}: profile {name!r}: sandbox must be true or false")
-        mode = data.get("token_mode", DEFAULT_TOKEN_MODE)
-        if mode not in TOKEN_MODES:
-            raise LocalInputError(
-                f"{source}: profile {name!r}: token_mode must be one of {', '.join(TOKEN_MODES)}"
-            )
-        store = data.get("token_store", DEFAULT_TOKEN_STORE)
-        try:
-            TokenStoreChoice.parse(store)
-        except UsageProblem as exc:
-            raise LocalInputError(
-                f"{source}: profile {name!r}: {exc.message}", hint=exc.hint
-            ) from None
-        return cls(
-            appid=data.get("appid"),
-            secret=data.get("secret"),
-            base_url=data.get("base_url"),
-            token_store=store,
-            token_mode=mode,
-            sandbox=data.get("sandbox", False),
-        )
+        good: dict[str, Any] = {}
+        for key in ("appid", "secret", "base_url", "token_store", "token_mode", "sandbox"):
+            if key not in data:
+                continue
+            message = _setting_problem(key, data[key])
+            if message is None:
+                good[key] = data[key]
+            else:
+                problems.append(SettingProblem(key, message[0], message[1]))
+        return cls(**good), problems
+
+
+@dataclass(frozen=True)
+class SettingProblem:
+    """One bad setting of a profile: its key, what is wrong, what to do."""
+
+    key: str
+    message: str
+    hint: str | None = None
+
+
+def _setting_problem(key: str, value: Any) -> tuple[str, str | None] | None:
+    if key == "sandbox":
+        return None if isinstance(value, bool) else ("sandbox must be true or false", None)
+    if not isinstance(value, str):
+        return f"{key} must be a string", None
+    checks = {"appid": check_appid, "secret": check_secret, "base_url": check_base_url}
+    try:
+        if key in checks:
+            checks[key](value, Source(key, in_file=True))
+        elif key == "token_store":
+            TokenStoreChoice.parse(value)
+        elif key == "token_mode" and value not in TOKEN_MODES:
+            return f"token_mode must be one of {', '.join(TOKEN_MODES)}", None
+    except CliError as exc:
+        return exc.message, exc.hint
+    return None
+
+
+_SECTION = re.compile(r"""^\s*\[\s*profiles\s*\.\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*\]""")
+
+
+def setting_line(text: str, profile: str, key: str) -> int | None:
+    """The line (from 1) where ``key`` is set in ``[profiles.PROFILE]``, if it can be found."""
+    inside = False
+    setting = re.compile(rf"""^\s*(?:{re.escape(key)}|"{re.escape(key)}")\s*=""")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("["):
+            match = _SECTION.match(line)
+            inside = match is not None and profile in match.groups()
+        elif inside and setting.match(line):
+            return number
+    return None
 
 
 def check_profile_name(name: str) -> str:
@@ -225,12 +271,17 @@ class ConfigFile:
     path: Path
     current: str | None = None
     profiles: dict[str, Profile] = field(default_factory=dict)
+    # Profiles with a bad setting: the error, and their settings as found (kept on save).
+    broken: dict[str, tuple[LocalInputError, dict[str, Any]]] = field(default_factory=dict)
+    # True when other users may read the file (it holds secrets).
+    exposed: bool = False
 
     @classmethod
     def load(cls, path: Path) -> ConfigFile:
         """Read the file; a missing file is an empty configuration."""
         try:
             raw = path.read_bytes()
+            exposed = bool(path.stat().st_mode & 0o077)
         except FileNotFoundError:
             return cls(path)
         try:
@@ -246,24 +297,42 @@ class ConfigFile:
         section = data.get("profiles", {})
         if not isinstance(section, dict) or not all(isinstance(v, dict) for v in section.values()):
             raise LocalInputError(f"{path}: [profiles] must hold one table per profile")
-        profiles = {name: Profile.from_toml(name, body, path) for name, body in section.items()}
-        return cls(path, current, profiles)
+        config = cls(path, current, exposed=exposed)
+        for name, body in section.items():
+            profile, problems = Profile.parse(name, body)
+            if not problems:
+                config.profiles[name] = profile
+                continue
+            first = problems[0]
+            line = setting_line(raw.decode("utf-8"), name, first.key)
+            where = f"{path}:{line}" if line is not None else str(path)
+            error = LocalInputError(
+                f"{where}: profile {name!r}: {first.message}",
+                hint=first.hint or f"fix it with 'wxm config set {name} ...' or in the file.",
+            )
+            config.broken[name] = (error, dict(body))
+        return config
 
     def save(self) -> None:
         """Write the file atomically, readable by its owner only (0600)."""
         document: dict[str, Any] = {}
         if self.current is not None:
             document["current"] = self.current
-        document["profiles"] = {name: p.to_toml() for name, p in sorted(self.profiles.items())}
+        # A broken profile is written back as it was found: nothing the user wrote is lost.
+        profiles = {name: raw for name, (_, raw) in self.broken.items()}
+        profiles.update({name: p.to_toml() for name, p in self.profiles.items()})
+        document["profiles"] = dict(sorted(profiles.items()))
         payload = tomli_w.dumps(document).encode("utf-8")
         write_private_file(self.path, payload)
 
     def profile(self, name: str) -> Profile:
         """The named profile; :class:`UsageProblem` naming the known ones otherwise."""
+        if name in self.broken and name not in self.profiles:
+            raise self.broken[name][0]
         try:
             return self.profiles[name]
         except KeyError:
-            known = ", ".join(sorted(self.profiles)) or "none yet"
+            known = ", ".join(sorted([*self.profiles, *self.broken])) or "none yet"
             raise UsageProblem(
                 f"no profile named {name!r} in {self.path}",
                 hint=f"known profiles: {known}. Create one with 'wxm config set {name} ...'.",
@@ -336,23 +405,61 @@ def _chosen_profile(
     return name, config.profile(name)
 
 
-def _sandbox_connection(
-    options: ConnectionOptions, name: str | None, profile: Profile
-) -> Connection:
+@dataclass(frozen=True)
+class _Given:
+    """The appid, secret and base URL from flags and environment, each checked."""
+
+    appid: str | None
+    secret: str | None = field(repr=False)
+    base_url: str | None
+    env_appid: str | None
+    env_secret: str | None = field(repr=False)
+
+
+def _given(options: ConnectionOptions, environ: Mapping[str, str]) -> _Given:
+    def pick(value: str | None, check: Any, source: Source) -> str | None:
+        return check(value, source) if value is not None else None
+
+    env_appid = pick(environ.get(APPID_ENV) or None, check_appid, env(APPID_ENV))
+    return _Given(
+        appid=pick(options.appid, check_appid, flag("--appid")) or env_appid,
+        secret=pick(options.secret, check_secret, flag("--secret")),
+        base_url=pick(options.base_url, check_base_url, flag("--base-url"))
+        or pick(environ.get(BASE_URL_ENV) or None, check_base_url, env(BASE_URL_ENV)),
+        env_appid=env_appid,
+        env_secret=pick(environ.get(SECRET_ENV) or None, check_secret, env(SECRET_ENV)),
+    )
+
+
+def _secret_for(appid: str, given: _Given, stored: Mapping[str, str]) -> str | None:
+    """The secret that goes with ``appid``: the flag's, the environment's, then a stored one.
+
+    A secret only goes with the appid it was stored or exported with.
+    """
+    if given.secret is not None:
+        return given.secret
+    if given.env_secret is not None and given.env_appid in (None, appid):
+        return given.env_secret
+    return stored.get(appid)
+
+
+def _sandbox_connection(given: _Given, name: str | None, profile: Profile) -> Connection:
     # Imported here: the sandbox's server stack is only needed by sandbox runs.
     from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
+    # --sandbox with an ordinary profile: that profile's WeChat settings do not apply.
     own = profile if profile.sandbox else Profile()
-    base_url = options.base_url or own.base_url
-    appid = options.appid or own.appid or DEMO_APPID
+    base_url = given.base_url or own.base_url
+    appid = given.appid or own.appid or DEMO_APPID
     known = {DEMO_APPID: DEMO_SECRET}
     if own.appid and own.secret:
         known[own.appid] = own.secret
-    secret = options.secret or known.get(appid)
+    secret = _secret_for(appid, given, known)
     if secret is None:
         raise UsageProblem(
             f"no secret for the sandbox account {appid}",
-            hint="pass --secret as well, or leave out --appid to use the demo account.",
+            hint=f"pass --secret or set {SECRET_ENV} as well, or leave out --appid and "
+            f"{APPID_ENV} to use the demo account.",
         )
     return Connection(
         appid=appid,
@@ -371,20 +478,20 @@ def resolve(
     config: ConfigFile,
     env: Mapping[str, str] | None = None,
 ) -> Connection:
-    """The connection for a run; :class:`UsageProblem` says what is missing."""
+    """The connection for a run; :class:`UsageProblem` says what is missing or malformed.
+
+    Each setting is taken from the first of: flag, environment, profile, default;
+    on a sandbox too, where the default account is the sandbox's demo account.
+    """
     environ = os.environ if env is None else env
+    given = _given(options, environ)
     name, profile = _chosen_profile(options, environ, config)
     if options.sandbox or profile.sandbox:
-        return _sandbox_connection(options, name, profile)
+        return _sandbox_connection(given, name, profile)
 
-    appid = options.appid or environ.get(APPID_ENV) or profile.appid
-    # A secret only goes with the appid it was stored or exported with.
-    secret = options.secret
-    env_appid = environ.get(APPID_ENV)
-    if secret is None and env_appid in (None, appid):
-        secret = environ.get(SECRET_ENV)
-    if secret is None and appid == profile.appid:
-        secret = profile.secret
+    appid = given.appid or profile.appid
+    stored = {profile.appid: profile.secret} if profile.appid and profile.secret else {}
+    secret = _secret_for(appid, given, stored) if appid else None
     if not appid or not secret:
         missing = "appid" if not appid else "secret"
         raise UsageProblem(
@@ -398,7 +505,7 @@ def resolve(
     return Connection(
         appid=appid,
         secret=secret,
-        base_url=options.base_url or environ.get(BASE_URL_ENV) or profile.base_url,
+        base_url=given.base_url or profile.base_url,
         token_store=TokenStoreChoice.parse(profile.token_store),
         token_mode=profile.token_mode,
         sandbox="off",

@@ -67,8 +67,14 @@ class Session:
     # settings -------------------------------------------------------------
 
     def config(self) -> ConfigFile:
-        """The profile file, as it is now."""
-        return ConfigFile.load(config_file())
+        """The profile file, as it is now; a warning if other users may read it."""
+        config = ConfigFile.load(config_file())
+        if config.exposed:
+            self.output.warn(
+                f"{config.path} is readable by other users, and it holds secrets; "
+                f"run 'chmod 600 {config.path}' (wxm's next change to it does that too)."
+            )
+        return config
 
     def connection(self) -> Connection:
         """The account and server for this run (resolved once)."""
