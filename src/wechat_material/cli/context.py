@@ -103,6 +103,7 @@ class Session:
             except SandboxInUseError as exc:
                 raise sandbox_busy(exc.data_dir, exc.pid, USE_THE_RUNNING_ONE) from None
             self._sandbox_url = running.base_url
+            self.output.ephemeral_url = running.base_url
         return self._sandbox_url
 
     def _client_args(self) -> dict[str, Any]:

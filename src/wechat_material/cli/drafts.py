@@ -22,6 +22,7 @@ from wechat_material import PublishResult, PublishStatus, WeChatClient
 from wechat_material.cli.articles import (
     NewsFormat,
     NewsFormatOption,
+    article_file_help,
     load_articles,
     load_one_article,
     save_news,
@@ -89,7 +90,9 @@ DraftIdArg = Annotated[
 
 @draft_app.command(
     "add",
-    epilog=examples("wxm draft add post.toml", "wxm draft add post.json --json"),
+    epilog=article_file_help()
+    + "\n\n"
+    + examples("wxm draft add post.toml", "wxm draft add post.json --json"),
 )
 def add_draft(
     ctx: typer.Context,
@@ -282,7 +285,9 @@ MediaIdArg = Annotated[
 
 @news_app.command(
     "add",
-    epilog=examples("wxm news add post.toml", "wxm news add articles.json --json"),
+    epilog=article_file_help()
+    + "\n\n"
+    + examples("wxm news add post.toml", "wxm news add articles.json --json"),
 )
 def add_news(ctx: typer.Context, file: ArticleFileArg, json_out: JsonFlag = False) -> None:
     """Create a news material from 1 to 8 articles in a file."""

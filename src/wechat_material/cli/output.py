@@ -199,6 +199,8 @@ class Output:
         self.json_mode = json_mode
         self.verbose = verbose
         self.redact = Redactor()
+        # The base URL of a sandbox that stops with this run (the embedded one), if any.
+        self.ephemeral_url: str | None = None
         # Bound to the streams current at construction time, i.e. those of this run.
         self.out = console_for(sys.stdout, stderr=False)
         self.err = console_for(sys.stderr, stderr=True)
@@ -213,6 +215,7 @@ class Output:
         prints even those (a secret the user asked for: ``wxm token --raw``).
         """
         hide = _keep if raw else self.redact.known
+        self._warn_ephemeral(data)
         if self.json_mode:
             text = json.dumps(_hidden(to_jsonable(data), hide), ensure_ascii=False, indent=2)
             sys.stdout.write(text + "\n")
@@ -224,6 +227,16 @@ class Output:
                 self.out.print(printable(hide(item), multiline=True), markup=False, soft_wrap=True)
             else:
                 self.out.print(item)
+
+    def _warn_ephemeral(self, data: Any) -> None:
+        """Say so when a result links to the embedded sandbox: those links die with the run."""
+        base = self.ephemeral_url
+        if base is None or base not in json.dumps(to_jsonable(data), ensure_ascii=False):
+            return
+        self.warn(
+            f"the URLs on {base} point at the embedded sandbox, which stops with this command; "
+            "to open them, run 'wxm sandbox serve' and use 'wxm --sandbox --base-url URL ...'."
+        )
 
     def plain(self, text: str) -> None:
         """One line of raw text on stdout, untouched (e.g. a token for ``$(...)``)."""
