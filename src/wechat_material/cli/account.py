@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.console import RenderableType
 
 from wechat_material.cli.config import (
     TOKEN_MODES,
@@ -164,7 +164,7 @@ def _profile_to_change(config: ConfigFile, name: str, out: Output) -> Profile:
     return profile
 
 
-def _profile_table(name: str, profile: Profile, current: bool) -> Table:
+def _profile_table(name: str, profile: Profile, current: bool) -> RenderableType:
     rows = [
         (key, ("yes" if value else "no") if isinstance(value, bool) else value)
         for key, value in profile.public_view().items()

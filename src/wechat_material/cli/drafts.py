@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.console import RenderableType
 
 from wechat_material import PublishResult, PublishStatus, WeChatClient
 from wechat_material.cli.articles import (
@@ -51,7 +51,7 @@ ArticleFileArg = Annotated[
 ]
 
 
-def articles_table(news: NewsContent, title: str | None = None) -> Table:
+def articles_table(news: NewsContent, title: str | None = None) -> RenderableType:
     """One row per article: its number, title, author, digest and link."""
     rows = [(index, a.title, a.author, a.digest, a.url) for index, a in enumerate(news.articles)]
     return table(title, ("#", "title", "author", "digest", "url"), rows)

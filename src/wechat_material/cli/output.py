@@ -35,7 +35,7 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import BaseModel
-from rich.console import Console, RenderableType
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
@@ -48,6 +48,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from wechat_material.cli.errors import Failure, UsageProblem
 
@@ -333,25 +334,66 @@ def is_id_column(name: str) -> bool:
     return name.endswith("id")
 
 
-def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:
+# Below this, a column of names or URLs would fold into a tower of short lines.
+_MIN_FOLDED = 8
+
+
+def table(
+    title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> RenderableType:
     """A table that keeps every character: ids stay whole on one line, so they can be
-    copied; on a narrow terminal the other columns (names, URLs) fold onto more lines
-    rather than being cut, and no column shrinks below its header."""
+    copied; the other columns (names, URLs) fold onto more lines rather than being cut,
+    and no column shrinks below its header. On a terminal too narrow for that, each row
+    becomes a block of ``column: value`` lines instead."""
+    shown_title = printable(title) if title is not None else None
+    cells = [[printable(_cell(value)) for value in row] for row in rows]
     view = Table(
-        title=escape(printable(title)) if title is not None else None,
+        title=escape(shown_title) if shown_title is not None else None,
         title_justify="left",
         show_lines=False,
     )
-    cells = [[printable(_cell(value)) for value in row] for row in rows]
+    needed = 1
     for index, name in enumerate(columns):
+        widest = max((len(row[index]) for row in cells if index < len(row)), default=0)
         if is_id_column(name):
-            widest = max((len(row[index]) for row in cells if index < len(row)), default=0)
             view.add_column(name, no_wrap=True, overflow="ignore", min_width=max(widest, len(name)))
+            needed += max(widest, len(name)) + 3
         else:
             view.add_column(name, overflow="fold", min_width=len(name))
+            needed += max(len(name), min(widest, _MIN_FOLDED)) + 3
     for row in cells:
         view.add_row(*(escape(cell) for cell in row))
-    return view
+    return _Listing(view, needed, shown_title, columns, cells)
+
+
+class _Listing:
+    """A table where it fits; else one block of ``column: value`` lines per row."""
+
+    def __init__(
+        self,
+        view: Table,
+        needed: int,
+        title: str | None,
+        columns: Sequence[str],
+        cells: list[list[str]],
+    ) -> None:
+        self.view = view
+        self._needed = needed
+        self._title = title
+        self._columns = columns
+        self._cells = cells
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if options.max_width >= self._needed:
+            yield self.view
+            return
+        if self._title:
+            yield Text(self._title, style="bold")
+        for number, row in enumerate(self._cells):
+            if number:
+                yield Text("")
+            for name, cell in zip(self._columns, row, strict=False):
+                yield Text(f"{name}: {cell}" if name else cell)
 
 
 def _cell(value: Any) -> str:
