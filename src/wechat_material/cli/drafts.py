@@ -238,6 +238,11 @@ def publish_draft(
     _show_publish(current.output, result)
 
 
+def pause(seconds: float) -> None:
+    """Wait between two polls (tests move the sandbox's clock here instead)."""
+    time.sleep(seconds)
+
+
 def _wait_for_publish(
     out: Output, client: WeChatClient, publish_id: str, max_wait: float
 ) -> PublishResult:
@@ -254,7 +259,7 @@ def _wait_for_publish(
                 raise PublishTimeoutError(
                     f"publish {publish_id} was still in progress after {max_wait:g} s", result
                 )
-            time.sleep(min(POLL_SECONDS, left))
+            pause(min(POLL_SECONDS, left))
 
 
 @draft_app.command("status", epilog=examples("wxm draft status PUBLISH_ID"))
