@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from wechat_material.cli.config import ConfigFile, ConnectionOptions, Profile, resolve
+from wechat_material.cli.config import ConfigFile, Profile
+from wechat_material.cli.connection import ConnectionOptions, resolve
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
 from .conftest import Run, run_json

@@ -26,14 +26,12 @@ from wechat_material import AsyncWeChatClient, WeChatClient
 from wechat_material.cli.config import (
     SERVE_URL,
     ConfigFile,
-    Connection,
-    ConnectionOptions,
     TokenStoreChoice,
     config_file,
-    resolve,
     sandbox_data_dir,
     token_file,
 )
+from wechat_material.cli.connection import Connection, ConnectionOptions, resolve
 from wechat_material.cli.errors import sandbox_busy
 from wechat_material.cli.output import Output
 from wechat_material.tokens import (

@@ -35,6 +35,7 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import BaseModel
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.markup import escape
 from rich.progress import (
@@ -202,6 +203,8 @@ class Output:
         self.redact = Redactor()
         # The base URL of a sandbox that stops with this run (the embedded one), if any.
         self.ephemeral_url: str | None = None
+        # stdout holds one JSON document: once a result is out, an error gets no second one.
+        self._stdout_used = False
         # Bound to the streams current at construction time, i.e. those of this run.
         self.out = console_for(sys.stdout, stderr=False)
         self.err = console_for(sys.stderr, stderr=True)
@@ -219,6 +222,7 @@ class Output:
         self._warn_ephemeral(data)
         if self.json_mode:
             text = json.dumps(_hidden(to_jsonable(data), hide), ensure_ascii=False, indent=2)
+            self._stdout_used = True
             sys.stdout.write(text + "\n")
             sys.stdout.flush()
             return
@@ -266,9 +270,10 @@ class Output:
         """With ``--json``, the failure as one JSON document on stdout, for scripts.
 
         ``errcode`` and ``errmsg`` are WeChat's when WeChat refused the call;
-        otherwise ``errcode`` is null and ``errmsg`` is wxm's message.
+        otherwise ``errcode`` is null and ``errmsg`` is wxm's message. Nothing is
+        printed when the result already was (Ctrl-C while the run closes).
         """
-        if not self.json_mode:
+        if not self.json_mode or self._stdout_used:
             return
         error = {
             "errcode": errcode,
@@ -354,7 +359,7 @@ def table(
     )
     needed = 1
     for index, name in enumerate(columns):
-        widest = max((len(row[index]) for row in cells if index < len(row)), default=0)
+        widest = max((cell_len(row[index]) for row in cells if index < len(row)), default=0)
         if is_id_column(name):
             view.add_column(name, no_wrap=True, overflow="ignore", min_width=max(widest, len(name)))
             needed += max(widest, len(name)) + 3

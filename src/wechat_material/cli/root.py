@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from wechat_material.cli import account, demo, drafts, material, sandbox
-from wechat_material.cli.config import ConnectionOptions
+from wechat_material.cli.connection import ConnectionOptions
 from wechat_material.cli.context import Session
 from wechat_material.cli.errors import CliError, Failure, failure_for
 from wechat_material.cli.exit_codes import EXIT_USAGE
