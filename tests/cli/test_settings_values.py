@@ -109,3 +109,13 @@ def test_config_set_checks_what_it_stores(wxm: Run, home: Home) -> None:
     _refused(bad_appid, 2, "--appid")
     _refused(bad_url, 2, "--base-url")
     assert not home.config_file.exists()
+
+
+def test_a_garbage_profile_variable_is_named(wxm: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WXM_PROFILE", LONG)
+
+    _refused(wxm("count"), 2, "WXM_PROFILE")
+
+
+def test_a_bad_profile_flag_is_named(wxm: Run) -> None:
+    _refused(wxm("--profile", "no good", "count"), 2, "--profile")

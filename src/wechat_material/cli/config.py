@@ -41,7 +41,7 @@ import platformdirs
 import tomli_w
 
 from wechat_material.cli.errors import CliError, LocalInputError, UsageProblem
-from wechat_material.cli.validate import Source, check_appid, check_base_url, check_secret
+from wechat_material.cli.validate import Source, check_appid, check_base_url, check_secret, shown
 from wechat_material.tokens.base import mask
 
 # files ---------------------------------------------------------------------
@@ -234,11 +234,11 @@ def setting_line(text: str, profile: str, key: str) -> int | None:
     return None
 
 
-def check_profile_name(name: str) -> str:
-    """A profile name: letters, digits, ``_ . -``; :class:`UsageProblem` otherwise."""
+def check_profile_name(name: str, source: str = "profile name") -> str:
+    """A profile name: letters, digits, ``_ . -``; :class:`UsageProblem` naming ``source``."""
     if not _PROFILE_NAME.match(name):
         raise UsageProblem(
-            f"invalid profile name {name!r}",
+            f"{source}: {shown(name)} is not a profile name",
             hint="use letters, digits, '_', '.' or '-' (at most 64 characters).",
         )
     return name

@@ -24,7 +24,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from wechat_material.cli.config import ConfigFile, Profile, TokenMode, TokenStoreChoice
+from wechat_material.cli.config import (
+    ConfigFile,
+    Profile,
+    TokenMode,
+    TokenStoreChoice,
+    check_profile_name,
+)
 from wechat_material.cli.errors import UsageProblem
 from wechat_material.cli.validate import (
     Source,
@@ -77,6 +83,10 @@ class Connection:
 def _chosen_profile(
     options: ConnectionOptions, env: Mapping[str, str], config: ConfigFile
 ) -> tuple[str | None, Profile]:
+    if options.profile is not None:
+        check_profile_name(options.profile, "--profile")
+    elif env.get(PROFILE_ENV):
+        check_profile_name(env[PROFILE_ENV], f"environment variable {PROFILE_ENV}")
     name = options.profile or env.get(PROFILE_ENV) or config.current
     if name is None:
         return None, Profile()
