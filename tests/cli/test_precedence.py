@@ -9,6 +9,7 @@ import pytest
 
 from wechat_material.cli.config import ConfigFile, Profile
 from wechat_material.cli.connection import ConnectionOptions, resolve
+from wechat_material.cli.errors import UsageProblem
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
 from .conftest import Run, run_json
@@ -86,3 +87,10 @@ def test_a_sandbox_profile_uses_wechat_appid_from_the_environment(
     token = run_json(wxm("token", "--json"))
 
     assert token["appid"] == "wx5555555555555555"
+
+
+def test_the_environment_cannot_turn_a_sandbox_run_into_a_wechat_one() -> None:
+    env = {"WECHAT_BASE_URL": "https://api.weixin.qq.com"}
+
+    with pytest.raises(UsageProblem, match="cannot talk to WeChat"):
+        resolve(ConnectionOptions(sandbox=True), ConfigFile(Path("c.toml")), env)

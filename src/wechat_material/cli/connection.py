@@ -23,6 +23,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from wechat_material.cli.config import (
     ConfigFile,
@@ -42,6 +43,7 @@ from wechat_material.cli.validate import (
 )
 from wechat_material.tokens.base import mask
 
+WECHAT_HOST = "weixin.qq.com"
 PROFILE_ENV = "WXM_PROFILE"
 APPID_ENV = "WECHAT_APPID"
 SECRET_ENV = "WECHAT_SECRET"  # noqa: S105 - the variable's name, not a secret
@@ -131,6 +133,11 @@ def _secret_for(appid: str, given: _Given, stored: Mapping[str, str]) -> str | N
     return stored.get(appid)
 
 
+def _is_wechat(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host == WECHAT_HOST or host.endswith("." + WECHAT_HOST)
+
+
 def _sandbox_connection(given: _Given, name: str | None, profile: Profile) -> Connection:
     # Imported here: the sandbox's server stack is only needed by sandbox runs.
     from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
@@ -138,6 +145,12 @@ def _sandbox_connection(given: _Given, name: str | None, profile: Profile) -> Co
     # --sandbox with an ordinary profile: that profile's WeChat settings do not apply.
     own = profile if profile.sandbox else Profile()
     base_url = given.base_url or own.base_url
+    if base_url is not None and _is_wechat(base_url):
+        raise UsageProblem(
+            f"a sandbox run cannot talk to WeChat itself ({base_url})",
+            hint=f"drop --sandbox, or point --base-url (or {BASE_URL_ENV}) at a sandbox; "
+            "leave both out for an embedded one.",
+        )
     appid = given.appid or own.appid or DEMO_APPID
     known = {DEMO_APPID: DEMO_SECRET}
     if own.appid and own.secret:
