@@ -24,6 +24,16 @@ class WxmGroup(TyperGroup):
         super().__init__(*args, **kwargs)
         _plain_flags(self)
 
+    def make_context(self, info_name: str | None, args: list[str], *rest: Any, **kw: Any) -> Any:
+        # The root options themselves may not parse (``wxm --json --appid``).
+        given = list(args)  # parsing consumes the list
+        try:
+            return super().make_context(info_name, args, *rest, **kw)
+        except typer.TyperException as exc:
+            if "--json" in given:
+                _usage_document(Output(), exc)
+            raise
+
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         # The subcommand's own arguments, for their --json should they not parse.
         rest = [*getattr(ctx, "_protected_args", ()), *ctx.args]
@@ -31,12 +41,8 @@ class WxmGroup(TyperGroup):
             return super().invoke(ctx)
         except typer.TyperException as exc:
             # typer prints a usage error; a --json run also gets its error document.
-            if getattr(exc, "exit_code", None) == EXIT_USAGE and _wants_json(ctx, rest):
-                message = getattr(exc, "format_message", exc.__str__)()
-                failure = Failure(EXIT_USAGE, message, "see the command's --help.")
-                output = _output(ctx)
-                output.json_mode = True
-                output.error_document(failure, None, None)
+            if _wants_json(ctx, rest):
+                _usage_document(_output(ctx), exc)
             raise
         except (typer.Exit, typer.Abort):
             raise  # exits and usage errors: typer reports them (exit 2 for usage)
@@ -58,13 +64,23 @@ def _plain_flags(command: Any) -> None:
         _plain_flags(sub)
 
 
+def _usage_document(output: Output, exc: Exception) -> None:
+    """The --json error document for a usage error that typer reports itself."""
+    if getattr(exc, "exit_code", None) != EXIT_USAGE:
+        return
+    message = getattr(exc, "format_message", exc.__str__)()
+    output.json_mode = True
+    output.error_document(Failure(EXIT_USAGE, message, "see the command's --help."), None, None)
+
+
 def _output(ctx: typer.Context) -> Output:
     current = ctx.find_root().obj
     return current.output if isinstance(current, Session) else Output()
 
 
 def _wants_json(ctx: typer.Context, args: list[str]) -> bool:
-    return _output(ctx).json_mode or "--json" in args
+    # ctx.params: the root's --json, before the root callback made the session.
+    return _output(ctx).json_mode or bool(ctx.params.get("json_out")) or "--json" in args
 
 
 def report(ctx: typer.Context, exc: BaseException) -> None:
