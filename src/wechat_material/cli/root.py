@@ -45,7 +45,7 @@ class WxmGroup(TyperGroup):
                 _usage_document(_output(ctx), exc)
             raise
         except (typer.Exit, typer.Abort):
-            raise  # exits and usage errors: typer reports them (exit 2 for usage)
+            raise  # typer ends the run with their exit code
         except BrokenPipeError:
             raise  # a closed pipe (`wxm ls | head`): typer exits quietly
         except (Exception, KeyboardInterrupt) as exc:
