@@ -27,6 +27,9 @@ NEWS = "news"
 NEWSPIC = "newspic"
 DRAFT_EXTRAS = ("article_type", "image_info", "pic_crop_235_1", "pic_crop_1_1")
 COMMENT_FLAGS = ("need_open_comment", "only_fans_can_comment")
+# The content as sent, kept beside the cleaned one when clean-up changed it, so the
+# console can show what was dropped; never part of a reply (see news_item).
+SENT_CONTENT = "_sent_content"
 
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>|<script\b[^>]*>", re.IGNORECASE | re.DOTALL)
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
@@ -93,7 +96,10 @@ def _complete(
     for spec in ARTICLE_FIELDS:
         value = article.get(spec.name)
         stored[spec.name] = (0 if spec.flag else "") if value is None else value
-    stored["content"] = clean_content(stored["content"], rules.image_url_ok)
+    sent = stored["content"]
+    stored["content"] = clean_content(sent, rules.image_url_ok)
+    if stored["content"] != sent:
+        stored[SENT_CONTENT] = sent
     if single and not stored["digest"]:
         stored["digest"] = text_of(stored["content"])[:DIGEST_DEFAULT_CHARS]
     if rules.draft:
@@ -133,6 +139,7 @@ def news_item(
 ) -> dict[str, Any]:
     """An article as get_material, draft/get and the batchget replies show it."""
     item = dict(article)
+    item.pop(SENT_CONTENT, None)
     if not with_content:
         item.pop("content", None)
     item["url"] = url
