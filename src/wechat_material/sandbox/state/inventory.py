@@ -253,7 +253,7 @@ def article_sets(backend: SandboxBackend, appid: str | None = None) -> list[Arti
     storage, now = backend.storage, backend.clock.now()
     where, params = ("AND appid = ?", (appid,)) if appid else ("", ())
     sets: list[ArticleSet] = []
-    for row in storage.rows(f"SELECT * FROM drafts WHERE 1 {where}", params):  # noqa: S608 - fixed text
+    for row in storage.rows(f"SELECT * FROM drafts WHERE 1 {where} ORDER BY seq DESC", params):  # noqa: S608 - fixed text
         sets.append(
             ArticleSet(
                 DRAFT_PAGE,
@@ -264,7 +264,7 @@ def article_sets(backend: SandboxBackend, appid: str | None = None) -> list[Arti
             )
         )
     for row in storage.rows(
-        f"SELECT * FROM publishes WHERE done_at <= ? {where}",  # noqa: S608 - fixed text
+        f"SELECT * FROM publishes WHERE done_at <= ? {where} ORDER BY seq DESC",  # noqa: S608 - fixed text
         (now, *params),
     ):
         articles = json.loads(row["articles"])
@@ -279,7 +279,7 @@ def article_sets(backend: SandboxBackend, appid: str | None = None) -> list[Arti
             )
         )
     for row in storage.rows(
-        f"SELECT * FROM materials WHERE type = 'news' {where}",  # noqa: S608 - fixed text
+        f"SELECT * FROM materials WHERE type = 'news' {where} ORDER BY seq DESC",  # noqa: S608 - fixed text
         params,
     ):
         sets.append(
@@ -291,6 +291,7 @@ def article_sets(backend: SandboxBackend, appid: str | None = None) -> list[Arti
                 json.loads(row["body"]),
             )
         )
+    # A stable sort: at the same time (a frozen clock), the later one of a table first.
     sets.sort(key=lambda s: s.updated_at, reverse=True)
     return sets
 
