@@ -32,6 +32,13 @@ def main(argv: list[str] | None = None) -> None:
         help="time moves only through the admin API (default: it follows real time)",
     )
     parser.add_argument("--seed", type=int, help="make ids and faults reproducible")
+    parser.add_argument(
+        "--news-api",
+        choices=("retired", "legacy"),
+        default="retired",
+        help="add_news/update_news: 'retired' answers 45106 as WeChat does (default); "
+        "'legacy' keeps them working",
+    )
     args = parser.parse_args(argv)
     try:
         serve(
@@ -42,6 +49,7 @@ def main(argv: list[str] | None = None) -> None:
             args.account,
             clock="frozen" if args.frozen_clock else "running",
             seed=args.seed,
+            news_api=args.news_api,
         )
     except SandboxInUseError as error:
         parser.exit(1, f"{parser.prog}: {error}\n")

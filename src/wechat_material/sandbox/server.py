@@ -20,7 +20,13 @@ from wechat_material.sandbox.admin import SandboxAdmin
 from wechat_material.sandbox.http.app import create_app
 from wechat_material.sandbox.http.faults import ConnectionDropped
 from wechat_material.sandbox.state.backend import SandboxBackend
-from wechat_material.sandbox.state.config import DEMO_APPID, DEMO_SECRET, ClockMode, SandboxConfig
+from wechat_material.sandbox.state.config import (
+    DEMO_APPID,
+    DEMO_SECRET,
+    ClockMode,
+    NewsAPI,
+    SandboxConfig,
+)
 
 STARTUP_TIMEOUT = 15.0
 SHUTDOWN_TIMEOUT = 10.0
@@ -176,11 +182,13 @@ def serve(
     *,
     clock: ClockMode = "running",
     seed: int | None = None,
+    news_api: NewsAPI = "retired",
 ) -> None:
     """Run a sandbox in the foreground until interrupted (Ctrl-C).
 
     State goes to ``data_dir`` (default: the user data directory), or stays in
     memory with ``memory=True``. Without ``accounts`` the demo account exists.
+    ``news_api="legacy"`` keeps add_news/update_news working (WeChat retired them).
     ``SandboxInUseError`` when another sandbox holds the data directory; it is
     released on exit.
     """
@@ -192,6 +200,7 @@ def serve(
         accounts=parsed or [(DEMO_APPID, DEMO_SECRET)],
         clock=clock,
         seed=seed,
+        news_api=news_api,
     )
     app = create_app(config)
     with contextlib.ExitStack() as cleanup:
@@ -204,6 +213,7 @@ def serve(
             f"  accounts: {', '.join(appid for appid, _ in parsed)}"
             if parsed
             else f"  demo account: appid {DEMO_APPID}  secret {DEMO_SECRET}",
+            f"  console: {base_url}/",
             f"  admin API: {base_url}/_sandbox/health (see docs/sandbox.md)",
         ]
         print("\n".join(lines), flush=True)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wechat_material.checks import article_problem, articles_problem, text_of
+from wechat_material.checks import article_problem, articles_problem, flag_value, text_of
 from wechat_material.limits import ARTICLE_FIELDS, DIGEST_DEFAULT_CHARS, PAGE_MAX, PAGE_MIN
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.links import LinkPath, Links, link_path
@@ -95,7 +95,12 @@ def _complete(
     stored: dict[str, Any] = {}
     for spec in ARTICLE_FIELDS:
         value = article.get(spec.name)
-        stored[spec.name] = (0 if spec.flag else "") if value is None else value
+        if value is None:
+            stored[spec.name] = 0 if spec.flag else ""
+        elif spec.flag and isinstance(value, str):
+            stored[spec.name] = flag_value(value)  # checked: "0" or "1", kept as the number
+        else:
+            stored[spec.name] = value
     sent = stored["content"]
     stored["content"] = clean_content(sent, rules.image_url_ok)
     if stored["content"] != sent:

@@ -53,7 +53,7 @@ GRANT_TYPE = "client_credential"
 class RuntimeSwitches:
     """Switches the admin API can flip at run time (not persisted: the config decides at start)."""
 
-    news_api: NewsAPI = "legacy"
+    news_api: NewsAPI = "retired"
     json_content_type: str = JSON_CONTENT_TYPE
 
 
