@@ -40,7 +40,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
-@pytest.fixture(scope="session")
+# Module scope: while Playwright's sync API is open, its event loop counts as running in
+# this thread, and the async tests of later modules could not start theirs.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         message = f"no chromium at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)"

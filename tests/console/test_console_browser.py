@@ -71,6 +71,27 @@ def test_the_gallery_searches_by_name_and_filters_by_type(page: Any, client: WeC
     assert page.get_by_test_id("media-name").all_inner_texts() == ["purr.mp3"]
 
 
+def test_the_gallery_shows_every_type(page: Any, client: WeChatClient, screenshots: Path) -> None:
+    client.material.add_material("image", MEDIA / "image.jpg", filename="封面 cover.jpg")
+    client.material.add_material("image", MEDIA / "image.png", filename="chart.png")
+    client.material.add_material("image", MEDIA / "image.gif", filename="loop.gif")
+    client.material.add_material("thumb", MEDIA / "thumb.jpg", filename="thumb.jpg")
+    client.material.add_material("voice", MEDIA / "voice-2s.mp3", filename="问候 hello.mp3")
+    client.material.add_video_material(
+        MEDIA / "video.mp4", title="开箱 Unboxing", introduction="a short clip"
+    )
+    client.material.upload_media("image", MEDIA / "image.png")
+
+    page.set_viewport_size({"width": 1100, "height": 760})
+    page.goto("/ui/gallery")
+    for type_name in ("image", "thumb", "voice", "video"):
+        page.get_by_test_id(f"gallery-{type_name}").wait_for()
+    assert page.locator("[data-testid=media-item] video").count() == 1
+    for picture in page.locator("[data-testid=media-item] img").all():
+        assert picture.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
+    page.screenshot(path=str(screenshots / "console-gallery.png"), full_page=True)
+
+
 def test_a_media_id_is_copied_in_one_click(page: Any, client: WeChatClient) -> None:
     uploaded = client.material.add_material("image", MEDIA / "image.jpg")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
@@ -105,6 +126,8 @@ def test_a_draft_renders_at_phone_width(
     assert any("elsewhere.png" in text for text in dropped)
     page.locator(".phone").screenshot(path=str(screenshots / "draft-375.png"))
     assert (screenshots / "draft-375.png").stat().st_size > 1000
+    page.set_viewport_size({"width": 1100, "height": 760})
+    page.screenshot(path=str(screenshots / "console-article.png"))
 
     page.goto("/ui/articles")
     ledger = page.get_by_test_id("ledger-row").all_inner_texts()

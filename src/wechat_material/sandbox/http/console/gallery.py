@@ -85,7 +85,9 @@ def _card(item: MediaView) -> str:
         else '<span class="badge warn" data-testid="expires-in">'
         f"expires in {duration(item.expires_in or 0)}</span>"
     )
-    label = item.name if item.permanent else item.title
+    label = (
+        (item.title or item.name) if item.permanent else (item.title or f"temporary {item.type}")
+    )
     return (
         f'<figure class="item" data-testid="media-item" data-type="{e(item.type)}" '
         f'data-media-id="{e(item.media_id)}">{preview(item)}<figcaption>'
