@@ -43,7 +43,11 @@ from wechat_material.sandbox.state.inventory import (
 )
 
 CONSOLE_PREFIX = "/ui/"
-STATIC = {"console.js": "text/javascript", "console.css": "text/css"}
+STATIC = {
+    "console.js": "text/javascript",
+    "console.css": "text/css",
+    "favicon.svg": "image/svg+xml",
+}
 # Pages are built from live state: never cached, never framed by another site.
 HEADERS = {
     "cache-control": "no-store",

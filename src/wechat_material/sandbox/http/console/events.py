@@ -20,7 +20,8 @@ from starlette.responses import Response, StreamingResponse
 from wechat_material.sandbox.http.console.journal import row
 from wechat_material.sandbox.state.journal import Journal, JournalEntry
 
-STREAM_SECONDS = 25.0
+# Short enough that a server asked to stop is not kept waiting long by an open page.
+STREAM_SECONDS = 10.0
 POLL_SECONDS = 0.2
 RETRY_MS = 500
 

@@ -45,7 +45,7 @@ def journal_body(backend: SandboxBackend, query: Mapping[str, str]) -> str:
     )
     rows = "".join(row(entry) for entry in reversed(backend.journal.latest(SHOWN)))
     return (
-        '<form class="filters" data-testid="journal-filters" onsubmit="return false">'
+        '<form class="filters" method="get" action="/ui/journal" data-testid="journal-filters">'
         f'<input name="path" placeholder="path contains" value="{e(query.get("path", ""))}" '
         'data-testid="filter-path">'
         f'<input name="errcode" placeholder="errcode" value="{e(query.get("errcode", ""))}" '

@@ -75,7 +75,7 @@ def page(title: str, active: str, body: str, *, now: float, last_seq: int) -> st
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{e(title)} · WeChat sandbox</title>"
-        '<link rel="icon" href="data:,">'
+        '<link rel="icon" href="/ui/static/favicon.svg" type="image/svg+xml">'
         '<link rel="stylesheet" href="/ui/static/console.css">'
         '<script src="/ui/static/console.js" defer></script>'
         f'</head><body data-page="{e(active)}" data-last-seq="{last_seq}">'
