@@ -24,16 +24,15 @@ DEFAULT_CAPACITY = 1000
 
 
 @dataclass(frozen=True)
-class JournalEntry:
-    """One API call as the console shows it."""
+class CallRecord:
+    """One API call as the HTTP layer saw it."""
 
-    seq: int
     at: float
     """When it arrived, by the sandbox clock (epoch seconds)."""
     method: str
     path: str
     query: str
-    """The query string, its ``access_token`` and ``secret`` masked."""
+    """The query string (masked once recorded)."""
     appid: str
     """The account it was made for; "" when that cannot be told."""
     status: int
@@ -46,25 +45,15 @@ class JournalEntry:
     """The fault applied ("error", "http_5xx", "drop", "delay"), or ""."""
     content_type: str
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class CallRecord:
-    """What the HTTP layer saw of a call, before it gets its sequence number."""
+class JournalEntry(CallRecord):
+    """A recorded call: its secrets masked, numbered in the order calls arrived."""
 
-    at: float
-    method: str
-    path: str
-    query: str
-    appid: str
-    status: int
-    errcode: int | None
-    errmsg: str
-    latency_ms: float
-    fault: str
-    content_type: str
+    seq: int
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 class Journal:
@@ -83,7 +72,7 @@ class Journal:
         fields["errmsg"] = hide_secret_params(call.errmsg)
         with self._lock:
             self._last += 1
-            entry = JournalEntry(seq=self._last, **fields)
+            entry = JournalEntry(**fields, seq=self._last)
             self._entries.append(entry)
         return entry
 
