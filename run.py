@@ -2,7 +2,8 @@
 """Set up and run wechat-material from a fresh checkout, needing only Python 3.11+.
 
     python3 run.py demo         # the demo, on an embedded sandbox (no WeChat account needed)
-    python3 run.py test         # the whole test suite (installs redis-server if missing)
+    python3 run.py test         # the whole test suite (installs redis-server and chromium
+                                # if missing)
     python3 run.py test --fast  # the quick loop: no slow or redis tests, no redis-server needed
     python3 run.py setup        # only create .venv and install the project (what CI does first)
     python3 run.py lowest       # the tests on the oldest dependencies pyproject.toml allows
@@ -52,6 +53,9 @@ def bin_dir(venv_dir: Path) -> Path:
 
 def python_of(venv_dir: Path) -> Path:
     return bin_dir(venv_dir) / ("python.exe" if os.name == "nt" else "python")
+
+
+CHROMIUM = "/usr/bin/chromium"
 
 
 def say(text: str) -> None:
@@ -120,18 +124,34 @@ def lowest_pins() -> list[str]:
     return [f"{name}=={version}" for name, version in sorted(pins.items())]
 
 
+def apt_install(*packages: str) -> bool:
+    """Install Debian packages when this is a root shell with apt-get; False otherwise."""
+    if not (shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0):
+        return False
+    say(f"installing {' '.join(packages)} with apt-get ...")
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
+    return True
+
+
+def ensure_browser() -> None:
+    """The console's browser tests drive Debian's chromium; the CJK fonts make Chinese
+    text render in its screenshots. Without them those tests are skipped (outside CI)."""
+    if os.path.exists(CHROMIUM):
+        return
+    if not apt_install("chromium", "fonts-noto-cjk"):
+        say(f"no {CHROMIUM}: the console's browser tests will be skipped")
+
+
 def ensure_redis_server() -> None:
     """The Redis token-store tests need a real redis-server binary."""
     if shutil.which("redis-server") or os.environ.get("REDIS_URL"):
         return
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        say("installing redis-server with apt-get ...")
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "redis-server"],
-            check=True,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
+    if apt_install("redis-server"):
         return
     sys.exit(
         "run.py: the tests need redis-server. Install it (e.g. `sudo apt-get install "
@@ -162,6 +182,7 @@ def run_tests(python: Path, arguments: list[str]) -> int:
         arguments = ["-m", FAST_MARKERS, *(arg for arg in arguments if arg != FAST)]
     else:
         ensure_redis_server()
+        ensure_browser()
     code = subprocess.call([str(python), "-m", "pytest", *arguments], cwd=ROOT)
     if code == 5:  # pytest ran no test at all: that is a failure, not a pass
         say("pytest collected no tests")

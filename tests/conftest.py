@@ -22,6 +22,15 @@ MEDIA = Path(__file__).parent / "media"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--screenshots",
+        metavar="DIR",
+        default=None,
+        help="keep the console's browser-test screenshots in DIR (default: a temporary folder)",
+    )
+
+
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test that needs the real redis-server is a ``redis`` test, however it gets there."""

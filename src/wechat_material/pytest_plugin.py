@@ -28,6 +28,10 @@ Each test gets a fresh, empty sandbox with the demo account. Fixtures:
     An :class:`~wechat_material.AsyncWeChatClient` bound to
     ``wechat_sandbox_app`` in-process.
 
+add_news/update_news answer 45106, as WeChat has since 2022-02-28; for
+code that still calls them, set ``wechat_news_api = legacy`` in the pytest
+ini options (or pass ``--wechat-news-api legacy``).
+
 Nothing is imported until a fixture is used, so the plugin costs nothing
 in test runs that do not use it, and works without the ``sandbox`` extra
 until a fixture needs the sandbox: that test then fails with the pip command
@@ -48,17 +52,38 @@ if TYPE_CHECKING:
     from wechat_material.client import AsyncWeChatClient, WeChatClient
     from wechat_material.sandbox import RunningSandbox, SandboxConfig
 
+NEWS_API_MODES = ("retired", "legacy")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    help_text = (
+        "add_news/update_news in the wechat sandbox fixtures: 'retired' answers 45106 "
+        "as WeChat does (default), 'legacy' keeps them working"
+    )
+    parser.addini("wechat_news_api", help_text, default="retired")
+    parser.addoption("--wechat-news-api", choices=NEWS_API_MODES, default=None, help=help_text)
+
+
+def _news_api(config: pytest.Config) -> str:
+    mode = config.getoption("--wechat-news-api") or config.getini("wechat_news_api")
+    if mode not in NEWS_API_MODES:
+        raise pytest.UsageError(f"wechat_news_api must be 'retired' or 'legacy', not {mode!r}")
+    return str(mode)
+
+
 # Where the in-process client says it connects; nothing listens there.
 IN_PROCESS_URL = "http://sandbox.invalid"
 
 
 @pytest.fixture
-def wechat_sandbox_config() -> SandboxConfig:
-    """The configuration of the sandbox behind the other fixtures: in memory, demo account."""
+def wechat_sandbox_config(request: pytest.FixtureRequest) -> SandboxConfig:
+    """The configuration of the sandbox behind the other fixtures: in memory, demo account,
+    the news API as the ``wechat_news_api`` option says."""
     _require_sandbox()
     from wechat_material.sandbox import SandboxConfig
 
-    return SandboxConfig()
+    mode = _news_api(request.config)
+    return SandboxConfig(news_api="legacy" if mode == "legacy" else "retired")
 
 
 @pytest.fixture

@@ -189,3 +189,16 @@ def test_embedded_sandbox_in_use_points_to_the_running_one(
     assert str(home.data_dir / "sandbox") in lines[-2]
     assert "--base-url http://127.0.0.1:8900" in lines[-1]
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(("args", "mode"), [((), "retired"), (("--news-api", "legacy"), "legacy")])
+def test_serve_chooses_the_news_api(
+    wxm: Run, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], mode: str
+) -> None:
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(
+        "wechat_material.sandbox.server.serve", lambda *a, **kwargs: seen.update(kwargs)
+    )
+    assert wxm("sandbox", "serve", "--memory", *args).exit_code == 0
+    assert seen["news_api"] == mode
+    assert wxm("sandbox", "serve", "--news-api", "sometimes").exit_code == 2

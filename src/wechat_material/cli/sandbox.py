@@ -8,6 +8,7 @@ running sandbox holds, or ``reset`` under it, stops with exit 3
 from __future__ import annotations
 
 import shutil
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,12 @@ from wechat_material.cli.config import SERVE_HOST, SERVE_PORT, sandbox_data_dir
 from wechat_material.cli.context import session
 from wechat_material.cli.errors import UsageProblem, sandbox_busy
 from wechat_material.cli.output import JsonFlag, YesFlag, confirm, examples
+
+
+class NewsApiMode(StrEnum):
+    RETIRED = "retired"
+    LEGACY = "legacy"
+
 
 STOP_IT_FIRST = "stop that sandbox first (Ctrl-C where it runs); nothing was deleted."
 
@@ -32,6 +39,7 @@ app = typer.Typer(
     epilog=examples(
         "wxm sandbox serve",
         "wxm sandbox serve --port 8900 --memory",
+        "wxm sandbox serve --news-api legacy   # add_news/update_news still work",
         "wxm sandbox serve --account wxaaaaaaaaaaaaaaaa:0123456789abcdef0123456789abcdef",
         "wxm --sandbox --base-url http://127.0.0.1:8900 ls   # in another terminal",
     ),
@@ -73,6 +81,14 @@ def serve_sandbox(
             show_default=False,
         ),
     ] = None,
+    news_api: Annotated[
+        NewsApiMode,
+        typer.Option(
+            "--news-api",
+            help="add_news/update_news: 'retired' answers 45106 as WeChat does; "
+            "'legacy' keeps them working.",
+        ),
+    ] = NewsApiMode.RETIRED,
 ) -> None:
     """Run the sandbox in the foreground (Ctrl-C stops it); it prints its base URL."""
     from wechat_material.sandbox import SandboxInUseError
@@ -94,6 +110,7 @@ def serve_sandbox(
             accounts,
             admin_token=admin_token,
             allowed_hosts=allowed_host or [],
+            news_api=news_api.value,
         )
     except SandboxInUseError as exc:
         raise sandbox_busy(

@@ -45,6 +45,13 @@ def main(argv: list[str] | None = None) -> None:
         metavar="NAME[:PORT]",
         help="another Host the admin API answers to (repeatable)",
     )
+    parser.add_argument(
+        "--news-api",
+        choices=("retired", "legacy"),
+        default="retired",
+        help="add_news/update_news: 'retired' answers 45106 as WeChat does (default); "
+        "'legacy' keeps them working",
+    )
     args = parser.parse_args(argv)
     try:
         serve(
@@ -57,6 +64,7 @@ def main(argv: list[str] | None = None) -> None:
             seed=args.seed,
             admin_token=args.admin_token,
             allowed_hosts=args.allowed_host,
+            news_api=args.news_api,
         )
     except SandboxInUseError as error:
         parser.exit(1, f"{parser.prog}: {error}\n")

@@ -146,9 +146,18 @@ class SandboxAdmin:
         drop_rate: float = 0.0,
         seed: int | None = None,
         count: int | None = None,
+        errcode: int = -1,
     ) -> None:
         rule = fault_rule(
-            endpoint, latency_ms, jitter_ms, error_rate, http_5xx_rate, drop_rate, seed, count
+            endpoint,
+            latency_ms,
+            jitter_ms,
+            error_rate,
+            http_5xx_rate,
+            drop_rate,
+            seed,
+            count,
+            errcode,
         )
         self._send(AdminOps.set_faults(rule))
 
@@ -290,9 +299,18 @@ class AsyncSandboxAdmin:
         drop_rate: float = 0.0,
         seed: int | None = None,
         count: int | None = None,
+        errcode: int = -1,
     ) -> None:
         rule = fault_rule(
-            endpoint, latency_ms, jitter_ms, error_rate, http_5xx_rate, drop_rate, seed, count
+            endpoint,
+            latency_ms,
+            jitter_ms,
+            error_rate,
+            http_5xx_rate,
+            drop_rate,
+            seed,
+            count,
+            errcode,
         )
         await self._send(AdminOps.set_faults(rule))
 

@@ -184,6 +184,7 @@ def fault_rule(
     drop_rate: float,
     seed: int | None,
     count: int | None,
+    errcode: int = -1,
 ) -> dict[str, Any]:
     return {
         "endpoint": endpoint,
@@ -194,6 +195,7 @@ def fault_rule(
         "drop_rate": drop_rate,
         "seed": seed,
         "count": count,
+        "errcode": errcode,
     }
 
 

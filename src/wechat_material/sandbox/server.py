@@ -33,6 +33,7 @@ from wechat_material.sandbox.state.config import (
     DEMO_APPID,
     DEMO_SECRET,
     ClockMode,
+    NewsAPI,
     SandboxConfig,
 )
 
@@ -207,6 +208,7 @@ def serve(
     seed: int | None = None,
     admin_token: str | None = None,
     allowed_hosts: Sequence[str] = (),
+    news_api: NewsAPI = "retired",
 ) -> None:
     """Run a sandbox in the foreground until interrupted (Ctrl-C).
 
@@ -215,6 +217,7 @@ def serve(
     The admin API requires ``admin_token`` (default: ``WXM_SANDBOX_ADMIN_TOKEN``;
     off loopback without either, a new token, printed); it answers the Hosts
     of loopback, IP addresses on the port, and ``allowed_hosts``.
+    ``news_api="legacy"`` keeps add_news/update_news working (WeChat retired them).
     ``SandboxInUseError`` when another sandbox holds the data directory; it is
     released on exit.
     """
@@ -228,6 +231,7 @@ def serve(
         seed=seed,
         admin_token=admin_token or os.environ.get(ADMIN_TOKEN_ENV) or None,
         allowed_hosts=list(allowed_hosts),
+        news_api=news_api,
     )
     app = create_app(config)
     with contextlib.ExitStack() as cleanup:
@@ -245,8 +249,12 @@ def serve(
             else f"  demo account: appid {DEMO_APPID}  secret {DEMO_SECRET}",
             f"  admin API: {base_url}/_sandbox/health (see docs/sandbox.md)",
         ]
-        if token is not None:
-            shown = token if token != config.admin_token else "the one given"
+        if token is None:
+            lines.insert(-1, f"  console: {base_url}/")
+        else:
+            given = token == config.admin_token
+            shown = "the one given" if given else token
+            lines.insert(-1, f"  console: {base_url}/?admin_token={'TOKEN' if given else token}")
             lines.append(f"  admin token: {shown} (send 'Authorization: Bearer TOKEN')")
         print("\n".join(lines), flush=True)
         _quiet_dropped_connections()

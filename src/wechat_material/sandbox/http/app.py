@@ -4,7 +4,8 @@ Layers, outermost first: the guard (no traceback reaches a client), the
 doors (who may use the admin API: :mod:`~wechat_material.sandbox.http.doors`), call
 counting (every API call, on arrival), faults (when configured), then the
 routes: the API (:mod:`~wechat_material.sandbox.http.routes`), the admin API
-(:mod:`~wechat_material.sandbox.http.admin`) and the files and pages the
+(:mod:`~wechat_material.sandbox.http.admin`), the console's pages
+(:mod:`~wechat_material.sandbox.http.console`) and the files and pages the
 sandbox serves (:mod:`~wechat_material.sandbox.http.files`).
 """
 
@@ -14,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.responses import Response
 
-from wechat_material.sandbox.http import admin, files, routes
+from wechat_material.sandbox.http import admin, console, files, routes
 from wechat_material.sandbox.http.doors import Doors, DoorsMiddleware
 from wechat_material.sandbox.http.endpoint import error_reply
 from wechat_material.sandbox.http.faults import FaultMiddleware
@@ -51,20 +52,21 @@ def _assemble(backend: SandboxBackend) -> Starlette:
     config = backend.config
     doors = Doors(config.admin_token, list(config.allowed_hosts), config.public_url)
 
-    def system_error() -> Response:
-        return error_reply(backend, SandboxError(-1))
+    def fault_error(code: int) -> Response:
+        return error_reply(backend, SandboxError(code, "a fault rule answered"))
 
     app = Starlette(
         routes=[
             *routes.api.routes,
             *admin.ROUTES,
+            *console.ROUTES,
             *files.ROUTES,  # last: it ends with the catch-all for unknown API paths
         ],
         middleware=[
             Middleware(GuardMiddleware, backend=backend),
             Middleware(DoorsMiddleware, doors=doors),
             Middleware(CountingMiddleware, backend=backend),
-            Middleware(FaultMiddleware, plan=backend.faults, error_reply=system_error),
+            Middleware(FaultMiddleware, plan=backend.faults, error_reply=fault_error),
         ],
     )
     app.router.redirect_slashes = False

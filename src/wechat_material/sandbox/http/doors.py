@@ -23,6 +23,16 @@ Refusals: 403 (Host, Origin), 401 (token), 415 (Content-Type), each with
 ``{"error": ...}`` saying what to do. The WeChat API (``/cgi-bin/``) and the
 files and pages (``/mmbiz/``) are not behind these doors: like WeChat they
 answer any Host, and need their own credentials.
+
+The console (``/`` and ``/ui/...``) stands behind the same doors: it shows the
+accounts' tokens and drives the admin API. A browser cannot add a bearer
+header to a page it opens, so with a token the console is opened once as
+``/?admin_token=TOKEN`` (the address ``serve`` prints): the token goes into a
+cookie (``HttpOnly``, ``SameSite=Strict``) and the browser is sent on to the
+same page without it in the address. The cookie is then accepted in place of
+the header, for the console's pages and the admin calls its controls make; a
+page of another site gets no cookie (``SameSite``), and its requests are
+refused by the Origin rule anyway.
 """
 
 from __future__ import annotations
@@ -31,9 +41,10 @@ import hmac
 import ipaddress
 import secrets
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.datastructures import Headers
+from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from wechat_material.sandbox.http.wire import json_reply
@@ -41,7 +52,11 @@ from wechat_material.sandbox.state.config import ADMIN_TOKEN_ENV
 from wechat_material.tokens.base import mask
 
 ADMIN_PREFIX = "/_sandbox/"
-PROTECTED_PREFIXES = (ADMIN_PREFIX,)  # the admin API, and the console served under it
+CONSOLE_PREFIX = "/ui/"
+CONSOLE_HOME = "/"
+PROTECTED_PREFIXES = (ADMIN_PREFIX, CONSOLE_PREFIX)
+TOKEN_COOKIE = "wxm_sandbox_admin"  # noqa: S105 - the cookie's name
+TOKEN_PARAM = "admin_token"  # noqa: S105 - the query parameter's name
 JSON = "application/json"
 RAW_BODY_TYPES = ("application/octet-stream", "audio/")
 RAW_BODY_SUFFIX = "/jssdk_voice"
@@ -141,12 +156,18 @@ class Doors:
                 return True
         return False
 
-    def token_ok(self, authorization: str | None) -> bool:
+    def token_ok(self, authorization: str | None, cookie: str | None = None) -> bool:
+        """The bearer header, or the console's cookie, carries the admin token."""
         if self.admin_token is None:
             return True
         scheme, _, given = (authorization or "").partition(" ")
-        expected = self.admin_token.encode()
-        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected)
+        if scheme.lower() == "bearer" and self.is_token(given.strip()):
+            return True
+        return cookie is not None and self.is_token(cookie)
+
+    def is_token(self, given: str) -> bool:
+        expected = (self.admin_token or "").encode()
+        return bool(expected) and hmac.compare_digest(given.encode(), expected)
 
     def refusal(self, method: str, path: str, headers: Headers) -> tuple[int, str] | None:
         """Why this admin request is refused (status, message), or None."""
@@ -162,10 +183,11 @@ class Doors:
                 "the admin API refuses requests from web pages of other sites; "
                 "call it from a script or a test (SandboxAdmin)"
             )
-        if not self.token_ok(headers.get("authorization")):
+        if not self.token_ok(headers.get("authorization"), _cookie(headers, TOKEN_COOKIE)):
             return 401, (
                 "the admin API needs the sandbox's admin token (printed when it started): "
-                f"send 'Authorization: Bearer TOKEN', or set {ADMIN_TOKEN_ENV} for SandboxAdmin"
+                f"send 'Authorization: Bearer TOKEN', or set {ADMIN_TOKEN_ENV} for SandboxAdmin; "
+                f"open the console as /?{TOKEN_PARAM}=TOKEN"
             )
         if method in _BODY_METHODS:
             media_type = headers.get("content-type", "").partition(";")[0].strip().lower()
@@ -180,6 +202,41 @@ class Doors:
                     f"(got {media_type or 'none'})"
                 )
         return None
+
+
+def is_protected(path: str) -> bool:
+    """The admin API and the console are behind the doors; the WeChat API is not."""
+    return path == CONSOLE_HOME or path.startswith(PROTECTED_PREFIXES)
+
+
+def _cookie(headers: Headers, name: str) -> str | None:
+    for pair in headers.get("cookie", "").split(";"):
+        key, _, value = pair.strip().partition("=")
+        if key == name:
+            return value
+    return None
+
+
+def console_login(doors: Doors, scope: Scope) -> Response | None:
+    """For ``?admin_token=TOKEN`` on a console page: the cookie, and the page without it."""
+    if scope["method"] not in ("GET", "HEAD") or scope.get("path", "").startswith(ADMIN_PREFIX):
+        return None
+    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    given = [value for key, value in query if key == TOKEN_PARAM]
+    if not given:
+        return None
+    if not doors.is_token(given[-1]):
+        return json_reply(
+            {"error": "that admin token is not this sandbox's: use the one it printed"},
+            status=401,
+        )
+    rest = urlencode([(key, value) for key, value in query if key != TOKEN_PARAM])
+    location = scope.get("root_path", "") + scope["path"] + (f"?{rest}" if rest else "")
+    reply = RedirectResponse(location, status_code=303)
+    reply.set_cookie(
+        TOKEN_COOKIE, given[-1], httponly=True, samesite="strict", path="/", max_age=None
+    )
+    return reply
 
 
 def _same_origin(headers: Headers, host: str) -> bool:
@@ -209,7 +266,11 @@ class DoorsMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] == "http" and path.startswith(PROTECTED_PREFIXES):
+        if scope["type"] == "http" and is_protected(path):
+            login = console_login(self.doors, scope) if self.doors.admin_token else None
+            if login is not None and self.doors.host_ok(Headers(scope=scope).get("host", "")):
+                await login(scope, receive, send)
+                return
             refusal = self.doors.refusal(scope["method"], path, Headers(scope=scope))
             if refusal is not None:
                 status, message = refusal

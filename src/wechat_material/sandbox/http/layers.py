@@ -7,7 +7,8 @@
 - Counting: every API call is counted on arrival, under the appid it is made
   for. The appid comes from the access_token (for API calls), the query
   string (for /token) or the JSON body (for /stable_token, read here and
-  handed on intact).
+  handed on intact). Each call is also recorded in the journal, with its
+  reply's errcode and latency (:mod:`~wechat_material.sandbox.http.journaling`).
 
 The fault layer (:mod:`wechat_material.sandbox.http.faults`) comes after them.
 """
@@ -21,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wechat_material import _endpoints as ep
 from wechat_material.sandbox.http.faults import ConnectionDropped
+from wechat_material.sandbox.http.journaling import run_recorded
 from wechat_material.sandbox.http.wire import error_payload, json_reply, load_json, query_of
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.backend import SandboxBackend
@@ -81,6 +83,8 @@ class CountingMiddleware:
             else:
                 appid = query.get("appid", "")
             self.backend.counters.count(appid, path)
+            await run_recorded(self.app, scope, receive, send, self.backend, appid)
+            return
         await self.app(scope, receive, send)
 
 

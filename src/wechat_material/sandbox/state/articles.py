@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wechat_material.checks import article_problem, articles_problem, text_of
+from wechat_material.checks import article_problem, articles_problem, flag_value, text_of
 from wechat_material.limits import ARTICLE_FIELDS, DIGEST_DEFAULT_CHARS, PAGE_MAX, PAGE_MIN
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.article_html import CleanedHtml as CleanedHtml
@@ -30,6 +30,9 @@ NEWS = "news"
 NEWSPIC = "newspic"
 DRAFT_EXTRAS = ("article_type", "image_info", "pic_crop_235_1", "pic_crop_1_1")
 COMMENT_FLAGS = ("need_open_comment", "only_fans_can_comment")
+# The content as sent, kept beside the cleaned one when clean-up changed it, so the
+# console can show what was dropped; never part of a reply (see news_item).
+SENT_CONTENT = "_sent_content"
 
 
 @dataclass(frozen=True)
@@ -79,8 +82,16 @@ def _complete(
     stored: dict[str, Any] = {}
     for spec in ARTICLE_FIELDS:
         value = article.get(spec.name)
-        stored[spec.name] = (0 if spec.flag else "") if value is None else value
-    stored["content"] = clean_article_html(stored["content"], rules.image_url_ok).html
+        if value is None:
+            stored[spec.name] = 0 if spec.flag else ""
+        elif spec.flag and isinstance(value, str):
+            stored[spec.name] = flag_value(value)  # checked: "0" or "1", kept as the number
+        else:
+            stored[spec.name] = value
+    sent = stored["content"]
+    stored["content"] = clean_article_html(sent, rules.image_url_ok).html
+    if stored["content"] != sent:
+        stored[SENT_CONTENT] = sent
     if single and not stored["digest"]:
         stored["digest"] = text_of(stored["content"])[:DIGEST_DEFAULT_CHARS]
     if rules.draft:
@@ -120,6 +131,7 @@ def news_item(
 ) -> dict[str, Any]:
     """An article as get_material, draft/get and the batchget replies show it."""
     item = dict(article)
+    item.pop(SENT_CONTENT, None)
     if not with_content:
         item.pop("content", None)
     item["url"] = url

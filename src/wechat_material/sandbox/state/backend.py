@@ -32,6 +32,7 @@ from wechat_material.sandbox.state.config import (
 from wechat_material.sandbox.state.drafts import Drafts
 from wechat_material.sandbox.state.faults import FaultPlan
 from wechat_material.sandbox.state.ids import IdMaker
+from wechat_material.sandbox.state.journal import Journal
 from wechat_material.sandbox.state.links import Links
 from wechat_material.sandbox.state.materials import LegacyNews, Materials
 from wechat_material.sandbox.state.media import TemporaryMedia
@@ -52,7 +53,7 @@ GRANT_TYPE = "client_credential"
 class RuntimeSwitches:
     """Switches the admin API can flip at run time (not persisted: the config decides at start)."""
 
-    news_api: NewsAPI = "legacy"
+    news_api: NewsAPI = "retired"
     json_content_type: str = JSON_CONTENT_TYPE
 
 
@@ -83,6 +84,7 @@ class SandboxBackend:
         self.clock.on_change = self._save_clock
         self._save_clock(self.clock.state())
         self.counters = CallCounters()
+        self.journal = Journal()
         self.accounts = Accounts(self.storage)
         self.quotas = Quotas(self.storage, self.clock)
         self.tokens = Tokens(self.storage, self.clock, self.ids)
@@ -245,6 +247,7 @@ class SandboxBackend:
         self.quotas.forget_cache()
         self.tokens.forget_cache()
         self.counters.reset()
+        self.journal.clear()
         self.faults.clear()
         self.ids.restart()
         start = self.config.start_time

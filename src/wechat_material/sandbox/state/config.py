@@ -48,8 +48,9 @@ class SandboxConfig:
     """Where state lives (SQLite + blob files); None keeps everything in memory."""
     accounts: list[tuple[str, str]] = field(default_factory=_demo_accounts)
     """(appid, secret) pairs that exist from the start."""
-    news_api: NewsAPI = "legacy"
-    """``legacy``: add_news/update_news work; ``retired``: they answer 45106 like WeChat today."""
+    news_api: NewsAPI = "retired"
+    """``retired``: add_news/update_news answer 45106, as WeChat has since 2022-02-28;
+    ``legacy``: they work as they did before, for code and data that need them."""
     max_request_bytes: int = 32 * 1024 * 1024
     """Bodies past this get a clean errcode reply (45001 uploads, 47001 JSON)."""
     public_url: str | None = None

@@ -5,7 +5,8 @@ prefix (``/mmbiz/*``) or everything (``*``: every /cgi-bin call and every file
 the sandbox serves; never the admin API). Each matching call first waits
 ``latency_ms`` plus up to ``jitter_ms``, then one draw picks what happens:
 
-- ``error_rate``: the reply is ``{"errcode": -1, "errmsg": "system error ..."}``;
+- ``error_rate``: the reply is ``{"errcode": -1, "errmsg": "system error ..."}``
+  (or the rule's ``errcode``: 45009, 40001... to play any refusal once);
 - ``http_5xx_rate``: a gateway's 502 or 503 HTML page;
 - ``drop_rate``: the real reply starts (headers and part of the body), then
   the connection is cut: the client sees a protocol error;
@@ -42,8 +43,13 @@ class FaultRule:
     drop_rate: float = 0.0
     seed: int | None = None
     count: int | None = None
+    errcode: int = -1
 
     def __post_init__(self) -> None:
+        if isinstance(self.errcode, bool) or not isinstance(self.errcode, int):
+            raise ValueError("errcode must be an integer (a WeChat errcode such as 45009)")
+        if self.errcode == 0:
+            raise ValueError("errcode 0 is success, not a fault")
         rates = (self.error_rate, self.http_5xx_rate, self.drop_rate)
         if any(not 0.0 <= r <= 1.0 for r in rates) or sum(rates) > 1.0 + 1e-9:
             raise ValueError("fault rates must each be within 0..1 and add up to at most 1")
@@ -75,6 +81,7 @@ class Decision:
     delay: float  # seconds
     outcome: Outcome
     status: int = 200
+    errcode: int = -1
 
 
 class _ActiveRule:
@@ -88,7 +95,7 @@ class _ActiveRule:
         delay = rule.latency_ms + (self.rng.uniform(0, rule.jitter_ms) if rule.jitter_ms else 0.0)
         roll = self.rng.random()
         if roll < rule.error_rate:
-            return Decision(delay / 1000, Outcome.ERROR)
+            return Decision(delay / 1000, Outcome.ERROR, errcode=rule.errcode)
         if roll < rule.error_rate + rule.http_5xx_rate:
             return Decision(delay / 1000, Outcome.HTTP_5XX, self.rng.choice((502, 503)))
         if roll < rule.error_rate + rule.http_5xx_rate + rule.drop_rate:
