@@ -7,7 +7,7 @@
 - Counting: every API call is counted on arrival, under the appid it is made
   for. The appid comes from the access_token (for API calls), the query
   string (for /token) or the JSON body (for /stable_token, read here and
-  handed on intact).
+  handed on intact); one the sandbox has no account for counts as unknown.
 
 The fault layer (:mod:`wechat_material.sandbox.http.faults`) comes after them.
 """
@@ -25,9 +25,10 @@ from wechat_material.sandbox.http.wire import error_payload, json_reply, load_js
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.config import API_PREFIX
+from wechat_material.sandbox.state.quotas import UNKNOWN_APPID
 
 log = logging.getLogger("wechat_material.sandbox")
-PEEK_LIMIT = 64 * 1024  # a stable_token body is tiny; past this it is not looked at
+PEEK_LIMIT = 16 * 1024  # a stable_token body is tiny; past this it is not looked at
 
 
 async def peek_body(receive: Receive, limit: int) -> tuple[bytes | None, Receive]:
@@ -80,6 +81,8 @@ class CountingMiddleware:
                 appid = _appid_in(body)
             else:
                 appid = query.get("appid", "")
+            if appid and self.backend.accounts.get(appid) is None:
+                appid = UNKNOWN_APPID
             self.backend.counters.count(appid, path)
         await self.app(scope, receive, send)
 

@@ -158,7 +158,7 @@ class Accounts:
 
     def __init__(self, storage: Storage) -> None:
         self._storage = storage
-        self._cache: dict[str, Account | None] = {}
+        self._cache: dict[str, Account] = {}
 
     def add(self, appid: str, secret: str, whitelist: list[str] | None = None) -> Account:
         """Create the account, or replace its secret and whitelist (its status stays)."""
@@ -188,7 +188,8 @@ class Accounts:
                 whitelist = None if listed is None else tuple(listed)
                 status = AccountStatus.load(row["status"])
                 account = Account(row["appid"], row["secret"], whitelist, status)
-            self._cache[appid] = account
+                # Only accounts are kept: anyone can send made-up appids.
+                self._cache[appid] = account
             return account
 
     def require(self, appid: str) -> Account:
