@@ -1,7 +1,8 @@
 """Assembling the sandbox: backend, routes and the layers around them.
 
 Layers, outermost first: the guard (no traceback reaches a client), call
-counting (every API call, on arrival), faults (when configured), then the
+counting (every API call, on arrival), body caps (each endpoint's largest
+body, checked before and while it is read), faults (when configured), then the
 routes: the API (:mod:`~wechat_material.sandbox.http.routes`), the admin API
 (:mod:`~wechat_material.sandbox.http.admin`) and the files and pages the
 sandbox serves (:mod:`~wechat_material.sandbox.http.files`).
@@ -14,6 +15,7 @@ from starlette.middleware import Middleware
 from starlette.responses import Response
 
 from wechat_material.sandbox.http import admin, files, routes
+from wechat_material.sandbox.http.body_caps import BodyCapMiddleware
 from wechat_material.sandbox.http.endpoint import error_reply
 from wechat_material.sandbox.http.faults import FaultMiddleware
 from wechat_material.sandbox.http.layers import CountingMiddleware, GuardMiddleware
@@ -55,6 +57,7 @@ def _assemble(backend: SandboxBackend) -> Starlette:
         middleware=[
             Middleware(GuardMiddleware, backend=backend),
             Middleware(CountingMiddleware, backend=backend),
+            Middleware(BodyCapMiddleware, backend=backend),
             Middleware(FaultMiddleware, plan=backend.faults, error_reply=system_error),
         ],
     )
