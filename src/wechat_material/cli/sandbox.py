@@ -56,9 +56,19 @@ def serve_sandbox(
             show_default=False,
         ),
     ] = None,
+    keep_alive_timeout: Annotated[
+        int, typer.Option(help="Close idle kept-alive connections after this many seconds.", min=1)
+    ] = 5,
+    header_timeout: Annotated[
+        float,
+        typer.Option(help="Close connections whose request headers take longer (seconds)."),
+    ] = 10.0,
+    max_connections: Annotated[
+        int, typer.Option(help="Answer HTTP 503 past this many connections.", min=1)
+    ] = 200,
 ) -> None:
     """Run the sandbox in the foreground (Ctrl-C stops it); it prints its base URL."""
-    from wechat_material.sandbox import SandboxInUseError
+    from wechat_material.sandbox import SandboxInUseError, ServerLimits
     from wechat_material.sandbox.server import parse_account, serve
 
     if memory and data_dir is not None:
@@ -69,7 +79,11 @@ def serve_sandbox(
         raise UsageProblem(f"invalid --account: {exc}", hint="use APPID:SECRET.") from None
     directory = None if memory else (data_dir or sandbox_data_dir())
     try:
-        serve(host, port, directory, memory, accounts)
+        limits = ServerLimits(keep_alive_timeout, header_timeout, max_connections)
+    except ValueError as exc:
+        raise UsageProblem(str(exc)) from None
+    try:
+        serve(host, port, directory, memory, accounts, limits=limits)
     except SandboxInUseError as exc:
         raise sandbox_busy(
             exc.data_dir,

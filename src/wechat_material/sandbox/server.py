@@ -17,6 +17,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from wechat_material.sandbox.admin import SandboxAdmin
+from wechat_material.sandbox.connections import ServerLimits
 from wechat_material.sandbox.http.app import create_app
 from wechat_material.sandbox.http.faults import ConnectionDropped
 from wechat_material.sandbox.state.backend import SandboxBackend
@@ -102,7 +103,10 @@ class RunningSandbox:
 
 @contextmanager
 def run_in_thread(
-    config: SandboxConfig | None = None, host: str = "127.0.0.1", port: int = 0
+    config: SandboxConfig | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    limits: ServerLimits | None = None,
 ) -> Iterator[RunningSandbox]:
     """Serve a new sandbox with uvicorn in a background thread (port 0: a free port).
 
@@ -113,6 +117,7 @@ def run_in_thread(
             httpx.get(f"{sandbox.base_url}/cgi-bin/token", params={...})
 
     ``SandboxInUseError`` when another sandbox holds ``config.data_dir``.
+    ``limits``: timeouts and connection limits (default: :class:`ServerLimits`).
     """
     app = create_app(config)
     with contextlib.ExitStack() as cleanup:
@@ -122,7 +127,12 @@ def run_in_thread(
         # log_config=None: leave the host process's logging configuration alone.
         server = uvicorn.Server(
             uvicorn.Config(
-                app, log_config=None, log_level="warning", access_log=False, lifespan="off"
+                app,
+                log_config=None,
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
+                **(limits or ServerLimits()).uvicorn_options(),
             )
         )
         thread = threading.Thread(
@@ -175,13 +185,15 @@ def serve(
     *,
     clock: ClockMode = "running",
     seed: int | None = None,
+    limits: ServerLimits | None = None,
 ) -> None:
     """Run a sandbox in the foreground until interrupted (Ctrl-C).
 
     State goes to ``data_dir`` (default: the user data directory), or stays in
     memory with ``memory=True``. Without ``accounts`` the demo account exists.
     ``SandboxInUseError`` when another sandbox holds the data directory; it is
-    released on exit.
+    released on exit. ``limits``: timeouts and connection limits (default:
+    :class:`ServerLimits`).
     """
     if memory and data_dir is not None:
         raise ValueError("choose either a data directory or memory, not both")
@@ -210,4 +222,7 @@ def serve(
         access = logging.getLogger("uvicorn.access")
         if not any(isinstance(f, RedactQuerySecrets) for f in access.filters):
             access.addFilter(RedactQuerySecrets())
-        uvicorn.Server(uvicorn.Config(app, log_level="info", lifespan="off")).run(sockets=[sock])
+        options = (limits or ServerLimits()).uvicorn_options()
+        uvicorn.Server(uvicorn.Config(app, log_level="info", lifespan="off", **options)).run(
+            sockets=[sock]
+        )
