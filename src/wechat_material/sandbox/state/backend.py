@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from wechat_material.mediainfo import detect_format
 from wechat_material.sandbox.state import SandboxError
-from wechat_material.sandbox.state.accounts import Accounts
+from wechat_material.sandbox.state.accounts import Accounts, NewAccount
 from wechat_material.sandbox.state.articles import ArticleRules
 from wechat_material.sandbox.state.clock import ClockState, SandboxClock
 from wechat_material.sandbox.state.config import (
@@ -120,9 +121,15 @@ class SandboxBackend:
         token_daily_limit: int | None = None,
         whitelist: list[str] | None = None,
     ) -> None:
-        self.accounts.add(appid, secret, whitelist)
-        if token_daily_limit is not None:
-            self.quotas.set_limit(appid, TOKEN_PATH, token_daily_limit)
+        self.add_accounts([NewAccount(appid, secret, token_daily_limit, whitelist)])
+
+    def add_accounts(self, accounts: Sequence[NewAccount]) -> None:
+        """Create (or replace) every account, or none of them when one is refused."""
+        with self.storage.transaction() as db:
+            for new in accounts:
+                self.accounts.add(new.appid, new.secret, new.whitelist, db)
+                if new.token_daily_limit is not None:
+                    self.quotas.set_limit(new.appid, TOKEN_PATH, new.token_daily_limit, db=db)
 
     def _credentials(
         self, grant_type: str | None, appid: str | None, secret: str | None, ip: str

@@ -83,18 +83,27 @@ class Quotas:
             return limits
 
     def set_limit(
-        self, appid: str, path: str, daily_limit: int, minute_limit: int | None = None
+        self,
+        appid: str,
+        path: str,
+        daily_limit: int,
+        minute_limit: int | None = None,
+        db: sqlite3.Connection | None = None,
     ) -> None:
+        """Written in ``db``'s transaction when given, else in one of its own."""
+        if db is None:
+            with self._storage.transaction() as own:
+                self.set_limit(appid, path, daily_limit, minute_limit, own)
+                return
         if daily_limit < 0 or (minute_limit is not None and minute_limit < 0):
             raise ValueError("quota limits cannot be negative")
-        with self._storage.transaction() as db:
-            db.execute(
-                "INSERT INTO quota_limits (appid, cgi_path, daily_limit, minute_limit) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (appid, cgi_path) DO UPDATE SET "
-                "daily_limit = excluded.daily_limit, minute_limit = excluded.minute_limit",
-                (appid, path, daily_limit, minute_limit),
-            )
-            self._limits.pop((appid, path), None)
+        db.execute(
+            "INSERT INTO quota_limits (appid, cgi_path, daily_limit, minute_limit) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (appid, cgi_path) DO UPDATE SET "
+            "daily_limit = excluded.daily_limit, minute_limit = excluded.minute_limit",
+            (appid, path, daily_limit, minute_limit),
+        )
+        self._limits.pop((appid, path), None)
 
     def used_today(self, appid: str, path: str) -> int:
         row = self._storage.row(
