@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, AsyncSandboxAdmin
+from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, AsyncSandboxAdmin, FaultRule
 
 pytestmark = pytest.mark.anyio
 ACCOUNTS = "/_sandbox/accounts"
@@ -201,3 +201,11 @@ async def test_random_admin_json_never_gives_500(client: httpx.AsyncClient) -> N
     await client.post("/_sandbox/reset")
     grant = {"grant_type": "client_credential", "appid": DEMO_APPID, "secret": DEMO_SECRET}
     assert "access_token" in (await client.get("/cgi-bin/token", params=grant)).json()
+
+
+def test_a_fault_rule_made_in_process_has_the_same_bounds() -> None:
+    for bad in (math.inf, math.nan, 60_001):
+        with pytest.raises(ValueError, match="at most 60000"):
+            FaultRule(latency_ms=bad)
+        with pytest.raises(ValueError, match="at most 60000"):
+            FaultRule(jitter_ms=bad)

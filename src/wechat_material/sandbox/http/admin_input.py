@@ -16,10 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from wechat_material.sandbox.state.clock import LATEST
 from wechat_material.sandbox.state.config import JSON_CONTENT_TYPE, TEXT_CONTENT_TYPE
+from wechat_material.sandbox.state.faults import MAX_DELAY_MS
 
 MAX_COUNT = 1_000_000_000
 """The largest quota, limit or count the admin API takes."""
-MAX_LATENCY_MS = 60_000
 MAX_ACCOUNTS = 100
 """Accounts one ``POST /_sandbox/accounts`` may create."""
 MAX_LIST = 1000
@@ -114,10 +114,10 @@ class FaultInput(_Input):
         description="'*', an endpoint like 'token', a path, or a prefix like '/mmbiz/*'",
     )
     latency_ms: float = Field(
-        default=0, ge=0, le=MAX_LATENCY_MS, description=f"milliseconds from 0 to {MAX_LATENCY_MS}"
+        default=0, ge=0, le=MAX_DELAY_MS, description=f"milliseconds from 0 to {MAX_DELAY_MS}"
     )
     jitter_ms: float = Field(
-        default=0, ge=0, le=MAX_LATENCY_MS, description=f"milliseconds from 0 to {MAX_LATENCY_MS}"
+        default=0, ge=0, le=MAX_DELAY_MS, description=f"milliseconds from 0 to {MAX_DELAY_MS}"
     )
     error_rate: float = Field(default=0.0, ge=0, le=1, description="a probability from 0 to 1")
     http_5xx_rate: float = Field(default=0.0, ge=0, le=1, description="a probability from 0 to 1")
