@@ -24,7 +24,7 @@ from wechat_material.sandbox.http.body_caps import (
     cap_for,
 )
 
-from .wechat_wire import START, WeChat, errcode, media
+from .wechat_wire import START, WeChat, asgi_scope, errcode, media
 
 pytestmark = pytest.mark.anyio
 
@@ -58,21 +58,7 @@ async def call_app(
         events.append(message["type"])
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
-        "client": ("127.0.0.1", 5000),
-        "server": ("sandbox.test", 80),
-        "app": app,
-    }
+    scope = {**asgi_scope(path, headers=headers), "app": app}
     await app(scope, receive, send)
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")

@@ -26,14 +26,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from wechat_material import _endpoints as ep
 from wechat_material._endpoints import Endpoint
 from wechat_material.limits import KB, LIMITS, MB, MaterialType, Target
+from wechat_material.sandbox.http.layers import BackendLayer
 from wechat_material.sandbox.http.wire import error_payload, json_reply
 from wechat_material.sandbox.state import SandboxError
-from wechat_material.sandbox.state.backend import SandboxBackend
 
 SMALL_JSON_CAP = 64 * KB
 """A JSON call without articles: ids, offsets, a token request (a few hundred bytes)."""
@@ -108,12 +108,8 @@ def _declared_length(scope: Scope) -> int | None:
     return None
 
 
-class BodyCapMiddleware:
+class BodyCapMiddleware(BackendLayer):
     """Applies :func:`cap_for` to every request (see the module's notes)."""
-
-    def __init__(self, app: ASGIApp, backend: SandboxBackend) -> None:
-        self.app = app
-        self.backend = backend
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

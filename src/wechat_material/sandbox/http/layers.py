@@ -62,12 +62,16 @@ def _appid_in(body: bytes | None) -> str:
     return appid if isinstance(appid, str) else ""
 
 
-class CountingMiddleware:
-    """Counts each API call in ``backend.counters`` before anything can refuse it."""
+class BackendLayer:
+    """A layer around the routes that works with the sandbox's state."""
 
     def __init__(self, app: ASGIApp, backend: SandboxBackend) -> None:
         self.app = app
         self.backend = backend
+
+
+class CountingMiddleware(BackendLayer):
+    """Counts each API call in ``backend.counters`` before anything can refuse it."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -87,12 +91,8 @@ class CountingMiddleware:
         await self.app(scope, receive, send)
 
 
-class GuardMiddleware:
+class GuardMiddleware(BackendLayer):
     """Turns any unexpected exception into a reply (and a log entry)."""
-
-    def __init__(self, app: ASGIApp, backend: SandboxBackend) -> None:
-        self.app = app
-        self.backend = backend
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
