@@ -10,7 +10,13 @@ from typing import Any
 import httpx
 import pytest
 
-from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, AsyncSandboxAdmin, FaultRule
+from wechat_material.sandbox import (
+    DEMO_APPID,
+    DEMO_SECRET,
+    AsyncSandboxAdmin,
+    FaultRule,
+    SandboxAdminError,
+)
 
 pytestmark = pytest.mark.anyio
 ACCOUNTS = "/_sandbox/accounts"
@@ -124,6 +130,17 @@ async def test_several_accounts_are_created_together(
     assert (await client.post(ACCOUNTS, json=body)).status_code == 200
     assert (await admin.account_status("wx_one")).frozen is False
     assert (await admin.account_status("wx_two")).frozen is False
+
+
+async def test_the_admin_client_adds_accounts_all_or_none(admin: AsyncSandboxAdmin) -> None:
+    await admin.add_accounts([("wx_one", "s1"), ("wx_two", "s2")])
+    assert (await admin.account_status("wx_two")).frozen is False
+    with pytest.raises(SandboxAdminError) as refused:
+        await admin.add_accounts([("wx_three", "s3"), ("wx four", "s4")])
+    assert refused.value.status == 400
+    assert "accounts.1.appid" in refused.value.message
+    with pytest.raises(SandboxAdminError):
+        await admin.account_status("wx_three")
 
 
 @pytest.mark.parametrize(
