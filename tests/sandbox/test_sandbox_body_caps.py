@@ -8,6 +8,7 @@ import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from starlette.applications import Starlette
@@ -201,3 +202,22 @@ def test_an_early_reply_comes_after_the_body_over_a_socket(sandbox: RunningSandb
     assert answer is not None
     assert answer.startswith(b"HTTP/1.1 200 OK")
     assert json.loads(answer.partition(b"\r\n\r\n")[2])["errcode"] == 41001
+
+
+async def test_concurrent_early_replies_are_never_reset(sandbox: RunningSandbox) -> None:
+    """Eight clients at once, each body within its cap: every one reads its errcode."""
+    body = b'{"media_id": "' + b"x" * (ARTICLES_CAP - 100 * 1024) + b'"}'
+    lanes = anyio.Semaphore(8)
+    answers: list[int] = []
+
+    async def one() -> None:
+        async with lanes, httpx.AsyncClient(base_url=sandbox.base_url, timeout=30) as http:
+            reply = await http.post(
+                "/cgi-bin/draft/add", content=body, headers={"connection": "close"}
+            )
+            answers.append(reply.json()["errcode"])
+
+    async with anyio.create_task_group() as group:
+        for _ in range(48):
+            group.start_soon(one)
+    assert answers == [41001] * 48
