@@ -91,6 +91,15 @@ def test_serve_rejects_bad_options(wxm: Run, tmp_path: Path) -> None:
     assert "APPID:SECRET" in account.stderr
 
 
+def test_serve_rejects_bad_connection_limits(wxm: Run) -> None:
+    header = wxm("sandbox", "serve", "--memory", "--header-timeout", "0")
+    connections = wxm("sandbox", "serve", "--memory", "--max-connections", "0")
+
+    assert header.exit_code == 2
+    assert "positive" in header.stderr
+    assert connections.exit_code == 2
+
+
 def test_reset_without_data_does_nothing(wxm: Run) -> None:
     result = wxm("sandbox", "reset", "--json")
 

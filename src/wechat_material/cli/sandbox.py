@@ -89,9 +89,19 @@ def serve_sandbox(
             "'legacy' keeps them working.",
         ),
     ] = NewsApiMode.RETIRED,
+    keep_alive_timeout: Annotated[
+        int, typer.Option(help="Close idle kept-alive connections after this many seconds.", min=1)
+    ] = 5,
+    header_timeout: Annotated[
+        float,
+        typer.Option(help="Close connections whose request headers take longer (seconds)."),
+    ] = 10.0,
+    max_connections: Annotated[
+        int, typer.Option(help="Answer HTTP 503 past this many connections.", min=1)
+    ] = 200,
 ) -> None:
     """Run the sandbox in the foreground (Ctrl-C stops it); it prints its base URL."""
-    from wechat_material.sandbox import SandboxInUseError
+    from wechat_material.sandbox import SandboxInUseError, ServerLimits
     from wechat_material.sandbox.server import parse_account, serve
 
     if memory and data_dir is not None:
@@ -102,6 +112,10 @@ def serve_sandbox(
         raise UsageProblem(f"invalid --account: {exc}", hint="use APPID:SECRET.") from None
     directory = None if memory else (data_dir or sandbox_data_dir())
     try:
+        limits = ServerLimits(keep_alive_timeout, header_timeout, max_connections)
+    except ValueError as exc:
+        raise UsageProblem(str(exc)) from None
+    try:
         serve(
             host,
             port,
@@ -111,6 +125,7 @@ def serve_sandbox(
             admin_token=admin_token,
             allowed_hosts=allowed_host or [],
             news_api=news_api.value,
+            limits=limits,
         )
     except SandboxInUseError as exc:
         raise sandbox_busy(

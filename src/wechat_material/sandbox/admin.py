@@ -128,6 +128,10 @@ class SandboxAdmin:
     ) -> None:
         self._send(AdminOps.add_account(appid, secret, token_daily_limit, whitelist))
 
+    def add_accounts(self, accounts: Sequence[tuple[str, str]]) -> None:
+        """Create every ``(appid, secret)`` account, or none when one is refused."""
+        self._send(AdminOps.add_accounts(accounts))
+
     def set_whitelist(self, appid: str, ips: list[str] | None) -> None:
         self._send(AdminOps.set_whitelist(appid, ips))
 
@@ -280,6 +284,10 @@ class AsyncSandboxAdmin:
         whitelist: list[str] | None = None,
     ) -> None:
         await self._send(AdminOps.add_account(appid, secret, token_daily_limit, whitelist))
+
+    async def add_accounts(self, accounts: Sequence[tuple[str, str]]) -> None:
+        """Create every ``(appid, secret)`` account, or none when one is refused."""
+        await self._send(AdminOps.add_accounts(accounts))
 
     async def set_whitelist(self, appid: str, ips: list[str] | None) -> None:
         await self._send(AdminOps.set_whitelist(appid, ips))

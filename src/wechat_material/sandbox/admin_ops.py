@@ -110,6 +110,11 @@ class AdminOps:
         return AdminRequest("POST", "/_sandbox/accounts", _none, json=body)
 
     @staticmethod
+    def add_accounts(accounts: Sequence[tuple[str, str]]) -> AdminRequest[None]:
+        body = {"accounts": [{"appid": appid, "secret": secret} for appid, secret in accounts]}
+        return AdminRequest("POST", "/_sandbox/accounts", _none, json=body)
+
+    @staticmethod
     def set_whitelist(appid: str, ips: list[str] | None) -> AdminRequest[None]:
         return AdminRequest("PUT", _account(appid, "whitelist"), _none, json={"ips": ips})
 

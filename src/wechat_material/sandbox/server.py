@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 
 from wechat_material._redact import hide_secret_params
 from wechat_material.sandbox.admin import SandboxAdmin
+from wechat_material.sandbox.connections import ServerLimits
 from wechat_material.sandbox.http.app import create_app
 from wechat_material.sandbox.http.doors import (
     Doors,
@@ -121,7 +122,10 @@ class RunningSandbox:
 
 @contextmanager
 def run_in_thread(
-    config: SandboxConfig | None = None, host: str = "127.0.0.1", port: int = 0
+    config: SandboxConfig | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    limits: ServerLimits | None = None,
 ) -> Iterator[RunningSandbox]:
     """Serve a new sandbox with uvicorn in a background thread (port 0: a free port).
 
@@ -133,6 +137,7 @@ def run_in_thread(
             httpx.get(f"{sandbox.base_url}/cgi-bin/token", params={...})
 
     ``SandboxInUseError`` when another sandbox holds ``config.data_dir``.
+    ``limits``: timeouts and connection limits (default: :class:`ServerLimits`).
     """
     app = create_app(config)
     with contextlib.ExitStack() as cleanup:
@@ -145,7 +150,12 @@ def run_in_thread(
         # log_config=None: leave the host process's logging configuration alone.
         server = uvicorn.Server(
             uvicorn.Config(
-                app, log_config=None, log_level="warning", access_log=False, lifespan="off"
+                app,
+                log_config=None,
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
+                **(limits or ServerLimits()).uvicorn_options(),
             )
         )
         thread = threading.Thread(
@@ -209,6 +219,7 @@ def serve(
     admin_token: str | None = None,
     allowed_hosts: Sequence[str] = (),
     news_api: NewsAPI = "retired",
+    limits: ServerLimits | None = None,
 ) -> None:
     """Run a sandbox in the foreground until interrupted (Ctrl-C).
 
@@ -219,7 +230,8 @@ def serve(
     of loopback, IP addresses on the port, and ``allowed_hosts``.
     ``news_api="legacy"`` keeps add_news/update_news working (WeChat retired them).
     ``SandboxInUseError`` when another sandbox holds the data directory; it is
-    released on exit.
+    released on exit. ``limits``: timeouts and connection limits (default:
+    :class:`ServerLimits`).
     """
     if memory and data_dir is not None:
         raise ValueError("choose either a data directory or memory, not both")
@@ -261,4 +273,7 @@ def serve(
         access = logging.getLogger("uvicorn.access")
         if not any(isinstance(f, RedactQuerySecrets) for f in access.filters):
             access.addFilter(RedactQuerySecrets())
-        uvicorn.Server(uvicorn.Config(app, log_level="info", lifespan="off")).run(sockets=[sock])
+        options = (limits or ServerLimits()).uvicorn_options()
+        uvicorn.Server(uvicorn.Config(app, log_level="info", lifespan="off", **options)).run(
+            sockets=[sock]
+        )

@@ -1,8 +1,10 @@
 """Assembling the sandbox: backend, routes and the layers around them.
 
 Layers, outermost first: the guard (no traceback reaches a client), the
-doors (who may use the admin API: :mod:`~wechat_material.sandbox.http.doors`), call
-counting (every API call, on arrival), faults (when configured), then the
+doors (who may use the admin API and the console:
+:mod:`~wechat_material.sandbox.http.doors`), call counting (every API call, on
+arrival), body caps (each endpoint's largest body, checked before and while it
+is read), faults (when configured), then the
 routes: the API (:mod:`~wechat_material.sandbox.http.routes`), the admin API
 (:mod:`~wechat_material.sandbox.http.admin`), the console's pages
 (:mod:`~wechat_material.sandbox.http.console`) and the files and pages the
@@ -16,6 +18,7 @@ from starlette.middleware import Middleware
 from starlette.responses import Response
 
 from wechat_material.sandbox.http import admin, console, files, routes
+from wechat_material.sandbox.http.body_caps import BodyCapMiddleware
 from wechat_material.sandbox.http.doors import Doors, DoorsMiddleware
 from wechat_material.sandbox.http.endpoint import error_reply
 from wechat_material.sandbox.http.faults import FaultMiddleware
@@ -66,6 +69,7 @@ def _assemble(backend: SandboxBackend) -> Starlette:
             Middleware(GuardMiddleware, backend=backend),
             Middleware(DoorsMiddleware, doors=doors),
             Middleware(CountingMiddleware, backend=backend),
+            Middleware(BodyCapMiddleware, backend=backend),
             Middleware(FaultMiddleware, plan=backend.faults, error_reply=fault_error),
         ],
     )

@@ -9,9 +9,10 @@ has, for WeChat, no filename: it is not a file, and the upload answers 41005.
 Plain UTF-8 bytes in ``filename="猫.jpg"`` are fine.
 
 The body is parsed as it arrives (files spool to disk past 1 MB); past the
-sandbox's request limit the rest is read and dropped, and the upload answers
-45001. The file's checks (:mod:`wechat_material.sandbox.state.uploads`) read
-and copy it, so they run in a worker thread, off the event loop.
+endpoint's body cap (:mod:`~wechat_material.sandbox.http.body_caps`) the
+reading stops and the upload answers 45001. The file's checks
+(:mod:`wechat_material.sandbox.state.uploads`) read and copy it, so they run
+in a worker thread, off the event loop.
 """
 
 from __future__ import annotations

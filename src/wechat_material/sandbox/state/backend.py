@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from wechat_material.mediainfo import detect_format
 from wechat_material.sandbox.state import SandboxError
-from wechat_material.sandbox.state.accounts import Accounts
+from wechat_material.sandbox.state.accounts import Accounts, NewAccount
 from wechat_material.sandbox.state.articles import ArticleRules
 from wechat_material.sandbox.state.clock import ClockState, SandboxClock
 from wechat_material.sandbox.state.config import (
@@ -124,12 +125,22 @@ class SandboxBackend:
     ) -> None:
         """Create the account, or replace it: a new secret ends the tokens of the old one
         (as resetting the AppSecret does on WeChat: they answer 40001)."""
-        previous = self.accounts.get(appid)
-        self.accounts.add(appid, secret, whitelist)
-        if previous is not None and previous.secret != secret:
+        self.add_accounts([NewAccount(appid, secret, token_daily_limit, whitelist)])
+
+    def add_accounts(self, accounts: Sequence[NewAccount]) -> None:
+        """Create (or replace) every account, or none of them when one is refused; an
+        account given a new secret has its tokens ended."""
+        new_secrets = []
+        with self.storage.transaction() as db:
+            for new in accounts:
+                previous = self.accounts.get(new.appid)
+                self.accounts.add(new.appid, new.secret, new.whitelist, db)
+                if previous is not None and previous.secret != new.secret:
+                    new_secrets.append(new.appid)
+                if new.token_daily_limit is not None:
+                    self.quotas.set_limit(new.appid, TOKEN_PATH, new.token_daily_limit, db=db)
+        for appid in new_secrets:
             self.tokens.revoke(appid)
-        if token_daily_limit is not None:
-            self.quotas.set_limit(appid, TOKEN_PATH, token_daily_limit)
 
     def _credentials(
         self, grant_type: str | None, appid: str | None, secret: str | None, ip: str

@@ -52,7 +52,7 @@ class SandboxConfig:
     """``retired``: add_news/update_news answer 45106, as WeChat has since 2022-02-28;
     ``legacy``: they work as they did before, for code and data that need them."""
     max_request_bytes: int = 32 * 1024 * 1024
-    """Bodies past this get a clean errcode reply (45001 uploads, 47001 JSON)."""
+    """The ceiling of every endpoint's body cap (``sandbox/http/body_caps.py``): lowers them."""
     public_url: str | None = None
     """Base of the URLs handed out (image urls, down_url...); None: the request's base URL."""
     start_time: float | None = None

@@ -32,6 +32,8 @@ from typing import Any
 
 from wechat_material.sandbox.state.config import API_PREFIX
 
+MAX_DELAY_MS = 60_000
+
 
 @dataclass(frozen=True)
 class FaultRule:
@@ -55,6 +57,9 @@ class FaultRule:
             raise ValueError("fault rates must each be within 0..1 and add up to at most 1")
         if self.latency_ms < 0 or self.jitter_ms < 0:
             raise ValueError("latency_ms and jitter_ms cannot be negative")
+        # Not NaN, not infinite: a call (and the server's shutdown) would wait for ever.
+        if not (self.latency_ms <= MAX_DELAY_MS and self.jitter_ms <= MAX_DELAY_MS):
+            raise ValueError(f"latency_ms and jitter_ms are at most {MAX_DELAY_MS} (a minute)")
         if self.count is not None and self.count < 1:
             raise ValueError("count must be at least 1 (or None for no limit)")
 
