@@ -1,0 +1,34 @@
+"""Articles written in Markdown, rendered for WeChat and published as drafts.
+
+Needs the ``publish`` extra (``pip install 'wechat-material[publish]'``)::
+
+    from wechat_material import WeChatClient
+    from wechat_material.articles import render, publish_post
+
+    rendered = render(Path("post.md").read_text())        # HTML with every style inline
+    with WeChatClient.from_env() as client:
+        outcome = publish_post(client, "post.md")          # a draft, updated on every run
+        print(outcome.draft_id, outcome.uploads)
+
+See ``docs/publishing.md`` for what rendering does and why.
+"""
+
+from __future__ import annotations
+
+from wechat_material.articles.extra import MissingExtraError, require_publish_extra
+
+require_publish_extra()
+
+from wechat_material.articles.frontmatter import FrontMatter, PostError  # noqa: E402
+from wechat_material.articles.rendering import Rendered, render  # noqa: E402
+from wechat_material.articles.themes import DEFAULT_THEME, THEMES  # noqa: E402
+
+__all__ = [
+    "DEFAULT_THEME",
+    "THEMES",
+    "FrontMatter",
+    "MissingExtraError",
+    "PostError",
+    "Rendered",
+    "render",
+]
