@@ -55,12 +55,12 @@ def test_every_theme_rule_is_inlined_with_a_root_text_colour(full: rendering.Ren
     root_tag, root = elements.tags[0]
 
     assert root_tag == "section"
-    assert "color: #3f3f3f" in str(root["style"])
+    assert "color:#3f3f3f" in str(root["style"])
     assert all(attrs.get("style") for tag, attrs in elements.tags if tag in {"h1", "h2", "p"})
 
 
 def test_code_keeps_indentation_and_line_breaks_and_scrolls(full: rendering.Rendered) -> None:
-    codes = re.findall(r"<code style=\"display: block[^>]*>(.*?)</code>", full.html)
+    codes = re.findall(r"<code style=\"display:block[^>]*>(.*?)</code>", full.html)
     python = next(c for c in codes if "greet" in c)
     go = next(c for c in codes if "Println" in c)
 
@@ -69,9 +69,9 @@ def test_code_keeps_indentation_and_line_breaks_and_scrolls(full: rendering.Rend
     assert "<br>&nbsp;&nbsp;&nbsp;&nbsp;if" in re.sub(r"<span[^>]*>|</span>", "", python)
     assert "<br>&nbsp;&nbsp;&nbsp;&nbsp;fmt" in re.sub(r"<span[^>]*>|</span>", "", go)
     assert "plain&nbsp;&nbsp;&nbsp;text" in full.html
-    assert "white-space: nowrap" in full.html
+    assert "white-space:nowrap" in full.html
     assert "color:#" in python  # highlighted
-    assert "overflow-x: auto" in full.html
+    assert "overflow-x:auto" in full.html
 
 
 def test_nested_lists_are_flat_blocks_with_their_own_markers(full: rendering.Rendered) -> None:
@@ -80,21 +80,21 @@ def test_nested_lists_are_flat_blocks_with_their_own_markers(full: rendering.Ren
     assert not elements.named("ul")
     assert not elements.named("ol")
     assert not elements.named("li")
-    margins = re.findall(r"margin-left: ([\d.]+)em\">", full.html)
+    margins = re.findall(r"margin:0.2em 0 0.2em ([\d.]+)em\">", full.html)
     assert {"0", "1.5", "3"} <= set(margins)
     for marker in ("•", "◦", "▪", "1.", "2.", "3."):
         assert f">{marker}</span>" in full.html
     # The third level is a sibling block, not inside the second.
     third = full.html.index("第三层 A")
     block_start = full.html.rindex("<section", 0, third)
-    assert "margin-left: 3em" in full.html[block_start:third]
+    assert "margin:0.2em 0 0.2em 3em" in full.html[block_start:third]
 
 
 def test_tables_scroll_sideways(full: rendering.Rendered) -> None:
     table = full.html.index("<table")
     container = full.html.rindex("<section", 0, table)
 
-    assert "overflow-x: auto" in full.html[container:table]
+    assert "overflow-x:auto" in full.html[container:table]
 
 
 def test_links_become_numbered_references_except_wechat_ones(full: rendering.Rendered) -> None:
@@ -171,7 +171,7 @@ def test_extra_css_is_applied_and_dropped_declarations_reported() -> None:
     css = "h1 { color: red; position: fixed; } p:hover { color: blue; } @media (x) {}"
     rendered = rendering.render("# T\n\ntext", css=css)
 
-    assert "color: red" in rendered.html
+    assert "color:red" in rendered.html
     kinds = " ".join(rendered.warnings)
     assert "position" in kinds
     assert "pseudo" in kinds

@@ -19,16 +19,37 @@ from wechat_material.articles.extra import MissingExtraError, require_publish_ex
 
 require_publish_extra()
 
+from wechat_material.articles.cache import AccountCache, default_cache_dir  # noqa: E402
 from wechat_material.articles.frontmatter import FrontMatter, PostError  # noqa: E402
+from wechat_material.articles.post import Post, load_post  # noqa: E402
+from wechat_material.articles.publisher import (  # noqa: E402
+    PublishOptions,
+    PublishOutcome,
+    Uploads,
+    publish_post,
+    read_post_images,
+)
+from wechat_material.articles.readback import Change, compare  # noqa: E402
 from wechat_material.articles.rendering import Rendered, render  # noqa: E402
 from wechat_material.articles.themes import DEFAULT_THEME, THEMES  # noqa: E402
 
 __all__ = [
     "DEFAULT_THEME",
     "THEMES",
+    "AccountCache",
+    "Change",
     "FrontMatter",
     "MissingExtraError",
+    "Post",
     "PostError",
+    "PublishOptions",
+    "PublishOutcome",
     "Rendered",
+    "Uploads",
+    "compare",
+    "default_cache_dir",
+    "load_post",
+    "publish_post",
+    "read_post_images",
     "render",
 ]

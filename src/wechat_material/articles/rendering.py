@@ -90,7 +90,7 @@ def is_wechat_link(url: str) -> bool:
 
 
 def _item_section(depth: int, marker: str | None) -> str:
-    margin = f"margin-left:{depth * INDENT_EM:g}em"
+    margin = f"margin:0.2em 0 0.2em {depth * INDENT_EM:g}em"
     if marker is None:
         return f'<section class="list-continued" style="{margin}">'
     return (
