@@ -22,6 +22,7 @@ require_publish_extra()
 from wechat_material.articles.cache import AccountCache, default_cache_dir  # noqa: E402
 from wechat_material.articles.frontmatter import FrontMatter, PostError  # noqa: E402
 from wechat_material.articles.post import Post, load_post  # noqa: E402
+from wechat_material.articles.preview import preview_document, write_preview  # noqa: E402
 from wechat_material.articles.publisher import (  # noqa: E402
     PublishOptions,
     PublishOutcome,
@@ -49,7 +50,9 @@ __all__ = [
     "compare",
     "default_cache_dir",
     "load_post",
+    "preview_document",
     "publish_post",
     "read_post_images",
     "render",
+    "write_preview",
 ]

@@ -51,14 +51,14 @@ class Prepared:
     filename: str
     note: str | None = None
 
-    @property
-    def mime(self) -> str:
-        return "image/png" if self.filename.endswith(".png") else f"image/{self.extension}"
 
-    @property
-    def extension(self) -> str:
-        ext = self.filename.rsplit(".", 1)[-1]
-        return "jpeg" if ext == "jpg" else ext
+def mime_type(data: bytes) -> str:
+    """The MIME type of image bytes, as Pillow reads them (for data: URIs)."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            return f"image/{str(img.format or 'png').lower()}"
+    except (UnidentifiedImageError, OSError):
+        return "application/octet-stream"
 
 
 def is_remote(source: str) -> bool:

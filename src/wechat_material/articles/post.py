@@ -42,6 +42,12 @@ class Post:
         """``cover`` of the front matter, else the first image of the body."""
         if self.meta.cover:
             return self.meta.cover
+        if not self.rendered.images:
+            raise PostError(
+                f"{self.path.name} has no cover: add 'cover: path/to/image.jpg' to its front "
+                "matter, or put an image in the post (the first one becomes the cover)",
+                field="cover",
+            )
         return self.rendered.images[0]
 
     @property
@@ -93,11 +99,5 @@ def load_post(path: Path, *, theme: str = DEFAULT_THEME, css: str | None = None)
     meta = frontmatter.check(fields)
     rendered = render(text, theme=theme, css=css)
     post = Post(path, text, meta, rendered, (*warnings, *rendered.warnings))
-    if not meta.cover and not rendered.images:
-        raise PostError(
-            f"{path.name} has no cover: add 'cover: path/to/image.jpg' to its front matter, "
-            "or put an image in the post (the first one becomes the cover)",
-            field="cover",
-        )
     _check_article(post)
     return post

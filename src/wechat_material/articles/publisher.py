@@ -70,9 +70,14 @@ class PublishOutcome:
     result: PublishResult | None = None
 
 
-def read_post_images(post: Post, http: httpx.Client | None = None) -> dict[str, ImageData]:
-    """The body images and the cover of ``post``, read (or downloaded) before any upload."""
-    sources = [*post.rendered.images, post.cover_source]
+def read_post_images(
+    post: Post, http: httpx.Client | None = None, *, with_cover: bool = True
+) -> dict[str, ImageData]:
+    """The body images and the cover of ``post``, read (or downloaded) before any upload.
+
+    ``with_cover``: the cover is required (a post without any image fails here).
+    """
+    sources = [*post.rendered.images, *([post.cover_source] if with_cover else [])]
     if http is not None:
         return read_images(sources, post.base_dir, http)
     with httpx.Client() as own:
@@ -164,14 +169,16 @@ def _write_back(post: Post, draft_id: str, notify: Notify) -> None:
 
 def publish_post(
     client: WeChatClient,
-    path: Path | str,
+    path: Path | str | Post,
     options: PublishOptions | None = None,
     *,
     cache: AccountCache | None = None,
     notify: Notify | None = None,
     http: httpx.Client | None = None,
 ) -> PublishOutcome:
-    """Publish the Markdown post at ``path`` as a draft (and submit it if asked).
+    """Publish the Markdown post at ``path`` (or a :class:`Post` loaded) as a draft.
+
+    With ``options.submit`` / ``options.wait`` it is also submitted for publishing.
 
     Everything is checked and every image read before the first upload;
     :class:`~wechat_material.articles.PostError` names what to fix. ``notify``
@@ -180,12 +187,17 @@ def publish_post(
     """
     options = options or PublishOptions()
     notify = notify or (lambda message: None)
-    post_path = Path(path)
-    post = load_post(post_path, theme=options.theme, css=options.css)
+    if isinstance(path, Post):
+        post = path  # loaded (and its warnings shown) by the caller
+        warnings: tuple[str, ...] = ()
+    else:
+        post = load_post(Path(path), theme=options.theme, css=options.css)
+        warnings = post.warnings
+    post_path = post.path
     images = read_post_images(post, http)
     cache = cache or AccountCache.for_account(client.base_url, client.appid)
     run = _Run(client, post, cache, notify)
-    for warning in post.warnings:
+    for warning in warnings:
         run.note(warning)
 
     urls = {source: run.body_url(images[source]) for source in post.rendered.images}
