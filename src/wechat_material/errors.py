@@ -5,7 +5,9 @@
     WeChatError
     ├── ValidationError            bad local input (arguments, settings, files); nothing was sent
     │   ├── MediaValidationError   a file of the wrong kind, too big or too long
-    │   └── ArticleValidationError an article field missing or out of bounds
+    │   ├── ArticleValidationError an article field missing or out of bounds
+    │   └── FileTargetError        a place to save to that cannot take a file
+    │       └── TargetExistsError  a file is there and replacing it was not allowed
     ├── TransportError             the request did not get a reply (wraps httpx)
     ├── UnexpectedReplyError       a reply that is not what the endpoint gives
     │   └── NotAFileError          a download of something that is not a file (news)
@@ -64,6 +66,21 @@ class ArticleValidationError(ValidationError):
         super().__init__(message)
         self.field = field
         self.index = index
+
+
+class FileTargetError(ValidationError):
+    """A place to save a file that cannot take one (a device, a FIFO, a dangling link...).
+
+    ``path`` is the path as given. Nothing was written, nothing replaced.
+    """
+
+    def __init__(self, message: str, *, path: str | Path) -> None:
+        super().__init__(message)
+        self.path = str(path)
+
+
+class TargetExistsError(FileTargetError):
+    """A file exists where the download would go, and replacing it was not asked for."""
 
 
 class TransportError(WeChatError):

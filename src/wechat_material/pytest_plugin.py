@@ -28,7 +28,9 @@ Each test gets a fresh, empty sandbox with the demo account. Fixtures:
     ``wechat_sandbox_app`` in-process.
 
 Nothing is imported until a fixture is used, so the plugin costs nothing
-in test runs that do not use it.
+in test runs that do not use it, and works without the ``sandbox`` extra
+until a fixture needs the sandbox: that test then fails with the pip command
+to run.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ IN_PROCESS_URL = "http://sandbox.invalid"
 @pytest.fixture
 def wechat_sandbox_config() -> SandboxConfig:
     """The configuration of the sandbox behind the other fixtures: in memory, demo account."""
+    _require_sandbox()
     from wechat_material.sandbox import SandboxConfig
 
     return SandboxConfig()
@@ -60,6 +63,7 @@ def wechat_sandbox_config() -> SandboxConfig:
 @pytest.fixture
 def wechat_sandbox(wechat_sandbox_config: SandboxConfig) -> Iterator[RunningSandbox]:
     """A fresh sandbox on a free loopback port, stopped after the test."""
+    _require_sandbox()
     from wechat_material.sandbox import run_in_thread
 
     with run_in_thread(wechat_sandbox_config) as sandbox:
@@ -86,6 +90,7 @@ def wechat_sandbox_app(wechat_sandbox_config: SandboxConfig) -> Iterator[Starlet
 
     Closed after the test, which frees its data directory if the config names one.
     """
+    _require_sandbox()
     from wechat_material.sandbox import create_app
 
     app = create_app(wechat_sandbox_config)
@@ -124,6 +129,16 @@ def async_wechat_client(
     # The in-process transport holds no sockets or loop-bound state, so closing it
     # on a loop of its own is safe whatever loop the test used.
     asyncio.run(http.aclose())
+
+
+def _require_sandbox() -> None:
+    # One line naming the pip command, not a traceback through the sandbox's imports.
+    from wechat_material._extras import MissingExtraError, require_extra
+
+    try:
+        require_extra("sandbox")
+    except MissingExtraError as missing:
+        pytest.fail(str(missing), pytrace=False)
 
 
 def _first_account(accounts: list[tuple[str, str]]) -> tuple[str, str]:

@@ -15,9 +15,9 @@ See ``docs/publishing.md`` for what rendering does and why.
 
 from __future__ import annotations
 
-from wechat_material.articles.extra import MissingExtraError, require_publish_extra
+from wechat_material._extras import MissingExtraError, require_extra
 
-require_publish_extra()
+require_extra("publish")
 
 from wechat_material.articles.cache import AccountCache, default_cache_dir  # noqa: E402
 from wechat_material.articles.frontmatter import FrontMatter, PostError  # noqa: E402

@@ -28,7 +28,7 @@ from typing import Annotated, Any
 
 import typer
 
-from wechat_material._files import AtomicFile, prepare_target
+from wechat_material._files import AtomicFile, prepare_target, safe_filename
 from wechat_material.checks import article_problem, articles_problem
 from wechat_material.cli.errors import LocalInputError
 from wechat_material.models import Article, NewsContent
@@ -192,20 +192,22 @@ def render_news(news: NewsContent, fmt: NewsFormat) -> str:
     return news_markdown(news) if fmt is NewsFormat.MARKDOWN else news_json(news)
 
 
-def save_news(news: NewsContent, output: str | None, name: str, fmt: NewsFormat | None) -> Path:
+def save_news(
+    news: NewsContent, output: str | None, name: str, fmt: NewsFormat | None, *, force: bool
+) -> Path:
     """Write the articles to ``output`` (a file, a directory, or None: here as NAME.json/.md).
 
-    The file appears whole or not at all.
+    The file appears whole or not at all; an existing file is replaced only with ``force``
+    (:class:`~wechat_material.errors.TargetExistsError` otherwise, before anything is written).
     """
     given = Path(output).expanduser() if output is not None else None
     chosen = fmt or NewsFormat.for_path(given)
-    if given is None:
-        target = Path(f"{name}{chosen.suffix}")
-    elif given.is_dir() or str(output).endswith("/"):
-        target = given / f"{name}{chosen.suffix}"
-    else:
-        target = given
-    directory, _ = prepare_target(target)
-    with AtomicFile(directory) as part:
+    own_name = f"{safe_filename(name) or 'news'}{chosen.suffix}"
+    where = prepare_target(output if output is not None else ".", overwrite=force)
+    target = where.directory / (where.name or own_name)
+    if where.name is None:  # a directory: the file in it is checked like a named one
+        where = prepare_target(target, overwrite=force)
+        target = where.directory / (where.name or own_name)
+    with AtomicFile(where.directory) as part:
         part.file.write(render_news(news, chosen).encode("utf-8"))
-        return part.commit(target)
+        return part.commit(target, replace=force)

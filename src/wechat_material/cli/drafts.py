@@ -10,6 +10,7 @@ the sandbox (its ``legacy`` news mode) and on accounts that kept them.
 
 from __future__ import annotations
 
+import sys
 from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,12 +24,22 @@ from wechat_material.cli.articles import (
     NewsFormatOption,
     load_articles,
     load_one_article,
+    render_news,
     save_news,
 )
 from wechat_material.cli.context import Session, session
 from wechat_material.cli.errors import CliError
 from wechat_material.cli.material import ask_or_stop, delete_each, fetch_news
-from wechat_material.cli.output import JsonFlag, Output, OutputOption, YesFlag, examples, table
+from wechat_material.cli.output import (
+    STDOUT,
+    ForceFlag,
+    JsonFlag,
+    Output,
+    OutputOption,
+    YesFlag,
+    examples,
+    table,
+)
 from wechat_material.models import NewsContent
 
 ArticleFileArg = Annotated[
@@ -49,10 +60,14 @@ def show_or_save_news(
     media_id: str,
     output: str | None,
     fmt: NewsFormat | None,
+    force: bool,
 ) -> None:
     """Print a news material's or draft's articles, or save them when ``-o`` is given."""
+    if output == STDOUT:
+        sys.stdout.write(render_news(news, fmt or NewsFormat.JSON))
+        return
     if output is not None:
-        path = save_news(news, output, media_id, fmt)
+        path = save_news(news, output, media_id, fmt, force=force)
         current.output.success(f"saved {path}")
         current.output.result({"media_id": media_id, "path": path}, str(path))
         return
@@ -99,12 +114,13 @@ def get_draft(
     media_id: DraftIdArg,
     output: OutputOption = None,
     format: NewsFormatOption = None,
+    force: ForceFlag = False,
     json_out: JsonFlag = False,
 ) -> None:
-    """Show a draft's articles, or save them as JSON or Markdown."""
+    """Show a draft's articles, or save them as JSON or Markdown (-o - prints them)."""
     current = session(ctx, json_out)
     draft = current.client().draft.get(media_id)
-    show_or_save_news(current, draft, "draft", media_id, output, format)
+    show_or_save_news(current, draft, "draft", media_id, output, format, force)
 
 
 @draft_app.command("ls", epilog=examples("wxm draft ls", "wxm draft ls --limit 5 --json"))
@@ -294,12 +310,13 @@ def get_news(
     media_id: MediaIdArg,
     output: OutputOption = None,
     format: NewsFormatOption = None,
+    force: ForceFlag = False,
     json_out: JsonFlag = False,
 ) -> None:
-    """Show a news material's articles, or save them as JSON or Markdown."""
+    """Show a news material's articles, or save them as JSON or Markdown (-o - prints them)."""
     current = session(ctx, json_out)
     material = fetch_news(current.client(), media_id)
-    show_or_save_news(current, material, "news", media_id, output, format)
+    show_or_save_news(current, material, "news", media_id, output, format, force)
 
 
 def register(app: typer.Typer) -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -48,6 +47,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from wechat_material._redact import hide_secret_params
 from wechat_material.cli.errors import Failure, UsageProblem
 
 # Wide enough that media ids and URLs stay on one line when output goes to a file or a pipe.
@@ -66,8 +66,21 @@ JsonFlag = Annotated[
 YesFlag = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 OutputOption = Annotated[
-    str | None, typer.Option("--output", "-o", help="Save to this file or directory.")
+    str | None,
+    typer.Option("--output", "-o", help="Save to this file or directory; '-' prints it."),
 ]
+
+ForceFlag = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace the file given with -o if it exists (without it, an existing file "
+        "is never replaced).",
+    ),
+]
+
+STDOUT = "-"
+"""``-o -``: the output goes to stdout."""
 
 
 def examples(*lines: str) -> str:
@@ -78,8 +91,6 @@ def examples(*lines: str) -> str:
 
 # hiding secrets -------------------------------------------------------------
 
-_TOKEN_PARAM = re.compile(r"(access_token=)[^&\s\"'<>]+")
-_SECRET_PARAM = re.compile(r"(secret=)[^&\s\"'<>]+")
 HIDDEN = "***"
 
 
@@ -102,8 +113,7 @@ class Redactor:
 
     def __call__(self, text: str) -> str:
         """``text`` with the known secrets and any token or secret parameter hidden."""
-        text = _TOKEN_PARAM.sub(rf"\g<1>{HIDDEN}", self.known(text))
-        return _SECRET_PARAM.sub(rf"\g<1>{HIDDEN}", text)
+        return hide_secret_params(self.known(text), lambda _value: HIDDEN)
 
     def __repr__(self) -> str:
         return f"Redactor({len(self._secrets)} secrets)"

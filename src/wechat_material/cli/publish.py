@@ -29,7 +29,7 @@ EMBEDDED_SANDBOX_URL = "http://embedded-sandbox.invalid"
 
 def _extra() -> Any:
     """The articles package, or a one-line error naming the install command."""
-    from wechat_material.articles.extra import MissingExtraError
+    from wechat_material._extras import MissingExtraError
 
     try:
         import wechat_material.articles as articles

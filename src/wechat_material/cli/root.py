@@ -50,7 +50,7 @@ app = typer.Typer(
         "or a profile ('wxm config set'). --sandbox runs any command on a local sandbox "
         "with a demo account, no WeChat account needed.\n\n"
         "Exit codes: 0 success, 1 WeChat error, 2 usage error, 3 invalid local input, "
-        "130 interrupted."
+        "130 interrupted (143 SIGTERM, 129 SIGHUP)."
     ),
     epilog=examples(
         "wxm --sandbox upload photo.jpg",

@@ -20,6 +20,10 @@ One sandbox at a time may use a data directory: a second one fails with
 :class:`SandboxInUseError`; :func:`data_dir_in_use` tells whether one is running.
 """
 
+from wechat_material._extras import require_extra
+
+require_extra("sandbox")
+
 from wechat_material.sandbox.admin import AsyncSandboxAdmin, SandboxAdmin
 from wechat_material.sandbox.admin_ops import SandboxAdminError
 from wechat_material.sandbox.http.app import create_app

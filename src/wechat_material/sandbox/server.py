@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import socket
 import threading
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 import uvicorn
 from starlette.applications import Starlette
 
+from wechat_material._redact import hide_secret_params
 from wechat_material.sandbox.admin import SandboxAdmin
 from wechat_material.sandbox.http.app import create_app
 from wechat_material.sandbox.http.faults import ConnectionDropped
@@ -41,7 +41,8 @@ class HideDroppedConnections(logging.Filter):
         return not isinstance(exc, ConnectionDropped)
 
 
-_QUERY_SECRET = re.compile(r"((?:^|[?&])(?:secret|access_token)=)[^&\s]*")
+def _hide_whole(_value: str) -> str:
+    return "***"
 
 
 class RedactQuerySecrets(logging.Filter):
@@ -50,7 +51,7 @@ class RedactQuerySecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(
-                _QUERY_SECRET.sub(r"\1***", arg) if isinstance(arg, str) else arg
+                hide_secret_params(arg, _hide_whole) if isinstance(arg, str) else arg
                 for arg in record.args
             )
         return True
