@@ -43,6 +43,7 @@ LOWEST_TESTS = [
     "tests/core",
     "tests/plugin",
     "tests/cli",
+    "tests/articles",
 ]
 
 

@@ -80,7 +80,7 @@ def test_nested_lists_are_flat_blocks_with_their_own_markers(full: rendering.Ren
     assert not elements.named("ul")
     assert not elements.named("ol")
     assert not elements.named("li")
-    margins = re.findall(r"margin:0.2em 0 0.2em ([\d.]+)em\">", full.html)
+    margins = re.findall(r"margin:0.2em 0 0.2em ([\d.]+)em", full.html)
     assert {"0", "1.5", "3"} <= set(margins)
     for marker in ("•", "◦", "▪", "1.", "2.", "3."):
         assert f">{marker}</span>" in full.html

@@ -54,12 +54,17 @@ def highlight(code: str, language: str, style_name: str) -> str:
     """The inner HTML of a code block: coloured spans, ``&nbsp;`` and ``<br>``."""
     style = get_style_by_name(style_name)
     code = code.removesuffix("\n")
-    parts = []
+    runs: list[tuple[str, str]] = []  # (style, text): neighbours of one style share a span
     for token, value in lexer_for(language).get_tokens(code):
-        text = kept_whitespace(value)
-        css = _token_style(style, token)
-        parts.append(f'<span style="{css}">{text}</span>' if css and value.strip() else text)
-    return "".join(parts)
+        css = _token_style(style, token) if value.strip() else ""
+        if runs and runs[-1][0] == css:
+            runs[-1] = (css, runs[-1][1] + value)
+        else:
+            runs.append((css, value))
+    return "".join(
+        f'<span style="{css}">{kept_whitespace(text)}</span>' if css else kept_whitespace(text)
+        for css, text in runs
+    )
 
 
 def colours(style_name: str) -> str:

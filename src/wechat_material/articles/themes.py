@@ -123,6 +123,6 @@ def _clean_tag(tag: re.Match[str]) -> str:
 
 def inline_styles(html: str, css: str) -> str:
     """``html`` with ``css`` written into compact style attributes; no classes, ids, <style>."""
-    inlined = css_inline.inline_fragment(html, css, keep_style_tags=False, keep_at_rules=False)
+    inlined = css_inline.inline_fragment(html, css)  # no <style> kept, no @-rules
     inlined = _STYLE_ELEMENT.sub("", inlined)
     return _TAG.sub(_clean_tag, inlined)
