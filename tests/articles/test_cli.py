@@ -165,3 +165,27 @@ def test_a_missing_extra_names_the_install_command(
         "error: publishing Markdown needs the 'publish' extra (missing: ziamath):"
         " pip install 'wechat-material[publish]'"
     )
+
+
+def test_extra_css_warns_about_what_wechat_drops(wxm: Any, posts: Path, tmp_path: Path) -> None:
+    css = tmp_path / "mine.css"
+    css.write_text("h2 { color: #ff0000; position: fixed; }", "utf-8")
+
+    result = wxm("publish", str(posts / "full.md"), "--css", str(css), "--dry-run")
+
+    assert result.exit_code == 0, result.output
+    assert "'position: absolute/fixed/sticky' is removed by WeChat" in result.stderr
+
+
+def test_open_shows_the_preview_in_a_browser(
+    wxm: Any, posts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", opened.append)
+
+    result = wxm("publish", str(posts / "full.md"), "--open")
+
+    assert result.exit_code == 0, result.output
+    preview = posts / "full.preview.html"
+    assert opened == [preview.resolve().as_uri()]
+    assert preview.exists()
