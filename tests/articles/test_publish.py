@@ -239,3 +239,26 @@ def test_the_cover_from_the_front_matter_is_the_thumb(client: WeChatClient, post
         client.draft.get(outcome.draft_id).articles[0].thumb_media_id
     )
     assert getattr(data, "content", None) == (MEDIA / "image.jpg").read_bytes()
+
+
+def test_write_back_keeps_windows_line_endings_and_the_file_mode(
+    client: WeChatClient, posts: Path
+) -> None:
+    post = posts / "full.md"
+    post.write_bytes(post.read_bytes().replace(b"\n", b"\r\n"))
+    post.chmod(0o640)
+
+    outcome = publish_post(client, post)
+
+    data = post.read_bytes()
+    assert f"media_id: {outcome.draft_id}\r\n".encode() in data
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    assert post.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_post_that_is_not_utf8_is_refused(client: WeChatClient, posts: Path) -> None:
+    post = posts / "full.md"
+    post.write_bytes("---\ntitle: 你好\n---\n".encode("gbk"))
+
+    with pytest.raises(PostError, match="not UTF-8"):
+        publish_post(client, post)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
+from wechat_material._files import AtomicFile
 from wechat_material.tokens import token_scope
 
 APP_NAME = "wechat-material"
@@ -86,11 +86,6 @@ class AccountCache:
 
     def _save(self) -> None:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".cache.", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(self._data, out, ensure_ascii=False, indent=1)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with AtomicFile(self.path.parent) as part:
+            part.file.write(json.dumps(self._data, ensure_ascii=False, indent=1).encode())
+            part.commit(self.path)

@@ -91,9 +91,17 @@ def _check_article(post: Post) -> None:
         raise PostError(f"{post.path.name}: {message}", field=field)
 
 
+def read_text(path: Path) -> str:
+    """The post's text exactly as stored: line endings are kept for writing it back."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PostError(f"{path.name} is not UTF-8 text (byte {exc.start})") from None
+
+
 def load_post(path: Path, *, theme: str = DEFAULT_THEME, css: str | None = None) -> Post:
     """Read, check and render the post at ``path``; :class:`PostError` names what to fix."""
-    text = path.read_text("utf-8")
+    text = read_text(path)
     parts = frontmatter.split(text)
     fields, warnings = frontmatter.parse_lines(parts.lines)
     meta = frontmatter.check(fields)

@@ -14,18 +14,17 @@ it was published or deleted meanwhile, a new draft is made and a note says so.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
+from wechat_material._files import AtomicFile
 from wechat_material.articles import frontmatter
 from wechat_material.articles.cache import AccountCache
 from wechat_material.articles.images import ImageData, prepare, read_images
-from wechat_material.articles.post import Post, load_post
+from wechat_material.articles.post import Post, load_post, read_text
 from wechat_material.articles.readback import Change, compare
 from wechat_material.articles.themes import DEFAULT_THEME
 from wechat_material.client import WeChatClient
@@ -148,7 +147,7 @@ def _write_back(post: Post, draft_id: str, notify: Notify) -> None:
     """Put ``media_id: draft_id`` into the post, unless it changed since it was read."""
     if post.meta.media_id == draft_id:
         return
-    current = post.path.read_text("utf-8")
+    current = read_text(post.path)
     if current != post.text:
         notify(
             f"{post.path.name} changed while publishing; add 'media_id: {draft_id}' "
@@ -156,15 +155,9 @@ def _write_back(post: Post, draft_id: str, notify: Notify) -> None:
         )
         return
     updated = frontmatter.with_draft_id(current, draft_id)
-    fd, tmp = tempfile.mkstemp(prefix=f".{post.path.name}.", dir=post.path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(updated)
-        os.chmod(tmp, post.path.stat().st_mode & 0o7777)
-        os.replace(tmp, post.path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with AtomicFile(post.path.parent) as part:  # the post is whole, old or new, at any moment
+        part.file.write(updated.encode("utf-8"))
+        part.commit(post.path)
 
 
 def publish_post(
