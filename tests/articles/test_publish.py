@@ -262,3 +262,16 @@ def test_a_post_that_is_not_utf8_is_refused(client: WeChatClient, posts: Path) -
 
     with pytest.raises(PostError, match="not UTF-8"):
         publish_post(client, post)
+
+
+def test_a_remote_image_that_cannot_be_downloaded_fails_before_any_upload(
+    client: WeChatClient, sandbox: Any, posts: Path, web: WebServer
+) -> None:
+    post = posts / "remote.md"
+    post.write_text(post.read_text("utf-8").replace("REMOTE_URL", web.url("/gone.png")), "utf-8")
+
+    with pytest.raises(PostError, match=r"gone\.png: could not download it \(.*404"):
+        publish_post(client, post)
+
+    assert web.hits == ["/gone.png"]
+    assert not any(path in sandbox.admin.counters() for path in SENDING)
