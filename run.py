@@ -2,7 +2,7 @@
 """Set up and run wechat-material from a fresh checkout, needing only Python 3.11+.
 
     python3 run.py demo         # the demo, on an embedded sandbox (no WeChat account needed)
-    python3 run.py test         # the whole test suite (installs redis-server with apt-get if missing)
+    python3 run.py test         # the whole test suite (installs redis-server if missing)
     python3 run.py test --fast  # the quick loop: no slow or redis tests, no redis-server needed
     python3 run.py setup        # only create .venv and install the project (what CI does first)
     python3 run.py lowest       # the tests on the oldest dependencies pyproject.toml allows

@@ -18,7 +18,7 @@ from importlib.util import find_spec
 # The modules each extra installs that its part of the package imports
 # (python-multipart installs ``python_multipart``; tomli-w installs ``tomli_w``).
 EXTRA_MODULES: dict[str, tuple[str, ...]] = {
-    "sandbox": ("starlette", "uvicorn", "python_multipart", "platformdirs"),
+    "sandbox": ("starlette", "uvicorn", "python_multipart", "nh3", "platformdirs"),
     "redis": ("redis",),
     "cli": ("typer", "rich", "platformdirs", "tomli_w", "redis"),
     "publish": (

@@ -18,7 +18,8 @@ Each test gets a fresh, empty sandbox with the demo account. Fixtures:
 ``wechat_sandbox``
     A sandbox serving on a loopback port (a
     :class:`~wechat_material.sandbox.RunningSandbox`): ``.base_url``, and
-    ``.admin`` to advance the clock, inject faults or read call counters.
+    ``.admin`` to advance the clock, inject faults or read call counters (it
+    sends the config's ``admin_token``, if any).
 ``wechat_client``
     A :class:`~wechat_material.WeChatClient` bound to ``wechat_sandbox``.
 ``wechat_sandbox_app``

@@ -52,6 +52,36 @@ def test_serve_runs_until_interrupted(home: Home, wxm: Run, tmp_path: Path) -> N
     assert state.is_dir()
 
 
+@pytest.mark.slow
+def test_serve_takes_an_admin_token_and_allowed_hosts(home: Home, tmp_path: Path) -> None:
+    token = "cli-admin-token-0123456789abcdef"
+    env = {**home.env(), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [str(WXM), "sandbox", "serve", "--port", "0", "--memory",
+         "--admin-token", token, "--allowed-host", "dev.example"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        base_url = _read_base_url(process)
+        port = base_url.rsplit(":", 1)[1]
+        without = httpx.get(f"{base_url}/_sandbox/health", timeout=10)
+        bearer = {"Authorization": f"Bearer {token}"}
+        named = httpx.get(
+            f"{base_url}/_sandbox/health", headers={**bearer, "Host": f"dev.example:{port}"}
+        )
+        forged = httpx.get(
+            f"{base_url}/_sandbox/health", headers={**bearer, "Host": f"evil.example:{port}"}
+        )
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+
+    assert without.status_code == 401
+    assert named.json() == {"ok": True}
+    assert forged.status_code == 403
+    assert token not in out + err
+
+
 def test_serve_rejects_bad_options(wxm: Run, tmp_path: Path) -> None:
     both = wxm("sandbox", "serve", "--memory", "--data-dir", str(tmp_path))
     account = wxm("sandbox", "serve", "--account", "no-colon")

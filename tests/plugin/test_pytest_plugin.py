@@ -74,6 +74,33 @@ def test_config_can_be_overridden(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
 
 
+def test_an_admin_token_is_passed_on(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+        from wechat_material.sandbox import SandboxConfig
+
+        @pytest.fixture
+        def wechat_sandbox_config():
+            return SandboxConfig(admin_token="plugin-admin-token-0123456789")
+        """
+    )
+    pytester.makepyfile(
+        test_user="""
+        import httpx
+
+        def test_admin_has_the_token(wechat_client, wechat_sandbox):
+            wechat_client.material.get_material_count()
+            assert wechat_sandbox.admin.counters()["/cgi-bin/token"] == 1
+            bare = httpx.get(wechat_sandbox.base_url + "/_sandbox/health")
+            assert bare.status_code == 401
+            assert wechat_sandbox.admin_token == "plugin-admin-token-0123456789"
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
 def test_no_accounts_is_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(
         """

@@ -249,7 +249,7 @@ def test_concurrent_saves_never_take_the_same_name(tmp_path: Path) -> None:
 
 
 def test_one_safe_name_rule_serves_the_sandbox_too() -> None:
-    from wechat_material.sandbox.uploads import safe_name
+    from wechat_material.sandbox.state.uploads import safe_name
 
     assert safe_filename("../a\u202eb.png") == safe_name("../a\u202eb.png") == "ab.png"
     # The sandbox shows names back as sent: leading dots kept, cut at 255 characters.

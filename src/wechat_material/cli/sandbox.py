@@ -56,6 +56,23 @@ def serve_sandbox(
             show_default=False,
         ),
     ] = None,
+    admin_token: Annotated[
+        str | None,
+        typer.Option(
+            help="Admin API calls must send 'Authorization: Bearer TOKEN' "
+            "(off loopback without it, a new one is printed).",
+            envvar="WXM_SANDBOX_ADMIN_TOKEN",
+            show_default=False,
+        ),
+    ] = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            help="Another Host NAME[:PORT] the admin API answers to (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the sandbox in the foreground (Ctrl-C stops it); it prints its base URL."""
     from wechat_material.sandbox import SandboxInUseError
@@ -69,7 +86,15 @@ def serve_sandbox(
         raise UsageProblem(f"invalid --account: {exc}", hint="use APPID:SECRET.") from None
     directory = None if memory else (data_dir or sandbox_data_dir())
     try:
-        serve(host, port, directory, memory, accounts)
+        serve(
+            host,
+            port,
+            directory,
+            memory,
+            accounts,
+            admin_token=admin_token,
+            allowed_hosts=allowed_host or [],
+        )
     except SandboxInUseError as exc:
         raise sandbox_busy(
             exc.data_dir,

@@ -32,6 +32,19 @@ def main(argv: list[str] | None = None) -> None:
         help="time moves only through the admin API (default: it follows real time)",
     )
     parser.add_argument("--seed", type=int, help="make ids and faults reproducible")
+    parser.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="admin API calls must send 'Authorization: Bearer TOKEN' (default: "
+        "$WXM_SANDBOX_ADMIN_TOKEN; off loopback, a new one is printed)",
+    )
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME[:PORT]",
+        help="another Host the admin API answers to (repeatable)",
+    )
     args = parser.parse_args(argv)
     try:
         serve(
@@ -42,6 +55,8 @@ def main(argv: list[str] | None = None) -> None:
             args.account,
             clock="frozen" if args.frozen_clock else "running",
             seed=args.seed,
+            admin_token=args.admin_token,
+            allowed_hosts=args.allowed_host,
         )
     except SandboxInUseError as error:
         parser.exit(1, f"{parser.prog}: {error}\n")

@@ -50,6 +50,15 @@ class AdminRequest(Generic[T]):
     content: bytes | None = None
     params: dict[str, str] | None = None
 
+    def headers(self, admin_token: str | None) -> dict[str, str]:
+        """The token, and the body's type: the admin API takes JSON, or raw bytes."""
+        headers = {}
+        if admin_token:
+            headers["Authorization"] = f"Bearer {admin_token}"
+        if self.content is not None:
+            headers["Content-Type"] = "application/octet-stream"
+        return headers
+
 
 def _account(appid: str, tail: str) -> str:
     return f"/_sandbox/accounts/{quote(appid, safe='')}/{tail}"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvicorn
@@ -18,10 +20,23 @@ from starlette.applications import Starlette
 from wechat_material._redact import hide_secret_params
 from wechat_material.sandbox.admin import SandboxAdmin
 from wechat_material.sandbox.http.app import create_app
+from wechat_material.sandbox.http.doors import (
+    Doors,
+    admin_token_for,
+    is_loopback,
+    off_loopback_warning,
+)
 from wechat_material.sandbox.http.faults import ConnectionDropped
 from wechat_material.sandbox.state.backend import SandboxBackend
-from wechat_material.sandbox.state.config import DEMO_APPID, DEMO_SECRET, ClockMode, SandboxConfig
+from wechat_material.sandbox.state.config import (
+    ADMIN_TOKEN_ENV,
+    DEMO_APPID,
+    DEMO_SECRET,
+    ClockMode,
+    SandboxConfig,
+)
 
+log = logging.getLogger("wechat_material.sandbox")
 STARTUP_TIMEOUT = 15.0
 SHUTDOWN_TIMEOUT = 10.0
 
@@ -89,11 +104,13 @@ def _url(sock: socket.socket) -> str:
 
 @dataclass
 class RunningSandbox:
-    """A sandbox serving on ``base_url``; ``admin`` is bound to it."""
+    """A sandbox serving on ``base_url``; ``admin`` is bound to it (with the admin token)."""
 
     base_url: str
     app: Starlette
     admin: SandboxAdmin
+    admin_token: str | None = field(default=None, repr=False)
+    """What admin calls must send as ``Authorization: Bearer ...`` (None: nothing)."""
 
     @property
     def backend(self) -> SandboxBackend:
@@ -108,7 +125,8 @@ def run_in_thread(
     """Serve a new sandbox with uvicorn in a background thread (port 0: a free port).
 
     Returns once it accepts connections; stops it cleanly on exit, closing the
-    backend so its data directory is free again::
+    backend so its data directory is free again. Off loopback, the admin API
+    needs a token (``config.admin_token``, or a new one): ``admin`` sends it::
 
         with run_in_thread() as sandbox:
             httpx.get(f"{sandbox.base_url}/cgi-bin/token", params={...})
@@ -119,6 +137,9 @@ def run_in_thread(
     with contextlib.ExitStack() as cleanup:
         cleanup.callback(app.state.sandbox.close)
         sock = cleanup.enter_context(contextlib.closing(_bind(host, port)))
+        token = _open_doors(app, sock, app.state.sandbox.config.admin_token)
+        if not is_loopback(sock.getsockname()[0]):
+            log.warning("%s", off_loopback_warning(_url(sock)))
         _quiet_dropped_connections()
         # log_config=None: leave the host process's logging configuration alone.
         server = uvicorn.Server(
@@ -136,11 +157,19 @@ def run_in_thread(
         base_url = _url(sock)
         try:
             _wait_until_serving(server, thread, sock)
-            with SandboxAdmin(base_url) as admin:
-                yield RunningSandbox(base_url, app, admin)
+            with SandboxAdmin(base_url, admin_token=token) as admin:
+                yield RunningSandbox(base_url, app, admin, token)
         finally:
             server.should_exit = True
             thread.join(SHUTDOWN_TIMEOUT)
+
+
+def _open_doors(app: Starlette, sock: socket.socket, given: str | None) -> str | None:
+    """Tell the app where it is served; the admin token it now requires."""
+    token, _ = admin_token_for(sock.getsockname()[0], given)
+    doors: Doors = app.state.doors
+    doors.bind(sock.getsockname()[1], token)
+    return token
 
 
 def _wait_until_serving(
@@ -176,11 +205,16 @@ def serve(
     *,
     clock: ClockMode = "running",
     seed: int | None = None,
+    admin_token: str | None = None,
+    allowed_hosts: Sequence[str] = (),
 ) -> None:
     """Run a sandbox in the foreground until interrupted (Ctrl-C).
 
     State goes to ``data_dir`` (default: the user data directory), or stays in
     memory with ``memory=True``. Without ``accounts`` the demo account exists.
+    The admin API requires ``admin_token`` (default: ``WXM_SANDBOX_ADMIN_TOKEN``;
+    off loopback without either, a new token, printed); it answers the Hosts
+    of loopback, IP addresses on the port, and ``allowed_hosts``.
     ``SandboxInUseError`` when another sandbox holds the data directory; it is
     released on exit.
     """
@@ -192,12 +226,17 @@ def serve(
         accounts=parsed or [(DEMO_APPID, DEMO_SECRET)],
         clock=clock,
         seed=seed,
+        admin_token=admin_token or os.environ.get(ADMIN_TOKEN_ENV) or None,
+        allowed_hosts=list(allowed_hosts),
     )
     app = create_app(config)
     with contextlib.ExitStack() as cleanup:
         cleanup.callback(app.state.sandbox.close)
         sock = cleanup.enter_context(contextlib.closing(_bind(host, port)))
         base_url = _url(sock)
+        token = _open_doors(app, sock, config.admin_token)
+        if not is_loopback(sock.getsockname()[0]):
+            print(off_loopback_warning(base_url), file=sys.stderr, flush=True)
         lines = [
             f"WeChat material sandbox on {base_url}",
             f"  state: {config.data_dir or 'in memory (lost on exit)'}",
@@ -206,6 +245,9 @@ def serve(
             else f"  demo account: appid {DEMO_APPID}  secret {DEMO_SECRET}",
             f"  admin API: {base_url}/_sandbox/health (see docs/sandbox.md)",
         ]
+        if token is not None:
+            shown = token if token != config.admin_token else "the one given"
+            lines.append(f"  admin token: {shown} (send 'Authorization: Bearer TOKEN')")
         print("\n".join(lines), flush=True)
         _quiet_dropped_connections()
         access = logging.getLogger("uvicorn.access")

@@ -120,7 +120,12 @@ class SandboxBackend:
         token_daily_limit: int | None = None,
         whitelist: list[str] | None = None,
     ) -> None:
+        """Create the account, or replace it: a new secret ends the tokens of the old one
+        (as resetting the AppSecret does on WeChat: they answer 40001)."""
+        previous = self.accounts.get(appid)
         self.accounts.add(appid, secret, whitelist)
+        if previous is not None and previous.secret != secret:
+            self.tokens.revoke(appid)
         if token_daily_limit is not None:
             self.quotas.set_limit(appid, TOKEN_PATH, token_daily_limit)
 
