@@ -114,7 +114,7 @@ def test_what_wechat_removed_is_shown(wxm: Any, posts: Path) -> None:
 
     result = wxm("publish", str(post), "--json")
 
-    assert ok_json(result)["changes"] == ["1 <script> element removed"]
+    assert ok_json(result)["changes"] == ["1 <script> element removed", "2 <svg> elements removed"]
     assert "WeChat changed the article: 1 <script> element removed" in result.stderr
 
 

@@ -58,3 +58,10 @@ def test_removed_elements_images_attributes_styles_and_text() -> None:
         "style",
         "text",
     }
+
+
+def test_a_drawing_counts_as_one_element() -> None:
+    sent = '<p>x <svg width="9"><g><path d="M0 0"/><path d="M1 1"></path></g></svg> y</p>'
+
+    assert details(sent, "<p>x  y</p>") == ["1 <svg> element removed"]
+    assert compare(sent, sent) == []

@@ -25,6 +25,10 @@ class Change:
         return self.detail
 
 
+# Drawings whose inside (paths, shapes) is reported as the one element.
+GRAPHICS = frozenset({"svg", "math"})
+
+
 class _Inventory(HTMLParser):
     """What a piece of HTML holds, counted (the text of scripts and styles left out)."""
 
@@ -37,9 +41,16 @@ class _Inventory(HTMLParser):
         self.images: list[str] = []
         self.text: list[str] = []
         self._hidden: str | None = None
+        self._graphic: tuple[str, int] | None = None  # the open <svg>/<math> and its depth
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._graphic is not None:
+            if tag == self._graphic[0]:
+                self._graphic = (tag, self._graphic[1] + 1)
+            return  # the inside of a formula or drawing is part of it, not counted apart
         self.elements[tag] += 1
+        if tag in GRAPHICS:
+            self._graphic = (tag, 1)
         if tag in {"script", "style"}:
             self._hidden = tag
         names = set()
@@ -59,6 +70,9 @@ class _Inventory(HTMLParser):
         self.attributes.update((tag, name) for name in names)
 
     def handle_endtag(self, tag: str) -> None:
+        if self._graphic is not None and tag == self._graphic[0]:
+            depth = self._graphic[1] - 1
+            self._graphic = (tag, depth) if depth else None
         if tag == self._hidden:
             self._hidden = None
 
