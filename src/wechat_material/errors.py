@@ -36,7 +36,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from wechat_material.errcodes import ErrorKind, lookup
+from wechat_material.errcodes import ErrorKind, hint_for, lookup
 
 _RID = re.compile(r"\s*(?:rid|hint):\s*\[?([0-9A-Za-z-]+)\]?\s*$")
 _IP = re.compile(r"invalid ip ([0-9a-fA-F.:]+)")
@@ -127,12 +127,11 @@ class APIError(WeChatError):
     """WeChat answered with an ``errcode`` other than 0."""
 
     def __init__(self, errcode: int, errmsg: str, *, endpoint: str | None = None) -> None:
-        entry = lookup(errcode)
         match = _RID.search(errmsg)
         self.errcode = errcode
         self.errmsg = errmsg
         self.rid = match.group(1) if match else None
-        self.hint = entry.hint
+        self.hint = hint_for(errcode, endpoint)
         self.endpoint = endpoint
         text = f"[{errcode}] {errmsg}"
         if endpoint:

@@ -55,3 +55,17 @@ def test_each_extra_installs_the_modules_it_is_checked_for() -> None:
 
 def normalized(distribution: str) -> str:
     return re.sub(r"[-_.]+", "-", distribution).lower()
+
+
+def test_wxm_reports_a_missing_extra_as_itself_not_as_unexpected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from wechat_material.cli.errors import failure_for
+
+    monkeypatch.setitem(_extras.EXTRA_MODULES, "sandbox", ("no_such_module_here",))
+    with pytest.raises(MissingExtraError) as raised:
+        require_extra("sandbox")
+    failure = failure_for(raised.value)
+    assert failure.exit_code == 1
+    assert "unexpected" not in failure.message
+    assert "pip install 'wechat-material[sandbox]'" in failure.message

@@ -7,6 +7,7 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
+from wechat_material._extras import MissingExtraError
 from wechat_material.cli.exit_codes import (
     EXIT_API,
     EXIT_INPUT,
@@ -143,6 +144,10 @@ def failure_for(exc: BaseException) -> Failure:
         return Failure(EXIT_INTERRUPTED, "interrupted")
     if isinstance(exc, OSError):
         return _os_failure(exc)
+    if isinstance(exc, MissingExtraError):
+        # A command that needs another extra (the sandbox for `wxm demo`): the
+        # message already names the pip command.
+        return Failure(EXIT_API, str(exc))
     return Failure(
         EXIT_API,
         f"unexpected {type(exc).__name__}: {exc}",

@@ -27,6 +27,7 @@ from wechat_material.cli.articles import NewsFormat, render_news, save_news
 from wechat_material.cli.context import Advance, Session, session
 from wechat_material.cli.errors import Failure, LocalInputError, UsageProblem, failure_for
 from wechat_material.cli.output import (
+    MAX_ITEMS,
     STDOUT,
     ForceFlag,
     JsonFlag,
@@ -210,7 +211,7 @@ def list_material(
     ] = None,
     limit: Annotated[
         int | None,
-        typer.Option("--limit", "-n", min=1, help="At most this many items in all."),
+        typer.Option("--limit", "-n", min=1, max=MAX_ITEMS, help="At most this many items in all."),
     ] = None,
     json_out: JsonFlag = False,
 ) -> None:

@@ -16,7 +16,7 @@ import typer
 
 from wechat_material.cli.context import Session, session
 from wechat_material.cli.drafts import _status_name
-from wechat_material.cli.errors import CliError, UsageProblem
+from wechat_material.cli.errors import CliError
 from wechat_material.cli.output import JsonFlag, examples, table
 
 if TYPE_CHECKING:
@@ -28,13 +28,9 @@ EMBEDDED_SANDBOX_URL = "http://embedded-sandbox.invalid"
 
 
 def _extra() -> Any:
-    """The articles package, or a one-line error naming the install command."""
-    from wechat_material._extras import MissingExtraError
+    """The articles package; without its extra, a one-line error naming the pip command."""
+    import wechat_material.articles as articles
 
-    try:
-        import wechat_material.articles as articles
-    except MissingExtraError as exc:
-        raise UsageProblem(str(exc)) from None
     return articles
 
 
