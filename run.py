@@ -44,6 +44,7 @@ LOWEST_TESTS = [
     "tests/core",
     "tests/plugin",
     "tests/cli",
+    "tests/articles",
 ]
 
 

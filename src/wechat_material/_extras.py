@@ -1,8 +1,9 @@
 """The optional parts of the package and the extra that installs each one.
 
 ``pip install wechat-material`` brings the SDK alone (httpx, pydantic). The
-sandbox, the Redis token stores and the ``wxm`` command need libraries of their
-own, installed by an extra: ``wechat-material[sandbox]``, ``[redis]``, ``[cli]``
+sandbox, the Redis token stores, the ``wxm`` command and publishing Markdown
+(:mod:`wechat_material.articles`) need libraries of their own, installed by an
+extra: ``wechat-material[sandbox]``, ``[redis]``, ``[cli]``, ``[publish]``
 (``[all]`` for everything). Each of them calls :func:`require_extra` before it
 imports any of those libraries, so a missing one ends in one line that says
 what to install, not in a traceback deep inside an import.
@@ -20,6 +21,15 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "sandbox": ("starlette", "uvicorn", "python_multipart", "nh3", "platformdirs"),
     "redis": ("redis",),
     "cli": ("typer", "rich", "platformdirs", "tomli_w", "redis"),
+    "publish": (
+        "markdown_it",
+        "mdit_py_plugins",
+        "css_inline",
+        "pygments",
+        "PIL",
+        "ziamath",
+        "platformdirs",
+    ),
 }
 
 # What each extra is for, as the message names it.
@@ -27,6 +37,7 @@ _PURPOSE = {
     "sandbox": "the sandbox",
     "redis": "a Redis token store",
     "cli": "the wxm command",
+    "publish": "publishing Markdown",
 }
 
 

@@ -12,7 +12,12 @@ from wechat_material.sandbox.state.articles import CleanedHtml, clean_article_ht
 
 from .wechat_wire import WeChat, article, media
 
-ACTIVE = re.compile(r"<\s*/?\s*(script|svg|iframe|form|object|embed)|\son\w+\s*=|javascript:", re.I)
+# Inline SVG stays (static drawings, as WeChat shows them); what can run inside it does not.
+ACTIVE = re.compile(
+    r"<\s*/?\s*(script|iframe|form|object|embed|foreignobject|animate|set|use)\b"
+    r"|\son\w+\s*=|javascript:",
+    re.I,
+)
 
 BYPASSES = {
     "split script tag": "<scr<script></script>ipt>alert(1)</script>",
@@ -143,3 +148,19 @@ def test_clean_markup_is_kept_as_written() -> None:
 def test_an_entity_that_spells_a_scheme_is_not_kept() -> None:
     cleaned = clean_article_html('<a href="javascript&colon;alert(1)">x</a>')
     assert cleaned.html == "<a>x</a>"
+
+
+def test_inline_svg_drawings_stay_without_what_can_run() -> None:
+    drawing = (
+        '<p>E = mc<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" width="10">'
+        '<g transform="scale(1)"><path d="M0 0L10 10" fill="red" onclick="x()"/></g>'
+        '<animate attributeName="href" values="javascript:alert(1)"/>'
+        "<foreignObject><p>html inside</p></foreignObject>"
+        '<use href="#elsewhere"/></svg></p>'
+    )
+    cleaned = clean_article_html(drawing)
+    assert '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" width="10">' in cleaned.html
+    assert '<path d="M0 0L10 10" fill="red"></path>' in cleaned.html
+    assert not ACTIVE.search(cleaned.html), cleaned.html
+    assert "html inside" not in cleaned.html
+    assert set(cleaned.removed) == {"onclick on <path>", "<animate>", "<foreignobject>", "<use>"}

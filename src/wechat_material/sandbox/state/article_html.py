@@ -29,6 +29,9 @@ TAGS = frozenset(
         "header", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s",
         "samp", "section", "small", "span", "strike", "strong", "sub", "sup", "table",
         "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u", "ul", "var", "wbr",
+        # Drawings: WeChat articles show inline SVG (formulas, diagrams), static shapes only.
+        "svg", "g", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon",
+        "text", "tspan",
     }
 )  # fmt: skip
 """Elements kept (others lose their tags; their text stays)."""
@@ -36,8 +39,11 @@ TAGS = frozenset(
 DROPPED_WITH_CONTENT = frozenset(
     {
         "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet",
-        "svg", "math", "noscript", "template", "textarea", "select", "xmp", "noembed",
+        "math", "noscript", "template", "textarea", "select", "xmp", "noembed",
         "noframes", "plaintext",
+        # SVG that can run, fetch or rewrite: animations can set an href to javascript:.
+        "foreignObject", "animate", "animateMotion", "animateTransform", "set", "use",
+        "image", "feImage", "handler", "listener",
     }
 )  # fmt: skip
 """Elements removed with everything inside them."""
@@ -53,6 +59,24 @@ ATTRIBUTES: dict[str, set[str]] = {
     "ol": {"start", "type"},
     "font": {"color", "size", "face"},
     "table": {"border", "cellpadding", "cellspacing"},
+    # "xlink" is how the parser names the xmlns:xlink declaration.
+    "svg": {"xmlns", "xlink", "viewBox", "preserveAspectRatio", "fill", "stroke"},
+}
+_SHAPE = {
+    "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-opacity",
+    "stroke-linecap", "stroke-linejoin", "opacity", "transform",
+}  # fmt: skip
+ATTRIBUTES |= {
+    "g": _SHAPE,
+    "path": _SHAPE | {"d"},
+    "rect": _SHAPE | {"x", "y", "rx", "ry"},
+    "circle": _SHAPE | {"cx", "cy", "r"},
+    "ellipse": _SHAPE | {"cx", "cy", "rx", "ry"},
+    "line": _SHAPE | {"x1", "y1", "x2", "y2"},
+    "polyline": _SHAPE | {"points"},
+    "polygon": _SHAPE | {"points"},
+    "text": _SHAPE | {"x", "y", "dx", "dy", "font-size", "font-family", "text-anchor"},
+    "tspan": _SHAPE | {"x", "y", "dx", "dy", "font-size", "font-family", "text-anchor"},
 }
 DATA_ATTRIBUTES = {"data-"}  # WeChat's own markup: data-src, data-ratio, data-w...
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
@@ -98,6 +122,11 @@ def style_problem(style: str) -> str | None:
     return None
 
 
+_TAGS_LOWER = frozenset(tag.lower() for tag in TAGS)
+_ATTRIBUTES_LOWER = {tag: {name.lower() for name in names} for tag, names in ATTRIBUTES.items()}
+_ATTRIBUTES_LOWER["svg"].add("xmlns:xlink")  # as HTMLParser names it
+
+
 class _Survey(HTMLParser):
     """Lists what the allow-list takes out, to report it (nh3 only says what stays)."""
 
@@ -106,10 +135,11 @@ class _Survey(HTMLParser):
         self.removed: dict[str, None] = {}
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in TAGS:
+        # HTMLParser lower-cases every name; SVG's are mixed-case (viewBox).
+        if tag not in _TAGS_LOWER:
             self.removed[f"<{tag}>"] = None
             return
-        allowed = ATTRIBUTES["*"] | ATTRIBUTES.get(tag, set())
+        allowed = _ATTRIBUTES_LOWER["*"] | _ATTRIBUTES_LOWER.get(tag, set())
         for name, value in attrs:
             if name.startswith(tuple(DATA_ATTRIBUTES)):
                 continue
