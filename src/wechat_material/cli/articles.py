@@ -64,6 +64,8 @@ def _field_rules(name: str) -> str:
     rules = ["required" if spec.required else "optional"]
     if spec.max_chars is not None:
         rules.append(f"at most {spec.max_chars} characters")
+        if spec.news_max_chars is not None:
+            rules.append(f"{spec.news_max_chars} outside the draft box")
     elif spec.max_bytes is not None:
         rules.append(f"at most {spec.max_bytes} bytes")
     return f" ({', '.join(rules)})"
