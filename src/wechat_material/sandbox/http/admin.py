@@ -1,4 +1,5 @@
-"""The admin HTTP API under /_sandbox/: clock, counters, accounts, quotas, faults, settings.
+"""The admin HTTP API under /_sandbox/: clock, counters, accounts, quotas, faults, settings,
+the outcome of the next publication.
 
 JSON in and out. Bad input answers 400 ``{"error": "..."}``, an unknown
 account or material 404. Admin calls are never faulted and never counted.
@@ -19,6 +20,7 @@ from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.config import API_PREFIX, DEMO_APPID
 from wechat_material.sandbox.state.faults import FaultRule
+from wechat_material.sandbox.state.publishing import PublishOutcome
 
 ADMIN_BODY_LIMIT = 8 * 1024 * 1024  # JS-SDK voices are the largest admin bodies
 OK = {"ok": True}
@@ -169,10 +171,22 @@ async def settings(request: Request, backend: SandboxBackend) -> Any:
         backend.set_news_api(data["news_api"])
     if "json_content_type" in data:
         backend.set_json_content_type(data["json_content_type"])
+    if "publish_id" in data:
+        backend.set_publish_id_form(data["publish_id"])
     return {
         "news_api": backend.switches.news_api,
         "json_content_type": backend.switches.json_content_type,
+        "publish_id": backend.switches.publish_id,
     }
+
+
+async def next_publication(request: Request, backend: SandboxBackend) -> Any:
+    """How the next freepublish/submit ends: PUT ``{"status", "fail_idx"}`` (status 0:
+    in success, as by default)."""
+    if request.method == "PUT":
+        backend.publishing.plan(PublishOutcome.from_json(await _json(request)))
+    planned = backend.publishing.next_outcome or PublishOutcome()
+    return planned.to_json()
 
 
 async def faults(request: Request, backend: SandboxBackend) -> Any:
@@ -204,5 +218,6 @@ ROUTES: list[Route] = [
     Route("/_sandbox/accounts/{appid}/protect", _admin(protect), methods=["POST"]),
     Route("/_sandbox/accounts/{appid}/status", _admin(account_status), methods=["GET", "PUT"]),
     Route("/_sandbox/settings", _admin(settings), methods=["PUT"]),
+    Route("/_sandbox/publishing/next", _admin(next_publication), methods=["GET", "PUT"]),
     Route("/_sandbox/faults", _admin(faults), methods=["GET", "POST", "DELETE"]),
 ]
