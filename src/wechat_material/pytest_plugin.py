@@ -89,7 +89,7 @@ def _plan_publication(request: pytest.FixtureRequest, backend: SandboxBackend) -
 
     try:
         status = mark.kwargs.get("status", mark.args[0] if mark.args else None)
-        outcome = PublishOutcome(status, tuple(sorted(mark.kwargs.get("fail_idx") or ())))
+        outcome = PublishOutcome(status, tuple(mark.kwargs.get("fail_idx") or ()))
     except (TypeError, ValueError) as problem:
         raise pytest.UsageError(f"@pytest.mark.wechat_publish_outcome: {problem}") from None
     backend.publishing.plan(outcome)

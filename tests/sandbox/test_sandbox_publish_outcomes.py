@@ -107,6 +107,7 @@ async def test_a_banned_publication_is_gone_but_keeps_its_id(
         {"status": 3, "fail_idx": [1, 1]},
         {"status": 3, "fail_idx": "1"},
         {"status": 3, "fail_idx": [True]},
+        {"status": 3, "fail_idx": [1, "2"]},
         {"status": 3, "why": "x"},
         [3],
     ],

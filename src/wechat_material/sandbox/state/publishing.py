@@ -44,7 +44,8 @@ WITH_FAIL_IDX = (ORIGINALITY_FAILED, FAILED)
 @dataclass(frozen=True)
 class PublishOutcome:
     """How the next publication ends: ``status`` (0, 2, 3, 4 or 6) and, for 2 and 3,
-    ``fail_idx``: the 1-based positions of the failing articles (empty: all of them).
+    ``fail_idx``: the 1-based positions of the failing articles (empty: all of them),
+    kept in order.
 
     ``ValueError`` for anything else, saying what is allowed.
     """
@@ -63,6 +64,7 @@ class PublishOutcome:
                 raise ValueError(f"'fail_idx' holds article positions 1 to {ARTICLES_MAX}")
         if len(set(self.fail_idx)) != len(self.fail_idx):
             raise ValueError("'fail_idx' names an article twice")
+        object.__setattr__(self, "fail_idx", tuple(sorted(self.fail_idx)))
 
     @classmethod
     def from_json(cls, data: Any) -> PublishOutcome:
@@ -74,7 +76,7 @@ class PublishOutcome:
         fail_idx = data.get("fail_idx") or []
         if not isinstance(fail_idx, list):
             raise ValueError("'fail_idx' must be a list of article positions")
-        return cls(data.get("status", PUBLISHED), tuple(sorted(fail_idx)))
+        return cls(data.get("status", PUBLISHED), tuple(fail_idx))
 
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "fail_idx": list(self.fail_idx)}
