@@ -223,10 +223,11 @@ def _field_problem(article: Mapping[str, Any], index: int, draft: bool) -> Probl
         if not isinstance(value, str):
             return Problem(_ARGS_ERRCODE, f"{where} must be text", spec.name, index)
         code = spec.errcode or _ARGS_ERRCODE
-        if spec.max_chars is not None and len(value) > spec.max_chars:
+        max_chars = spec.chars_limit(draft=draft)
+        if max_chars is not None and len(value) > max_chars:
             return Problem(
                 code,
-                f"{where} has {len(value)} characters; at most {spec.max_chars} are allowed",
+                f"{where} has {len(value)} characters; at most {max_chars} are allowed",
                 spec.name,
                 index,
             )

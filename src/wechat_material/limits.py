@@ -177,10 +177,20 @@ class ArticleField:
     max_bytes: int | None = None
     errcode: int | None = None  # what WeChat answers when the field is too long
     flag: bool = False  # 0 or 1 only
+    # The bound outside the draft box (add_news, update_news, uploadnews), where it differs.
+    news_max_chars: int | None = None
+
+    def chars_limit(self, *, draft: bool) -> int | None:
+        """How many characters the field may hold in the draft box or, else, in news."""
+        if draft or self.news_max_chars is None:
+            return self.max_chars
+        return self.news_max_chars
 
 
 ARTICLE_FIELDS: tuple[ArticleField, ...] = (
-    ArticleField("title", required=True, max_chars=32, errcode=45003),
+    # The draft box's 32 dates from 2025-12; add_news and uploadnews document no bound,
+    # and the console's older limit of 64 is applied to them (docs/wire-contract.md).
+    ArticleField("title", required=True, max_chars=32, errcode=45003, news_max_chars=64),
     ArticleField("thumb_media_id", required=True),
     # 45110 "author size out of limit" is WeChat's code for a long author.
     ArticleField("author", required=False, max_chars=16, errcode=45110),
@@ -199,4 +209,7 @@ VIDEO_TITLE_MAX_CHARS = 64
 VIDEO_INTRODUCTION_MAX_CHARS = 120
 
 ARTICLE_FIELDS_BY_NAME: dict[str, ArticleField] = {f.name: f for f in ARTICLE_FIELDS}
-DIGEST_DEFAULT_CHARS = 54  # digest defaults to the first 54 characters of the content
+# A single article's digest defaults to the start of its text: 54 characters in the draft
+# box, 64 in news material and mass-send news (the add_news and uploadnews documentation).
+DIGEST_DEFAULT_CHARS = 54
+NEWS_DIGEST_DEFAULT_CHARS = 64

@@ -28,6 +28,14 @@ Each test gets a fresh, empty sandbox with the demo account. Fixtures:
     An :class:`~wechat_material.AsyncWeChatClient` bound to
     ``wechat_sandbox_app`` in-process.
 
+Publications succeed. To test code that handles the other endings, mark the
+test with the status the next publication ends in (2 originality check
+failed, 3 failed, 4 rejected by review, 6 banned; ``fail_idx``: the 1-based
+articles at fault for 2 and 3, all of them by default)::
+
+    @pytest.mark.wechat_publish_outcome(3, fail_idx=[2])
+    def test_failed_publication(wechat_client): ...
+
 add_news/update_news answer 45106, as WeChat has since 2022-02-28; for
 code that still calls them, set ``wechat_news_api = legacy`` in the pytest
 ini options (or pass ``--wechat-news-api legacy``).
@@ -50,7 +58,7 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
 
     from wechat_material.client import AsyncWeChatClient, WeChatClient
-    from wechat_material.sandbox import RunningSandbox, SandboxConfig
+    from wechat_material.sandbox import RunningSandbox, SandboxBackend, SandboxConfig
 
 NEWS_API_MODES = ("retired", "legacy")
 
@@ -62,6 +70,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("wechat_news_api", help_text, default="retired")
     parser.addoption("--wechat-news-api", choices=NEWS_API_MODES, default=None, help=help_text)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "wechat_publish_outcome(status, fail_idx=None): the wechat sandbox's next "
+        "publication ends in this publish_status (2, 3, 4 or 6) instead of success",
+    )
+
+
+def _plan_publication(request: pytest.FixtureRequest, backend: SandboxBackend) -> None:
+    """Apply the test's ``wechat_publish_outcome`` mark, if any, to the new sandbox."""
+    mark = request.node.get_closest_marker("wechat_publish_outcome")
+    if mark is None:
+        return
+    from wechat_material.sandbox import PublishOutcome
+
+    try:
+        status = mark.kwargs.get("status", mark.args[0] if mark.args else None)
+        outcome = PublishOutcome(status, tuple(mark.kwargs.get("fail_idx") or ()))
+    except (TypeError, ValueError) as problem:
+        raise pytest.UsageError(f"@pytest.mark.wechat_publish_outcome: {problem}") from None
+    backend.publishing.plan(outcome)
 
 
 def _news_api(config: pytest.Config) -> str:
@@ -87,12 +118,15 @@ def wechat_sandbox_config(request: pytest.FixtureRequest) -> SandboxConfig:
 
 
 @pytest.fixture
-def wechat_sandbox(wechat_sandbox_config: SandboxConfig) -> Iterator[RunningSandbox]:
+def wechat_sandbox(
+    wechat_sandbox_config: SandboxConfig, request: pytest.FixtureRequest
+) -> Iterator[RunningSandbox]:
     """A fresh sandbox on a free loopback port, stopped after the test."""
     _require_sandbox()
     from wechat_material.sandbox import run_in_thread
 
     with run_in_thread(wechat_sandbox_config) as sandbox:
+        _plan_publication(request, sandbox.backend)
         yield sandbox
 
 
@@ -111,7 +145,9 @@ def wechat_client(wechat_sandbox: RunningSandbox) -> Iterator[WeChatClient]:
 
 
 @pytest.fixture
-def wechat_sandbox_app(wechat_sandbox_config: SandboxConfig) -> Iterator[Starlette]:
+def wechat_sandbox_app(
+    wechat_sandbox_config: SandboxConfig, request: pytest.FixtureRequest
+) -> Iterator[Starlette]:
     """A fresh sandbox as an ASGI app, for ``httpx.ASGITransport`` (no socket).
 
     Closed after the test, which frees its data directory if the config names one.
@@ -121,6 +157,7 @@ def wechat_sandbox_app(wechat_sandbox_config: SandboxConfig) -> Iterator[Starlet
 
     app = create_app(wechat_sandbox_config)
     try:
+        _plan_publication(request, app.state.sandbox)
         yield app
     finally:
         app.state.sandbox.close()

@@ -74,7 +74,7 @@ def test_valid_articles_pass() -> None:
         ([], 40097, "articles"),
         ([article()] * 9, 40097, "articles"),
         ("not a list", 40097, "articles"),
-        ([article(title="字" * 33)], 45003, "title"),
+        ([article(title="字" * 65)], 45003, "title"),
         ([article(author="a" * 17)], 45110, "author"),
         ([article(digest="d" * 129)], 45004, "digest"),
         ([article(content="x" * 20_000)], 45002, "content"),
@@ -97,7 +97,7 @@ def test_draft_article_type_must_be_known() -> None:
 
 
 def test_problem_says_which_article() -> None:
-    problem = articles_problem([article(), article(title="t" * 40)])
+    problem = articles_problem([article(), article(title="t" * 65)])
     assert problem is not None
     assert problem.index == 1
     assert "article 2" in problem.message

@@ -211,3 +211,44 @@ def test_a_bad_news_api_option_is_a_usage_error(pytester: pytest.Pytester) -> No
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*wechat_news_api must be 'retired' or 'legacy'*"])
+
+
+def test_a_mark_chooses_how_the_next_publication_ends(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_user=f"""
+        import anyio
+        import pytest
+
+        from wechat_material import Article, MaterialType, PublishStatus
+
+        JPEG = {JPEG!r}
+
+        def publish(client, sandbox):
+            thumb = client.material.add_material(MaterialType.IMAGE, JPEG).media_id
+            articles = [Article(title=t, thumb_media_id=thumb, content="<p>x</p>") for t in "ab"]
+            job = client.publish.submit(client.draft.add(articles))
+            sandbox.admin.advance(60)
+            return client.publish.get(job.publish_id)
+
+        @pytest.mark.wechat_publish_outcome(3, fail_idx=[2])
+        def test_failed(wechat_client, wechat_sandbox):
+            result = publish(wechat_client, wechat_sandbox)
+            assert result.publish_status is PublishStatus.FAILED
+            assert result.fail_idx == [2]
+
+        def test_unmarked_succeeds(wechat_client, wechat_sandbox):
+            assert publish(wechat_client, wechat_sandbox).succeeded
+
+        @pytest.mark.wechat_publish_outcome(status=4)
+        def test_rejected_in_process(wechat_sandbox_app):
+            planned = wechat_sandbox_app.state.sandbox.publishing.next_outcome
+            assert planned.status == 4
+
+        @pytest.mark.wechat_publish_outcome(5)
+        def test_a_bad_mark_is_a_usage_error(wechat_client):
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(["*wechat_publish_outcome*'status' must be one of*"])

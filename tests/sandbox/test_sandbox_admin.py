@@ -21,7 +21,8 @@ async def test_health_clock_and_settings(client: httpx.AsyncClient) -> None:
     settings = await client.put("/_sandbox/settings", json={"news_api": "retired"})
     assert settings.json() == {
         "news_api": "retired",
-        "json_content_type": "application/json; encoding=utf-8",
+        "json_content_type": "wechat",
+        "publish_id": "string",
     }
 
 

@@ -48,12 +48,12 @@ async def test_news_in_batchget(wx: WeChat) -> None:
     assert (await wx.http.get(content["news_item"][0]["thumb_url"])).content == media("thumb.jpg")
 
 
-async def test_digest_defaults_to_54_characters_of_text(wx: WeChat) -> None:
+async def test_digest_defaults_to_64_characters_of_text(wx: WeChat) -> None:
     thumb = await wx.add_image()
-    text = "字" * 60
+    text = "字" * 70
     single = {"articles": [article(thumb, content=f"<p><b>{text}</b></p>")]}
     news = await wx.call(GET, {"media_id": (await wx.call(ADD_NEWS, single))["media_id"]})
-    assert news["news_item"][0]["digest"] == "字" * 54
+    assert news["news_item"][0]["digest"] == "字" * 64
 
 
 async def test_scripts_are_stripped_and_foreign_images_dropped(wx: WeChat) -> None:
@@ -73,7 +73,7 @@ async def test_scripts_are_stripped_and_foreign_images_dropped(wx: WeChat) -> No
 @pytest.mark.parametrize(
     ("fields", "code"),
     [
-        ({"title": "长" * 33}, 45003),
+        ({"title": "长" * 65}, 45003),
         ({"title": ""}, 40097),
         ({"content": None}, 40097),
         ({"author": "a" * 17}, 45110),
@@ -134,7 +134,7 @@ async def test_update_news_errors(wx: WeChat) -> None:
     not_news = {"media_id": thumb, "index": 0, "articles": one}
     assert errcode(await wx.post(UPDATE_NEWS, not_news)) == 40007
     assert errcode(await wx.post(UPDATE_NEWS, {"index": 0, "articles": one})) == 41006
-    too_long = {"media_id": media_id, "index": 0, "articles": article(thumb, title="x" * 40)}
+    too_long = {"media_id": media_id, "index": 0, "articles": article(thumb, title="x" * 65)}
     assert errcode(await wx.post(UPDATE_NEWS, too_long)) == 45003
 
 

@@ -288,7 +288,7 @@ async def test_bad_arguments_are_refused_before_anything_is_sent(wx: Both, media
         )
     assert (caught.value.field, caught.value.index) == ("content", 1)
     with pytest.raises(ArticleValidationError, match="title") as caught:
-        await wx(wx.client.material.add_news, [article("t", title="长" * 33)])
+        await wx(wx.client.material.add_news, [article("t", title="长" * 65)])
     assert caught.value.field == "title"
     with pytest.raises(ArticleValidationError, match="1 to 8"):
         await wx(wx.client.material.add_news, [article("t")] * 9)

@@ -64,6 +64,8 @@ def _field_rules(name: str) -> str:
     rules = ["required" if spec.required else "optional"]
     if spec.max_chars is not None:
         rules.append(f"at most {spec.max_chars} characters")
+        if spec.news_max_chars is not None:
+            rules.append(f"{spec.news_max_chars} outside the draft box")
     elif spec.max_bytes is not None:
         rules.append(f"at most {spec.max_bytes} bytes")
     return f" ({', '.join(rules)})"
@@ -160,8 +162,9 @@ def _warn_unknown(article: dict[str, Any], index: int, path: Path, warn: Warn) -
             warn(f"{path}: article {index + 1}: unknown field {key!r} (WeChat ignores it)")
 
 
-def load_articles(path: Path, warn: Warn) -> list[dict[str, Any]]:
-    """The articles in a file, checked; :class:`LocalInputError` names file, article and field."""
+def load_articles(path: Path, warn: Warn, *, draft: bool = False) -> list[dict[str, Any]]:
+    """The articles in a file, checked by the rules of the draft box (``draft``) or of news;
+    :class:`LocalInputError` names file, article and field."""
     raw = _as_list(_parse(path), path)
     articles = []
     for index, item in enumerate(raw):
@@ -170,7 +173,7 @@ def load_articles(path: Path, warn: Warn) -> list[dict[str, Any]]:
         article = _inline_content(item, index, path)
         _warn_unknown(article, index, path, warn)
         articles.append(article)
-    problem = articles_problem(articles)
+    problem = articles_problem(articles, draft=draft)
     if problem is not None:
         raise LocalInputError(f"{path}: {problem.message}")
     return articles

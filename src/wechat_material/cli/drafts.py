@@ -109,7 +109,7 @@ def add_draft(
 ) -> None:
     """Create a draft from 1 to 8 articles in a file."""
     current = session(ctx, json_out)
-    articles = load_articles(file, current.output.warn)
+    articles = load_articles(file, current.output.warn, draft=True)
     media_id = current.client().draft.add(articles)
     current.output.success(f"added draft {media_id} ({len(articles)} articles)")
     current.output.result({"media_id": media_id, "articles": len(articles)}, media_id)

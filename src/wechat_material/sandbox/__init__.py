@@ -41,6 +41,7 @@ from wechat_material.sandbox.state.data_dir_lock import (
     data_dir_in_use,
 )
 from wechat_material.sandbox.state.faults import FaultRule
+from wechat_material.sandbox.state.publishing import PublishOutcome
 
 __all__ = [
     "DEMO_APPID",
@@ -50,6 +51,7 @@ __all__ = [
     "ConnectionDropped",
     "DataDirLock",
     "FaultRule",
+    "PublishOutcome",
     "RunningSandbox",
     "SandboxAdmin",
     "SandboxAdminError",

@@ -29,11 +29,18 @@ from wechat_material.sandbox.admin_ops import (
 )
 from wechat_material.sandbox.state.accounts import AccountStatus
 from wechat_material.sandbox.state.config import ADMIN_TOKEN_ENV, DEMO_APPID
+from wechat_material.sandbox.state.publishing import PublishOutcome
 from wechat_material.tokens.base import mask
 
 T = TypeVar("T")
 
-__all__ = ["AccountStatus", "AsyncSandboxAdmin", "SandboxAdmin", "SandboxAdminError"]
+__all__ = [
+    "AccountStatus",
+    "AsyncSandboxAdmin",
+    "PublishOutcome",
+    "SandboxAdmin",
+    "SandboxAdminError",
+]
 
 
 def _base(base_url: str | None, client: httpx.Client | httpx.AsyncClient | None) -> str:
@@ -175,7 +182,26 @@ class SandboxAdmin:
         self._send(AdminOps.settings(news_api=mode))
 
     def set_json_content_type(self, content_type: str) -> None:
+        """``"wechat"`` (the default): each JSON reply labelled as WeChat labels it, the
+        errors of the download endpoints ``text/plain``; or one label for every reply."""
         self._send(AdminOps.settings(json_content_type=content_type))
+
+    def set_publish_id_form(self, form: Literal["string", "number"]) -> None:
+        """freepublish replies write ``publish_id`` as a string (the default, as
+        documented) or as a number (as real replies have been reported to)."""
+        self._send(AdminOps.settings(publish_id=form))
+
+    def set_next_publication(
+        self, status: int, *, fail_idx: Sequence[int] | None = None
+    ) -> PublishOutcome:
+        """Make the next freepublish/submit end in ``status`` once it is done: 0
+        (success, the default), 2 (originality check failed), 3 (failed), 4 (rejected
+        by review) or 6 (banned). ``fail_idx``, for 2 and 3: the 1-based articles at
+        fault (default: all of them). Used by one publication, then success again."""
+        return self._send(AdminOps.set_next_publication(status, fail_idx))
+
+    def next_publication(self) -> PublishOutcome:
+        return self._send(AdminOps.next_publication())
 
     def revoke_tokens(self, appid: str) -> None:
         self._send(AdminOps.revoke_tokens(appid))
@@ -332,7 +358,21 @@ class AsyncSandboxAdmin:
         await self._send(AdminOps.settings(news_api=mode))
 
     async def set_json_content_type(self, content_type: str) -> None:
+        """See :meth:`SandboxAdmin.set_json_content_type`."""
         await self._send(AdminOps.settings(json_content_type=content_type))
+
+    async def set_publish_id_form(self, form: Literal["string", "number"]) -> None:
+        """See :meth:`SandboxAdmin.set_publish_id_form`."""
+        await self._send(AdminOps.settings(publish_id=form))
+
+    async def set_next_publication(
+        self, status: int, *, fail_idx: Sequence[int] | None = None
+    ) -> PublishOutcome:
+        """See :meth:`SandboxAdmin.set_next_publication`."""
+        return await self._send(AdminOps.set_next_publication(status, fail_idx))
+
+    async def next_publication(self) -> PublishOutcome:
+        return await self._send(AdminOps.next_publication())
 
     async def revoke_tokens(self, appid: str) -> None:
         await self._send(AdminOps.revoke_tokens(appid))

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import httpx
 
 from wechat_material.sandbox.state.accounts import AccountStatus
+from wechat_material.sandbox.state.publishing import PublishOutcome
 
 T = TypeVar("T")
 
@@ -37,6 +38,10 @@ def _now(data: Any) -> float:
 
 def _status(data: Any) -> AccountStatus:
     return AccountStatus.from_json(data)
+
+
+def _outcome(data: Any) -> PublishOutcome:
+    return PublishOutcome.from_json(data)
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,17 @@ class AdminOps:
     @staticmethod
     def settings(**changes: str) -> AdminRequest[None]:
         return AdminRequest("PUT", "/_sandbox/settings", _none, json=changes)
+
+    @staticmethod
+    def next_publication() -> AdminRequest[PublishOutcome]:
+        return AdminRequest("GET", "/_sandbox/publishing/next", _outcome)
+
+    @staticmethod
+    def set_next_publication(
+        status: int, fail_idx: Sequence[int] | None
+    ) -> AdminRequest[PublishOutcome]:
+        body = {"status": status, "fail_idx": list(fail_idx or ())}
+        return AdminRequest("PUT", "/_sandbox/publishing/next", _outcome, json=body)
 
     @staticmethod
     def revoke_tokens(appid: str) -> AdminRequest[None]:

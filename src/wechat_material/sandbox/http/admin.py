@@ -1,4 +1,5 @@
-"""The admin HTTP API under /_sandbox/: clock, counters, accounts, quotas, faults, settings.
+"""The admin HTTP API under /_sandbox/: clock, counters, accounts, quotas, faults, settings,
+the outcome of the next publication.
 
 JSON in and out. Every body is checked whole before anything changes
 (:mod:`~wechat_material.sandbox.http.admin_input`): bad input answers 400
@@ -37,6 +38,7 @@ from wechat_material.sandbox.state.accounts import NewAccount
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.config import DEMO_APPID
 from wechat_material.sandbox.state.faults import FaultRule
+from wechat_material.sandbox.state.publishing import PublishOutcome
 
 OK = {"ok": True}
 _NOT_FOUND_CODES = {40007, 40013}
@@ -175,10 +177,22 @@ async def settings(request: Request, backend: SandboxBackend) -> Any:
         backend.set_news_api(changes.news_api)
     if changes.json_content_type is not None:
         backend.set_json_content_type(changes.json_content_type)
+    if changes.publish_id is not None:
+        backend.set_publish_id_form(changes.publish_id)
     return {
         "news_api": backend.switches.news_api,
         "json_content_type": backend.switches.json_content_type,
+        "publish_id": backend.switches.publish_id,
     }
+
+
+async def next_publication(request: Request, backend: SandboxBackend) -> Any:
+    """How the next freepublish/submit ends: PUT ``{"status", "fail_idx"}`` (status 0:
+    in success, as by default)."""
+    if request.method == "PUT":
+        backend.publishing.plan(PublishOutcome.from_json(await _json(request)))
+    planned = backend.publishing.next_outcome or PublishOutcome()
+    return planned.to_json()
 
 
 async def faults(request: Request, backend: SandboxBackend) -> Any:
@@ -206,5 +220,6 @@ ROUTES: list[Route] = [
     Route("/_sandbox/accounts/{appid}/protect", _admin(protect), methods=["POST"]),
     Route("/_sandbox/accounts/{appid}/status", _admin(account_status), methods=["GET", "PUT"]),
     Route("/_sandbox/settings", _admin(settings), methods=["PUT"]),
+    Route("/_sandbox/publishing/next", _admin(next_publication), methods=["GET", "PUT"]),
     Route("/_sandbox/faults", _admin(faults), methods=["GET", "POST", "DELETE"]),
 ]

@@ -22,7 +22,11 @@ from pydantic import (
 )
 
 from wechat_material.sandbox.state.clock import LATEST
-from wechat_material.sandbox.state.config import JSON_CONTENT_TYPE, TEXT_CONTENT_TYPE
+from wechat_material.sandbox.state.config import (
+    JSON_CONTENT_TYPE,
+    JSON_LABELS,
+    TEXT_CONTENT_TYPE,
+)
 from wechat_material.sandbox.state.faults import MAX_DELAY_MS
 
 MAX_COUNT = 1_000_000_000
@@ -110,9 +114,20 @@ class SettingsInput(_Input):
     news_api: Literal["legacy", "retired"] | None = Field(
         default=None, description="'legacy' or 'retired'"
     )
-    json_content_type: Literal[JSON_CONTENT_TYPE, TEXT_CONTENT_TYPE, "application/json"] | None = (  # type: ignore[valid-type]
-        Field(default=None, description=f"{JSON_CONTENT_TYPE!r} or {TEXT_CONTENT_TYPE!r}")
+    json_content_type: str | None = Field(
+        default=None,
+        description=f"'wechat', {JSON_CONTENT_TYPE!r} or {TEXT_CONTENT_TYPE!r}",
     )
+    publish_id: Literal["string", "number"] | None = Field(
+        default=None, description="'string' or 'number'"
+    )
+
+    @field_validator("json_content_type")
+    @classmethod
+    def _known_label(cls, value: str | None) -> str | None:
+        if value is not None and value not in JSON_LABELS:
+            raise ValueError("not a label the sandbox knows")
+        return value
 
 
 # WeChat's errcodes are five- or six-digit numbers, -1 the busy one; 0 is success.

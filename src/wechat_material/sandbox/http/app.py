@@ -55,8 +55,8 @@ def _assemble(backend: SandboxBackend) -> Starlette:
     config = backend.config
     doors = Doors(config.admin_token, list(config.allowed_hosts), config.public_url)
 
-    def fault_error(code: int) -> Response:
-        return error_reply(backend, SandboxError(code, "a fault rule answered"))
+    def fault_error(code: int, path: str) -> Response:
+        return error_reply(backend, SandboxError(code, "a fault rule answered"), path)
 
     app = Starlette(
         routes=[

@@ -32,6 +32,7 @@ from wechat_material.sandbox.http.wire import (
     Body,
     error_payload,
     file_reply,
+    json_label,
     json_reply,
     query_of,
     read_json,
@@ -59,8 +60,10 @@ def base_url(request: Request, backend: SandboxBackend) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def error_reply(backend: SandboxBackend, error: SandboxError) -> Response:
-    return json_reply(error_payload(error, backend.rid()), backend.switches.json_content_type)
+def error_reply(backend: SandboxBackend, error: SandboxError, path: str = "") -> Response:
+    """WeChat's error reply to a call to ``path``, labelled as WeChat labels it there."""
+    label = json_label(backend.switches.json_content_type, path, error=True)
+    return json_reply(error_payload(error, backend.rid()), label)
 
 
 @dataclass
@@ -141,9 +144,10 @@ def api_route(endpoint: Endpoint, handler: Handler, *, writes: bool) -> Route:
             if isinstance(result, StoredFile):
                 return file_reply(backend.storage.blobs, result)
         except SandboxError as error:
-            return error_reply(backend, error)
+            return error_reply(backend, error, path)
         base = functools.cache(lambda: base_url(request, backend))
-        return json_reply(result, backend.switches.json_content_type, base=base)
+        label = json_label(backend.switches.json_content_type, path, error=False)
+        return json_reply(result, label, base=base)
 
     # Every method reaches the handler, so a wrong one gets WeChat's answer, not a 405.
     return Route(path, run, methods=list(ANY_METHOD), name=endpoint.name)

@@ -49,7 +49,9 @@ async def drain(receive: Receive) -> None:
 class FaultMiddleware:
     """Applies the backend's fault plan to every faultable path."""
 
-    def __init__(self, app: ASGIApp, plan: FaultPlan, error_reply: Callable[[int], Any]) -> None:
+    def __init__(
+        self, app: ASGIApp, plan: FaultPlan, error_reply: Callable[[int, str], Any]
+    ) -> None:
         self.app = app
         self.plan = plan
         self.error_reply = error_reply
@@ -70,7 +72,7 @@ class FaultMiddleware:
             await anyio.sleep(decision.delay)
         if decision.outcome is Outcome.ERROR:
             await drain(receive)
-            await self.error_reply(decision.errcode)(scope, receive, send)
+            await self.error_reply(decision.errcode, scope["path"])(scope, receive, send)
         elif decision.outcome is Outcome.HTTP_5XX:
             await drain(receive)
             body = gateway_page(decision.status)

@@ -24,7 +24,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wechat_material import _endpoints as ep
 from wechat_material.sandbox.http.faults import ConnectionDropped
 from wechat_material.sandbox.http.journaling import run_recorded
-from wechat_material.sandbox.http.wire import error_payload, json_reply, load_json, query_of
+from wechat_material.sandbox.http.wire import (
+    error_payload,
+    json_label,
+    json_reply,
+    load_json,
+    query_of,
+)
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.config import API_PREFIX
@@ -127,5 +133,8 @@ class GuardMiddleware(BackendLayer):
                 reply = json_reply({"error": "internal error; see the sandbox's log"}, status=500)
             else:
                 payload = error_payload(SandboxError(-1), self.backend.rid())
-                reply = json_reply(payload, self.backend.switches.json_content_type)
+                label = json_label(
+                    self.backend.switches.json_content_type, scope["path"], error=True
+                )
+                reply = json_reply(payload, label)
             await reply(scope, receive, send)

@@ -1,8 +1,10 @@
 """The WeChat wire format: JSON replies, error replies, file replies, JSON request bodies.
 
 - Every JSON reply is UTF-8 with non-ASCII characters as they are, labelled
-  ``application/json; encoding=utf-8`` (or ``text/plain`` when the sandbox is
-  told to mimic that quirk).
+  as WeChat labels it (:func:`json_label`): ``text/plain`` for an error of a
+  download endpoint (media/get, get_material, media/get/jssdk), whose success
+  is a file; ``application/json; encoding=utf-8`` for everything else. The
+  admin API can force one label on every JSON reply.
 - Errors are HTTP 200 ``{"errcode", "errmsg"}``, the errmsg ending in
   ``" rid: xxxxxxxx-xxxxxxxx-xxxxxxxx"``.
 - Files carry their own Content-Type, ``Content-disposition: attachment;
@@ -24,10 +26,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from wechat_material._endpoints import ALL, ReplyKind
 from wechat_material.limits import CONTENT_TYPES, MediaFormat
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.blobs import CHUNK, BlobStore, StoredFile
-from wechat_material.sandbox.state.config import JSON_CONTENT_TYPE
+from wechat_material.sandbox.state.config import (
+    JSON_CONTENT_TYPE,
+    TEXT_CONTENT_TYPE,
+    WECHAT_LABELS,
+)
 from wechat_material.sandbox.state.links import LinkPath
 
 # An integer sent as a string, as some clients do: ASCII digits only (str.isdigit
@@ -61,6 +68,20 @@ def query_of(scope: Scope) -> Mapping[str, str]:
         text = scope["query_string"].decode("latin-1")
         query = scope[_QUERY_KEY] = dict(parse_qsl(text, keep_blank_values=True))
     return query
+
+
+# The endpoints whose success is a file. WeChat answers their errors labelled text/plain,
+# as users of several SDKs found when their clients saved the error JSON as the image
+# (docs/wire-contract.md); their JSON successes (a video's link) are labelled JSON.
+DOWNLOAD_PATHS = frozenset(e.path for e in ALL if e.path and e.reply is not ReplyKind.JSON)
+
+
+def json_label(setting: str, path: str, *, error: bool) -> str:
+    """The Content-Type of a JSON reply to ``path``: ``setting`` when it forces one
+    label, else WeChat's label for an error or a success of that endpoint."""
+    if setting != WECHAT_LABELS:
+        return setting
+    return TEXT_CONTENT_TYPE if error and path in DOWNLOAD_PATHS else JSON_CONTENT_TYPE
 
 
 def json_reply(

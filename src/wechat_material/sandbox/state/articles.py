@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from wechat_material.checks import article_problem, articles_problem, flag_value, text_of
-from wechat_material.limits import ARTICLE_FIELDS, DIGEST_DEFAULT_CHARS, PAGE_MAX, PAGE_MIN
+from wechat_material.limits import (
+    ARTICLE_FIELDS,
+    DIGEST_DEFAULT_CHARS,
+    NEWS_DIGEST_DEFAULT_CHARS,
+    PAGE_MAX,
+    PAGE_MIN,
+)
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.article_html import CleanedHtml as CleanedHtml
 from wechat_material.sandbox.state.article_html import clean_article_html as clean_article_html
@@ -93,7 +99,8 @@ def _complete(
     if stored["content"] != sent:
         stored[SENT_CONTENT] = sent
     if single and not stored["digest"]:
-        stored["digest"] = text_of(stored["content"])[:DIGEST_DEFAULT_CHARS]
+        chars = DIGEST_DEFAULT_CHARS if rules.draft else NEWS_DIGEST_DEFAULT_CHARS
+        stored["digest"] = text_of(stored["content"])[:chars]
     if rules.draft:
         stored["article_type"] = _article_type(article, rules)
         for name in DRAFT_EXTRAS[1:]:

@@ -26,8 +26,11 @@ from wechat_material.sandbox.state.articles import ArticleRules
 from wechat_material.sandbox.state.clock import ClockState, SandboxClock
 from wechat_material.sandbox.state.config import (
     JSON_CONTENT_TYPE,
+    JSON_LABELS,
     TEXT_CONTENT_TYPE,
+    WECHAT_LABELS,
     NewsAPI,
+    PublishIdForm,
     SandboxConfig,
 )
 from wechat_material.sandbox.state.drafts import Drafts
@@ -55,7 +58,10 @@ class RuntimeSwitches:
     """Switches the admin API can flip at run time (not persisted: the config decides at start)."""
 
     news_api: NewsAPI = "retired"
-    json_content_type: str = JSON_CONTENT_TYPE
+    json_content_type: str = WECHAT_LABELS
+    """``"wechat"``: each reply labelled as WeChat labels it; else the one label of them all."""
+    publish_id: PublishIdForm = "string"
+    """How freepublish replies write ``publish_id``: a string as documented, or a number."""
 
 
 class SandboxBackend:
@@ -105,7 +111,8 @@ class SandboxBackend:
 
     def _apply_config(self) -> None:
         self.set_news_api(self.config.news_api)
-        self.switches.json_content_type = JSON_CONTENT_TYPE
+        self.switches.json_content_type = WECHAT_LABELS
+        self.switches.publish_id = "string"
         for appid, secret in self.config.accounts:
             if self.accounts.get(appid) is None:
                 self.add_account(appid, secret, token_daily_limit=self.config.token_daily_limit)
@@ -231,12 +238,23 @@ class SandboxBackend:
         self.news.retired = mode == "retired"
 
     def set_json_content_type(self, content_type: str) -> None:
-        """Label JSON replies ``application/json; encoding=utf-8`` or ``text/plain``."""
-        if content_type not in (JSON_CONTENT_TYPE, TEXT_CONTENT_TYPE, "application/json"):
-            raise ValueError(f"content type must be {JSON_CONTENT_TYPE!r} or {TEXT_CONTENT_TYPE!r}")
+        """Label JSON replies as WeChat does (``"wechat"``), or every one of them
+        ``application/json; encoding=utf-8`` or ``text/plain``."""
+        if content_type not in JSON_LABELS:
+            raise ValueError(
+                f"content type must be {WECHAT_LABELS!r} (as WeChat labels each reply), "
+                f"{JSON_CONTENT_TYPE!r} or {TEXT_CONTENT_TYPE!r}"
+            )
         self.switches.json_content_type = (
             JSON_CONTENT_TYPE if content_type == "application/json" else content_type
         )
+
+    def set_publish_id_form(self, form: str) -> None:
+        """Write ``publish_id`` as a string (WeChat's documentation) or a number (as
+        real replies have been reported to)."""
+        if form not in ("string", "number"):
+            raise ValueError("publish_id must be 'string' or 'number'")
+        self.switches.publish_id = "number" if form == "number" else "string"
 
     def add_jssdk_voice(self, appid: str, data: bytes) -> str:
         """Seed a voice as if recorded through the JS-SDK; returns its media_id."""
@@ -260,6 +278,7 @@ class SandboxBackend:
         self.counters.reset()
         self.journal.clear()
         self.faults.clear()
+        self.publishing.plan(None)
         self.ids.restart()
         start = self.config.start_time
         self.clock.set_time(start if start is not None else time.time())

@@ -19,10 +19,16 @@ ADMIN_TOKEN_ENV = "WXM_SANDBOX_ADMIN_TOKEN"  # noqa: S105 - a variable's name, n
 # wechat_material._endpoints.
 API_PREFIX = "/cgi-bin/"
 
-# How JSON replies are labelled: WeChat's own label, or the text/plain some of its
-# gateways send (the admin API switches between them).
+# How JSON replies are labelled. By default (WECHAT_LABELS) as WeChat does: the errors of
+# the download endpoints text/plain, every other JSON reply JSON_CONTENT_TYPE. The admin
+# API can force one label on every JSON reply instead.
 JSON_CONTENT_TYPE = "application/json; encoding=utf-8"
 TEXT_CONTENT_TYPE = "text/plain"
+WECHAT_LABELS = "wechat"
+JSON_LABELS = (WECHAT_LABELS, JSON_CONTENT_TYPE, TEXT_CONTENT_TYPE, "application/json")
+"""What the ``json_content_type`` setting may be."""
+
+PublishIdForm = Literal["string", "number"]
 
 NewsAPI = Literal["legacy", "retired"]
 ClockMode = Literal["frozen", "running"]

@@ -264,7 +264,9 @@ def article_sets(backend: SandboxBackend, appid: str | None = None) -> list[Arti
             )
         )
     for row in storage.rows(
-        f"SELECT * FROM publishes WHERE done_at <= ? {where} ORDER BY seq DESC",  # noqa: S608 - fixed text
+        # A publication that failed, was rejected or banned published nothing to show.
+        f"SELECT * FROM publishes WHERE done_at <= ? AND outcome IS NULL {where} "  # noqa: S608 - fixed text
+        "ORDER BY seq DESC",
         (now, *params),
     ):
         articles = json.loads(row["articles"])

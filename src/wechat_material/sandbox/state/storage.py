@@ -121,7 +121,8 @@ CREATE TABLE IF NOT EXISTS publishes (
     article_id TEXT NOT NULL UNIQUE,
     articles TEXT NOT NULL,
     submitted_at REAL NOT NULL,
-    done_at REAL NOT NULL
+    done_at REAL NOT NULL,
+    outcome TEXT
 );
 CREATE INDEX IF NOT EXISTS publishes_listing ON publishes (appid, done_at, seq);
 CREATE TABLE IF NOT EXISTS links (
@@ -153,7 +154,7 @@ _TABLES = (
 )
 # Columns added after a table was first shipped: (table, column, declaration). A data
 # directory made by an older version gets them at start, so it keeps working.
-_ADDED_COLUMNS = (("accounts", "status", "TEXT"),)
+_ADDED_COLUMNS = (("accounts", "status", "TEXT"), ("publishes", "outcome", "TEXT"))
 _BLOB_TABLES = ("temp_media", "materials", "links")
 _REFERENCED = {t: f"SELECT 1 FROM {t} WHERE sha = ? LIMIT 1" for t in _BLOB_TABLES}  # noqa: S608
 

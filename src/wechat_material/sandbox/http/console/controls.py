@@ -1,4 +1,5 @@
-"""The controls: move the clock, play one refusal on the next call, revoke tokens, reset.
+"""The controls: move the clock, play one refusal on the next call, choose how the next
+publication ends, revoke tokens, reset.
 
 Every control is a form the page script sends to the admin API as JSON
 (``data-admin-method`` / ``data-admin-path``): the console changes nothing
@@ -13,6 +14,7 @@ from wechat_material.sandbox.http.console.layout import e, q, when
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.faults import FaultRule
 from wechat_material.sandbox.state.inventory import account_ids
+from wechat_material.sandbox.state.publishing import PublishOutcome
 
 # What the one-shot fault can answer: WeChat's usual refusals, a system error, a cut.
 ONE_SHOT = (
@@ -23,6 +25,14 @@ ONE_SHOT = (
     ("40007", "40007 invalid media_id", {"error_rate": 1, "errcode": 40007}),
     ("-1", "-1 system error", {"error_rate": 1, "errcode": -1}),
     ("drop", "a dropped connection", {"drop_rate": 1}),
+)
+# How a publication can end (freepublish/get's publish_status); 1 and 5 are not endings.
+PUBLISH_ENDINGS = (
+    (0, "0 success"),
+    (2, "2 originality check failed"),
+    (3, "3 failed"),
+    (4, "4 rejected by review"),
+    (6, "6 banned after success"),
 )
 CLOCK_STEPS = (
     ("+1 hour", 3600),
@@ -108,6 +118,33 @@ def _describe(rule: FaultRule) -> str:
     return ", ".join(parts) or "delay"
 
 
+def _publishing(planned: PublishOutcome) -> str:
+    options = "".join(
+        f'<option value="{status}"{" selected" if status == planned.status else ""}>'
+        f"{e(label)}</option>"
+        for status, label in PUBLISH_ENDINGS
+    )
+    fail_idx = ", ".join(map(str, planned.fail_idx))
+    form = _form(
+        "PUT",
+        "/_sandbox/publishing/next",
+        '<label>the next publication ends in <select name="status" data-json="number" '
+        f'data-testid="publish-status">{options}</select></label> '
+        '<label>articles at fault (for 2 and 3; empty: all) <input name="fail_idx" '
+        f'value="{e(fail_idx)}" placeholder="1, 2" data-json="numbers" '
+        'data-testid="publish-fail-idx"></label> '
+        '<button data-testid="publish-plan">Set</button>',
+        "publish-form",
+    )
+    now = next(label for status, label in PUBLISH_ENDINGS if status == planned.status)
+    at_fault = f" (articles {fail_idx})" if fail_idx else ""
+    return (
+        f'<section class="card"><h2>Publishing</h2><p>Next publication: <strong '
+        f'data-testid="publish-next">{e(now)}{e(at_fault)}</strong>; used once.</p>{form}'
+        "</section>"
+    )
+
+
 def _accounts(backend: SandboxBackend) -> str:
     rows = "".join(
         f"<li><code>{e(appid)}</code> "
@@ -133,5 +170,7 @@ def _accounts(backend: SandboxBackend) -> str:
 def controls_body(backend: SandboxBackend, endpoints: list[str]) -> str:
     return (
         f'<div id="live">{_clock(backend.clock.now())}'
-        f"{_fault(backend, endpoints)}{_accounts(backend)}</div>"
+        f"{_fault(backend, endpoints)}"
+        f"{_publishing(backend.publishing.next_outcome or PublishOutcome())}"
+        f"{_accounts(backend)}</div>"
     )

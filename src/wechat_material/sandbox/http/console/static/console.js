@@ -116,6 +116,9 @@
       const kind = field.dataset.json;
       if (kind === "number") body[field.name] = Number(field.value);
       else if (kind === "merge") Object.assign(body, JSON.parse(field.value));
+      else if (kind === "numbers") {
+        body[field.name] = field.value.split(/[\s,]+/).filter(Boolean).map(Number);
+      }
       else body[field.name] = field.value;
     }
     const method = form.dataset.adminMethod;
