@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from wechat_material.cli import account, demo, drafts, material, sandbox
+from wechat_material.cli import account, backup, demo, drafts, material, sandbox
 from wechat_material.cli.config import ConnectionOptions
 from wechat_material.cli.context import Session
 from wechat_material.cli.errors import CliError, Failure, failure_for
@@ -126,5 +126,6 @@ def close_session(ctx: typer.Context, current: Session) -> None:
 account.register(app)
 material.register(app)
 drafts.register(app)
+backup.register(app)
 sandbox.register(app)
 demo.register(app)
