@@ -126,3 +126,74 @@ def test_verify_of_a_directory_that_is_no_backup_is_refused(
 
     assert result.exit_code == 3
     assert "not a backup" in result.stderr
+
+
+TARGET = ("wxfedcba9876543210", "fedcba9876543210fedcba9876543210")
+
+
+def add_target_profile(wxm: Run, sandbox: Any) -> str:
+    """A sandbox profile for a second account of the fixture sandbox.
+
+    Made after the backup: the first profile made becomes the current one.
+    """
+    sandbox.admin.add_account(*TARGET)
+    result = wxm(
+        "config",
+        "set",
+        "target",
+        "--appid",
+        TARGET[0],
+        "--secret",
+        TARGET[1],
+        "--sandbox",
+        "--base-url",
+        sandbox.base_url,
+    )
+    assert result.exit_code == 0, result.output
+    return "target"
+
+
+def test_restore_dry_run_then_restore_then_nothing_twice(
+    on_sandbox: Run, wxm: Run, sandbox: Any, stocked: list[str], tmp_path: Path
+) -> None:
+    run_json(on_sandbox("--json", "backup", str(tmp_path)))
+    add_target_profile(wxm, sandbox)
+
+    plan = run_json(on_sandbox("--json", "restore", str(tmp_path), "--to", "target", "--dry-run"))
+    assert plan["needed"]["/cgi-bin/material/add_material"] == 4
+    assert plan["needed"]["/cgi-bin/draft/add"] == 1
+
+    done = run_json(on_sandbox("--json", "restore", str(tmp_path), "--to", "target"))
+    assert done["steps"]["material"]["created"] == 4
+    assert done["steps"]["article"]["created"] == 1
+
+    again = on_sandbox("restore", str(tmp_path), "--to", "target")
+    assert again.exit_code == 0, again.output
+    assert "complete" in again.stdout
+    with WeChatClient(*TARGET, base_url=sandbox.base_url) as client:
+        count = client.material.get_material_count()
+        assert (count.image_count, count.voice_count) == (3, 1)
+        assert client.draft.count() == 1
+
+
+def test_restore_into_the_same_account_is_refused(
+    on_sandbox: Run, stocked: list[str], wxm: Run, sandbox: Any, tmp_path: Path
+) -> None:
+    run_json(on_sandbox("--json", "backup", str(tmp_path)))
+    wxm(
+        "config",
+        "set",
+        "same",
+        "--appid",
+        DEMO_APPID,
+        "--secret",
+        DEMO_SECRET,
+        "--sandbox",
+        "--base-url",
+        sandbox.base_url,
+    )
+
+    result = on_sandbox("restore", str(tmp_path), "--to", "same")
+
+    assert result.exit_code == 3
+    assert "another account" in result.stderr

@@ -16,12 +16,14 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from typer.core import TyperGroup
 
+from wechat_material.cli.config import ConnectionOptions
 from wechat_material.cli.context import Session, session
 from wechat_material.cli.errors import CliError, UsageProblem
 from wechat_material.cli.output import JsonFlag, Output, examples, table
 from wechat_material.library import DEFAULT_CONCURRENCY, LIST_KINDS
 from wechat_material.library import Progress as RunProgress
 from wechat_material.library.backup import BackupSummary, QuotaPlan, backup_library
+from wechat_material.library.restore import RestoreSummary, restore_library
 from wechat_material.library.verify import describe_backup, verify_backup
 
 PLAIN_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
@@ -242,5 +244,91 @@ def list_backup(ctx: typer.Context, directory: DirArg, json_out: JsonFlag = Fals
     )
 
 
+# wxm restore ---------------------------------------------------------------
+
+
+def target_session(current: Session, profile: str) -> Session:
+    """A session for the profile restored into (sharing the run's embedded sandbox)."""
+    target = Session(ConnectionOptions(profile=profile), current.output)
+    if target.connection().sandbox == "embedded":
+        # One embedded sandbox per data directory: the target uses the run's own.
+        options = ConnectionOptions(profile=profile, sandbox=True, base_url=current.base_url())
+        target = Session(options, current.output)
+    return target
+
+
+def show_restore(output: Output, summary: RestoreSummary) -> None:
+    if summary.dry_run:
+        rows = [
+            (path, need, "?" if summary.remain.get(path) is None else summary.remain[path])
+            for path, need in summary.needed.items()
+        ]
+        output.result(
+            summary.to_dict(),
+            table(
+                f"restoring {summary.directory} into {summary.target} would need",
+                ["API", "calls", "left today"],
+                rows,
+            ),
+        )
+        return
+    done = [(step, c.created, c.already, c.adopted, c.failed) for step, c in summary.steps.items()]
+    output.result(
+        summary.to_dict(),
+        table(
+            f"restore of {summary.source} into {summary.target}: {summary.status}",
+            ["step", "created", "done before", "recovered", "failed"],
+            done,
+        ),
+    )
+    for failure in summary.failures[:10]:
+        output.warn(f"{failure['step']} {failure['id']}: {failure['error']}")
+
+
+def restore_command(
+    ctx: typer.Context,
+    directory: DirArg,
+    to: Annotated[str, typer.Option("--to", help="The profile of the account to restore into.")],
+    types: TypesOption = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print the plan and the quota it needs; change nothing."),
+    ] = False,
+    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    json_out: JsonFlag = False,
+) -> None:
+    """Restore a backup into another account: material, then articles as drafts.
+
+    Run it again after any interruption: a journal in DIR/restore/ makes sure
+    nothing is created twice.
+    """
+    current = session(ctx, json_out)
+    kinds = _kinds(types)
+    target = target_session(current, to)
+    try:
+        summary = asyncio.run(_restore(target, directory, kinds, dry_run, concurrency))
+    finally:
+        target.close()
+    show_restore(current.output, summary)
+    if not summary.ok:
+        raise CliError(summary.message, hint="run the same command again to finish")
+
+
+async def _restore(
+    target: Session, directory: str, kinds: tuple[str, ...], dry_run: bool, concurrency: int
+) -> RestoreSummary:
+    async with target.async_client() as client:
+        return await restore_library(
+            client, directory, kinds=kinds, dry_run=dry_run, concurrency=concurrency
+        )
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(backup_app, name="backup")
+    app.command(
+        "restore",
+        epilog=examples(
+            "wxm restore ~/wx-backup --to newaccount --dry-run",
+            "wxm restore ~/wx-backup --to newaccount --types image,video,draft",
+        ),
+    )(restore_command)

@@ -31,6 +31,8 @@ from wechat_material.library.backup import (
 )
 from wechat_material.library.manifest import FORMAT_VERSION, BackupFormatError, Entry, Manifest
 from wechat_material.library.pacing import DEFAULT_CONCURRENCY, QuotaExhausted
+from wechat_material.library.restore import RestoreSummary, restore_library
+from wechat_material.library.verify import VerifyReport, describe_backup, verify_backup
 
 if TYPE_CHECKING:
     from wechat_material.client import AsyncWeChatClient, WeChatClient
@@ -47,13 +49,22 @@ __all__ = [
     "Progress",
     "QuotaExhausted",
     "QuotaPlan",
+    "RestoreSummary",
+    "VerifyReport",
     "abackup",
+    "arestore",
     "backup",
+    "backup_library",
+    "describe_backup",
+    "restore",
+    "restore_library",
+    "verify_backup",
 ]
 
 T = TypeVar("T")
 
 abackup = backup_library
+arestore = restore_library
 
 
 def async_twin(client: WeChatClient) -> AsyncWeChatClient:
@@ -92,3 +103,8 @@ def run_with(client: WeChatClient, work: Callable[[AsyncWeChatClient], Awaitable
 def backup(client: WeChatClient, directory: str | Path, **options: Any) -> BackupSummary:
     """Blocking :func:`backup_library` (same options) for a :class:`WeChatClient`."""
     return run_with(client, lambda twin: backup_library(twin, directory, **options))
+
+
+def restore(client: WeChatClient, directory: str | Path, **options: Any) -> RestoreSummary:
+    """Blocking :func:`restore_library` (same options) into the account of ``client``."""
+    return run_with(client, lambda twin: restore_library(twin, directory, **options))

@@ -85,8 +85,13 @@ class Pacer:
         self.rate_limit_waits = 0
         self.retries = 0
 
-    async def run(self, make: Callable[[], Awaitable[T]]) -> T:
-        """``await make()`` (a fresh awaitable each try) under every rule above."""
+    async def run(self, make: Callable[[], Awaitable[T]], *, creates: bool = False) -> T:
+        """``await make()`` (a fresh awaitable each try) under every rule above.
+
+        A call that ``creates`` something is never tried again here after a
+        failure: WeChat may have done it already. The caller's journal finds out.
+        """
+        attempts = 1 if creates else self._attempts
         attempt = 0
         waits = 0
         while True:
@@ -108,7 +113,7 @@ class Pacer:
                     raise
                 except RETRYABLE:
                     attempt += 1
-                    if attempt >= self._attempts:
+                    if attempt >= attempts:
                         raise
                     self.retries += 1
             # Outside the slot, so that other calls are not held up by this one's wait.
