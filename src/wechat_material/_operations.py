@@ -18,7 +18,7 @@ from wechat_material import _endpoints as ep
 from wechat_material._calls import Call, fetch_file, page, publish_get, reply_filename, video_file
 from wechat_material._files import AtomicFile, prepare_target
 from wechat_material._flow import FileReply, JsonReply, Reply
-from wechat_material._steps import Emit, Perform, Sleep, Step
+from wechat_material._steps import Blocking, Emit, Perform, Sleep, Step
 from wechat_material.errors import (
     NotAFileError,
     PublishTimeoutError,
@@ -100,7 +100,9 @@ def download(endpoint: ep.Endpoint, media_id: str, path: str | os.PathLike[str])
             reply = yield Perform(video_file(link, lambda: part.file))
         if not isinstance(reply, FileReply):  # pragma: no cover - video_file only answers files
             raise UnexpectedReplyError(f"{media_id}: no file in the reply")
-        return part.commit(directory / (name or reply_filename(reply, media_id)))
+        target = directory / (name or reply_filename(reply, media_id))
+        saved: Path = yield Blocking(lambda: part.commit(target))  # fsync: off the event loop
+        return saved
 
 
 # Waiting for a publish to finish: poll freepublish/get, bounded.
