@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import struct
+import subprocess
+import sys
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -131,3 +133,13 @@ async def library(sandbox: Sandbox) -> Library:
     seeded = await seed_library(client)
     await sandbox.admin.advance(120)  # the post is published
     return seeded
+
+
+def start_script(script: str, *args: str) -> subprocess.Popen[str]:
+    """``python -c script args...`` in the background (for kill -9 tests)."""
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

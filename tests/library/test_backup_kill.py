@@ -6,7 +6,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ from wechat_material.library.store import ObjectStore, hash_file
 from wechat_material.library.verify import verify_backup
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxConfig, run_in_thread
 
-from .conftest import png
+from .conftest import png, start_script
 
 pytestmark = pytest.mark.slow
 
@@ -51,12 +50,7 @@ def slow_sandbox() -> Iterator[Any]:
 
 def start(sandbox: Any, directory: Path) -> subprocess.Popen[str]:
     args = [DEMO_APPID, DEMO_SECRET, sandbox.base_url, str(directory)]
-    return subprocess.Popen(
-        [sys.executable, "-c", BACKUP, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_script(BACKUP, *args)
 
 
 def objects_are_whole(directory: Path) -> None:

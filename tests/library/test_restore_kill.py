@@ -6,7 +6,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from wechat_material import WeChatClient
 from wechat_material.library import backup
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxConfig, run_in_thread
 
-from .conftest import TARGET_APPID, TARGET_SECRET, png
+from .conftest import TARGET_APPID, TARGET_SECRET, png, start_script
 
 pytestmark = pytest.mark.slow
 
@@ -57,12 +56,7 @@ def backed_up(tmp_path: Path) -> Iterator[tuple[Any, Path]]:
 
 def start(sandbox: Any, directory: Path) -> subprocess.Popen[str]:
     args = [TARGET_APPID, TARGET_SECRET, sandbox.base_url, str(directory)]
-    return subprocess.Popen(
-        [sys.executable, "-c", RESTORE, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_script(RESTORE, *args)
 
 
 def test_kill_9_during_a_restore_then_a_rerun_makes_exactly_one_copy(

@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from wechat_material import _endpoints as ep
 from wechat_material._calls import Call, fetch_file, raw_reply, video_file
@@ -43,13 +43,23 @@ from wechat_material.library.manifest import (
 )
 from wechat_material.library.pacing import DEFAULT_CONCURRENCY, Pacer, QuotaExhausted
 from wechat_material.library.pages import write_pages
-from wechat_material.library.store import ObjectStore
+from wechat_material.library.store import ObjectStore, Stored
 from wechat_material.limits import PAGE_MAX
 
 if TYPE_CHECKING:
     from wechat_material.client import AsyncWeChatClient
 
+T = TypeVar("T")
+
 LIST_KINDS = (*FILE_KINDS, *ARTICLE_KINDS)
+
+
+def check_kinds(kinds: tuple[str, ...]) -> None:
+    """Refuse kinds that are not lists of the API, before anything is touched."""
+    unknown = [kind for kind in kinds if kind not in LIST_KINDS]
+    if unknown or not kinds:
+        raise ValidationError(f"unknown kinds {unknown}; choose among {', '.join(LIST_KINDS)}")
+
 
 # What the API cannot reach, said in every summary so nobody believes otherwise.
 UNREACHABLE = (
@@ -390,12 +400,7 @@ class _Backup:
         existed = self.manifest.get(kind, media_id) is not None
         if self.known(kind, media_id, update_time):
             return 0
-        part = self.store.staging_path()
-        try:
-            extra = await self.pacer.run(lambda: self.download(media_id, part))
-            stored = await asyncio.to_thread(self.store.admit, part)
-        finally:
-            part.unlink(missing_ok=True)
+        stored, extra = await self.fetch_object(lambda part: self.download(media_id, part))
         entry = Entry(
             kind=kind,
             id=media_id,
@@ -408,6 +413,16 @@ class _Backup:
         )
         self.record(entry, existed)
         return stored.size
+
+    async def fetch_object(self, fetch: Callable[[Path], Awaitable[T]]) -> tuple[Stored, T]:
+        """Fetch into a staged file, then keep it as an object (hashed, synced, renamed)."""
+        part = self.store.staging_path()
+        try:
+            said = await self.pacer.run(lambda: fetch(part))
+            stored = await asyncio.to_thread(self.store.admit, part)
+        finally:
+            part.unlink(missing_ok=True)
+        return stored, said
 
     async def download(self, media_id: str, part: Path) -> dict[str, Any]:
         """get_material into ``part`` (a video through its ``down_url``); what else it said."""
@@ -462,12 +477,7 @@ class _Backup:
         existed = self.manifest.get(ASSET, url) is not None
         if self.known(ASSET, url, None):
             return 0
-        part = self.store.staging_path()
-        try:
-            content_type = await self.pacer.run(lambda: self.fetch_url(url, part))
-            stored = await asyncio.to_thread(self.store.admit, part)
-        finally:
-            part.unlink(missing_ok=True)
+        stored, content_type = await self.fetch_object(lambda part: self.fetch_url(url, part))
         entry = Entry(
             kind=ASSET,
             id=url,
@@ -506,9 +516,7 @@ async def backup_library(
         >>> summary = await backup_library(client, "backup/", concurrency=16)
         >>> summary.ok, summary.totals().new
     """
-    unknown = [kind for kind in kinds if kind not in LIST_KINDS]
-    if unknown or not kinds:
-        raise ValidationError(f"unknown kinds {unknown}; choose among {', '.join(LIST_KINDS)}")
+    check_kinds(kinds)
     target = prepare_directory(directory)
     started = time.monotonic()
     with locked(target), Manifest(target) as manifest:
