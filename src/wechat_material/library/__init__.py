@@ -70,6 +70,7 @@ arestore = restore_library
 def async_twin(client: WeChatClient) -> AsyncWeChatClient:
     """An async client with the same account, host, token store mode and retries."""
     from wechat_material.client import AsyncWeChatClient
+    from wechat_material.tokens.scope import ScopedTokenStore
 
     config = client._config
     if config.secret is None:
@@ -78,6 +79,11 @@ def async_twin(client: WeChatClient) -> AsyncWeChatClient:
             "(abackup, ...) with an AsyncWeChatClient built with an async fetcher"
         )
     settings = config.settings
+    # The same token store, so that the twin uses the client's token rather than
+    # fetch one of its own (a fetch may end the tokens other processes use). The
+    # default memory store is shared by scope already: the twin finds it alone.
+    store = client.token_manager.store
+    shared = store if isinstance(store, ScopedTokenStore) else None
     return AsyncWeChatClient(
         config.appid,
         config.secret.get_secret_value(),
@@ -85,6 +91,7 @@ def async_twin(client: WeChatClient) -> AsyncWeChatClient:
         timeout=settings.timeout,
         upload_timeout=settings.upload_timeout,
         token_mode=config.token_mode,
+        token_store=shared,
         retry=settings.retry,
         refresh_margin=config.refresh_margin,
     )
