@@ -197,3 +197,19 @@ def test_restore_into_the_same_account_is_refused(
 
     assert result.exit_code == 3
     assert "another account" in result.stderr
+
+
+def test_progress_is_plain_lines_when_stderr_is_not_a_terminal(
+    on_sandbox: Run, stocked: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wechat_material.cli import backup as backup_command
+
+    monkeypatch.setattr(backup_command, "PLAIN_EVERY", 0.0)  # a line per item
+
+    result = on_sandbox("backup", str(tmp_path))
+
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if " items, " in line]
+    assert lines
+    assert lines[-1].startswith("6/6 items, ")  # 3 images, a voice, a draft and its cover
+    assert "\x1b[" not in result.stderr  # no live display codes in a pipe
