@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-_IMG_SOURCE = re.compile(
-    r"""<img\b[^>]*?\s(?:data-src|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE
-)
 _ANY_SOURCE = re.compile(r"""\s(data-src|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 
@@ -97,7 +94,3 @@ def render_page(raw: Mapping[str, Any], title: str, local: Mapping[str, str]) ->
 
 def titles(raw: Mapping[str, Any]) -> list[str]:
     return [str(a.get("title") or "") for a in articles_of(raw)]
-
-
-def unique(urls: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(urls))
