@@ -58,8 +58,14 @@ class Sandbox:
     transport: httpx.ASGITransport
     _open: list[httpx.AsyncClient] = field(default_factory=list)
 
-    def client(self, appid: str = DEMO_APPID, secret: str = DEMO_SECRET) -> AsyncWeChatClient:
-        http = httpx.AsyncClient(transport=self.transport)
+    def client(
+        self,
+        appid: str = DEMO_APPID,
+        secret: str = DEMO_SECRET,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> AsyncWeChatClient:
+        """A client of an account; ``transport`` wraps the way to the sandbox if given."""
+        http = httpx.AsyncClient(transport=transport or self.transport)
         self._open.append(http)
         return AsyncWeChatClient(
             appid, secret, base_url=BASE, http_client=http, token_store=MemoryTokenStore()

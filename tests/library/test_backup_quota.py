@@ -8,13 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from wechat_material import AsyncWeChatClient
 from wechat_material.library import abackup
 from wechat_material.library.manifest import Manifest
-from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
-from wechat_material.tokens import MemoryTokenStore
+from wechat_material.sandbox import DEMO_APPID
 
-from .conftest import BASE, Library, Sandbox
+from .conftest import Library, Sandbox
 
 pytestmark = pytest.mark.anyio
 
@@ -87,11 +85,8 @@ async def test_no_more_calls_are_in_flight_than_the_concurrency(
             finally:
                 in_flight -= 1
 
-    async with httpx.AsyncClient(transport=Watching()) as http:
-        client = AsyncWeChatClient(
-            DEMO_APPID, DEMO_SECRET, base_url=BASE, http_client=http, token_store=MemoryTokenStore()
-        )
-        summary = await abackup(client, tmp_path, concurrency=3)
+    client = sandbox.client(transport=Watching())
+    summary = await abackup(client, tmp_path, concurrency=3)
 
     assert summary.status == "complete"
     assert 2 <= most <= 3

@@ -10,9 +10,8 @@ import pytest
 from wechat_material import AsyncWeChatClient, MediaFile
 from wechat_material.errors import ValidationError
 from wechat_material.library import abackup, arestore
-from wechat_material.tokens import MemoryTokenStore
 
-from .conftest import BASE, TARGET_APPID, TARGET_SECRET, Library, Sandbox, png
+from .conftest import TARGET_APPID, TARGET_SECRET, Library, Sandbox, png
 
 pytestmark = pytest.mark.anyio
 
@@ -124,15 +123,8 @@ async def test_a_reply_lost_after_wechat_accepted_never_makes_a_second_copy(
                     raise httpx.ReadError("connection lost", request=request)
             return response
 
-    async with httpx.AsyncClient(transport=LosingReplies()) as http:
-        flaky = AsyncWeChatClient(
-            TARGET_APPID,
-            TARGET_SECRET,
-            base_url=BASE,
-            http_client=http,
-            token_store=MemoryTokenStore(),
-        )
-        first = await arestore(flaky, tmp_path, concurrency=1)
+    flaky = sandbox.client(TARGET_APPID, TARGET_SECRET, transport=LosingReplies())
+    first = await arestore(flaky, tmp_path, concurrency=1)
     assert first.status == "incomplete"
 
     second = await arestore(target(sandbox), tmp_path, concurrency=2)
