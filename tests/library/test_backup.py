@@ -138,3 +138,35 @@ async def test_unknown_kinds_are_refused_before_anything_is_written(
     with pytest.raises(ValidationError, match="unknown kinds"):
         await abackup(sandbox.client(), tmp_path / "bk", kinds=("images",))
     assert not (tmp_path / "bk").exists()
+
+
+async def test_a_refusal_of_the_whole_run_is_an_incomplete_run_said_once(
+    sandbox: Sandbox, library: Library, tmp_path: Path
+) -> None:
+    await sandbox.admin.set_account_status(DEMO_APPID, frozen=True)
+
+    summary = await abackup(sandbox.client(), tmp_path, concurrency=4)
+
+    assert summary.status == "incomplete"
+    assert "50007" in summary.message
+
+
+async def test_a_cancelled_run_is_recorded_as_interrupted(
+    sandbox: Sandbox, library: Library, tmp_path: Path
+) -> None:
+    import asyncio
+
+    def cancel_soon(progress: object) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        task.cancel()  # as Ctrl-C does, from within the run
+
+    run = asyncio.ensure_future(
+        abackup(sandbox.client(), tmp_path, concurrency=2, on_plan=cancel_soon)
+    )
+    with pytest.raises(asyncio.CancelledError):
+        await run
+
+    with Manifest(tmp_path) as manifest:
+        assert manifest.runs()[-1]["status"] == "interrupted"
+    assert not list((tmp_path / ".tmp").iterdir())

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from wechat_material import _endpoints as ep
 from wechat_material._calls import Call, fetch_file, raw_reply, video_file
 from wechat_material._flow import FileReply, JsonReply, Reply
-from wechat_material.errors import APIError, NotAFileError, ValidationError, WeChatError
+from wechat_material.errors import NotAFileError, ValidationError, WeChatError
 from wechat_material.library.articles import articles_of, picture_urls, titles
 from wechat_material.library.manifest import (
     ARTICLE_KINDS,
@@ -131,7 +131,8 @@ class QuotaPlan:
 
 @dataclass
 class BackupSummary:
-    """What a backup run did. ``status``: ``complete``, ``incomplete`` or ``quota``."""
+    """What a backup run did. ``status``: ``complete``, ``incomplete``, ``quota``
+    (a daily quota ran out) or ``interrupted`` (cancelled, Ctrl-C)."""
 
     directory: str
     appid: str
@@ -533,16 +534,19 @@ async def backup_library(
         job.summary.leftovers_removed = job.store.prepare()
         run_id = manifest.start_run(clock())
         summary = job.summary
+        # Until the run ends on its own: a Ctrl-C or a crash is recorded as such.
+        summary.status = "interrupted"
         try:
             plan = await job.plan()
             if on_plan is not None:
                 on_plan(plan)
             await job.run()
+            summary.status = "complete"
         except* QuotaExhausted as group:
             summary.status = "quota"
             summary.message = str(group.exceptions[0])
-        except* APIError as group:
-            # A refusal of the whole run (frozen account, API not granted): said once.
+        except* WeChatError as group:
+            # A refusal of the whole run (frozen account, API not granted, no network).
             summary.status = "incomplete"
             summary.message = str(group.exceptions[0])
         finally:
