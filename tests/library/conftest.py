@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import random
+import signal
+import sqlite3
 import struct
 import subprocess
 import sys
+import time
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,3 +152,26 @@ def start_script(script: str, *args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def rows_in(database: Path, query: str) -> int:
+    """A count from a database another process is writing (0 until it exists)."""
+    if not database.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5) as db:
+            return int(db.execute(query).fetchone()[0])
+    except sqlite3.OperationalError:  # not made yet: no table
+        return 0
+
+
+def kill_when(process: subprocess.Popen[str], progress: Callable[[], int], target: int) -> bool:
+    """SIGKILL ``process`` once ``progress()`` reaches ``target``; False if it ended first."""
+    while process.poll() is None:
+        if progress() >= target:
+            process.send_signal(signal.SIGKILL)
+            process.communicate(timeout=60)
+            return True
+        time.sleep(0.005)
+    process.communicate(timeout=60)
+    return False

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ from wechat_material.library.store import ObjectStore, hash_file
 from wechat_material.library.verify import verify_backup
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxConfig, run_in_thread
 
-from .conftest import png, start_script
+from .conftest import kill_when, png, rows_in, start_script
 
 pytestmark = pytest.mark.slow
 
@@ -66,21 +64,20 @@ def objects_are_whole(directory: Path) -> None:
 def test_kill_9_at_five_random_moments_then_a_rerun_finishes(
     slow_sandbox: Any, tmp_path: Path
 ) -> None:
-    rng = random.Random(os.environ.get("KILL_SEED", 9))
     directory = tmp_path / "bk"
+    manifest = directory / "manifest.sqlite3"
+    rng = random.Random(os.environ.get("KILL_SEED", 9))
+    # Five moments, as rows recorded so far (of about 66): each run gets further.
+    targets = sorted(rng.sample(range(1, IMAGES), 5))
     kills = 0
-    for _ in range(5):
+    for target in targets:
         process = start(slow_sandbox, directory)
-        time.sleep(rng.uniform(0.3, 2.0))
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            kills += 1
-        process.communicate(timeout=60)
-        if (directory / "manifest.sqlite3").exists():
+        kills += kill_when(process, lambda: rows_in(manifest, "SELECT count(*) FROM items"), target)
+        if manifest.exists():
             objects_are_whole(directory)
             report = verify_backup(directory)
             assert report.ok, report.damaged  # what a killed run recorded is whole
-    assert kills >= 3  # the run takes long enough for most kills to land mid-way
+    assert kills == 5  # each run got as far as its moment, then died
 
     process = start(slow_sandbox, directory)
     out, err = process.communicate(timeout=120)

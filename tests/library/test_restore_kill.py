@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ from wechat_material import WeChatClient
 from wechat_material.library import backup
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxConfig, run_in_thread
 
-from .conftest import TARGET_APPID, TARGET_SECRET, png, start_script
+from .conftest import TARGET_APPID, TARGET_SECRET, kill_when, png, rows_in, start_script
 
 pytestmark = pytest.mark.slow
 
@@ -63,16 +61,16 @@ def test_kill_9_during_a_restore_then_a_rerun_makes_exactly_one_copy(
     backed_up: tuple[Any, Path],
 ) -> None:
     sandbox, directory = backed_up
+    journal = directory / "restore" / f"{TARGET_APPID}.sqlite3"
+    done = "SELECT count(*) FROM done WHERE state = 'done'"
     rng = random.Random(os.environ.get("KILL_SEED", 5))
+    # Five moments, as items restored so far (of 47): each run gets further.
+    targets = sorted(rng.sample(range(1, IMAGES), 5))
     kills = 0
-    for _ in range(5):
+    for target in targets:
         process = start(sandbox, directory)
-        time.sleep(rng.uniform(0.4, 1.6))
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            kills += 1
-        process.communicate(timeout=60)
-    assert kills >= 3
+        kills += kill_when(process, lambda: rows_in(journal, done), target)
+    assert kills == 5  # each run got as far as its moment, then died
 
     process = start(sandbox, directory)
     out, err = process.communicate(timeout=120)
