@@ -147,3 +147,28 @@ async def test_a_restore_into_the_account_backed_up_is_refused(
 
     with pytest.raises(ValidationError, match="another account"):
         await arestore(sandbox.client(), tmp_path)
+
+
+async def test_a_picture_uploadimg_refuses_goes_in_as_material_instead(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    from .conftest import MEDIA
+
+    source = sandbox.client()
+    gif = await source.material.add_material("image", (MEDIA / "image.gif").read_bytes(), "a.gif")
+    assert gif.url is not None
+    cover = await source.material.add_material("image", png(3), "cover.png")
+    body = f'<p>moving</p><img src="{gif.url}">'
+    await source.draft.add([{"title": "Gif", "thumb_media_id": cover.media_id, "content": body}])
+    await backed_up(sandbox, tmp_path)
+    client = target(sandbox)
+
+    summary = await arestore(client, tmp_path, kinds=("draft",))
+
+    assert summary.status == "complete", summary.failures
+    (draft,) = [d async for d in client.draft.stream()]
+    content = draft.content.articles[0].content
+    assert gif.url not in content
+    assert "<img" in content
+    names = [item.name async for item in client.material.stream_get_material("image")]
+    assert any(name.endswith(".gif") for name in names)  # uploaded as material
