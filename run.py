@@ -2,12 +2,16 @@
 """Set up and run wechat-material from a fresh checkout, needing only Python 3.11+.
 
     python3 run.py demo         # the demo, on an embedded sandbox (no WeChat account needed)
-    python3 run.py test         # the whole test suite (installs redis-server if missing)
+    python3 run.py test         # the whole test suite (installs redis-server and chromium
+                                # if missing)
     python3 run.py test --fast  # the quick loop: no slow or redis tests, no redis-server needed
     python3 run.py setup        # only create .venv and install the project (what CI does first)
+    python3 run.py lowest       # the tests on the oldest dependencies pyproject.toml allows
 
-Both create ``.venv`` beside this file and install the project into it the
-first time; later runs reuse it. Extra arguments go to the command
+They create ``.venv`` beside this file and install the project into it (with
+every extra) the first time; later runs reuse it. ``lowest`` uses a venv of its
+own, ``.venv-lowest``, where each dependency is pinned to the lower bound
+pyproject.toml gives it. Extra arguments go to the command
 (``python3 run.py test -k sandbox``, ``python3 run.py test --fast tests/cli``).
 
 ``--fast`` leaves out the tests marked ``slow`` (those that start ``wxm``,
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,56 +32,127 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
-STAMP = VENV / ".installed-from"
+LOWEST_VENV = ROOT / ".venv-lowest"
 FAST = "--fast"
 FAST_MARKERS = "not slow and not redis"
+# The tests that prove the lower bounds: all but those of the quick start and the
+# installs, which make environments of their own.
+LOWEST_TESTS = [
+    "tests/sandbox",
+    "tests/sdk",
+    "tests/tokens",
+    "tests/core",
+    "tests/plugin",
+    "tests/cli",
+    "tests/articles",
+]
+
+
+def bin_dir(venv_dir: Path) -> Path:
+    return venv_dir / ("Scripts" if os.name == "nt" else "bin")
+
+
+def python_of(venv_dir: Path) -> Path:
+    return bin_dir(venv_dir) / ("python.exe" if os.name == "nt" else "python")
+
+
+CHROMIUM = "/usr/bin/chromium"
 
 
 def say(text: str) -> None:
     print(f"run.py: {text}", file=sys.stderr, flush=True)
 
 
-def ensure_venv() -> None:
-    """Create the virtual environment and install the project, once per pyproject change."""
+def ensure_venv(venv_dir: Path = VENV, *, lowest: bool = False) -> Path:
+    """Create a virtual environment and install the project, once per pyproject change.
+
+    With ``lowest``, every runtime dependency is pinned to its lower bound.
+    Returns the environment's Python.
+    """
     if sys.version_info < (3, 11):
         sys.exit(f"run.py: Python 3.11 or newer is needed (this is {sys.version.split()[0]}).")
+    python = python_of(venv_dir)
+    stamp = venv_dir / ".installed-from"
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
-        return
-    if not PYTHON.exists():
-        say(f"creating {VENV.relative_to(ROOT)} ...")
-        venv.EnvBuilder(with_pip=True).create(VENV)
-    say("installing wechat-material and its test tools (first run only) ...")
+    if python.exists() and stamp.exists() and stamp.read_text().strip() == wanted:
+        return python
+    if not python.exists() or lowest:
+        # The lowest versions are made afresh: what newer bounds left behind must go.
+        say(f"creating {venv_dir.relative_to(ROOT)} ...")
+        venv.EnvBuilder(with_pip=True, clear=True).create(venv_dir)
+    pins: list[str] = []
+    if lowest:
+        constraints = venv_dir / "lowest-constraints.txt"
+        constraints.write_text("".join(f"{pin}\n" for pin in lowest_pins()))
+        pins = ["--constraint", str(constraints)]
+        say("pinned: " + ", ".join(lowest_pins()))
+    say(f"installing wechat-material with every extra into {venv_dir.name} (first run only) ...")
     subprocess.run(
         [
-            str(PYTHON),
+            str(python),
             "-m",
             "pip",
             "install",
             "--quiet",
             "--disable-pip-version-check",
+            *pins,
             "-e",
-            f"{ROOT}[dev]",
+            f"{ROOT}[all,dev]",
         ],
         check=True,
     )
-    STAMP.write_text(wanted)
+    stamp.write_text(wanted)
+    return python
+
+
+def lowest_pins() -> list[str]:
+    """``name==lower-bound`` for every runtime dependency and extra in pyproject.toml.
+
+    The test tools (the dev extra) are left free: they are not what users install.
+    """
+    import tomllib  # here, not above: run.py must reach its version check on old Pythons
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = list(project["dependencies"])
+    for extra, listed in project["optional-dependencies"].items():
+        if extra != "dev":
+            requirements += listed
+    pins: dict[str, str] = {}
+    for requirement in requirements:
+        bound = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*>=\s*([^\s,;]+)", requirement)
+        if bound and bound[1] != project["name"]:
+            pins[bound[1].lower()] = bound[2]
+    return [f"{name}=={version}" for name, version in sorted(pins.items())]
+
+
+def apt_install(*packages: str) -> bool:
+    """Install Debian packages when this is a root shell with apt-get; False otherwise."""
+    if not (shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0):
+        return False
+    say(f"installing {' '.join(packages)} with apt-get ...")
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
+    return True
+
+
+def ensure_browser() -> None:
+    """The console's browser tests drive Debian's chromium; the CJK fonts make Chinese
+    text render in its screenshots. Without them those tests are skipped (outside CI)."""
+    if os.path.exists(CHROMIUM):
+        return
+    if not apt_install("chromium", "fonts-noto-cjk"):
+        say(f"no {CHROMIUM}: the console's browser tests will be skipped")
 
 
 def ensure_redis_server() -> None:
     """The Redis token-store tests need a real redis-server binary."""
     if shutil.which("redis-server") or os.environ.get("REDIS_URL"):
         return
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        say("installing redis-server with apt-get ...")
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "redis-server"],
-            check=True,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
+    if apt_install("redis-server"):
         return
     sys.exit(
         "run.py: the tests need redis-server. Install it (e.g. `sudo apt-get install "
@@ -86,21 +162,29 @@ def ensure_redis_server() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"demo", "test", "setup"}:
+    if not argv or argv[0] not in {"demo", "test", "setup", "lowest"}:
         print(__doc__, file=sys.stderr)
         return 2
     command, rest = argv[0], argv[1:]
-    ensure_venv()
+    if command == "lowest":
+        python = ensure_venv(LOWEST_VENV, lowest=True)
+        named_paths = any((ROOT / arg.split("::")[0]).exists() for arg in rest)
+        return run_tests(python, rest if named_paths else [*LOWEST_TESTS, *rest])
+    python = ensure_venv()
     if command == "setup":
         return 0
     if command == "demo":
-        return subprocess.call([str(BIN / "wxm"), "demo", *rest])
-    if FAST in rest:
-        rest = [arg for arg in rest if arg != FAST]
-        rest = ["-m", FAST_MARKERS, *rest]
+        return subprocess.call([str(bin_dir(VENV) / "wxm"), "demo", *rest])
+    return run_tests(python, rest)
+
+
+def run_tests(python: Path, arguments: list[str]) -> int:
+    if FAST in arguments:
+        arguments = ["-m", FAST_MARKERS, *(arg for arg in arguments if arg != FAST)]
     else:
         ensure_redis_server()
-    code = subprocess.call([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT)
+        ensure_browser()
+    code = subprocess.call([str(python), "-m", "pytest", *arguments], cwd=ROOT)
     if code == 5:  # pytest ran no test at all: that is a failure, not a pass
         say("pytest collected no tests")
         return 1

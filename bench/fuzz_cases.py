@@ -552,7 +552,9 @@ def seed_content(base_url: str) -> Context:
                 for item in (got.get("article_detail") or {}).get("item", []):
                     ctx.urls.append(httpx.URL(item["article_url"]).raw_path.decode())
         voice = client.post(
-            f"/_sandbox/accounts/{MAIN[0]}/jssdk_voice", content=ctx.media.get("voice-2s.amr", b"")
+            f"/_sandbox/accounts/{MAIN[0]}/jssdk_voice",
+            content=ctx.media.get("voice-2s.amr", b""),
+            headers={"Content-Type": "application/octet-stream"},
         ).json()
         ctx.ids["jssdk"].extend([voice["media_id"]] if "media_id" in voice else [])
         ctx.ids["news"].append("unknown-news-id")

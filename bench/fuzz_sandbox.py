@@ -22,7 +22,10 @@ JS-SDK voice) and then sends ``--requests`` fuzzed requests in three phases:
 
 An answer is a bug when it is an HTTP 5xx, a hang (no answer within
 ``--timeout``), a cut connection (no fault is configured) or a reply labelled
-JSON that is not strict JSON. HTTP 200 with an errcode is fine, as are 4xx
+JSON that is not strict JSON. A body larger than its endpoint's cap
+(``wechat_material.sandbox.http.body_caps``) is refused unread and the
+connection closed: the refusal or a cut connection is then the expected
+``over_cap``. HTTP 200 with an errcode is fine, as are 4xx
 answers from the admin API, 404s for paths that do not exist and 405s for
 methods no route takes; other 4xx answers on API paths are listed as odd. At
 the end the sandbox must still be running and hand out a token. Exit status 1
@@ -53,15 +56,18 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
 from fuzz_cases import ACCOUNTS, CHECK, Case, grant_query, make_case, plan, seed_content
 from sandbox_process import SandboxProcess, rss_mb
+from wechat_material.sandbox import SandboxConfig
+from wechat_material.sandbox.http.body_caps import cap_for
 
 BUG_OUTCOMES = ("http_5xx", "hang", "reset", "bad_json")
 FINE_OUTCOMES = (
+    "over_cap",
     "ok",
     "errcode",
     "file",
@@ -84,10 +90,21 @@ class Outcome:
     body: bytes = b""  # kept for probes only
 
 
+def over_cap(case: Case) -> bool:
+    """Whether the case's body is larger than its endpoint takes: the sandbox refuses it
+    without reading it all and closes the connection, so the client may see the refusal
+    or, when it was still sending, a reset."""
+    path = unquote(urlsplit(case.target).path)
+    ceiling = SandboxConfig().max_request_bytes
+    return case.body is not None and len(case.body) > cap_for(path, ceiling).max_bytes
+
+
 def judge(case: Case, response: httpx.Response) -> tuple[str, str]:
     """The outcome's kind (see BUG_OUTCOMES and FINE_OUTCOMES) and an excerpt of the body."""
     status = response.status_code
     excerpt = response.content[:200].decode("utf-8", "replace")
+    if status < 500 and over_cap(case) and response.headers.get("connection") == "close":
+        return "over_cap", excerpt
     labelled_json = response.headers.get("content-type", "").startswith("application/json")
     if status >= 500:
         return "http_5xx", excerpt
@@ -142,7 +159,8 @@ async def send(client: httpx.AsyncClient, case: Case, keep_body: bool = False) -
     except httpx.TimeoutException as error:
         return Outcome(case, "hang", None, repr(error), time.perf_counter() - started)
     except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as error:
-        return Outcome(case, "reset", None, repr(error), time.perf_counter() - started)
+        kind = "over_cap" if over_cap(case) else "reset"
+        return Outcome(case, kind, None, repr(error), time.perf_counter() - started)
     except httpx.ConnectError as error:
         return Outcome(case, "reset", None, repr(error), time.perf_counter() - started)
     except (httpx.LocalProtocolError, httpx.InvalidURL, UnicodeError, ValueError) as error:

@@ -22,6 +22,15 @@ MEDIA = Path(__file__).parent / "media"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--screenshots",
+        metavar="DIR",
+        default=None,
+        help="keep the console's browser-test screenshots in DIR (default: a temporary folder)",
+    )
+
+
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test that needs the real redis-server is a ``redis`` test, however it gets there."""
@@ -104,10 +113,19 @@ def broken_media() -> Callable[[str], dict[str, bytes]]:
 @pytest.fixture
 def huge_voice(tmp_path: Path) -> Path:
     """A 31 MB AMR voice (the sample's frames repeated), far over every voice limit."""
+    return _long_amr(tmp_path / "huge.amr", 31 * 1024 * 1024)
+
+
+@pytest.fixture
+def big_voice(tmp_path: Path) -> Path:
+    """A 10 MB AMR voice: over the 2 MB voice limit, within what an upload call takes."""
+    return _long_amr(tmp_path / "big.amr", 10 * 1024 * 1024)
+
+
+def _long_amr(path: Path, size: int) -> Path:
     sample = (MEDIA / "voice-2s.amr").read_bytes()
     frame = sample[6:38]  # 12.2 kbit/s: 32-byte frames after the 6-byte header
-    path = tmp_path / "huge.amr"
-    path.write_bytes(sample[:6] + frame * (31 * 1024 * 1024 // len(frame)))
+    path.write_bytes(sample[:6] + frame * (size // len(frame)))
     return path
 
 

@@ -12,6 +12,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / "run.py"
 
+# run.py reinstalls the project after a change to pyproject.toml, which takes
+# longer than the suite's one-minute budget for a test.
+pytestmark = pytest.mark.timeout(600)
+
 
 def quickstart(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     # The system's python3 is what the README names; the venv run.py made is reused.

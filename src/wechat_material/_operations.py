@@ -12,7 +12,7 @@ import math
 import os
 from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar, cast
 
 from wechat_material import _endpoints as ep
 from wechat_material._calls import Call, fetch_file, page, publish_get, reply_filename, video_file
@@ -22,6 +22,7 @@ from wechat_material._steps import Blocking, Emit, Perform, Sleep, Step
 from wechat_material.errors import (
     NotAFileError,
     PublishTimeoutError,
+    TransportError,
     UnexpectedReplyError,
     ValidationError,
 )
@@ -68,41 +69,103 @@ def _pages(
 # Downloads: streamed, atomic, following video links.
 #
 # The reply streams into a hidden temporary file next to the target, which is
-# renamed into place only when every byte has arrived; on any error (or Ctrl-C)
-# it is deleted. Peak memory stays a few chunks, whatever the file's size.
-# A video answers a link (``down_url`` for material, ``video_url`` for media)
-# rather than the file; the link is followed without a token.
+# moved into place only when every byte has arrived; on any error (or an
+# interrupt) it is deleted. Peak memory stays a few chunks, whatever the file's
+# size. A video answers a link (``down_url`` for material, ``video_url`` for
+# media) rather than the file; the link is followed without a token.
+#
+# Where the file goes (see :func:`._files.prepare_target`): a path the caller
+# named is replaced (keeping its permissions) unless ``overwrite`` is False; a
+# name the server chose, in a directory, never replaces anything.
 
 # The field that holds a video's link in each endpoint's JSON reply.
 _VIDEO_LINK = {ep.MATERIAL_GET: "down_url", ep.MEDIA_GET: "video_url"}
 
 
-def download(endpoint: ep.Endpoint, media_id: str, path: str | os.PathLike[str]) -> Operation[Path]:
-    """Save the file behind ``media_id`` to ``path`` (a directory: under WeChat's name).
-
-    A path ending with a separator names a directory, made if it is missing.
-    """
-    directory, name = prepare_target(path)
-    with AtomicFile(directory) as part:
-        reply: Reply = yield Perform(fetch_file(endpoint, media_id, lambda: part.file))
-        if isinstance(reply, JsonReply):
-            link = reply.data.get(_VIDEO_LINK[endpoint])
-            if not isinstance(link, str) or not link:
-                news = (
-                    NewsMaterial.model_validate(reply.data) if "news_item" in reply.data else None
-                )
-                what = "a news material (articles)" if news is not None else "not a file"
-                raise NotAFileError(
-                    f"{media_id} is {what}; read it with get_material() instead of downloading it",
-                    media_id=media_id,
-                    news=news,
-                )
-            reply = yield Perform(video_file(link, lambda: part.file))
-        if not isinstance(reply, FileReply):  # pragma: no cover - video_file only answers files
-            raise UnexpectedReplyError(f"{media_id}: no file in the reply")
-        target = directory / (name or reply_filename(reply, media_id))
-        saved: Path = yield Blocking(lambda: part.commit(target))  # fsync: off the event loop
+def download(
+    endpoint: ep.Endpoint,
+    media_id: str,
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = True,
+) -> Operation[Path]:
+    """Save the file behind ``media_id`` to ``path`` (a directory: under WeChat's name)."""
+    target = prepare_target(path, overwrite=overwrite)
+    with AtomicFile(target.directory) as part:
+        reply = yield from _fetch(endpoint, media_id, lambda: part.file)
+        # The commit flushes the file to disk (fsync): off the event loop.
+        name = target.name
+        if name is not None:
+            saved: Path = yield Blocking(
+                lambda: part.commit(target.directory / name, replace=overwrite)
+            )
+        else:
+            saved = yield Blocking(
+                lambda: part.commit_new(target.directory, reply_filename(reply, media_id))
+            )
         return saved
+
+
+def download_to_stream(endpoint: ep.Endpoint, media_id: str, stream: BinaryIO) -> Operation[int]:
+    """Write the file behind ``media_id`` to an open binary ``stream``; the bytes written."""
+    sink = _StreamSink(stream)
+    yield from _fetch(endpoint, media_id, lambda: cast(BinaryIO, sink))
+    stream.flush()
+    return sink.written
+
+
+def _fetch(
+    endpoint: ep.Endpoint, media_id: str, open_file: Callable[[], BinaryIO]
+) -> Operation[FileReply]:
+    reply: Reply = yield Perform(fetch_file(endpoint, media_id, open_file))
+    if isinstance(reply, JsonReply):
+        link = reply.data.get(_VIDEO_LINK[endpoint])
+        if not isinstance(link, str) or not link:
+            news = NewsMaterial.model_validate(reply.data) if "news_item" in reply.data else None
+            what = "a news material (articles)" if news is not None else "not a file"
+            raise NotAFileError(
+                f"{media_id} is {what}; read it with get_material() instead of downloading it",
+                media_id=media_id,
+                news=news,
+            )
+        reply = yield Perform(video_file(link, open_file))
+    if not isinstance(reply, FileReply):  # pragma: no cover - video_file only answers files
+        raise UnexpectedReplyError(f"{media_id}: no file in the reply")
+    return reply
+
+
+class _StreamSink:
+    """What a reply body is written to when it goes to a stream (stdout, a socket...).
+
+    A stream cannot be rewound: an attempt that starts over after bytes went
+    out (a retry) is an error rather than a file with a repeated start.
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.written = 0
+
+    def write(self, chunk: bytes) -> int:
+        self._stream.write(chunk)
+        self.written += len(chunk)
+        return len(chunk)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0  # the end of a body: nothing reads it back
+
+    def truncate(self, size: int | None = None) -> int:
+        if self.written:
+            raise TransportError(
+                f"the download broke off after {self.written} bytes were written out; "
+                "a stream cannot be rewound to try again"
+            )
+        return 0
+
+    def read(self, size: int = -1) -> bytes:
+        return b""
 
 
 # Waiting for a publish to finish: poll freepublish/get, bounded.

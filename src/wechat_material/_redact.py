@@ -21,13 +21,16 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable
 
 import httpx
 
 HIDDEN_QUERY = "(query hidden)"
 HIDDEN_USERINFO = "***"
 
-_SECRET_PARAM = re.compile(r"(?P<key>(?:access_token|secret)=)(?P<value>[^&\s\"'#]+)")
+# The one pattern for a secret in a query string or a text quoting one: the SDK,
+# the CLI and the sandbox's access log all hide values with it.
+_SECRET_PARAM = re.compile(r"(?P<key>(?:access_token|secret)=)(?P<value>[^&\s\"'<>#]+)")
 _URL = re.compile(r"https?://[^\s\"'<>]+", re.IGNORECASE)
 _USERINFO = re.compile(r"^(?P<scheme>https?://)[^/?#@]*@", re.IGNORECASE)
 
@@ -44,10 +47,16 @@ def mask(secret: str) -> str:
     return f"{secret[:4]}…({len(secret)} chars)"
 
 
+def hide_secret_params(text: str, hide: Callable[[str], str] = mask) -> str:
+    """``text`` with the value of every ``access_token=`` and ``secret=`` replaced by
+    ``hide(value)`` (by default :func:`mask`; the CLI and the sandbox's log hide it whole)."""
+    return _SECRET_PARAM.sub(lambda m: m.group("key") + hide(m.group("value")), text)
+
+
 def redact(text: str) -> str:
     """``text`` with every secret in it masked or hidden (see the module's notes)."""
     text = _URL.sub(lambda found: _redact_url(found.group()), text)
-    return _SECRET_PARAM.sub(lambda m: m.group("key") + mask(m.group("value")), text)
+    return hide_secret_params(text)
 
 
 def hide_query_of(url: str) -> str:

@@ -148,6 +148,16 @@ def video_description_problem(title: object, introduction: object) -> Problem | 
 
 
 _TAG = re.compile(r"<[^>]+>")
+# WeChat reads integer fields sent as digit strings ("1") as the integer.
+_DIGITS = re.compile(r"\s*[0-9]{1,18}\s*")
+
+
+def flag_value(value: object) -> int | None:
+    """A 0/1 article flag as WeChat reads it: 0, 1 or their digits ("0", "1"); else None."""
+    if isinstance(value, str):
+        number = int(value) if _DIGITS.fullmatch(value) else None
+        return number if number in (0, 1) else None
+    return 1 if value == 1 else 0 if value == 0 else None
 
 
 def text_of(html: str) -> str:
@@ -207,7 +217,7 @@ def _field_problem(article: Mapping[str, Any], index: int, draft: bool) -> Probl
                 return Problem(_ARGS_ERRCODE, f"{where} is required", spec.name, index)
             continue
         if spec.flag:
-            if value not in (0, 1):
+            if flag_value(value) is None:
                 return Problem(_ARGS_ERRCODE, f"{where} must be 0 or 1", spec.name, index)
             continue
         if not isinstance(value, str):

@@ -63,8 +63,7 @@ ERRCODES: dict[int, ErrorCode] = {
             40007,
             "invalid media_id",
             ErrorKind.NOT_FOUND,
-            "the id is unknown, was deleted, or is temporary media older than 3 days "
-            "(temporary ids cannot be read with get_material).",
+            "the id is unknown, was deleted, or is temporary media older than 3 days.",
         ),
         ErrorCode(40009, "invalid image size", ErrorKind.INVALID_MEDIA, _MEDIA_HINT),
         ErrorCode(40010, "invalid voice size", ErrorKind.INVALID_MEDIA, _MEDIA_HINT),
@@ -146,6 +145,49 @@ ERRCODES: dict[int, ErrorCode] = {
         ErrorCode(53600, "invalid article_id", ErrorKind.NOT_FOUND),
     )
 }
+
+_ARTICLE_IDS_HINT = (
+    "an article's thumb_media_id (or an image in its content) is unknown, deleted or "
+    "temporary: the cover must be a permanent image or thumb (add_material), not temporary "
+    "media (media/upload)."
+)
+
+# Advice that depends on the call as well as the code: the same errcode means a
+# different mistake at a different endpoint. hint_for() looks here first.
+ENDPOINT_HINTS: dict[tuple[int, str], str] = {
+    (40007, "/cgi-bin/material/get_material"): (
+        "the id is unknown, was deleted, or is temporary media (temporary ids are read with "
+        "media/get, for 3 days)."
+    ),
+    (40007, "/cgi-bin/material/del_material"): (
+        "the id is unknown or already deleted; temporary media cannot be deleted (it expires "
+        "after 3 days)."
+    ),
+    (40007, "/cgi-bin/material/update_news"): "the id is unknown or is not a news material.",
+    (40007, "/cgi-bin/media/get"): (
+        "the id is unknown or older than 3 days (temporary media expires); permanent "
+        "material is read with get_material."
+    ),
+    (40007, "/cgi-bin/draft/add"): _ARTICLE_IDS_HINT,
+    (40007, "/cgi-bin/draft/update"): "the draft is unknown or deleted, or " + _ARTICLE_IDS_HINT,
+    (40007, "/cgi-bin/material/add_news"): _ARTICLE_IDS_HINT,
+    (40007, "/cgi-bin/media/uploadnews"): _ARTICLE_IDS_HINT,
+    (40007, "/cgi-bin/draft/get"): "no draft has this id (deleted, or already published?).",
+    (40007, "/cgi-bin/draft/delete"): "no draft has this id (deleted, or already published?).",
+    (40007, "/cgi-bin/freepublish/submit"): (
+        "no draft has this id: publish the media_id that draft/add returned."
+    ),
+}
+
+
+def hint_for(code: int, endpoint: str | None) -> str:
+    """The advice for ``code`` from ``endpoint`` (a path such as ``/cgi-bin/draft/add``)."""
+    if endpoint is not None:
+        specific = ENDPOINT_HINTS.get((code, endpoint))
+        if specific is not None:
+            return specific
+    return lookup(code).hint
+
 
 # The codes that mean "this token is no good": refresh once, replay once.
 TOKEN_REFRESH_CODES = frozenset({40001, 40014, 42001})

@@ -5,7 +5,9 @@
     WeChatError
     ├── ValidationError            bad local input (arguments, settings, files); nothing was sent
     │   ├── MediaValidationError   a file of the wrong kind, too big or too long
-    │   └── ArticleValidationError an article field missing or out of bounds
+    │   ├── ArticleValidationError an article field missing or out of bounds
+    │   └── FileTargetError        a place to save to that cannot take a file
+    │       └── TargetExistsError  a file is there and replacing it was not allowed
     ├── TransportError             the request did not get a reply (wraps httpx)
     ├── UnexpectedReplyError       a reply that is not what the endpoint gives
     │   └── NotAFileError          a download of something that is not a file (news)
@@ -34,7 +36,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from wechat_material.errcodes import ErrorKind, lookup
+from wechat_material.errcodes import ErrorKind, hint_for, lookup
 
 _RID = re.compile(r"\s*(?:rid|hint):\s*\[?([0-9A-Za-z-]+)\]?\s*$")
 _IP = re.compile(r"invalid ip ([0-9a-fA-F.:]+)")
@@ -64,6 +66,21 @@ class ArticleValidationError(ValidationError):
         super().__init__(message)
         self.field = field
         self.index = index
+
+
+class FileTargetError(ValidationError):
+    """A place to save a file that cannot take one (a device, a FIFO, a dangling link...).
+
+    ``path`` is the path as given. Nothing was written, nothing replaced.
+    """
+
+    def __init__(self, message: str, *, path: str | Path) -> None:
+        super().__init__(message)
+        self.path = str(path)
+
+
+class TargetExistsError(FileTargetError):
+    """A file exists where the download would go, and replacing it was not asked for."""
 
 
 class TransportError(WeChatError):
@@ -110,12 +127,11 @@ class APIError(WeChatError):
     """WeChat answered with an ``errcode`` other than 0."""
 
     def __init__(self, errcode: int, errmsg: str, *, endpoint: str | None = None) -> None:
-        entry = lookup(errcode)
         match = _RID.search(errmsg)
         self.errcode = errcode
         self.errmsg = errmsg
         self.rid = match.group(1) if match else None
-        self.hint = entry.hint
+        self.hint = hint_for(errcode, endpoint)
         self.endpoint = endpoint
         text = f"[{errcode}] {errmsg}"
         if endpoint:

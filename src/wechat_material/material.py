@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
-from typing import Literal, overload
+from typing import BinaryIO, Literal, overload
 
 from wechat_material import _calls as calls
 from wechat_material import _endpoints as ep
 from wechat_material._calls import ArticleInput
 from wechat_material._drivers import AsyncDriver, SyncDriver, same_doc
-from wechat_material._operations import download, pages
+from wechat_material._operations import download, download_to_stream, pages
 from wechat_material.limits import MaterialType
 from wechat_material.media_file import MediaFile
 from wechat_material.models import (
@@ -162,24 +162,52 @@ class MaterialAPI:
         """
         return self._driver.call(calls.get_material(media_id))
 
-    def download_material(self, media_id: str, path: PathInput) -> Path:
+    @overload
+    def download_material(
+        self, media_id: str, path: PathInput, *, overwrite: bool = True
+    ) -> Path: ...
+    @overload
+    def download_material(self, media_id: str, path: BinaryIO) -> int: ...
+    def download_material(
+        self, media_id: str, path: PathInput | BinaryIO, *, overwrite: bool = True
+    ) -> Path | int:
         """Save permanent material to ``path`` (a directory: under WeChat's file name).
 
         Streams to disk (a video is fetched from its ``down_url``) and appears
-        atomically: on any error no file is left. Returns the file's path.
+        atomically: on any error no file is left and a file that was there is
+        untouched. Returns the file's path.
+
+        A file path is replaced if it exists (keeping its permissions), unless
+        ``overwrite=False`` (:class:`TargetExistsError`); a link to a file
+        writes through to that file. In a directory, WeChat's name is made safe
+        and never replaces a file: ``photo (1).jpg`` is taken instead. Devices,
+        FIFOs, sockets and dangling links are refused (:class:`FileTargetError`).
+
+        ``path`` may also be an open binary file (``sys.stdout.buffer``): the
+        bytes are written to it, and the number written is returned.
 
             >>> client.material.download_material(media_id, "backup/")
             PosixPath('backup/<media_id>.jpg')
         """
-        return self._driver.run(download(ep.MATERIAL_GET, media_id, path))
+        if isinstance(path, str | os.PathLike):
+            return self._driver.run(download(ep.MATERIAL_GET, media_id, path, overwrite=overwrite))
+        return self._driver.run(download_to_stream(ep.MATERIAL_GET, media_id, path))
 
-    def download_media(self, media_id: str, path: PathInput) -> Path:
+    @overload
+    def download_media(self, media_id: str, path: PathInput, *, overwrite: bool = True) -> Path: ...
+    @overload
+    def download_media(self, media_id: str, path: BinaryIO) -> int: ...
+    def download_media(
+        self, media_id: str, path: PathInput | BinaryIO, *, overwrite: bool = True
+    ) -> Path | int:
         """Save temporary media to ``path``, like :meth:`download_material`.
 
         >>> client.material.download_media(media_id, "voice.amr")
         PosixPath('voice.amr')
         """
-        return self._driver.run(download(ep.MEDIA_GET, media_id, path))
+        if isinstance(path, str | os.PathLike):
+            return self._driver.run(download(ep.MEDIA_GET, media_id, path, overwrite=overwrite))
+        return self._driver.run(download_to_stream(ep.MEDIA_GET, media_id, path))
 
     def del_material(self, media_id: str) -> None:
         """Delete permanent material (删除永久素材).
@@ -309,13 +337,37 @@ class AsyncMaterialAPI:
     async def get_material(self, media_id: str) -> NewsMaterial | VideoMaterial | MediaFile:
         return await self._driver.call(calls.get_material(media_id))
 
+    @overload
+    async def download_material(
+        self, media_id: str, path: PathInput, *, overwrite: bool = True
+    ) -> Path: ...
+    @overload
+    async def download_material(self, media_id: str, path: BinaryIO) -> int: ...
     @same_doc(MaterialAPI.download_material)
-    async def download_material(self, media_id: str, path: PathInput) -> Path:
-        return await self._driver.run(download(ep.MATERIAL_GET, media_id, path))
+    async def download_material(
+        self, media_id: str, path: PathInput | BinaryIO, *, overwrite: bool = True
+    ) -> Path | int:
+        if isinstance(path, str | os.PathLike):
+            return await self._driver.run(
+                download(ep.MATERIAL_GET, media_id, path, overwrite=overwrite)
+            )
+        return await self._driver.run(download_to_stream(ep.MATERIAL_GET, media_id, path))
 
+    @overload
+    async def download_media(
+        self, media_id: str, path: PathInput, *, overwrite: bool = True
+    ) -> Path: ...
+    @overload
+    async def download_media(self, media_id: str, path: BinaryIO) -> int: ...
     @same_doc(MaterialAPI.download_media)
-    async def download_media(self, media_id: str, path: PathInput) -> Path:
-        return await self._driver.run(download(ep.MEDIA_GET, media_id, path))
+    async def download_media(
+        self, media_id: str, path: PathInput | BinaryIO, *, overwrite: bool = True
+    ) -> Path | int:
+        if isinstance(path, str | os.PathLike):
+            return await self._driver.run(
+                download(ep.MEDIA_GET, media_id, path, overwrite=overwrite)
+            )
+        return await self._driver.run(download_to_stream(ep.MEDIA_GET, media_id, path))
 
     @same_doc(MaterialAPI.del_material)
     async def del_material(self, media_id: str) -> None:

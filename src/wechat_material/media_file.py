@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wechat_material._files import AtomicFile, prepare_target
+from wechat_material._files import AtomicFile, prepare_target, safe_filename
 
 
 @dataclass(frozen=True)
@@ -36,15 +36,18 @@ class MediaFile:
         for start in range(0, len(self.content), chunk_size):
             yield self.content[start : start + chunk_size]
 
-    def save(self, path: str | os.PathLike[str]) -> Path:
+    def save(self, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
         """Write the file to ``path`` (a directory: under :attr:`filename`) atomically.
 
-        A path ending with a separator names a directory, made if it is missing;
-        a file path's directory must exist (:class:`ValidationError` otherwise).
-        The same rules as the ``download_*`` methods.
+        The same rules as the ``download_*`` methods: a path ending with a
+        separator names a directory, made if it is missing; a file path's
+        directory must exist (:class:`ValidationError` otherwise); a file
+        named here is replaced unless ``overwrite=False``, while
+        :attr:`filename` in a directory never replaces one (``name (1).ext``).
         """
-        directory, name = prepare_target(path)
-        target = directory / (name or self.filename)
-        with AtomicFile(directory) as part:
+        target = prepare_target(path, overwrite=overwrite)
+        with AtomicFile(target.directory) as part:
             part.file.write(self.content)
-            return part.commit(target)
+            if target.name is not None:
+                return part.commit(target.directory / target.name, replace=overwrite)
+            return part.commit_new(target.directory, safe_filename(self.filename) or "media")

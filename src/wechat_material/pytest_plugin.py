@@ -18,7 +18,8 @@ Each test gets a fresh, empty sandbox with the demo account. Fixtures:
 ``wechat_sandbox``
     A sandbox serving on a loopback port (a
     :class:`~wechat_material.sandbox.RunningSandbox`): ``.base_url``, and
-    ``.admin`` to advance the clock, inject faults or read call counters.
+    ``.admin`` to advance the clock, inject faults or read call counters (it
+    sends the config's ``admin_token``, if any).
 ``wechat_client``
     A :class:`~wechat_material.WeChatClient` bound to ``wechat_sandbox``.
 ``wechat_sandbox_app``
@@ -27,8 +28,14 @@ Each test gets a fresh, empty sandbox with the demo account. Fixtures:
     An :class:`~wechat_material.AsyncWeChatClient` bound to
     ``wechat_sandbox_app`` in-process.
 
+add_news/update_news answer 45106, as WeChat has since 2022-02-28; for
+code that still calls them, set ``wechat_news_api = legacy`` in the pytest
+ini options (or pass ``--wechat-news-api legacy``).
+
 Nothing is imported until a fixture is used, so the plugin costs nothing
-in test runs that do not use it.
+in test runs that do not use it, and works without the ``sandbox`` extra
+until a fixture needs the sandbox: that test then fails with the pip command
+to run.
 """
 
 from __future__ import annotations
@@ -45,21 +52,44 @@ if TYPE_CHECKING:
     from wechat_material.client import AsyncWeChatClient, WeChatClient
     from wechat_material.sandbox import RunningSandbox, SandboxConfig
 
+NEWS_API_MODES = ("retired", "legacy")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    help_text = (
+        "add_news/update_news in the wechat sandbox fixtures: 'retired' answers 45106 "
+        "as WeChat does (default), 'legacy' keeps them working"
+    )
+    parser.addini("wechat_news_api", help_text, default="retired")
+    parser.addoption("--wechat-news-api", choices=NEWS_API_MODES, default=None, help=help_text)
+
+
+def _news_api(config: pytest.Config) -> str:
+    mode = config.getoption("--wechat-news-api") or config.getini("wechat_news_api")
+    if mode not in NEWS_API_MODES:
+        raise pytest.UsageError(f"wechat_news_api must be 'retired' or 'legacy', not {mode!r}")
+    return str(mode)
+
+
 # Where the in-process client says it connects; nothing listens there.
 IN_PROCESS_URL = "http://sandbox.invalid"
 
 
 @pytest.fixture
-def wechat_sandbox_config() -> SandboxConfig:
-    """The configuration of the sandbox behind the other fixtures: in memory, demo account."""
+def wechat_sandbox_config(request: pytest.FixtureRequest) -> SandboxConfig:
+    """The configuration of the sandbox behind the other fixtures: in memory, demo account,
+    the news API as the ``wechat_news_api`` option says."""
+    _require_sandbox()
     from wechat_material.sandbox import SandboxConfig
 
-    return SandboxConfig()
+    mode = _news_api(request.config)
+    return SandboxConfig(news_api="legacy" if mode == "legacy" else "retired")
 
 
 @pytest.fixture
 def wechat_sandbox(wechat_sandbox_config: SandboxConfig) -> Iterator[RunningSandbox]:
     """A fresh sandbox on a free loopback port, stopped after the test."""
+    _require_sandbox()
     from wechat_material.sandbox import run_in_thread
 
     with run_in_thread(wechat_sandbox_config) as sandbox:
@@ -86,6 +116,7 @@ def wechat_sandbox_app(wechat_sandbox_config: SandboxConfig) -> Iterator[Starlet
 
     Closed after the test, which frees its data directory if the config names one.
     """
+    _require_sandbox()
     from wechat_material.sandbox import create_app
 
     app = create_app(wechat_sandbox_config)
@@ -124,6 +155,16 @@ def async_wechat_client(
     # The in-process transport holds no sockets or loop-bound state, so closing it
     # on a loop of its own is safe whatever loop the test used.
     asyncio.run(http.aclose())
+
+
+def _require_sandbox() -> None:
+    # One line naming the pip command, not a traceback through the sandbox's imports.
+    from wechat_material._extras import MissingExtraError, require_extra
+
+    try:
+        require_extra("sandbox")
+    except MissingExtraError as missing:
+        pytest.fail(str(missing), pytrace=False)
 
 
 def _first_account(accounts: list[tuple[str, str]]) -> tuple[str, str]:

@@ -113,7 +113,7 @@ def fresh_sandbox() -> Iterator[Any]:
     """A new in-memory sandbox on a real socket, stopped on exit."""
     from wechat_material.sandbox import SandboxConfig, run_in_thread
 
-    with run_in_thread(SandboxConfig()) as running:
+    with run_in_thread(SandboxConfig(news_api="legacy")) as running:
         yield running
 
 

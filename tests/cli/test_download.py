@@ -174,7 +174,7 @@ def test_broken_connection_leaves_no_partial_file(
 
     assert result.exit_code == 1
     assert "could not reach WeChat" in result.stderr
-    assert result.stdout == ""
+    assert json.loads(result.stdout)["error"]["exit_code"] == 1  # only the error document
     assert list(out_dir.iterdir()) == []
 
 
@@ -193,5 +193,5 @@ def test_json_errors_keep_stdout_clean(on_sandbox: Run) -> None:
     result = on_sandbox("get", "no-such-media-id", "--json")
 
     assert result.exit_code == 1
-    assert result.stdout == ""
+    assert json.loads(result.stdout)["error"]["errcode"] == 40007  # nothing else on stdout
     assert "40007" in result.stderr

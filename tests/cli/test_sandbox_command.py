@@ -52,6 +52,36 @@ def test_serve_runs_until_interrupted(home: Home, wxm: Run, tmp_path: Path) -> N
     assert state.is_dir()
 
 
+@pytest.mark.slow
+def test_serve_takes_an_admin_token_and_allowed_hosts(home: Home, tmp_path: Path) -> None:
+    token = "cli-admin-token-0123456789abcdef"
+    env = {**home.env(), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [str(WXM), "sandbox", "serve", "--port", "0", "--memory",
+         "--admin-token", token, "--allowed-host", "dev.example"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        base_url = _read_base_url(process)
+        port = base_url.rsplit(":", 1)[1]
+        without = httpx.get(f"{base_url}/_sandbox/health", timeout=10)
+        bearer = {"Authorization": f"Bearer {token}"}
+        named = httpx.get(
+            f"{base_url}/_sandbox/health", headers={**bearer, "Host": f"dev.example:{port}"}
+        )
+        forged = httpx.get(
+            f"{base_url}/_sandbox/health", headers={**bearer, "Host": f"evil.example:{port}"}
+        )
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+
+    assert without.status_code == 401
+    assert named.json() == {"ok": True}
+    assert forged.status_code == 403
+    assert token not in out + err
+
+
 def test_serve_rejects_bad_options(wxm: Run, tmp_path: Path) -> None:
     both = wxm("sandbox", "serve", "--memory", "--data-dir", str(tmp_path))
     account = wxm("sandbox", "serve", "--account", "no-colon")
@@ -59,6 +89,15 @@ def test_serve_rejects_bad_options(wxm: Run, tmp_path: Path) -> None:
     assert both.exit_code == 2
     assert account.exit_code == 2
     assert "APPID:SECRET" in account.stderr
+
+
+def test_serve_rejects_bad_connection_limits(wxm: Run) -> None:
+    header = wxm("sandbox", "serve", "--memory", "--header-timeout", "0")
+    connections = wxm("sandbox", "serve", "--memory", "--max-connections", "0")
+
+    assert header.exit_code == 2
+    assert "positive" in header.stderr
+    assert connections.exit_code == 2
 
 
 def test_reset_without_data_does_nothing(wxm: Run) -> None:
@@ -159,3 +198,16 @@ def test_embedded_sandbox_in_use_points_to_the_running_one(
     assert str(home.data_dir / "sandbox") in lines[-2]
     assert "--base-url http://127.0.0.1:8900" in lines[-1]
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(("args", "mode"), [((), "retired"), (("--news-api", "legacy"), "legacy")])
+def test_serve_chooses_the_news_api(
+    wxm: Run, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], mode: str
+) -> None:
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(
+        "wechat_material.sandbox.server.serve", lambda *a, **kwargs: seen.update(kwargs)
+    )
+    assert wxm("sandbox", "serve", "--memory", *args).exit_code == 0
+    assert seen["news_api"] == mode
+    assert wxm("sandbox", "serve", "--news-api", "sometimes").exit_code == 2

@@ -86,7 +86,8 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def sandbox(anyio_backend: str) -> AsyncIterator[Sandbox]:
-    app = create_app(SandboxConfig(seed=5, accounts=[(DEMO_APPID, DEMO_SECRET)]))
+    # "legacy": the library holds news materials made before WeChat retired add_news.
+    app = create_app(SandboxConfig(seed=5, accounts=[(DEMO_APPID, DEMO_SECRET)], news_api="legacy"))
     transport = httpx.ASGITransport(app=app)
     admin_http = httpx.AsyncClient(transport=transport, base_url=BASE)
     box = Sandbox(app, AsyncSandboxAdmin(client=admin_http), transport)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+MEDIA_PNG = Path(__file__).parents[1] / "media" / "image.png"
+
 pytestmark = pytest.mark.slow  # each test runs a pytest of its own in a subprocess
 
 JPEG = (Path(__file__).parent.parent / "media" / "image.jpg").read_bytes()
@@ -68,6 +70,33 @@ def test_config_can_be_overridden(pytester: pytest.Pytester) -> None:
             with pytest.raises(RetiredAPIError) as caught:
                 wechat_client.material.add_news([article])
             assert "draft" in caught.value.hint
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_an_admin_token_is_passed_on(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+        from wechat_material.sandbox import SandboxConfig
+
+        @pytest.fixture
+        def wechat_sandbox_config():
+            return SandboxConfig(admin_token="plugin-admin-token-0123456789")
+        """
+    )
+    pytester.makepyfile(
+        test_user="""
+        import httpx
+
+        def test_admin_has_the_token(wechat_client, wechat_sandbox):
+            wechat_client.material.get_material_count()
+            assert wechat_sandbox.admin.counters()["/cgi-bin/token"] == 1
+            bare = httpx.get(wechat_sandbox.base_url + "/_sandbox/health")
+            assert bare.status_code == 401
+            assert wechat_sandbox.admin_token == "plugin-admin-token-0123456789"
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
@@ -149,3 +178,36 @@ def test_in_process_sandbox_frees_its_data_dir(pytester: pytest.Pytester) -> Non
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
+
+
+@pytest.mark.parametrize(("ini", "outcome"), [("", "45106"), ("wechat_news_api = legacy", "ok")])
+def test_the_news_api_is_an_ini_option(pytester: pytest.Pytester, ini: str, outcome: str) -> None:
+    pytester.makeini(f"[pytest]\n{ini}\n")
+    pytester.makepyfile(
+        test_user=f"""
+        from pathlib import Path
+        from wechat_material.errors import RetiredAPIError
+
+        def test_news(wechat_client, tmp_path):
+            image = tmp_path / "cover.png"
+            image.write_bytes(Path({str(MEDIA_PNG)!r}).read_bytes())
+            thumb = wechat_client.material.add_material("image", image).media_id
+            article = {{"title": "t", "thumb_media_id": thumb, "content": "c"}}
+            try:
+                wechat_client.material.add_news([article])
+                seen = "ok"
+            except RetiredAPIError as error:
+                seen = str(error.errcode)
+            assert seen == {outcome!r}
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_a_bad_news_api_option_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nwechat_news_api = sometimes\n")
+    pytester.makepyfile(test_user="def test_it(wechat_sandbox_config):\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*wechat_news_api must be 'retired' or 'legacy'*"])

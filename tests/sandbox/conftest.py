@@ -25,7 +25,7 @@ def anyio_backend() -> str:
 @pytest.fixture
 def config() -> SandboxConfig:
     """Override in a test module to start the sandbox differently."""
-    return SandboxConfig(seed=5, start_time=START)
+    return SandboxConfig(seed=5, start_time=START, news_api="legacy")
 
 
 @pytest.fixture

@@ -56,7 +56,9 @@ async def test_bad_input_is_refused_plainly(
 
 
 async def test_malformed_admin_json(client: httpx.AsyncClient) -> None:
-    reply = await client.post("/_sandbox/clock/advance", content=b"{")
+    reply = await client.post(
+        "/_sandbox/clock/advance", content=b"{", headers={"Content-Type": "application/json"}
+    )
     assert reply.status_code == 400
     assert "JSON" in reply.json()["error"]
 

@@ -96,6 +96,8 @@ async def test_a_video_description_with_a_lone_surrogate_is_refused(wx: WeChat) 
 
 async def test_the_admin_api_refuses_a_lone_surrogate(client: httpx.AsyncClient) -> None:
     raw = b'{"appid": %s, "secret": "s"}' % LONE_SURROGATE
-    reply = await client.post("/_sandbox/accounts", content=raw)
+    reply = await client.post(
+        "/_sandbox/accounts", content=raw, headers={"Content-Type": "application/json"}
+    )
     assert reply.status_code == 400
     assert "surrogate" in reply.json()["error"]

@@ -221,7 +221,7 @@ class TestCaps:
             frozenset({MaterialType.VIDEO}): 1,
             frozenset({MaterialType.THUMB}): 1,
         }
-        return SandboxConfig(seed=5, start_time=START, permanent_caps=caps)
+        return SandboxConfig(seed=5, start_time=START, permanent_caps=caps, news_api="legacy")
 
     async def test_each_cap_answers_45001(self, wx: WeChat) -> None:
         image = await wx.add_image()

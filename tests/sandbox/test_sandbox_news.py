@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
-from wechat_material.sandbox import AsyncSandboxAdmin, SandboxConfig
+from wechat_material.sandbox import AsyncSandboxAdmin, SandboxConfig, create_app
 
 from .wechat_wire import BASE, START, WeChat, article, errcode, media
 
@@ -164,3 +165,44 @@ class TestRetired:
     async def test_the_token_is_still_checked_first(self, wx: WeChat) -> None:
         wx.token = "garbage"
         assert errcode(await wx.post(ADD_NEWS, {"articles": []})) == 40014
+
+
+async def test_news_is_retired_unless_legacy_is_asked_for() -> None:
+    assert SandboxConfig().news_api == "retired"
+    app = create_app(SandboxConfig(seed=5, start_time=START))
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as http:
+            wx = WeChat(http)
+            await wx.fetch_token()
+            thumb = await wx.add_image()
+            assert errcode(await wx.post(ADD_NEWS, {"articles": [article(thumb)]})) == 45106
+    finally:
+        app.state.sandbox.close()
+
+
+async def test_legacy_news_stays_readable_listable_and_deletable_once_retired(
+    wx: WeChat, admin: AsyncSandboxAdmin
+) -> None:
+    thumb = await wx.add_image()
+    media_id = (await wx.call(ADD_NEWS, {"articles": [article(thumb)]}))["media_id"]
+    await admin.set_news_api("retired")
+    got = await wx.call("/cgi-bin/material/get_material", {"media_id": media_id})
+    assert got["news_item"][0]["title"] == "标题"
+    listed = await wx.call(
+        "/cgi-bin/material/batchget_material", {"type": "news", "offset": 0, "count": 20}
+    )
+    assert [item["media_id"] for item in listed["item"]] == [media_id]
+    assert (await wx.call("/cgi-bin/material/get_materialcount", {}))["news_count"] == 1
+    await wx.call("/cgi-bin/material/del_material", {"media_id": media_id})
+
+
+@pytest.mark.parametrize(("argv", "mode"), [([], "retired"), (["--news-api", "legacy"], "legacy")])
+def test_the_command_line_chooses_the_news_api(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], mode: str
+) -> None:
+    from wechat_material.sandbox import __main__ as command
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(command, "serve", lambda *args, **kwargs: seen.update(kwargs))
+    command.main(["--memory", *argv])
+    assert seen["news_api"] == mode

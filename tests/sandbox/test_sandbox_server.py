@@ -25,7 +25,7 @@ from wechat_material.sandbox import (
 )
 from wechat_material.sandbox.server import parse_account
 
-from .wechat_wire import START, media
+from .wechat_wire import START, asgi_scope, media
 
 GRANT = {"grant_type": "client_credential", "appid": DEMO_APPID, "secret": DEMO_SECRET}
 
@@ -271,23 +271,15 @@ async def test_a_client_leaving_mid_upload_is_not_an_error(
     async def send(message: dict[str, object]) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/cgi-bin/material/add_material",
-        "raw_path": b"/cgi-bin/material/add_material",
-        "query_string": f"access_token={token}&type=image".encode(),
-        "headers": [
-            (b"host", b"sandbox.test"),
-            (b"content-type", f"multipart/form-data; boundary={boundary}".encode()),
-            (b"content-length", b"100000"),
-        ],
-        "client": ("127.0.0.1", 5000),
-        "server": ("sandbox.test", 80),
-    }
+    scope = asgi_scope(
+        "/cgi-bin/material/add_material",
+        f"access_token={token}&type=image",
+        {
+            "host": "sandbox.test",
+            "content-type": f"multipart/form-data; boundary={boundary}",
+            "content-length": "100000",
+        },
+    )
     with caplog.at_level(logging.DEBUG, logger="wechat_material.sandbox"):
         await app(scope, receive, send)
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -126,6 +126,22 @@ async def test_revoked_tokens_answer_40001(
     assert await check(client, await fresh_token(client)) == 0
 
 
+async def test_a_new_secret_ends_the_old_tokens(
+    client: httpx.AsyncClient, admin: AsyncSandboxAdmin
+) -> None:
+    token = await fresh_token(client)
+    stable_token = str((await stable(client))["access_token"])
+    await admin.add_account(DEMO_APPID, DEMO_SECRET)  # the same secret: nothing changes
+    assert await check(client, token) == 0
+    await admin.add_account(DEMO_APPID, "f" * 32)
+    assert await check(client, token) == 40001
+    assert await check(client, stable_token) == 40001
+    reply = await client.get("/cgi-bin/token", params=GRANT)
+    assert errcode(reply) == 40125  # the old secret is no good either
+    fresh = await client.get("/cgi-bin/token", params={**GRANT, "secret": "f" * 32})
+    assert await check(client, fresh.json()["access_token"]) == 0
+
+
 async def test_stable_token_is_the_same_with_its_remaining_life(
     client: httpx.AsyncClient, admin: AsyncSandboxAdmin
 ) -> None:

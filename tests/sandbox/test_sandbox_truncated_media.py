@@ -57,9 +57,10 @@ async def test_a_truncated_upload_is_40005(
 
 
 async def test_a_huge_voice_is_refused_by_size_without_being_parsed(
-    wx: WeChat, huge_voice: Path, media_parsing: Counter[str]
+    wx: WeChat, big_voice: Path, media_parsing: Counter[str]
 ) -> None:
-    data = await anyio.Path(huge_voice).read_bytes()
+    # 10 MB: past the voice limit, within the upload's body cap, so the file checks see it.
+    data = await anyio.Path(big_voice).read_bytes()
     assert errcode(await wx.upload(UPLOAD, "huge.amr", data, "voice")) == 40010
     assert errcode(await wx.upload(ADD, "huge.amr", data, "voice")) == 40010
     assert media_parsing == {}
@@ -67,3 +68,13 @@ async def test_a_huge_voice_is_refused_by_size_without_being_parsed(
     reply = await wx.upload(UPLOAD, "voice.amr", media("voice-2s.amr"), "voice")
     assert "media_id" in reply.json()
     assert media_parsing == {"damage": 1, "voice_duration": 1}
+
+
+async def test_a_voice_past_the_body_cap_is_refused_before_the_form_is_read(
+    wx: WeChat, huge_voice: Path, media_parsing: Counter[str]
+) -> None:
+    data = await anyio.Path(huge_voice).read_bytes()
+    reply = await wx.upload(UPLOAD, "huge.amr", data, "voice")
+    assert errcode(reply) == 45001
+    assert reply.headers["connection"] == "close"
+    assert media_parsing == {}

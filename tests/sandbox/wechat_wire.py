@@ -97,3 +97,21 @@ def errcode(reply: httpx.Response) -> int:
 
 def article(thumb: str, **fields: Any) -> dict[str, Any]:
     return {"title": "标题", "thumb_media_id": thumb, "content": "<p>正文 body</p>", **fields}
+
+
+def asgi_scope(path: str, query: str = "", headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """The scope of a POST to ``path``, for calling the ASGI app without a client."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(k.encode(), v.encode()) for k, v in (headers or {}).items()],
+        "client": ("127.0.0.1", 5000),
+        "server": ("sandbox.test", 80),
+    }

@@ -28,13 +28,13 @@ def no_tokens_of_earlier_tests() -> None:
 
 @pytest.fixture(scope="session")
 def threaded_sandbox() -> Iterator[Any]:
-    with run_in_thread(SandboxConfig(seed=11)) as running:
+    with run_in_thread(SandboxConfig(seed=11, news_api="legacy")) as running:
         yield running
 
 
 @pytest.fixture(scope="session")
 def sandbox_app() -> Any:
-    return create_app(SandboxConfig(seed=12))
+    return create_app(SandboxConfig(seed=12, news_api="legacy"))
 
 
 @pytest.fixture(params=["sync", "async"])

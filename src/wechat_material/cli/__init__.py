@@ -8,10 +8,12 @@ inside its ``try``, so Ctrl-C while it loads ends with one line, not a traceback
 
 from __future__ import annotations
 
+import signal
 import sys
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from wechat_material.cli.exit_codes import EXIT_INTERRUPTED
+from wechat_material.cli.exit_codes import EXIT_INTERRUPTED, Terminated
 
 if TYPE_CHECKING:
     from wechat_material.cli.root import app
@@ -21,14 +23,47 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """The ``wxm`` entry point."""
+    stop_on_termination()
     try:
+        from wechat_material._extras import require_extra
+
+        require_extra("cli")
         from wechat_material.cli.root import app
 
         app(prog_name="wxm")
+    except ModuleNotFoundError as missing:
+        # The cli extra, or another one a command needs (the sandbox for ``wxm demo``):
+        # one line naming the pip command.
+        from wechat_material._extras import MissingExtraError
+
+        if not isinstance(missing, MissingExtraError):
+            raise
+        sys.stderr.write(f"error: {missing}\n")
+        sys.exit(1)
+    except Terminated as stop:
+        sys.stderr.write(f"error: {signal.Signals(stop.signum).name}\n")
+        sys.exit(stop.exit_code)
     except KeyboardInterrupt:
         # Interrupted while loading, or outside any command: no traceback.
         sys.stderr.write("error: interrupted\n")
         sys.exit(EXIT_INTERRUPTED)
+
+
+def stop_on_termination() -> None:
+    """Make SIGTERM and SIGHUP stop ``wxm`` like Ctrl-C: clean-up runs, nothing half-written.
+
+    By default they end the process on the spot, leaving a download's temporary
+    file behind. A second one while the first is handled ends it the default way.
+    """
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            signal.signal(signum, _stop)
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    signal.signal(signum, signal.SIG_DFL)
+    raise Terminated(signum)
 
 
 def __getattr__(name: str) -> Any:

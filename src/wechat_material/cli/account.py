@@ -5,12 +5,13 @@ and ``wxm token`` shows the account's access token, masked unless asked for whol
 
 from __future__ import annotations
 
+import sys
 import time
 from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.console import RenderableType
 
 from wechat_material.cli.config import (
     TOKEN_MODES,
@@ -18,11 +19,11 @@ from wechat_material.cli.config import (
     Profile,
     TokenStoreChoice,
     check_profile_name,
-    config_file,
 )
 from wechat_material.cli.context import session
 from wechat_material.cli.errors import UsageProblem
-from wechat_material.cli.output import JsonFlag, examples, table
+from wechat_material.cli.output import JsonFlag, Output, examples, table
+from wechat_material.cli.validate import check_appid, check_base_url, check_secret, flag
 from wechat_material.tokens.base import mask
 
 # wxm config ----------------------------------------------------------------
@@ -43,13 +44,25 @@ NameArg = Annotated[
 ]
 
 
-def _ask_secret(name: str) -> str:
-    value: str = typer.prompt(
-        f"AppSecret for profile {name!r}", hide_input=True, confirmation_prompt=False, err=True
-    )
+def _read_secret(name: str, from_stdin: bool) -> str:
+    """The AppSecret: asked for (hidden) on a terminal, else the first line of stdin."""
+    if not from_stdin and sys.stdin.isatty():
+        value: str = typer.prompt(
+            f"AppSecret for profile {name!r}", hide_input=True, confirmation_prompt=False, err=True
+        )
+    else:
+        # No terminal to ask on (a script, a pipe, < /dev/null): read one line, never prompt.
+        value = sys.stdin.readline()
+        if not value:
+            raise UsageProblem(
+                f"no AppSecret for profile {name!r}: stdin is closed and there is no terminal "
+                "to ask on",
+                hint=f"pipe it in: printf '%s\\n' \"$WECHAT_SECRET\" | wxm config set {name} "
+                "--secret-stdin; or pass --secret (visible to other users in ps).",
+            )
     if not value.strip():
         raise UsageProblem("the AppSecret cannot be empty")
-    return value.strip()
+    return check_secret(value.strip(), flag("the AppSecret"))
 
 
 @config_app.command(
@@ -66,9 +79,20 @@ def set_profile(
     appid: Annotated[str | None, typer.Option(help="The account's AppID.")] = None,
     secret: Annotated[
         str | None,
-        typer.Option(help="The AppSecret; asked for (hidden) when not given.", show_default=False),
+        typer.Option(
+            help="The AppSecret (visible in ps: prefer --secret-stdin or the prompt).",
+            show_default=False,
+        ),
     ] = None,
-    base_url: Annotated[str | None, typer.Option(help="API base URL.")] = None,
+    secret_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--secret-stdin",
+            help="Read the AppSecret from the first line of stdin. Without it (and without "
+            "--secret) it is asked for on a terminal, or read from stdin when there is none.",
+        ),
+    ] = False,
+    base_url: Annotated[str | None, typer.Option(help="API base URL (http or https).")] = None,
     token_store: Annotated[
         str | None,
         typer.Option(help="Where tokens live: memory, file, file:PATH or a redis:// URL."),
@@ -85,14 +109,18 @@ def set_profile(
     json_out: JsonFlag = False,
 ) -> None:
     """Create or change a profile; the secret is asked for when not given."""
-    out = session(ctx, json_out).output
+    current = session(ctx, json_out)
+    out = current.output
     check_profile_name(name)
-    config = ConfigFile.load(config_file())
-    profile = config.profiles.get(name, Profile())
+    if secret is not None and secret_stdin:
+        raise UsageProblem("give --secret or --secret-stdin, not both")
+    config = current.config()
+    profile = _profile_to_change(config, name, out)
     if appid is not None:
-        profile.appid = appid.strip()
+        profile.appid = check_appid(appid.strip(), flag("--appid"))
     if base_url is not None:
-        profile.base_url = base_url.strip() or None
+        url = base_url.strip()
+        profile.base_url = check_base_url(url, flag("--base-url")) if url else None
     if token_store is not None:
         TokenStoreChoice.parse(token_store)  # fails with the accepted forms
         profile.token_store = token_store.strip()
@@ -105,14 +133,17 @@ def set_profile(
     if sandbox is not None:
         profile.sandbox = sandbox
     if secret is not None:
-        profile.secret = secret.strip() or None
+        profile.secret = check_secret(secret.strip(), flag("--secret")) if secret.strip() else None
+    if secret_stdin:
+        profile.secret = _read_secret(name, from_stdin=True)
     if not profile.sandbox:
         if not profile.appid:
             raise UsageProblem(f"profile {name!r} needs an AppID", hint="pass --appid wx....")
         if not profile.secret:
-            profile.secret = _ask_secret(name)
+            profile.secret = _read_secret(name, from_stdin=False)
     out.redact.add(profile.secret)
     config.profiles[name] = profile
+    config.broken.pop(name, None)
     if use or config.current is None:
         config.current = name
     config.save()
@@ -123,7 +154,17 @@ def set_profile(
     )
 
 
-def _profile_table(name: str, profile: Profile, current: bool) -> Table:
+def _profile_to_change(config: ConfigFile, name: str, out: Output) -> Profile:
+    """The profile ``config set`` changes; a broken one keeps its good settings."""
+    if name not in config.broken:
+        return config.profiles.get(name, Profile())
+    error, raw = config.broken[name]
+    out.warn(f"{error.message}; settings that are not valid are dropped")
+    profile, _ = Profile.parse(name, raw)
+    return profile
+
+
+def _profile_table(name: str, profile: Profile, current: bool) -> RenderableType:
     rows = [
         (key, ("yes" if value else "no") if isinstance(value, bool) else value)
         for key, value in profile.public_view().items()
@@ -141,8 +182,9 @@ def show_profile(
     json_out: JsonFlag = False,
 ) -> None:
     """Show a profile's settings (the secret masked)."""
-    out = session(ctx, json_out).output
-    config = ConfigFile.load(config_file())
+    current = session(ctx, json_out)
+    out = current.output
+    config = current.config()
     chosen = name or config.current
     if chosen is None:
         raise UsageProblem(
@@ -159,12 +201,16 @@ def show_profile(
 @config_app.command("list", epilog=examples("wxm config list", "wxm config list --json"))
 def list_profiles(ctx: typer.Context, json_out: JsonFlag = False) -> None:
     """List the profiles; the current one is marked."""
-    out = session(ctx, json_out).output
-    config = ConfigFile.load(config_file())
+    current = session(ctx, json_out)
+    out = current.output
+    config = current.config()
     items = [
         {"profile": name, "current": name == config.current, **profile.public_view()}
         for name, profile in sorted(config.profiles.items())
     ]
+    for name, (error, _) in sorted(config.broken.items()):
+        out.warn(error.message)
+        items.append({"profile": name, "current": name == config.current, "error": error.message})
     if not items:
         out.note(f"no profiles yet in {config.path}; create one with 'wxm config set'")
     rows = [
@@ -176,6 +222,8 @@ def list_profiles(ctx: typer.Context, json_out: JsonFlag = False) -> None:
             item["token_mode"],
             "yes" if item["sandbox"] else "no",
         )
+        if "error" not in item
+        else (("* " if item["current"] else "  ") + item["profile"], "(broken: see above)")
         for item in items
     ]
     out.result(
@@ -187,8 +235,9 @@ def list_profiles(ctx: typer.Context, json_out: JsonFlag = False) -> None:
 @config_app.command("use", epilog=examples("wxm config use prod"))
 def use_profile(ctx: typer.Context, name: NameArg, json_out: JsonFlag = False) -> None:
     """Make a profile the current one."""
-    out = session(ctx, json_out).output
-    config = ConfigFile.load(config_file())
+    current = session(ctx, json_out)
+    out = current.output
+    config = current.config()
     config.profile(name)  # fails clearly for an unknown name
     config.current = name
     config.save()

@@ -27,13 +27,64 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
-from wechat_material._files import AtomicFile, prepare_target
+from wechat_material._files import AtomicFile, prepare_target, safe_filename
 from wechat_material.checks import article_problem, articles_problem
 from wechat_material.cli.errors import LocalInputError
+from wechat_material.limits import ARTICLE_FIELDS_BY_NAME
 from wechat_material.models import Article, NewsContent
 
 CONTENT_FILE = "content_file"
+
+# Every field of an article file, for the help of the commands that read one (and README);
+# whether it is required and how long it may be come from wechat_material.limits.
+FILE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("title", "the headline"),
+    ("content", "the HTML body (images in it: URLs from 'wxm image'), or content_file"),
+    ("content_file", "instead of content: an HTML file, relative to the article file"),
+    ("thumb_media_id", "the cover: a permanent image or thumb's media id (not for newspic)"),
+    ("author", "the byline"),
+    ("digest", "the summary shown in lists"),
+    ("content_source_url", "the 'read more' link"),
+    ("show_cover_pic", "0 or 1: show the cover in the body"),
+    ("need_open_comment", "0 or 1: open comments"),
+    ("only_fans_can_comment", "0 or 1: only followers may comment"),
+    ("article_type", "news (default) or newspic, a picture message (drafts only)"),
+    ("image_info", "for newspic: {image_list = [{image_media_id = ID}, ...]}, 1 to 20 images"),
+    ("pic_crop_235_1", "the cover's 2.35:1 crop, 'X1_Y1_X2_Y2' as fractions"),
+    ("pic_crop_1_1", "the cover's 1:1 crop, the same way"),
+)
+
+
+def _field_rules(name: str) -> str:
+    spec = ARTICLE_FIELDS_BY_NAME.get(name)
+    if spec is None:
+        return ""
+    rules = ["required" if spec.required else "optional"]
+    if spec.max_chars is not None:
+        rules.append(f"at most {spec.max_chars} characters")
+    elif spec.max_bytes is not None:
+        rules.append(f"at most {spec.max_bytes} bytes")
+    return f" ({', '.join(rules)})"
+
+
+def article_file_help() -> str:
+    """The article file format, as a help epilog (rich markup)."""
+    fields = "\n\n".join(
+        f"  [bold]{name}[/bold]: {escape(what)}{_field_rules(name)}" for name, what in FILE_FIELDS
+    )
+    shape = escape(
+        'An article file (JSON or TOML, UTF-8) holds one article, a list, or {"articles": '
+        "[...]} (TOML: [[articles]] tables): 1 to 8 articles. Fields:"
+    )
+    return (
+        f"[bold]Article files[/bold]\n\n{shape}\n\n{fields}\n\n"
+        "An unknown field gets a warning (WeChat would ignore it); every article is "
+        "checked before anything is sent."
+    )
+
+
 KNOWN_FIELDS = frozenset(Article.model_fields)
 
 Warn = Callable[[str], None]
@@ -192,20 +243,22 @@ def render_news(news: NewsContent, fmt: NewsFormat) -> str:
     return news_markdown(news) if fmt is NewsFormat.MARKDOWN else news_json(news)
 
 
-def save_news(news: NewsContent, output: str | None, name: str, fmt: NewsFormat | None) -> Path:
+def save_news(
+    news: NewsContent, output: str | None, name: str, fmt: NewsFormat | None, *, force: bool
+) -> Path:
     """Write the articles to ``output`` (a file, a directory, or None: here as NAME.json/.md).
 
-    The file appears whole or not at all.
+    The file appears whole or not at all; an existing file is replaced only with ``force``
+    (:class:`~wechat_material.errors.TargetExistsError` otherwise, before anything is written).
     """
     given = Path(output).expanduser() if output is not None else None
     chosen = fmt or NewsFormat.for_path(given)
-    if given is None:
-        target = Path(f"{name}{chosen.suffix}")
-    elif given.is_dir() or str(output).endswith("/"):
-        target = given / f"{name}{chosen.suffix}"
-    else:
-        target = given
-    directory, _ = prepare_target(target)
-    with AtomicFile(directory) as part:
+    own_name = f"{safe_filename(name) or 'news'}{chosen.suffix}"
+    where = prepare_target(output if output is not None else ".", overwrite=force)
+    target = where.directory / (where.name or own_name)
+    if where.name is None:  # a directory: the file in it is checked like a named one
+        where = prepare_target(target, overwrite=force)
+        target = where.directory / (where.name or own_name)
+    with AtomicFile(where.directory) as part:
         part.file.write(render_news(news, chosen).encode("utf-8"))
-        return part.commit(target)
+        return part.commit(target, replace=force)

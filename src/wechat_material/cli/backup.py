@@ -16,7 +16,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from typer.core import TyperGroup
 
-from wechat_material.cli.config import ConnectionOptions
+from wechat_material.cli.connection import ConnectionOptions
 from wechat_material.cli.context import Session, session
 from wechat_material.cli.errors import CliError, UsageProblem
 from wechat_material.cli.output import JsonFlag, Output, examples, table

@@ -1,5 +1,4 @@
-"""Where ``wxm``'s settings come from: its files, the profile file, and which
-account and server a command talks to.
+"""Where ``wxm``'s settings live: its files and the profile file.
 
 **Files.** The profile file lives in the platform's config directory and the
 embedded sandbox's state in the platform's data directory. ``WXM_CONFIG_DIR``
@@ -20,15 +19,11 @@ and ``WXM_DATA_DIR`` replace them (handy for tests, containers and CI).
 The file is written with mode 0600 through a temporary file and a rename, so a
 crash never leaves it half-written and no other user can read the secret.
 
-**The connection.** Precedence, highest first: command-line flags (``--appid``,
-``--secret``, ``--base-url``), the environment (``WECHAT_APPID``,
-``WECHAT_SECRET``, ``WECHAT_BASE_URL``), then the profile (``--profile``,
-``WXM_PROFILE`` or the current one in the config file).
+Which account and server a run talks to is worked out from these settings,
+the flags and the environment in :mod:`~wechat_material.cli.connection`.
 
-``--sandbox`` (or a profile with ``sandbox = true``) never uses the
-environment: it talks to the sandbox at ``--base-url`` (or the profile's
-``base_url``), or to an embedded sandbox started for the command, with the
-sandbox's demo account unless an appid and secret are given.
+A profile with a bad setting only fails the commands that use it:
+``wxm config`` still lists, shows and fixes it.
 """
 
 from __future__ import annotations
@@ -45,7 +40,8 @@ from typing import Any, Literal
 import platformdirs
 import tomli_w
 
-from wechat_material.cli.errors import LocalInputError, UsageProblem
+from wechat_material.cli.errors import CliError, LocalInputError, UsageProblem
+from wechat_material.cli.validate import Source, check_appid, check_base_url, check_secret, shown
 from wechat_material.tokens.base import mask
 
 # files ---------------------------------------------------------------------
@@ -173,46 +169,76 @@ class Profile:
         return data
 
     @classmethod
-    def from_toml(cls, name: str, data: Mapping[str, Any], source: Path) -> Profile:
+    def parse(cls, name: str, data: Mapping[str, Any]) -> tuple[Profile, list[SettingProblem]]:
+        """The profile in ``data`` and what is wrong with it; a bad setting is left out."""
+        problems: list[SettingProblem] = []
         known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise LocalInputError(
-                f"{source}: profile {name!r} has unknown setting {unknown[0]!r}",
-                hint=f"known settings: {', '.join(sorted(known))}.",
+        for key in sorted(set(data) - known):
+            problems.append(
+                SettingProblem(
+                    key, f"unknown setting {key!r}", f"known settings: {', '.join(sorted(known))}."
+                )
             )
-        for key in ("appid", "secret", "base_url", "token_store", "token_mode"):
-            if key in data and not isinstance(data[key], str):
-                raise LocalInputError(f"{source}: profile {name!r}: {key} must be a string")
-        if "sandbox" in data and not isinstance(data["sandbox"], bool):
-            raise LocalInputError(f"{source}: profile {name!r}: sandbox must be true or false")
-        mode = data.get("token_mode", DEFAULT_TOKEN_MODE)
-        if mode not in TOKEN_MODES:
-            raise LocalInputError(
-                f"{source}: profile {name!r}: token_mode must be one of {', '.join(TOKEN_MODES)}"
-            )
-        store = data.get("token_store", DEFAULT_TOKEN_STORE)
-        try:
-            TokenStoreChoice.parse(store)
-        except UsageProblem as exc:
-            raise LocalInputError(
-                f"{source}: profile {name!r}: {exc.message}", hint=exc.hint
-            ) from None
-        return cls(
-            appid=data.get("appid"),
-            secret=data.get("secret"),
-            base_url=data.get("base_url"),
-            token_store=store,
-            token_mode=mode,
-            sandbox=data.get("sandbox", False),
-        )
+        good: dict[str, Any] = {}
+        for key in ("appid", "secret", "base_url", "token_store", "token_mode", "sandbox"):
+            if key not in data:
+                continue
+            message = _setting_problem(key, data[key])
+            if message is None:
+                good[key] = data[key]
+            else:
+                problems.append(SettingProblem(key, message[0], message[1]))
+        return cls(**good), problems
 
 
-def check_profile_name(name: str) -> str:
-    """A profile name: letters, digits, ``_ . -``; :class:`UsageProblem` otherwise."""
+@dataclass(frozen=True)
+class SettingProblem:
+    """One bad setting of a profile: its key, what is wrong, what to do."""
+
+    key: str
+    message: str
+    hint: str | None = None
+
+
+def _setting_problem(key: str, value: Any) -> tuple[str, str | None] | None:
+    if key == "sandbox":
+        return None if isinstance(value, bool) else ("sandbox must be true or false", None)
+    if not isinstance(value, str):
+        return f"{key} must be a string", None
+    checks = {"appid": check_appid, "secret": check_secret, "base_url": check_base_url}
+    try:
+        if key in checks:
+            checks[key](value, Source(key, in_file=True))
+        elif key == "token_store":
+            TokenStoreChoice.parse(value)
+        elif key == "token_mode" and value not in TOKEN_MODES:
+            return f"token_mode must be one of {', '.join(TOKEN_MODES)}", None
+    except CliError as exc:
+        return exc.message, exc.hint
+    return None
+
+
+_SECTION = re.compile(r"""^\s*\[\s*profiles\s*\.\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*\]""")
+
+
+def setting_line(text: str, profile: str, key: str) -> int | None:
+    """The line (from 1) where ``key`` is set in ``[profiles.PROFILE]``, if it can be found."""
+    inside = False
+    setting = re.compile(rf"""^\s*(?:{re.escape(key)}|"{re.escape(key)}")\s*=""")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("["):
+            match = _SECTION.match(line)
+            inside = match is not None and profile in match.groups()
+        elif inside and setting.match(line):
+            return number
+    return None
+
+
+def check_profile_name(name: str, source: str = "profile name") -> str:
+    """A profile name: letters, digits, ``_ . -``; :class:`UsageProblem` naming ``source``."""
     if not _PROFILE_NAME.match(name):
         raise UsageProblem(
-            f"invalid profile name {name!r}",
+            f"{source}: {shown(name)} is not a profile name",
             hint="use letters, digits, '_', '.' or '-' (at most 64 characters).",
         )
     return name
@@ -225,12 +251,17 @@ class ConfigFile:
     path: Path
     current: str | None = None
     profiles: dict[str, Profile] = field(default_factory=dict)
+    # Profiles with a bad setting: the error, and their settings as found (kept on save).
+    broken: dict[str, tuple[LocalInputError, dict[str, Any]]] = field(default_factory=dict)
+    # True when other users may read the file (it holds secrets).
+    exposed: bool = False
 
     @classmethod
     def load(cls, path: Path) -> ConfigFile:
         """Read the file; a missing file is an empty configuration."""
         try:
             raw = path.read_bytes()
+            exposed = bool(path.stat().st_mode & 0o077)
         except FileNotFoundError:
             return cls(path)
         try:
@@ -246,24 +277,42 @@ class ConfigFile:
         section = data.get("profiles", {})
         if not isinstance(section, dict) or not all(isinstance(v, dict) for v in section.values()):
             raise LocalInputError(f"{path}: [profiles] must hold one table per profile")
-        profiles = {name: Profile.from_toml(name, body, path) for name, body in section.items()}
-        return cls(path, current, profiles)
+        config = cls(path, current, exposed=exposed)
+        for name, body in section.items():
+            profile, problems = Profile.parse(name, body)
+            if not problems:
+                config.profiles[name] = profile
+                continue
+            first = problems[0]
+            line = setting_line(raw.decode("utf-8"), name, first.key)
+            where = f"{path}:{line}" if line is not None else str(path)
+            error = LocalInputError(
+                f"{where}: profile {name!r}: {first.message}",
+                hint=first.hint or f"fix it with 'wxm config set {name} ...' or in the file.",
+            )
+            config.broken[name] = (error, dict(body))
+        return config
 
     def save(self) -> None:
         """Write the file atomically, readable by its owner only (0600)."""
         document: dict[str, Any] = {}
         if self.current is not None:
             document["current"] = self.current
-        document["profiles"] = {name: p.to_toml() for name, p in sorted(self.profiles.items())}
+        # A broken profile is written back as it was found: nothing the user wrote is lost.
+        profiles = {name: raw for name, (_, raw) in self.broken.items()}
+        profiles.update({name: p.to_toml() for name, p in self.profiles.items()})
+        document["profiles"] = dict(sorted(profiles.items()))
         payload = tomli_w.dumps(document).encode("utf-8")
         write_private_file(self.path, payload)
 
     def profile(self, name: str) -> Profile:
         """The named profile; :class:`UsageProblem` naming the known ones otherwise."""
+        if name in self.broken and name not in self.profiles:
+            raise self.broken[name][0]
         try:
             return self.profiles[name]
         except KeyError:
-            known = ", ".join(sorted(self.profiles)) or "none yet"
+            known = ", ".join(sorted([*self.profiles, *self.broken])) or "none yet"
             raise UsageProblem(
                 f"no profile named {name!r} in {self.path}",
                 hint=f"known profiles: {known}. Create one with 'wxm config set {name} ...'.",
@@ -285,122 +334,3 @@ def write_private_file(path: Path, payload: bytes) -> None:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
-
-
-# the connection ------------------------------------------------------------
-
-PROFILE_ENV = "WXM_PROFILE"
-APPID_ENV = "WECHAT_APPID"
-SECRET_ENV = "WECHAT_SECRET"  # noqa: S105 - the variable's name, not a secret
-BASE_URL_ENV = "WECHAT_BASE_URL"
-
-SandboxMode = Literal["off", "embedded", "url"]
-
-
-@dataclass(frozen=True)
-class ConnectionOptions:
-    """The global flags of one ``wxm`` run."""
-
-    profile: str | None = None
-    appid: str | None = None
-    secret: str | None = field(default=None, repr=False)
-    base_url: str | None = None
-    sandbox: bool = False
-
-
-@dataclass(frozen=True)
-class Connection:
-    """Everything needed to build a client. ``repr`` masks the secret."""
-
-    appid: str
-    secret: str = field(repr=False)
-    base_url: str | None
-    token_store: TokenStoreChoice
-    token_mode: TokenMode
-    sandbox: SandboxMode
-    profile: str | None
-
-    def __repr__(self) -> str:
-        return (
-            f"Connection(appid={self.appid!r}, secret={mask(self.secret)}, "
-            f"base_url={self.base_url!r}, sandbox={self.sandbox!r}, profile={self.profile!r})"
-        )
-
-
-def _chosen_profile(
-    options: ConnectionOptions, env: Mapping[str, str], config: ConfigFile
-) -> tuple[str | None, Profile]:
-    name = options.profile or env.get(PROFILE_ENV) or config.current
-    if name is None:
-        return None, Profile()
-    return name, config.profile(name)
-
-
-def _sandbox_connection(
-    options: ConnectionOptions, name: str | None, profile: Profile
-) -> Connection:
-    # Imported here: the sandbox's server stack is only needed by sandbox runs.
-    from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
-
-    own = profile if profile.sandbox else Profile()
-    base_url = options.base_url or own.base_url
-    appid = options.appid or own.appid or DEMO_APPID
-    known = {DEMO_APPID: DEMO_SECRET}
-    if own.appid and own.secret:
-        known[own.appid] = own.secret
-    secret = options.secret or known.get(appid)
-    if secret is None:
-        raise UsageProblem(
-            f"no secret for the sandbox account {appid}",
-            hint="pass --secret as well, or leave out --appid to use the demo account.",
-        )
-    return Connection(
-        appid=appid,
-        secret=secret,
-        base_url=base_url,
-        # A sandbox token is worth nothing: memory, unless a sandbox profile says otherwise.
-        token_store=TokenStoreChoice.parse(own.token_store if profile.sandbox else "memory"),
-        token_mode=own.token_mode,
-        sandbox="url" if base_url else "embedded",
-        profile=name if profile.sandbox else None,
-    )
-
-
-def resolve(
-    options: ConnectionOptions,
-    config: ConfigFile,
-    env: Mapping[str, str] | None = None,
-) -> Connection:
-    """The connection for a run; :class:`UsageProblem` says what is missing."""
-    environ = os.environ if env is None else env
-    name, profile = _chosen_profile(options, environ, config)
-    if options.sandbox or profile.sandbox:
-        return _sandbox_connection(options, name, profile)
-
-    appid = options.appid or environ.get(APPID_ENV) or profile.appid
-    # A secret only goes with the appid it was stored or exported with.
-    secret = options.secret
-    env_appid = environ.get(APPID_ENV)
-    if secret is None and env_appid in (None, appid):
-        secret = environ.get(SECRET_ENV)
-    if secret is None and appid == profile.appid:
-        secret = profile.secret
-    if not appid or not secret:
-        missing = "appid" if not appid else "secret"
-        raise UsageProblem(
-            f"no {missing} to call WeChat with",
-            hint=(
-                "run 'wxm config set NAME --appid wx...' (asks for the secret), set "
-                f"{APPID_ENV} and {SECRET_ENV}, or try everything on a local sandbox with "
-                "'wxm --sandbox ...'."
-            ),
-        )
-    return Connection(
-        appid=appid,
-        secret=secret,
-        base_url=options.base_url or environ.get(BASE_URL_ENV) or profile.base_url,
-        token_store=TokenStoreChoice.parse(profile.token_store),
-        token_mode=profile.token_mode,
-        sandbox="off",
-        profile=name,
-    )

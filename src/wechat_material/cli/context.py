@@ -26,14 +26,12 @@ from wechat_material import AsyncWeChatClient, WeChatClient
 from wechat_material.cli.config import (
     SERVE_URL,
     ConfigFile,
-    Connection,
-    ConnectionOptions,
     TokenStoreChoice,
     config_file,
-    resolve,
     sandbox_data_dir,
     token_file,
 )
+from wechat_material.cli.connection import Connection, ConnectionOptions, resolve
 from wechat_material.cli.errors import sandbox_busy
 from wechat_material.cli.output import Output
 from wechat_material.tokens import (
@@ -67,8 +65,14 @@ class Session:
     # settings -------------------------------------------------------------
 
     def config(self) -> ConfigFile:
-        """The profile file, as it is now."""
-        return ConfigFile.load(config_file())
+        """The profile file, as it is now; a warning if other users may read it."""
+        config = ConfigFile.load(config_file())
+        if config.exposed:
+            self.output.warn(
+                f"{config.path} is readable by other users, and it holds secrets; "
+                f"run 'chmod 600 {config.path}' (wxm's next change to it does that too)."
+            )
+        return config
 
     def connection(self) -> Connection:
         """The account and server for this run (resolved once)."""
@@ -97,6 +101,7 @@ class Session:
             except SandboxInUseError as exc:
                 raise sandbox_busy(exc.data_dir, exc.pid, USE_THE_RUNNING_ONE) from None
             self._sandbox_url = running.base_url
+            self.output.ephemeral_url = running.base_url
         return self._sandbox_url
 
     def _client_args(self) -> dict[str, Any]:

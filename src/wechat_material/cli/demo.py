@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.markup import escape
-from rich.table import Table
 
 from wechat_material import MaterialItem, NewsItem, WeChatClient
 from wechat_material.cli.context import session
@@ -176,7 +175,7 @@ def run_demo(out: Console | None, err: Console, *, data_dir: Path | None = None)
     started = time.monotonic()
     report = DemoReport()
 
-    def show(view: Table) -> None:
+    def show(view: RenderableType) -> None:
         if out is not None:
             out.print(view)
 

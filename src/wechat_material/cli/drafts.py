@@ -10,33 +10,52 @@ the sandbox (its ``legacy`` news mode) and on accounts that kept them.
 
 from __future__ import annotations
 
+import sys
+import time
 from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.console import RenderableType
 
-from wechat_material import PublishResult, PublishStatus
+from wechat_material import PublishResult, PublishStatus, WeChatClient
 from wechat_material.cli.articles import (
     NewsFormat,
     NewsFormatOption,
+    article_file_help,
     load_articles,
     load_one_article,
+    render_news,
     save_news,
 )
 from wechat_material.cli.context import Session, session
 from wechat_material.cli.errors import CliError
 from wechat_material.cli.material import ask_or_stop, delete_each, fetch_news
-from wechat_material.cli.output import JsonFlag, Output, OutputOption, YesFlag, examples, table
+from wechat_material.cli.output import (
+    MAX_ITEMS,
+    STDOUT,
+    ForceFlag,
+    JsonFlag,
+    Output,
+    OutputOption,
+    YesFlag,
+    examples,
+    table,
+)
+from wechat_material.errors import PublishTimeoutError
+from wechat_material.limits import ARTICLES_MAX
 from wechat_material.models import NewsContent
+
+MAX_WAIT = 24 * 3600.0
+POLL_SECONDS = 3.0
 
 ArticleFileArg = Annotated[
     Path, typer.Argument(help="A JSON or TOML article file.", metavar="FILE", show_default=False)
 ]
 
 
-def articles_table(news: NewsContent, title: str | None = None) -> Table:
+def articles_table(news: NewsContent, title: str | None = None) -> RenderableType:
     """One row per article: its number, title, author, digest and link."""
     rows = [(index, a.title, a.author, a.digest, a.url) for index, a in enumerate(news.articles)]
     return table(title, ("#", "title", "author", "digest", "url"), rows)
@@ -49,10 +68,14 @@ def show_or_save_news(
     media_id: str,
     output: str | None,
     fmt: NewsFormat | None,
+    force: bool,
 ) -> None:
     """Print a news material's or draft's articles, or save them when ``-o`` is given."""
+    if output == STDOUT:
+        sys.stdout.write(render_news(news, fmt or NewsFormat.JSON))
+        return
     if output is not None:
-        path = save_news(news, output, media_id, fmt)
+        path = save_news(news, output, media_id, fmt, force=force)
         current.output.success(f"saved {path}")
         current.output.result({"media_id": media_id, "path": path}, str(path))
         return
@@ -75,7 +98,9 @@ DraftIdArg = Annotated[
 
 @draft_app.command(
     "add",
-    epilog=examples("wxm draft add post.toml", "wxm draft add post.json --json"),
+    epilog=article_file_help()
+    + "\n\n"
+    + examples("wxm draft add post.toml", "wxm draft add post.json --json"),
 )
 def add_draft(
     ctx: typer.Context,
@@ -99,19 +124,21 @@ def get_draft(
     media_id: DraftIdArg,
     output: OutputOption = None,
     format: NewsFormatOption = None,
+    force: ForceFlag = False,
     json_out: JsonFlag = False,
 ) -> None:
-    """Show a draft's articles, or save them as JSON or Markdown."""
+    """Show a draft's articles, or save them as JSON or Markdown (-o - prints them)."""
     current = session(ctx, json_out)
     draft = current.client().draft.get(media_id)
-    show_or_save_news(current, draft, "draft", media_id, output, format)
+    show_or_save_news(current, draft, "draft", media_id, output, format, force)
 
 
 @draft_app.command("ls", epilog=examples("wxm draft ls", "wxm draft ls --limit 5 --json"))
 def list_drafts(
     ctx: typer.Context,
     limit: Annotated[
-        int | None, typer.Option("--limit", "-n", min=1, help="At most this many drafts.")
+        int | None,
+        typer.Option("--limit", "-n", min=1, max=MAX_ITEMS, help="At most this many drafts."),
     ] = None,
     json_out: JsonFlag = False,
 ) -> None:
@@ -200,7 +227,8 @@ def publish_draft(
         bool, typer.Option("--wait/--no-wait", help="Wait until WeChat has published it.")
     ] = True,
     max_wait: Annotated[
-        float, typer.Option(min=0, help="Give up waiting after this many seconds.")
+        float,
+        typer.Option(min=0, max=MAX_WAIT, help="Give up waiting after this many seconds."),
     ] = 300.0,
     json_out: JsonFlag = False,
 ) -> None:
@@ -215,8 +243,32 @@ def publish_draft(
             submission.publish_id,
         )
         return
-    result = client.publish.wait(submission.publish_id, max_wait=max_wait)
+    result = _wait_for_publish(current.output, client, submission.publish_id, max_wait)
     _show_publish(current.output, result)
+
+
+def pause(seconds: float) -> None:
+    """Wait between two polls (tests move the sandbox's clock here instead)."""
+    time.sleep(seconds)
+
+
+def _wait_for_publish(
+    out: Output, client: WeChatClient, publish_id: str, max_wait: float
+) -> PublishResult:
+    """Poll until the publish is done, showing its status meanwhile (a spinner on a terminal)."""
+    deadline = time.monotonic() + max_wait
+    with out.status(f"publish {publish_id}: waiting for WeChat") as show:
+        while True:
+            result = client.publish.get(publish_id)
+            show(f"publish {publish_id}: {_status_name(result.publish_status)}")
+            left = deadline - time.monotonic()
+            if result.done:
+                return result
+            if left <= 0:
+                raise PublishTimeoutError(
+                    f"publish {publish_id} was still in progress after {max_wait:g} s", result
+                )
+            pause(min(POLL_SECONDS, left))
 
 
 @draft_app.command("status", epilog=examples("wxm draft status PUBLISH_ID"))
@@ -247,7 +299,9 @@ MediaIdArg = Annotated[
 
 @news_app.command(
     "add",
-    epilog=examples("wxm news add post.toml", "wxm news add articles.json --json"),
+    epilog=article_file_help()
+    + "\n\n"
+    + examples("wxm news add post.toml", "wxm news add articles.json --json"),
 )
 def add_news(ctx: typer.Context, file: ArticleFileArg, json_out: JsonFlag = False) -> None:
     """Create a news material from 1 to 8 articles in a file."""
@@ -269,7 +323,14 @@ def update_news(
     media_id: MediaIdArg,
     file: ArticleFileArg,
     index: Annotated[
-        int, typer.Option("--index", "-i", min=0, help="Which article to replace (0 = first).")
+        int,
+        typer.Option(
+            "--index",
+            "-i",
+            min=0,
+            max=ARTICLES_MAX - 1,
+            help="Which article to replace (0 = first).",
+        ),
     ] = 0,
     json_out: JsonFlag = False,
 ) -> None:
@@ -294,12 +355,13 @@ def get_news(
     media_id: MediaIdArg,
     output: OutputOption = None,
     format: NewsFormatOption = None,
+    force: ForceFlag = False,
     json_out: JsonFlag = False,
 ) -> None:
-    """Show a news material's articles, or save them as JSON or Markdown."""
+    """Show a news material's articles, or save them as JSON or Markdown (-o - prints them)."""
     current = session(ctx, json_out)
     material = fetch_news(current.client(), media_id)
-    show_or_save_news(current, material, "news", media_id, output, format)
+    show_or_save_news(current, material, "news", media_id, output, format, force)
 
 
 def register(app: typer.Typer) -> None:

@@ -3,22 +3,27 @@ one or two readable lines."""
 
 from __future__ import annotations
 
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
+from wechat_material._extras import MissingExtraError
 from wechat_material.cli.exit_codes import (
     EXIT_API,
     EXIT_INPUT,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
+    Terminated,
 )
 from wechat_material.errcodes import lookup
 from wechat_material.errors import (
     APIError,
     ArticleValidationError,
     AuthenticationError,
+    FileTargetError,
     MediaValidationError,
     PublishTimeoutError,
+    TargetExistsError,
     TransportError,
     UnexpectedReplyError,
     ValidationError,
@@ -111,6 +116,10 @@ def failure_for(exc: BaseException) -> Failure:
         return Failure(EXIT_INPUT, f"{prefix}{exc}", "nothing was sent.")
     if isinstance(exc, ArticleValidationError):
         return Failure(EXIT_INPUT, str(exc), "fix the article file; nothing was sent.")
+    if isinstance(exc, TargetExistsError):
+        return Failure(EXIT_INPUT, str(exc), "pass --force to replace it, or give another path.")
+    if isinstance(exc, FileTargetError):
+        return Failure(EXIT_INPUT, str(exc), "nothing was written.")
     if isinstance(exc, ValidationError):
         return Failure(EXIT_INPUT, str(exc), "nothing was sent.")
     if isinstance(exc, TransportError):
@@ -129,10 +138,16 @@ def failure_for(exc: BaseException) -> Failure:
         return Failure(EXIT_API, str(exc), "check it later with 'wxm draft status PUBLISH_ID'.")
     if isinstance(exc, WeChatError):
         return Failure(EXIT_API, str(exc))
+    if isinstance(exc, Terminated):
+        return Failure(exc.exit_code, f"stopped by {signal.Signals(exc.signum).name}")
     if isinstance(exc, KeyboardInterrupt):
         return Failure(EXIT_INTERRUPTED, "interrupted")
     if isinstance(exc, OSError):
         return _os_failure(exc)
+    if isinstance(exc, MissingExtraError):
+        # A command that needs another extra (the sandbox for `wxm demo`): the
+        # message already names the pip command.
+        return Failure(EXIT_API, str(exc))
     return Failure(
         EXIT_API,
         f"unexpected {type(exc).__name__}: {exc}",

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from itertools import islice
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO, cast
 
 import typer
 
@@ -25,13 +25,19 @@ from wechat_material import MediaFile, NewsMaterial, NotAFileError, VideoMateria
 from wechat_material.cli import upload
 from wechat_material.cli.articles import NewsFormat, render_news, save_news
 from wechat_material.cli.context import Advance, Session, session
-from wechat_material.cli.errors import Failure, UsageProblem, failure_for
-from wechat_material.cli.output import JsonFlag, YesFlag, confirm, examples, table
+from wechat_material.cli.errors import Failure, LocalInputError, UsageProblem, failure_for
+from wechat_material.cli.output import (
+    MAX_ITEMS,
+    STDOUT,
+    ForceFlag,
+    JsonFlag,
+    YesFlag,
+    confirm,
+    examples,
+    table,
+)
 from wechat_material.limits import MaterialType
 from wechat_material.models import MaterialItem, NewsItem
-
-STDOUT = "-"
-
 
 # wxm get -------------------------------------------------------------------
 
@@ -49,8 +55,8 @@ def fetch_news(client: WeChatClient, media_id: str) -> NewsMaterial:
 
 
 def _download_file(
-    current: Session, media_id: str, target: str, temporary: bool
-) -> Path | NotAFileError:
+    current: Session, media_id: str, target: str | BinaryIO, temporary: bool, force: bool
+) -> Path | int | NotAFileError:
     """Stream the file to ``target``; the error when the reply was not a file (news?)."""
     with current.output.transfer_progress() as progress:
 
@@ -59,15 +65,39 @@ def _download_file(
             return lambda n: progress.advance(task, n)
 
         client = current.client(on_download=on_download)
+        download = (
+            client.material.download_media if temporary else client.material.download_material
+        )
         try:
-            if temporary:
-                return client.material.download_media(media_id, target)
-            return client.material.download_material(media_id, target)
+            if isinstance(target, str):
+                return download(media_id, target, overwrite=force)
+            return download(media_id, target)
         except NotAFileError as exc:
             # A news id answers articles, not a file: the caller reads it as news.
             if temporary:
                 raise
             return exc
+
+
+class _BinaryStdout:
+    """stdout for a file's bytes: refused on a terminal, where they would be garbage."""
+
+    def __init__(self) -> None:
+        self._out = sys.stdout.buffer
+        self._checked = False
+
+    def write(self, chunk: bytes) -> int:
+        if not self._checked:
+            self._checked = True
+            if sys.stdout.isatty():
+                raise LocalInputError(
+                    "will not print a binary file on a terminal",
+                    hint="redirect it ('-o - > file', '-o - | command') or give a file with -o.",
+                )
+        return self._out.write(chunk)
+
+    def flush(self) -> None:
+        self._out.flush()
 
 
 def _save_news(
@@ -76,8 +106,12 @@ def _save_news(
     media_id: str,
     output: str | None,
     format: NewsFormat | None,
+    force: bool,
 ) -> None:
-    path = save_news(material, output, media_id, format)
+    if output == STDOUT:
+        sys.stdout.write(render_news(material, format or NewsFormat.JSON))
+        return
+    path = save_news(material, output, media_id, format, force=force)
     count = len(material.articles)
     current.output.success(f"saved news {media_id} ({count} articles) to {path}")
     current.output.result(
@@ -95,8 +129,9 @@ def get(
         typer.Option(
             "--output",
             "-o",
-            help="File or directory to save to (default: here, under WeChat's name). "
-            "For news, '-' prints it.",
+            help="File or directory to save to (default: here, under WeChat's name, "
+            "numbered if taken: 'photo (1).jpg'). '-' writes to stdout (a file only into "
+            "a pipe or a redirection).",
         ),
     ] = None,
     temporary: Annotated[
@@ -106,19 +141,25 @@ def get(
         NewsFormat | None,
         typer.Option("--format", "-f", help="For news: json or markdown (default: from -o)."),
     ] = None,
+    force: ForceFlag = False,
     json_out: JsonFlag = False,
 ) -> None:
-    """Download any material: a file, a video (through its URL), news as JSON or Markdown."""
+    """Download any material: a file, a video (through its URL), news as JSON or Markdown.
+
+    An existing file given with -o is replaced only with --force.
+    """
     current = session(ctx, json_out)
     out = current.output
     if output == STDOUT:
-        if temporary:
-            raise UsageProblem("'-o -' prints news only; give a file name for media")
-        sys.stdout.write(
-            render_news(fetch_news(current.client(), media_id), format or NewsFormat.JSON)
+        sink = cast(BinaryIO, _BinaryStdout())
+        saved: Path | int | NotAFileError = _download_file(
+            current, media_id, sink, temporary, force
         )
+    else:
+        saved = _download_file(current, media_id, output or ".", temporary, force)
+    if isinstance(saved, int):
+        out.note(f"wrote {saved} bytes to stdout")
         return
-    saved = _download_file(current, media_id, output or ".", temporary)
     if isinstance(saved, Path):
         size = saved.stat().st_size
         out.success(f"saved {saved} ({size} bytes)")
@@ -127,7 +168,7 @@ def get(
     # Not a file: a news material (its articles came with the reply), or the error it was.
     if not isinstance(saved.news, NewsMaterial):
         raise saved
-    _save_news(current, saved.news, media_id, output, format)
+    _save_news(current, saved.news, media_id, output, format, force)
 
 
 # wxm ls, wxm count ---------------------------------------------------------
@@ -170,7 +211,7 @@ def list_material(
     ] = None,
     limit: Annotated[
         int | None,
-        typer.Option("--limit", "-n", min=1, help="At most this many items in all."),
+        typer.Option("--limit", "-n", min=1, max=MAX_ITEMS, help="At most this many items in all."),
     ] = None,
     json_out: JsonFlag = False,
 ) -> None:
@@ -293,6 +334,8 @@ def register(app: typer.Typer) -> None:
             "wxm get MEDIA_ID -o photos/",
             "wxm get NEWS_ID -o news.md",
             "wxm get NEWS_ID -o - --format markdown",
+            "wxm get MEDIA_ID -o - > photo.jpg",
+            "wxm get MEDIA_ID -o photo.jpg --force",
             "wxm get MEDIA_ID --temporary -o voice.amr",
         ),
     )(get)

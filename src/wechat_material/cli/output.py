@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import traceback
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -34,7 +34,8 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import BaseModel
-from rich.console import Console, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
@@ -47,13 +48,18 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
+from wechat_material._redact import hide_secret_params
 from wechat_material.cli.errors import Failure, UsageProblem
 
 # Wide enough that media ids and URLs stay on one line when output goes to a file or a pipe.
 _PIPE_WIDTH = 200
 
 # options many commands share ------------------------------------------------
+
+# The bound of --limit: more than any account holds, small enough to count with.
+MAX_ITEMS = 1_000_000
 
 JsonFlag = Annotated[
     bool,
@@ -66,8 +72,21 @@ JsonFlag = Annotated[
 YesFlag = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 OutputOption = Annotated[
-    str | None, typer.Option("--output", "-o", help="Save to this file or directory.")
+    str | None,
+    typer.Option("--output", "-o", help="Save to this file or directory; '-' prints it."),
 ]
+
+ForceFlag = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace the file given with -o if it exists (without it, an existing file "
+        "is never replaced).",
+    ),
+]
+
+STDOUT = "-"
+"""``-o -``: the output goes to stdout."""
 
 
 def examples(*lines: str) -> str:
@@ -78,8 +97,6 @@ def examples(*lines: str) -> str:
 
 # hiding secrets -------------------------------------------------------------
 
-_TOKEN_PARAM = re.compile(r"(access_token=)[^&\s\"'<>]+")
-_SECRET_PARAM = re.compile(r"(secret=)[^&\s\"'<>]+")
 HIDDEN = "***"
 
 
@@ -102,11 +119,40 @@ class Redactor:
 
     def __call__(self, text: str) -> str:
         """``text`` with the known secrets and any token or secret parameter hidden."""
-        text = _TOKEN_PARAM.sub(rf"\g<1>{HIDDEN}", self.known(text))
-        return _SECRET_PARAM.sub(rf"\g<1>{HIDDEN}", text)
+        return hide_secret_params(self.known(text), lambda _value: HIDDEN)
 
     def __repr__(self) -> str:
         return f"Redactor({len(self._secrets)} secrets)"
+
+
+# text from elsewhere ------------------------------------------------------
+
+# Joiners shape emoji and scripts; every other format character (bidi overrides,
+# invisible marks) and every control character can disguise or rewrite what a
+# terminal shows, so they are shown as escapes instead.
+_JOINERS = frozenset("\u200c\u200d")
+_LINE_BREAKS = frozenset("\n\t")
+
+
+def printable(text: str, *, multiline: bool = False) -> str:
+    """``text`` safe to show on a terminal: control and bidi/format characters appear
+    as escapes (``\\x1b``, ``\\u202e``); ``multiline`` keeps newlines and tabs.
+
+    Everything shown to people (tables, plain results, messages) goes through here;
+    ``--json`` documents do not need it, JSON escapes control characters itself.
+    """
+    if text.isprintable():
+        return text
+    return "".join(_shown_char(ch, multiline) for ch in text)
+
+
+def _shown_char(ch: str, multiline: bool) -> str:
+    if multiline and ch in _LINE_BREAKS:
+        return ch
+    category = unicodedata.category(ch)
+    if category == "Cc" or (category == "Cf" and ch not in _JOINERS):
+        return ch.encode("unicode_escape").decode("ascii")
+    return ch
 
 
 # results and messages -------------------------------------------------------
@@ -165,6 +211,10 @@ class Output:
         self.json_mode = json_mode
         self.verbose = verbose
         self.redact = Redactor()
+        # The base URL of a sandbox that stops with this run (the embedded one), if any.
+        self.ephemeral_url: str | None = None
+        # stdout holds one JSON document: once a result is out, an error gets no second one.
+        self._stdout_used = False
         # Bound to the streams current at construction time, i.e. those of this run.
         self.out = console_for(sys.stdout, stderr=False)
         self.err = console_for(sys.stderr, stderr=True)
@@ -179,17 +229,29 @@ class Output:
         prints even those (a secret the user asked for: ``wxm token --raw``).
         """
         hide = _keep if raw else self.redact.known
+        self._warn_ephemeral(data)
         if self.json_mode:
             text = json.dumps(_hidden(to_jsonable(data), hide), ensure_ascii=False, indent=2)
+            self._stdout_used = True
             sys.stdout.write(text + "\n")
             sys.stdout.flush()
             return
         for item in renderables:
             if isinstance(item, str):
                 # Ids, paths and URLs: printed as they are, never wrapped or read as markup.
-                self.out.print(hide(item), markup=False, soft_wrap=True)
+                self.out.print(printable(hide(item), multiline=True), markup=False, soft_wrap=True)
             else:
                 self.out.print(item)
+
+    def _warn_ephemeral(self, data: Any) -> None:
+        """Say so when a result links to the embedded sandbox: those links die with the run."""
+        base = self.ephemeral_url
+        if base is None or base not in json.dumps(to_jsonable(data), ensure_ascii=False):
+            return
+        self.warn(
+            f"the URLs on {base} point at the embedded sandbox, which stops with this command; "
+            "to open them, run 'wxm sandbox serve' and use 'wxm --sandbox --base-url URL ...'."
+        )
 
     def plain(self, text: str) -> None:
         """One line of raw text on stdout, untouched (e.g. a token for ``$(...)``)."""
@@ -200,24 +262,45 @@ class Output:
 
     def note(self, message: str) -> None:
         """A progress note for people (stderr)."""
-        self.err.print(escape(self.redact(message)), style="dim")
+        self.err.print(self._message(message), style="dim")
 
     def success(self, message: str) -> None:
-        self.err.print(escape(self.redact(message)), style="green")
+        self.err.print(self._message(message), style="green")
 
     def warn(self, message: str) -> None:
-        self.err.print(f"[yellow]warning:[/yellow] {escape(self.redact(message))}")
+        self.err.print(f"[yellow]warning:[/yellow] {self._message(message)}")
 
     def failure(self, failure: Failure) -> None:
         """The one or two lines that explain an error."""
-        self.err.print(f"[bold red]error:[/bold red] {escape(self.redact(failure.message))}")
+        self.err.print(f"[bold red]error:[/bold red] {self._message(failure.message)}")
         if failure.hint:
-            self.err.print(f"[cyan]hint:[/cyan] {escape(self.redact(failure.hint))}")
+            self.err.print(f"[cyan]hint:[/cyan] {self._message(failure.hint)}")
+
+    def error_document(self, failure: Failure, errcode: int | None, errmsg: str | None) -> None:
+        """With ``--json``, the failure as one JSON document on stdout, for scripts.
+
+        ``errcode`` and ``errmsg`` are WeChat's when WeChat refused the call;
+        otherwise ``errcode`` is null and ``errmsg`` is wxm's message. Nothing is
+        printed when the result already was (Ctrl-C while the run closes).
+        """
+        if not self.json_mode or self._stdout_used:
+            return
+        error = {
+            "errcode": errcode,
+            "errmsg": self.redact(errmsg if errmsg is not None else failure.message),
+            "hint": self.redact(failure.hint) if failure.hint else None,
+            "exit_code": failure.exit_code,
+        }
+        sys.stdout.write(json.dumps({"error": error}, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.flush()
+
+    def _message(self, text: str) -> str:
+        return escape(printable(self.redact(text), multiline=True))
 
     def traceback(self, exc: BaseException) -> None:
         """The full traceback (``-v``), with secrets hidden."""
         text = "".join(traceback.format_exception(exc))
-        self.err.print(escape(self.redact(text)), style="dim")
+        self.err.print(self._message(text), style="dim")
 
     # progress (stderr) ----------------------------------------------------
 
@@ -239,16 +322,93 @@ class Output:
         with progress:
             yield progress
 
+    @contextmanager
+    def status(self, message: str) -> Iterator[Callable[[str], None]]:
+        """Something being waited for: a spinner on a terminal, plain lines otherwise.
 
-def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:
-    """A table that keeps every character: on a narrow terminal long ids and URLs fold
-    onto a second line rather than being cut, and no column shrinks below its header."""
-    view = Table(title=title, title_justify="left", show_lines=False)
-    for name in columns:
-        view.add_column(name, overflow="fold", min_width=len(name))
-    for row in rows:
-        view.add_row(*(escape(_cell(value)) for value in row))
-    return view
+        Yields a function that changes the message; off a terminal each new
+        message is one more line on stderr (a log reads as a history).
+        """
+        if self.err.is_terminal:
+            with self.err.status(self._message(message)) as spinner:
+                yield lambda text: spinner.update(self._message(text))
+            return
+        shown = [message]
+        self.note(message)
+
+        def update(text: str) -> None:
+            if text != shown[-1]:
+                shown.append(text)
+                self.note(text)
+
+        yield update
+
+
+def is_id_column(name: str) -> bool:
+    """Columns of ids ("media id", "draft id", "appid") are never wrapped or cut."""
+    return name.endswith("id")
+
+
+# Below this, a column of names or URLs would fold into a tower of short lines.
+_MIN_FOLDED = 8
+
+
+def table(
+    title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> RenderableType:
+    """A table that keeps every character: ids stay whole on one line, so they can be
+    copied; the other columns (names, URLs) fold onto more lines rather than being cut,
+    and no column shrinks below its header. On a terminal too narrow for that, each row
+    becomes a block of ``column: value`` lines instead."""
+    shown_title = printable(title) if title is not None else None
+    cells = [[printable(_cell(value)) for value in row] for row in rows]
+    view = Table(
+        title=escape(shown_title) if shown_title is not None else None,
+        title_justify="left",
+        show_lines=False,
+    )
+    needed = 1
+    for index, name in enumerate(columns):
+        widest = max((cell_len(row[index]) for row in cells if index < len(row)), default=0)
+        if is_id_column(name):
+            view.add_column(name, no_wrap=True, overflow="ignore", min_width=max(widest, len(name)))
+            needed += max(widest, len(name)) + 3
+        else:
+            view.add_column(name, overflow="fold", min_width=len(name))
+            needed += max(len(name), min(widest, _MIN_FOLDED)) + 3
+    for row in cells:
+        view.add_row(*(escape(cell) for cell in row))
+    return _Listing(view, needed, shown_title, columns, cells)
+
+
+class _Listing:
+    """A table where it fits; else one block of ``column: value`` lines per row."""
+
+    def __init__(
+        self,
+        view: Table,
+        needed: int,
+        title: str | None,
+        columns: Sequence[str],
+        cells: list[list[str]],
+    ) -> None:
+        self.view = view
+        self._needed = needed
+        self._title = title
+        self._columns = columns
+        self._cells = cells
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if options.max_width >= self._needed:
+            yield self.view
+            return
+        if self._title:
+            yield Text(self._title, style="bold")
+        for number, row in enumerate(self._cells):
+            if number:
+                yield Text("")
+            for name, cell in zip(self._columns, row, strict=False):
+                yield Text(f"{name}: {cell}" if name else cell)
 
 
 def _cell(value: Any) -> str:
@@ -268,7 +428,7 @@ _YES = frozenset({"y", "yes"})
 
 def confirm(question: str) -> bool:
     """True when the user answers yes; anything else is no."""
-    sys.stderr.write(f"{question} [y/N]: ")
+    sys.stderr.write(f"{printable(question)} [y/N]: ")
     sys.stderr.flush()
     answer = sys.stdin.readline()
     if not answer:

@@ -8,6 +8,7 @@ running sandbox holds, or ``reset`` under it, stops with exit 3
 from __future__ import annotations
 
 import shutil
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,12 @@ from wechat_material.cli.config import SERVE_HOST, SERVE_PORT, sandbox_data_dir
 from wechat_material.cli.context import session
 from wechat_material.cli.errors import UsageProblem, sandbox_busy
 from wechat_material.cli.output import JsonFlag, YesFlag, confirm, examples
+
+
+class NewsApiMode(StrEnum):
+    RETIRED = "retired"
+    LEGACY = "legacy"
+
 
 STOP_IT_FIRST = "stop that sandbox first (Ctrl-C where it runs); nothing was deleted."
 
@@ -32,6 +39,7 @@ app = typer.Typer(
     epilog=examples(
         "wxm sandbox serve",
         "wxm sandbox serve --port 8900 --memory",
+        "wxm sandbox serve --news-api legacy   # add_news/update_news still work",
         "wxm sandbox serve --account wxaaaaaaaaaaaaaaaa:0123456789abcdef0123456789abcdef",
         "wxm --sandbox --base-url http://127.0.0.1:8900 ls   # in another terminal",
     ),
@@ -56,9 +64,44 @@ def serve_sandbox(
             show_default=False,
         ),
     ] = None,
+    admin_token: Annotated[
+        str | None,
+        typer.Option(
+            help="Admin API calls must send 'Authorization: Bearer TOKEN' "
+            "(off loopback without it, a new one is printed).",
+            envvar="WXM_SANDBOX_ADMIN_TOKEN",
+            show_default=False,
+        ),
+    ] = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            help="Another Host NAME[:PORT] the admin API answers to (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    news_api: Annotated[
+        NewsApiMode,
+        typer.Option(
+            "--news-api",
+            help="add_news/update_news: 'retired' answers 45106 as WeChat does; "
+            "'legacy' keeps them working.",
+        ),
+    ] = NewsApiMode.RETIRED,
+    keep_alive_timeout: Annotated[
+        int, typer.Option(help="Close idle kept-alive connections after this many seconds.", min=1)
+    ] = 5,
+    header_timeout: Annotated[
+        float,
+        typer.Option(help="Close connections whose request headers take longer (seconds)."),
+    ] = 10.0,
+    max_connections: Annotated[
+        int, typer.Option(help="Answer HTTP 503 past this many connections.", min=1)
+    ] = 200,
 ) -> None:
     """Run the sandbox in the foreground (Ctrl-C stops it); it prints its base URL."""
-    from wechat_material.sandbox import SandboxInUseError
+    from wechat_material.sandbox import SandboxInUseError, ServerLimits
     from wechat_material.sandbox.server import parse_account, serve
 
     if memory and data_dir is not None:
@@ -69,7 +112,21 @@ def serve_sandbox(
         raise UsageProblem(f"invalid --account: {exc}", hint="use APPID:SECRET.") from None
     directory = None if memory else (data_dir or sandbox_data_dir())
     try:
-        serve(host, port, directory, memory, accounts)
+        limits = ServerLimits(keep_alive_timeout, header_timeout, max_connections)
+    except ValueError as exc:
+        raise UsageProblem(str(exc)) from None
+    try:
+        serve(
+            host,
+            port,
+            directory,
+            memory,
+            accounts,
+            admin_token=admin_token,
+            allowed_hosts=allowed_host or [],
+            news_api=news_api.value,
+            limits=limits,
+        )
     except SandboxInUseError as exc:
         raise sandbox_busy(
             exc.data_dir,

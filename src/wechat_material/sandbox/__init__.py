@@ -20,8 +20,13 @@ One sandbox at a time may use a data directory: a second one fails with
 :class:`SandboxInUseError`; :func:`data_dir_in_use` tells whether one is running.
 """
 
+from wechat_material._extras import require_extra
+
+require_extra("sandbox")
+
 from wechat_material.sandbox.admin import AsyncSandboxAdmin, SandboxAdmin
 from wechat_material.sandbox.admin_ops import SandboxAdminError
+from wechat_material.sandbox.connections import ServerLimits
 from wechat_material.sandbox.http.app import create_app
 from wechat_material.sandbox.http.faults import ConnectionDropped
 from wechat_material.sandbox.server import RunningSandbox, run_in_thread, serve
@@ -53,6 +58,7 @@ __all__ = [
     "SandboxConfig",
     "SandboxError",
     "SandboxInUseError",
+    "ServerLimits",
     "create_app",
     "data_dir_in_use",
     "run_in_thread",

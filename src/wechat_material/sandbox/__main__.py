@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from wechat_material.sandbox.connections import ServerLimits
 from wechat_material.sandbox.server import serve
 from wechat_material.sandbox.state.data_dir_lock import SandboxInUseError
 
@@ -32,8 +33,57 @@ def main(argv: list[str] | None = None) -> None:
         help="time moves only through the admin API (default: it follows real time)",
     )
     parser.add_argument("--seed", type=int, help="make ids and faults reproducible")
+    parser.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="admin API calls must send 'Authorization: Bearer TOKEN' (default: "
+        "$WXM_SANDBOX_ADMIN_TOKEN; off loopback, a new one is printed)",
+    )
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME[:PORT]",
+        help="another Host the admin API answers to (repeatable)",
+    )
+    parser.add_argument(
+        "--news-api",
+        choices=("retired", "legacy"),
+        default="retired",
+        help="add_news/update_news: 'retired' answers 45106 as WeChat does (default); "
+        "'legacy' keeps them working",
+    )
+    defaults = ServerLimits()
+    parser.add_argument(
+        "--keep-alive-timeout",
+        type=int,
+        default=defaults.keep_alive_seconds,
+        metavar="SECONDS",
+        help="close idle kept-alive connections after this "
+        f"(default {defaults.keep_alive_seconds})",
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=float,
+        default=defaults.header_seconds,
+        metavar="SECONDS",
+        help="close connections whose request headers take longer "
+        f"(default {defaults.header_seconds:g})",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=defaults.max_connections,
+        metavar="N",
+        help=f"answer HTTP 503 past this many connections (default {defaults.max_connections})",
+    )
     args = parser.parse_args(argv)
     try:
+        limits = ServerLimits(
+            keep_alive_seconds=args.keep_alive_timeout,
+            header_seconds=args.header_timeout,
+            max_connections=args.max_connections,
+        )
         serve(
             args.host,
             args.port,
@@ -42,6 +92,10 @@ def main(argv: list[str] | None = None) -> None:
             args.account,
             clock="frozen" if args.frozen_clock else "running",
             seed=args.seed,
+            admin_token=args.admin_token,
+            allowed_hosts=args.allowed_host,
+            news_api=args.news_api,
+            limits=limits,
         )
     except SandboxInUseError as error:
         parser.exit(1, f"{parser.prog}: {error}\n")

@@ -14,6 +14,7 @@ path, body, how to read the reply); the two clients only send it::
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any, Literal, TypeVar
 
@@ -27,7 +28,8 @@ from wechat_material.sandbox.admin_ops import (
     parse_admin_reply,
 )
 from wechat_material.sandbox.state.accounts import AccountStatus
-from wechat_material.sandbox.state.config import DEMO_APPID
+from wechat_material.sandbox.state.config import ADMIN_TOKEN_ENV, DEMO_APPID
+from wechat_material.tokens.base import mask
 
 T = TypeVar("T")
 
@@ -42,11 +44,31 @@ def _base(base_url: str | None, client: httpx.Client | httpx.AsyncClient | None)
     return ""  # the client's own base_url applies
 
 
-class SandboxAdmin:
-    """Sync client of the admin API (over a real socket: see ``run_in_thread``)."""
+def _token(admin_token: str | None) -> str | None:
+    return admin_token or os.environ.get(ADMIN_TOKEN_ENV) or None
 
-    def __init__(self, base_url: str | None = None, *, client: httpx.Client | None = None) -> None:
+
+def _repr(admin: SandboxAdmin | AsyncSandboxAdmin) -> str:
+    token = mask(admin._admin_token) if admin._admin_token else None
+    return f"{type(admin).__name__}(base_url={admin._base!r}, admin_token={token})"
+
+
+class SandboxAdmin:
+    """Sync client of the admin API (over a real socket: see ``run_in_thread``).
+
+    ``admin_token`` (default: ``WXM_SANDBOX_ADMIN_TOKEN``) is sent with every call,
+    as the sandbox requires when it is served off loopback.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        client: httpx.Client | None = None,
+        admin_token: str | None = None,
+    ) -> None:
         self._base = _base(base_url, client)
+        self._admin_token = _token(admin_token)
         self._owns_client = client is None
         self._client = client if client is not None else httpx.Client(timeout=30)
 
@@ -57,8 +79,12 @@ class SandboxAdmin:
             json=request.json,
             content=request.content,
             params=request.params,
+            headers=request.headers(self._admin_token),
         )
         return parse_admin_reply(request, response)
+
+    def __repr__(self) -> str:
+        return _repr(self)
 
     def close(self) -> None:
         if self._owns_client:
@@ -102,6 +128,10 @@ class SandboxAdmin:
     ) -> None:
         self._send(AdminOps.add_account(appid, secret, token_daily_limit, whitelist))
 
+    def add_accounts(self, accounts: Sequence[tuple[str, str]]) -> None:
+        """Create every ``(appid, secret)`` account, or none when one is refused."""
+        self._send(AdminOps.add_accounts(accounts))
+
     def set_whitelist(self, appid: str, ips: list[str] | None) -> None:
         self._send(AdminOps.set_whitelist(appid, ips))
 
@@ -120,9 +150,18 @@ class SandboxAdmin:
         drop_rate: float = 0.0,
         seed: int | None = None,
         count: int | None = None,
+        errcode: int = -1,
     ) -> None:
         rule = fault_rule(
-            endpoint, latency_ms, jitter_ms, error_rate, http_5xx_rate, drop_rate, seed, count
+            endpoint,
+            latency_ms,
+            jitter_ms,
+            error_rate,
+            http_5xx_rate,
+            drop_rate,
+            seed,
+            count,
+            errcode,
         )
         self._send(AdminOps.set_faults(rule))
 
@@ -174,12 +213,20 @@ class SandboxAdmin:
 
 
 class AsyncSandboxAdmin:
-    """Async client of the admin API; works in-process over ``httpx.ASGITransport``."""
+    """Async client of the admin API; works in-process over ``httpx.ASGITransport``.
+
+    ``admin_token``: as for :class:`SandboxAdmin`.
+    """
 
     def __init__(
-        self, base_url: str | None = None, *, client: httpx.AsyncClient | None = None
+        self,
+        base_url: str | None = None,
+        *,
+        client: httpx.AsyncClient | None = None,
+        admin_token: str | None = None,
     ) -> None:
         self._base = _base(base_url, client)
+        self._admin_token = _token(admin_token)
         self._owns_client = client is None
         self._client = client if client is not None else httpx.AsyncClient(timeout=30)
 
@@ -190,8 +237,12 @@ class AsyncSandboxAdmin:
             json=request.json,
             content=request.content,
             params=request.params,
+            headers=request.headers(self._admin_token),
         )
         return parse_admin_reply(request, response)
+
+    def __repr__(self) -> str:
+        return _repr(self)
 
     async def aclose(self) -> None:
         if self._owns_client:
@@ -234,6 +285,10 @@ class AsyncSandboxAdmin:
     ) -> None:
         await self._send(AdminOps.add_account(appid, secret, token_daily_limit, whitelist))
 
+    async def add_accounts(self, accounts: Sequence[tuple[str, str]]) -> None:
+        """Create every ``(appid, secret)`` account, or none when one is refused."""
+        await self._send(AdminOps.add_accounts(accounts))
+
     async def set_whitelist(self, appid: str, ips: list[str] | None) -> None:
         await self._send(AdminOps.set_whitelist(appid, ips))
 
@@ -252,9 +307,18 @@ class AsyncSandboxAdmin:
         drop_rate: float = 0.0,
         seed: int | None = None,
         count: int | None = None,
+        errcode: int = -1,
     ) -> None:
         rule = fault_rule(
-            endpoint, latency_ms, jitter_ms, error_rate, http_5xx_rate, drop_rate, seed, count
+            endpoint,
+            latency_ms,
+            jitter_ms,
+            error_rate,
+            http_5xx_rate,
+            drop_rate,
+            seed,
+            count,
+            errcode,
         )
         await self._send(AdminOps.set_faults(rule))
 

@@ -50,6 +50,15 @@ class AdminRequest(Generic[T]):
     content: bytes | None = None
     params: dict[str, str] | None = None
 
+    def headers(self, admin_token: str | None) -> dict[str, str]:
+        """The token, and the body's type: the admin API takes JSON, or raw bytes."""
+        headers = {}
+        if admin_token:
+            headers["Authorization"] = f"Bearer {admin_token}"
+        if self.content is not None:
+            headers["Content-Type"] = "application/octet-stream"
+        return headers
+
 
 def _account(appid: str, tail: str) -> str:
     return f"/_sandbox/accounts/{quote(appid, safe='')}/{tail}"
@@ -98,6 +107,11 @@ class AdminOps:
         body: dict[str, Any] = {"appid": appid, "secret": secret, "whitelist": whitelist}
         if token_daily_limit is not None:
             body["token_daily_limit"] = token_daily_limit
+        return AdminRequest("POST", "/_sandbox/accounts", _none, json=body)
+
+    @staticmethod
+    def add_accounts(accounts: Sequence[tuple[str, str]]) -> AdminRequest[None]:
+        body = {"accounts": [{"appid": appid, "secret": secret} for appid, secret in accounts]}
         return AdminRequest("POST", "/_sandbox/accounts", _none, json=body)
 
     @staticmethod
@@ -175,6 +189,7 @@ def fault_rule(
     drop_rate: float,
     seed: int | None,
     count: int | None,
+    errcode: int = -1,
 ) -> dict[str, Any]:
     return {
         "endpoint": endpoint,
@@ -185,6 +200,7 @@ def fault_rule(
         "drop_rate": drop_rate,
         "seed": seed,
         "count": count,
+        "errcode": errcode,
     }
 
 

@@ -4,24 +4,41 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
+import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvicorn
 from starlette.applications import Starlette
 
+from wechat_material._redact import hide_secret_params
 from wechat_material.sandbox.admin import SandboxAdmin
+from wechat_material.sandbox.connections import ServerLimits
 from wechat_material.sandbox.http.app import create_app
+from wechat_material.sandbox.http.doors import (
+    Doors,
+    admin_token_for,
+    is_loopback,
+    off_loopback_warning,
+)
 from wechat_material.sandbox.http.faults import ConnectionDropped
 from wechat_material.sandbox.state.backend import SandboxBackend
-from wechat_material.sandbox.state.config import DEMO_APPID, DEMO_SECRET, ClockMode, SandboxConfig
+from wechat_material.sandbox.state.config import (
+    ADMIN_TOKEN_ENV,
+    DEMO_APPID,
+    DEMO_SECRET,
+    ClockMode,
+    NewsAPI,
+    SandboxConfig,
+)
 
+log = logging.getLogger("wechat_material.sandbox")
 STARTUP_TIMEOUT = 15.0
 SHUTDOWN_TIMEOUT = 10.0
 
@@ -41,7 +58,8 @@ class HideDroppedConnections(logging.Filter):
         return not isinstance(exc, ConnectionDropped)
 
 
-_QUERY_SECRET = re.compile(r"((?:^|[?&])(?:secret|access_token)=)[^&\s]*")
+def _hide_whole(_value: str) -> str:
+    return "***"
 
 
 class RedactQuerySecrets(logging.Filter):
@@ -50,7 +68,7 @@ class RedactQuerySecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(
-                _QUERY_SECRET.sub(r"\1***", arg) if isinstance(arg, str) else arg
+                hide_secret_params(arg, _hide_whole) if isinstance(arg, str) else arg
                 for arg in record.args
             )
         return True
@@ -88,11 +106,13 @@ def _url(sock: socket.socket) -> str:
 
 @dataclass
 class RunningSandbox:
-    """A sandbox serving on ``base_url``; ``admin`` is bound to it."""
+    """A sandbox serving on ``base_url``; ``admin`` is bound to it (with the admin token)."""
 
     base_url: str
     app: Starlette
     admin: SandboxAdmin
+    admin_token: str | None = field(default=None, repr=False)
+    """What admin calls must send as ``Authorization: Bearer ...`` (None: nothing)."""
 
     @property
     def backend(self) -> SandboxBackend:
@@ -102,27 +122,40 @@ class RunningSandbox:
 
 @contextmanager
 def run_in_thread(
-    config: SandboxConfig | None = None, host: str = "127.0.0.1", port: int = 0
+    config: SandboxConfig | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    limits: ServerLimits | None = None,
 ) -> Iterator[RunningSandbox]:
     """Serve a new sandbox with uvicorn in a background thread (port 0: a free port).
 
     Returns once it accepts connections; stops it cleanly on exit, closing the
-    backend so its data directory is free again::
+    backend so its data directory is free again. Off loopback, the admin API
+    needs a token (``config.admin_token``, or a new one): ``admin`` sends it::
 
         with run_in_thread() as sandbox:
             httpx.get(f"{sandbox.base_url}/cgi-bin/token", params={...})
 
     ``SandboxInUseError`` when another sandbox holds ``config.data_dir``.
+    ``limits``: timeouts and connection limits (default: :class:`ServerLimits`).
     """
     app = create_app(config)
     with contextlib.ExitStack() as cleanup:
         cleanup.callback(app.state.sandbox.close)
         sock = cleanup.enter_context(contextlib.closing(_bind(host, port)))
+        token = _open_doors(app, sock, app.state.sandbox.config.admin_token)
+        if not is_loopback(sock.getsockname()[0]):
+            log.warning("%s", off_loopback_warning(_url(sock)))
         _quiet_dropped_connections()
         # log_config=None: leave the host process's logging configuration alone.
         server = uvicorn.Server(
             uvicorn.Config(
-                app, log_config=None, log_level="warning", access_log=False, lifespan="off"
+                app,
+                log_config=None,
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
+                **(limits or ServerLimits()).uvicorn_options(),
             )
         )
         thread = threading.Thread(
@@ -135,11 +168,19 @@ def run_in_thread(
         base_url = _url(sock)
         try:
             _wait_until_serving(server, thread, sock)
-            with SandboxAdmin(base_url) as admin:
-                yield RunningSandbox(base_url, app, admin)
+            with SandboxAdmin(base_url, admin_token=token) as admin:
+                yield RunningSandbox(base_url, app, admin, token)
         finally:
             server.should_exit = True
             thread.join(SHUTDOWN_TIMEOUT)
+
+
+def _open_doors(app: Starlette, sock: socket.socket, given: str | None) -> str | None:
+    """Tell the app where it is served; the admin token it now requires."""
+    token, _ = admin_token_for(sock.getsockname()[0], given)
+    doors: Doors = app.state.doors
+    doors.bind(sock.getsockname()[1], token)
+    return token
 
 
 def _wait_until_serving(
@@ -175,13 +216,22 @@ def serve(
     *,
     clock: ClockMode = "running",
     seed: int | None = None,
+    admin_token: str | None = None,
+    allowed_hosts: Sequence[str] = (),
+    news_api: NewsAPI = "retired",
+    limits: ServerLimits | None = None,
 ) -> None:
     """Run a sandbox in the foreground until interrupted (Ctrl-C).
 
     State goes to ``data_dir`` (default: the user data directory), or stays in
     memory with ``memory=True``. Without ``accounts`` the demo account exists.
+    The admin API requires ``admin_token`` (default: ``WXM_SANDBOX_ADMIN_TOKEN``;
+    off loopback without either, a new token, printed); it answers the Hosts
+    of loopback, IP addresses on the port, and ``allowed_hosts``.
+    ``news_api="legacy"`` keeps add_news/update_news working (WeChat retired them).
     ``SandboxInUseError`` when another sandbox holds the data directory; it is
-    released on exit.
+    released on exit. ``limits``: timeouts and connection limits (default:
+    :class:`ServerLimits`).
     """
     if memory and data_dir is not None:
         raise ValueError("choose either a data directory or memory, not both")
@@ -191,12 +241,18 @@ def serve(
         accounts=parsed or [(DEMO_APPID, DEMO_SECRET)],
         clock=clock,
         seed=seed,
+        admin_token=admin_token or os.environ.get(ADMIN_TOKEN_ENV) or None,
+        allowed_hosts=list(allowed_hosts),
+        news_api=news_api,
     )
     app = create_app(config)
     with contextlib.ExitStack() as cleanup:
         cleanup.callback(app.state.sandbox.close)
         sock = cleanup.enter_context(contextlib.closing(_bind(host, port)))
         base_url = _url(sock)
+        token = _open_doors(app, sock, config.admin_token)
+        if not is_loopback(sock.getsockname()[0]):
+            print(off_loopback_warning(base_url), file=sys.stderr, flush=True)
         lines = [
             f"WeChat material sandbox on {base_url}",
             f"  state: {config.data_dir or 'in memory (lost on exit)'}",
@@ -205,9 +261,19 @@ def serve(
             else f"  demo account: appid {DEMO_APPID}  secret {DEMO_SECRET}",
             f"  admin API: {base_url}/_sandbox/health (see docs/sandbox.md)",
         ]
+        if token is None:
+            lines.insert(-1, f"  console: {base_url}/")
+        else:
+            given = token == config.admin_token
+            shown = "the one given" if given else token
+            lines.insert(-1, f"  console: {base_url}/?admin_token={'TOKEN' if given else token}")
+            lines.append(f"  admin token: {shown} (send 'Authorization: Bearer TOKEN')")
         print("\n".join(lines), flush=True)
         _quiet_dropped_connections()
         access = logging.getLogger("uvicorn.access")
         if not any(isinstance(f, RedactQuerySecrets) for f in access.filters):
             access.addFilter(RedactQuerySecrets())
-        uvicorn.Server(uvicorn.Config(app, log_level="info", lifespan="off")).run(sockets=[sock])
+        options = (limits or ServerLimits()).uvicorn_options()
+        uvicorn.Server(uvicorn.Config(app, log_level="info", lifespan="off", **options)).run(
+            sockets=[sock]
+        )

@@ -18,6 +18,8 @@ secret. Tokens from a source of your own: :func:`fetcher_from_callable`,
 :func:`fetcher_from_url` and their async twins.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from wechat_material.errors import TokenStoreError
 from wechat_material.tokens.base import (
     AccessToken,
@@ -35,7 +37,6 @@ from wechat_material.tokens.memory import (
     forget_shared_memory_stores,
     shared_memory_store,
 )
-from wechat_material.tokens.redis_store import AsyncRedisTokenStore, RedisTokenStore
 from wechat_material.tokens.scope import (
     AsyncScopedTokenStore,
     ScopedTokenStore,
@@ -49,6 +50,9 @@ from wechat_material.tokens.sources import (
     fetcher_from_callable,
     fetcher_from_url,
 )
+
+if TYPE_CHECKING:
+    from wechat_material.tokens.redis_store import AsyncRedisTokenStore, RedisTokenStore
 
 __all__ = [
     "AccessToken",
@@ -77,3 +81,15 @@ __all__ = [
     "shared_memory_store",
     "token_scope",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The Redis stores load on first use: they need the ``redis`` extra, which
+    # the rest of the package does without.
+    if name in {"RedisTokenStore", "AsyncRedisTokenStore"}:
+        from wechat_material.tokens import redis_store
+
+        value = getattr(redis_store, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

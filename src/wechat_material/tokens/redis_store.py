@@ -17,6 +17,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from wechat_material._extras import require_extra
+
+require_extra("redis")
+
 import redis
 import redis.asyncio
 

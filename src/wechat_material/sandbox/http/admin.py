@@ -1,7 +1,9 @@
 """The admin HTTP API under /_sandbox/: clock, counters, accounts, quotas, faults, settings.
 
-JSON in and out. Bad input answers 400 ``{"error": "..."}``, an unknown
-account or material 404. Admin calls are never faulted and never counted.
+JSON in and out. Every body is checked whole before anything changes
+(:mod:`~wechat_material.sandbox.http.admin_input`): bad input answers 400
+``{"error": "...", "field": "..."}`` and changes nothing, an unknown account
+or material 404. Admin calls are never faulted and never counted.
 """
 
 from __future__ import annotations
@@ -13,47 +15,52 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from wechat_material.sandbox.http.admin_input import (
+    AdminInputError,
+    ClockAdvance,
+    ClockSet,
+    FaultInput,
+    Model,
+    NewAccounts,
+    ProtectInput,
+    QuotaInput,
+    SettingsInput,
+    StatusInput,
+    WhitelistInput,
+    parse,
+)
+from wechat_material.sandbox.http.body_caps import JSSDK_VOICE_CAP
 from wechat_material.sandbox.http.endpoint import backend_of
 from wechat_material.sandbox.http.wire import json_reply, load_json, read_body
 from wechat_material.sandbox.state import SandboxError
+from wechat_material.sandbox.state.accounts import NewAccount
 from wechat_material.sandbox.state.backend import SandboxBackend
-from wechat_material.sandbox.state.config import API_PREFIX, DEMO_APPID
+from wechat_material.sandbox.state.config import DEMO_APPID
 from wechat_material.sandbox.state.faults import FaultRule
 
-ADMIN_BODY_LIMIT = 8 * 1024 * 1024  # JS-SDK voices are the largest admin bodies
 OK = {"ok": True}
 _NOT_FOUND_CODES = {40007, 40013}
 
 AdminHandler = Callable[[Request, SandboxBackend], Awaitable[Any]]
 
 
-class AdminInputError(ValueError):
-    pass
-
-
 async def _raw(request: Request) -> bytes:
-    raw = await read_body(request, ADMIN_BODY_LIMIT)
+    raw = await read_body(request, JSSDK_VOICE_CAP)
     if raw is None:
-        raise AdminInputError(f"the body is over {ADMIN_BODY_LIMIT} bytes")
+        raise AdminInputError(f"the body is over {JSSDK_VOICE_CAP} bytes")
     return raw
 
 
-async def _json(request: Request) -> dict[str, Any]:
+async def _json(request: Request) -> Any:
     raw = await _raw(request)
     try:
-        data = load_json(raw or b"{}")
+        return load_json(raw or b"{}")
     except ValueError as exc:
         raise AdminInputError(f"the body must be UTF-8 JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise AdminInputError("the body must be a JSON object")
-    return data
 
 
-def _number(data: dict[str, Any], name: str) -> float:
-    value = data.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise AdminInputError(f"'{name}' must be a number")
-    return float(value)
+async def _body(request: Request, model: type[Model]) -> Model:
+    return parse(model, await _json(request))
 
 
 def _admin(handler: AdminHandler) -> Callable[[Request], Awaitable[Response]]:
@@ -64,6 +71,8 @@ def _admin(handler: AdminHandler) -> Callable[[Request], Awaitable[Response]]:
         except SandboxError as error:
             status = 404 if error.code in _NOT_FOUND_CODES else 400
             return json_reply({"error": error.detail or error.errmsg}, status=status)
+        except AdminInputError as error:
+            return json_reply({"error": str(error), "field": error.field}, status=400)
         except (ValueError, TypeError, KeyError) as error:
             return json_reply({"error": str(error)}, status=400)
         return json_reply(OK if result is None else result)
@@ -84,11 +93,11 @@ async def clock(request: Request, backend: SandboxBackend) -> Any:
 
 
 async def clock_advance(request: Request, backend: SandboxBackend) -> Any:
-    return {"now": backend.clock.advance(_number(await _json(request), "seconds"))}
+    return {"now": backend.clock.advance((await _body(request, ClockAdvance)).seconds)}
 
 
 async def clock_set(request: Request, backend: SandboxBackend) -> Any:
-    return {"now": backend.clock.set_time(_number(await _json(request), "now"))}
+    return {"now": backend.clock.set_time((await _body(request, ClockSet)).now)}
 
 
 async def counters(request: Request, backend: SandboxBackend) -> Any:
@@ -99,39 +108,34 @@ async def counters(request: Request, backend: SandboxBackend) -> Any:
 
 
 async def add_account(request: Request, backend: SandboxBackend) -> Any:
+    """One account (an object), or several (``{"accounts": [...]}``): all or none."""
     data = await _json(request)
-    appid, secret = data.get("appid"), data.get("secret")
-    if not isinstance(appid, str) or not isinstance(secret, str):
-        raise AdminInputError("'appid' and 'secret' must be strings")
-    limit = data.get("token_daily_limit", backend.config.token_daily_limit)
-    if isinstance(limit, bool) or not isinstance(limit, int):
-        raise AdminInputError("'token_daily_limit' must be an integer")
-    backend.add_account(appid, secret, token_daily_limit=limit, whitelist=_ips(data, "whitelist"))
-
-
-def _ips(data: dict[str, Any], name: str) -> list[str] | None:
-    ips = data.get(name)
-    if ips is not None and (not isinstance(ips, list) or not all(isinstance(i, str) for i in ips)):
-        raise AdminInputError(f"'{name}' must be a list of IP addresses or null")
-    return ips
+    several = isinstance(data, dict) and "accounts" in data
+    accounts = parse(NewAccounts, data if several else {"accounts": [data]}).accounts
+    default_limit = backend.config.token_daily_limit
+    backend.add_accounts(
+        [
+            NewAccount(
+                new.appid,
+                new.secret,
+                default_limit if new.token_daily_limit is None else new.token_daily_limit,
+                new.whitelist,
+            )
+            for new in accounts
+        ]
+    )
 
 
 async def set_whitelist(request: Request, backend: SandboxBackend) -> Any:
-    backend.accounts.set_whitelist(request.path_params["appid"], _ips(await _json(request), "ips"))
+    ips = (await _body(request, WhitelistInput)).ips
+    backend.accounts.set_whitelist(request.path_params["appid"], ips)
 
 
 async def set_quota(request: Request, backend: SandboxBackend) -> Any:
-    data = await _json(request)
     appid = request.path_params["appid"]
     backend.accounts.require(appid)
-    path, daily, minute = data.get("cgi_path"), data.get("daily_limit"), data.get("minute_limit")
-    if not isinstance(path, str) or not path.startswith(API_PREFIX):
-        raise AdminInputError("'cgi_path' must be a path like /cgi-bin/token")
-    if isinstance(daily, bool) or not isinstance(daily, int):
-        raise AdminInputError("'daily_limit' must be an integer")
-    if minute is not None and (isinstance(minute, bool) or not isinstance(minute, int)):
-        raise AdminInputError("'minute_limit' must be an integer or null")
-    backend.quotas.set_limit(appid, path, daily, minute)
+    quota = await _body(request, QuotaInput)
+    backend.quotas.set_limit(appid, quota.cgi_path, quota.daily_limit, quota.minute_limit)
 
 
 async def revoke_tokens(request: Request, backend: SandboxBackend) -> Any:
@@ -145,9 +149,7 @@ async def jssdk_voice(request: Request, backend: SandboxBackend) -> Any:
 
 
 async def protect(request: Request, backend: SandboxBackend) -> Any:
-    media_id = (await _json(request)).get("media_id")
-    if not isinstance(media_id, str):
-        raise AdminInputError("'media_id' must be a string")
+    media_id = (await _body(request, ProtectInput)).media_id
     backend.materials.protect(request.path_params["appid"], media_id)
 
 
@@ -156,19 +158,23 @@ async def account_status(request: Request, backend: SandboxBackend) -> Any:
     if request.method == "GET":
         return backend.accounts.require(appid).status.to_json()
     changes = await _json(request)
-    for name, value in changes.items():
-        # null would be ambiguous (keep? clear?): a field left out keeps its value.
-        if value is None:
-            raise AdminInputError(f"'{name}' may not be null; leave it out to keep its value")
-    return backend.accounts.set_status(appid, changes).to_json()
+    if isinstance(changes, dict):
+        for name, value in changes.items():
+            # null would be ambiguous (keep? clear?): a field left out keeps its value.
+            if value is None:
+                raise AdminInputError(
+                    f"'{name}' may not be null; leave it out to keep its value", name
+                )
+    status = parse(StatusInput, changes)
+    return backend.accounts.set_status(appid, status.model_dump(exclude_none=True)).to_json()
 
 
 async def settings(request: Request, backend: SandboxBackend) -> Any:
-    data = await _json(request)
-    if "news_api" in data:
-        backend.set_news_api(data["news_api"])
-    if "json_content_type" in data:
-        backend.set_json_content_type(data["json_content_type"])
+    changes = await _body(request, SettingsInput)
+    if changes.news_api is not None:
+        backend.set_news_api(changes.news_api)
+    if changes.json_content_type is not None:
+        backend.set_json_content_type(changes.json_content_type)
     return {
         "news_api": backend.switches.news_api,
         "json_content_type": backend.switches.json_content_type,
@@ -181,12 +187,8 @@ async def faults(request: Request, backend: SandboxBackend) -> Any:
         return None
     if request.method == "GET":
         return {"rules": [rule.to_json() for rule in backend.faults.rules()]}
-    data = await _json(request)
-    known = set(FaultRule.__dataclass_fields__)
-    unknown = set(data) - known
-    if unknown:
-        raise AdminInputError(f"unknown fault settings: {', '.join(sorted(unknown))}")
-    backend.faults.set(FaultRule(**data))
+    rule = await _body(request, FaultInput)
+    backend.faults.set(FaultRule(**rule.model_dump()))
 
 
 ROUTES: list[Route] = [

@@ -26,6 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from wechat_material._endpoints import Endpoint
+from wechat_material.sandbox.http.body_caps import BODY_CAPS
 from wechat_material.sandbox.http.uploads import MultipartUpload, read_upload_form
 from wechat_material.sandbox.http.wire import (
     Body,
@@ -69,6 +70,8 @@ class ApiRequest:
     request: Request
     backend: SandboxBackend
     appid: str
+    body_cap: int
+    """The most bytes this call's body may have (:mod:`~wechat_material.sandbox.http.body_caps`)."""
 
     @property
     def ip(self) -> str:
@@ -78,10 +81,10 @@ class ApiRequest:
         return query_of(self.request.scope).get(name)
 
     async def json(self) -> Body:
-        return await read_json(self.request, self.backend.config.max_request_bytes)
+        return await read_json(self.request, self.body_cap)
 
     async def form(self) -> MultipartUpload:
-        return await read_upload_form(self.request, self.backend.config.max_request_bytes)
+        return await read_upload_form(self.request, self.body_cap)
 
 
 Handler = Callable[[ApiRequest], Awaitable[dict[str, Any] | StoredFile]]
@@ -117,6 +120,7 @@ def api_route(endpoint: Endpoint, handler: Handler, *, writes: bool) -> Route:
     """A route for ``endpoint`` running ``handler``; calls without a token (``/token``,
     ``/stable_token``) are admitted by the handler itself."""
     path, post_only = endpoint.path, endpoint.method == "POST"
+    cap = BODY_CAPS[endpoint].max_bytes
 
     async def run(request: Request) -> Response:
         backend = backend_of(request)
@@ -131,7 +135,9 @@ def api_route(endpoint: Endpoint, handler: Handler, *, writes: bool) -> Route:
                     client_ip(request),
                     writes=writes,
                 )
-            result = await handler(ApiRequest(request, backend, appid))
+            result = await handler(
+                ApiRequest(request, backend, appid, min(cap, backend.config.max_request_bytes))
+            )
             if isinstance(result, StoredFile):
                 return file_reply(backend.storage.blobs, result)
         except SandboxError as error:

@@ -1,9 +1,10 @@
 """Fault injection on the wire: the ASGI layer that carries out the fault plan.
 
 The rules and their draws are :mod:`wechat_material.sandbox.state.faults`; this
-layer delays the call, answers ``-1`` or a gateway's 5xx page, or cuts the
-reply short, on every faultable path (API calls and the files under /mmbiz/,
-never the admin API).
+layer delays the call, answers ``-1`` (or the rule's errcode) or a gateway's
+5xx page, or cuts the reply short, on every faultable path (API calls and the
+files under /mmbiz/, never the admin API). It names the fault it applied in
+the scope, for the journal.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import anyio
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from wechat_material.sandbox.http.journaling import FAULT_KEY
 from wechat_material.sandbox.state.config import API_PREFIX
 from wechat_material.sandbox.state.faults import FaultPlan, Outcome
 from wechat_material.sandbox.state.links import URL_PREFIX
@@ -47,7 +49,7 @@ async def drain(receive: Receive) -> None:
 class FaultMiddleware:
     """Applies the backend's fault plan to every faultable path."""
 
-    def __init__(self, app: ASGIApp, plan: FaultPlan, error_reply: Callable[[], Any]) -> None:
+    def __init__(self, app: ASGIApp, plan: FaultPlan, error_reply: Callable[[int], Any]) -> None:
         self.app = app
         self.plan = plan
         self.error_reply = error_reply
@@ -60,11 +62,15 @@ class FaultMiddleware:
         if decision is None:
             await self.app(scope, receive, send)
             return
+        if decision.outcome is not Outcome.THROUGH:
+            scope[FAULT_KEY] = decision.outcome.value
+        elif decision.delay > 0:
+            scope[FAULT_KEY] = "delay"
         if decision.delay > 0:
             await anyio.sleep(decision.delay)
         if decision.outcome is Outcome.ERROR:
             await drain(receive)
-            await self.error_reply()(scope, receive, send)
+            await self.error_reply(decision.errcode)(scope, receive, send)
         elif decision.outcome is Outcome.HTTP_5XX:
             await drain(receive)
             body = gateway_page(decision.status)

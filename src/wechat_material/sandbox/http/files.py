@@ -1,8 +1,11 @@
 """Everything the sandbox hands out a URL for, served under /mmbiz/ (unknown: 404).
 
 Files are sent as they were uploaded; article links (news material, drafts,
-published articles) get a plain HTML page. Also here: the answer to an API
-path WeChat does not have.
+published articles) get a plain HTML page. The article's content is the
+account's HTML: it is cleaned again here (:func:`clean_article_html`) and
+the page goes out under a Content-Security-Policy that lets nothing run, so
+that markup stored before a cleaning rule existed cannot either. Also here:
+the answer to an API path WeChat does not have.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from starlette.routing import Route
 from wechat_material.sandbox.http.endpoint import ANY_METHOD, backend_of, error_reply
 from wechat_material.sandbox.http.wire import file_reply
 from wechat_material.sandbox.state import SandboxError
+from wechat_material.sandbox.state.articles import clean_article_html
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.blobs import StoredFile
 from wechat_material.sandbox.state.config import API_PREFIX
@@ -35,6 +39,13 @@ DELETED_PAGE = (
     "</head><body><p>该内容已被发布者删除 (this content was deleted by its publisher)</p>"
     "</body></html>"
 )
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; img-src 'self' data: https:; style-src 'unsafe-inline'; "
+        "media-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 def article_page(article: Mapping[str, Any]) -> str:
@@ -44,11 +55,11 @@ def article_page(article: Mapping[str, Any]) -> str:
     title = escape(str(article.get("title", "")))
     author = escape(str(article.get("author", "")))
     byline = f'<p class="author">{author}</p>' if author else ""
-    # The content is the account's own HTML (scripts were stripped when it was saved).
+    content = clean_article_html(str(article.get("content", ""))).html
     return (
         f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>'
         f"</head><body><article><h1>{title}</h1>{byline}"
-        f'<div class="content">{article.get("content", "")}</div></article></body></html>'
+        f'<div class="content">{content}</div></article></body></html>'
     )
 
 
@@ -64,7 +75,9 @@ async def serve(request: Request) -> Response:
     if link.kind == FILE:
         return _file(backend, link)
     article = _page_article(backend, link)
-    return not_found() if article is None else HTMLResponse(article_page(article))
+    if article is None:
+        return not_found()
+    return HTMLResponse(article_page(article), headers=PAGE_HEADERS)
 
 
 def _file(backend: SandboxBackend, link: Link) -> Response:
@@ -72,9 +85,11 @@ def _file(backend: SandboxBackend, link: Link) -> Response:
         return not_found()
     stored = StoredFile(link.owner or "", link.sha, link.size, link.format)
     try:
-        return file_reply(backend.storage.blobs, stored, attachment=False)
+        reply = file_reply(backend.storage.blobs, stored, attachment=False)
     except SandboxError:
         return not_found()
+    reply.headers["X-Content-Type-Options"] = "nosniff"
+    return reply
 
 
 def _page_article(backend: SandboxBackend, link: Link) -> dict[str, Any] | None:

@@ -7,7 +7,9 @@
 - Counting: every API call is counted on arrival, under the appid it is made
   for. The appid comes from the access_token (for API calls), the query
   string (for /token) or the JSON body (for /stable_token, read here and
-  handed on intact).
+  handed on intact); one the sandbox has no account for counts as unknown.
+  Each call is also recorded in the journal, with its reply's errcode and
+  latency (:mod:`~wechat_material.sandbox.http.journaling`).
 
 The fault layer (:mod:`wechat_material.sandbox.http.faults`) comes after them.
 """
@@ -21,13 +23,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wechat_material import _endpoints as ep
 from wechat_material.sandbox.http.faults import ConnectionDropped
+from wechat_material.sandbox.http.journaling import run_recorded
 from wechat_material.sandbox.http.wire import error_payload, json_reply, load_json, query_of
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.config import API_PREFIX
+from wechat_material.sandbox.state.quotas import UNKNOWN_APPID
 
 log = logging.getLogger("wechat_material.sandbox")
-PEEK_LIMIT = 64 * 1024  # a stable_token body is tiny; past this it is not looked at
+PEEK_LIMIT = 16 * 1024  # a stable_token body is tiny; past this it is not looked at
 
 
 async def peek_body(receive: Receive, limit: int) -> tuple[bytes | None, Receive]:
@@ -61,12 +65,16 @@ def _appid_in(body: bytes | None) -> str:
     return appid if isinstance(appid, str) else ""
 
 
-class CountingMiddleware:
-    """Counts each API call in ``backend.counters`` before anything can refuse it."""
+class BackendLayer:
+    """A layer around the routes that works with the sandbox's state."""
 
     def __init__(self, app: ASGIApp, backend: SandboxBackend) -> None:
         self.app = app
         self.backend = backend
+
+
+class CountingMiddleware(BackendLayer):
+    """Counts each API call in ``backend.counters`` before anything can refuse it."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -80,16 +88,16 @@ class CountingMiddleware:
                 appid = _appid_in(body)
             else:
                 appid = query.get("appid", "")
+            if appid and self.backend.accounts.get(appid) is None:
+                appid = UNKNOWN_APPID
             self.backend.counters.count(appid, path)
+            await run_recorded(self.app, scope, receive, send, self.backend, appid)
+            return
         await self.app(scope, receive, send)
 
 
-class GuardMiddleware:
+class GuardMiddleware(BackendLayer):
     """Turns any unexpected exception into a reply (and a log entry)."""
-
-    def __init__(self, app: ASGIApp, backend: SandboxBackend) -> None:
-        self.app = app
-        self.backend = backend
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -15,7 +15,7 @@ from wechat_material import _endpoints as ep
 from wechat_material.checks import video_description_problem
 from wechat_material.limits import MaterialType, Target
 from wechat_material.sandbox.http.endpoint import ApiRequest, EndpointTable
-from wechat_material.sandbox.http.uploads import receive_upload
+from wechat_material.sandbox.http.uploads import BUFFER_PART, MEDIA_PART, receive_upload
 from wechat_material.sandbox.http.wire import load_json
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.articles import prepare_articles
@@ -103,8 +103,11 @@ async def get_jssdk_media(call: ApiRequest) -> StoredFile:
 
 @api.handles(ep.MEDIA_UPLOAD_IMAGE, writes=True)
 async def uploadimg(call: ApiRequest) -> dict[str, Any]:
-    """An image for article HTML: jpg/png up to 1 MB; not counted against any cap."""
-    received = await receive_upload(call, Target.ARTICLE_IMAGE, MaterialType.IMAGE.value)
+    """An image for article HTML: jpg/png up to 1 MB; not counted against any cap. The file
+    comes as ``media`` or, from the card API's logo upload, ``buffer``."""
+    received = await receive_upload(
+        call, Target.ARTICLE_IMAGE, MaterialType.IMAGE.value, (MEDIA_PART, BUFFER_PART)
+    )
     try:
         return {"url": call.backend.materials.add_article_image(call.appid, received.file)}
     finally:

@@ -2,14 +2,17 @@
 then the file's type and checks.
 
 The file must be the part named ``media`` with a plain ``filename="..."``
-parameter. A part that names its file only with the RFC 2231 form
-(``filename*=UTF-8''...``) has, for WeChat, no filename: it is not a file, and
-the upload answers 41005. Plain UTF-8 bytes in ``filename="猫.jpg"`` are fine.
+parameter (uploadimg also takes it as ``buffer``: the card API's logo upload
+posts to the same URL under that name, as its documentation says). A part
+that names its file only with the RFC 2231 form (``filename*=UTF-8''...``)
+has, for WeChat, no filename: it is not a file, and the upload answers 41005.
+Plain UTF-8 bytes in ``filename="猫.jpg"`` are fine.
 
 The body is parsed as it arrives (files spool to disk past 1 MB); past the
-sandbox's request limit the rest is read and dropped, and the upload answers
-45001. The file's checks (:mod:`wechat_material.sandbox.state.uploads`) read
-and copy it, so they run in a worker thread, off the event loop.
+endpoint's body cap (:mod:`~wechat_material.sandbox.http.body_caps`) the
+reading stops and the upload answers 45001. The file's checks
+(:mod:`wechat_material.sandbox.state.uploads`) read and copy it, so they run
+in a worker thread, off the event loop.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
     from wechat_material.sandbox.http.endpoint import ApiRequest
 
 MEDIA_PART = "media"
+BUFFER_PART = "buffer"
 MAX_FIELD_BYTES = 64 * 1024  # text fields (video description) are small
 
 
@@ -68,11 +72,15 @@ class _FormParser(MultiPartParser):
 
 @dataclass
 class MultipartUpload:
-    """The ``media`` file (None when there is no file part of that name) and the text fields."""
+    """The file parts by name (the first of each name) and the text fields."""
 
-    media: UploadFile | None
+    files: dict[str, UploadFile]
     fields: dict[str, str] = field(default_factory=dict)
     _files: list[UploadFile] = field(default_factory=list)
+
+    def file_in(self, parts: tuple[str, ...]) -> UploadFile | None:
+        """The file of the first of ``parts`` the form has."""
+        return next((self.files[name] for name in parts if name in self.files), None)
 
     async def close(self) -> None:
         for upload in self._files:
@@ -107,8 +115,11 @@ async def read_upload_form(request: Request, limit: int) -> MultipartUpload:
             pass
         raise SandboxError(41005, f"the form cannot be read: {exc}") from None
     fields = {name: value for name, value in form.multi_items() if isinstance(value, str)}
-    media = form.get(MEDIA_PART)
-    return MultipartUpload(media if isinstance(media, UploadFile) else None, fields, parser.opened)
+    files: dict[str, UploadFile] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            files.setdefault(name, value)
+    return MultipartUpload(files, fields, parser.opened)
 
 
 async def _drain(request: Request) -> None:
@@ -136,15 +147,22 @@ def material_type(target: Target, name: str | None) -> MaterialType:
     return type
 
 
-async def receive_upload(call: ApiRequest, target: Target, type_name: str | None) -> ReceivedUpload:
-    """Read the form and check its ``media`` file; the caller must discard the staged blob
-    once it is committed or refused (``call.backend.storage.blobs.discard``)."""
+async def receive_upload(
+    call: ApiRequest,
+    target: Target,
+    type_name: str | None,
+    parts: tuple[str, ...] = (MEDIA_PART,),
+) -> ReceivedUpload:
+    """Read the form and check its file (the first part of ``parts`` it has); the caller
+    must discard the staged blob once it is committed or refused
+    (``call.backend.storage.blobs.discard``)."""
     form = await call.form()
     try:
         type = material_type(target, type_name)
-        if form.media is None:
-            raise SandboxError(41005, "no file part named 'media' with a filename")
-        media = form.media
+        media = form.file_in(parts)
+        if media is None:
+            named = " or ".join(f"'{name}'" for name in parts)
+            raise SandboxError(41005, f"no file part named {named} with a filename")
         accepted = await anyio.to_thread.run_sync(
             accept_file,
             LIMITS[(target, type)],

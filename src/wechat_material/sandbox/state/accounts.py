@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -153,26 +154,47 @@ def whitelist_refusal(ip: str) -> SandboxError:
     )
 
 
+@dataclass(frozen=True)
+class NewAccount:
+    """An account to create: its credentials, whitelist and daily /token quota."""
+
+    appid: str
+    secret: str = field(repr=False)
+    token_daily_limit: int | None = None
+    whitelist: list[str] | None = None
+
+
 class Accounts:
     """Accounts, cached in memory (they are read on every call, written rarely)."""
 
     def __init__(self, storage: Storage) -> None:
         self._storage = storage
-        self._cache: dict[str, Account | None] = {}
+        self._cache: dict[str, Account] = {}
 
-    def add(self, appid: str, secret: str, whitelist: list[str] | None = None) -> Account:
-        """Create the account, or replace its secret and whitelist (its status stays)."""
+    def add(
+        self,
+        appid: str,
+        secret: str,
+        whitelist: list[str] | None = None,
+        db: sqlite3.Connection | None = None,
+    ) -> Account:
+        """Create the account, or replace its secret and whitelist (its status stays).
+
+        Written in ``db``'s transaction when given, else in one of its own.
+        """
+        if db is None:
+            with self._storage.transaction() as own:
+                return self.add(appid, secret, whitelist, own)
         if not appid or not secret:
             raise ValueError("an account needs a non-empty appid and secret")
         account = Account(appid, secret, _normalised(whitelist))
-        with self._storage.transaction() as db:
-            db.execute(
-                "INSERT INTO accounts (appid, secret, whitelist) VALUES (?, ?, ?) "
-                "ON CONFLICT (appid) DO UPDATE SET "
-                "secret = excluded.secret, whitelist = excluded.whitelist",
-                (appid, secret, _dump(account.whitelist)),
-            )
-            self._cache.pop(appid, None)
+        db.execute(
+            "INSERT INTO accounts (appid, secret, whitelist) VALUES (?, ?, ?) "
+            "ON CONFLICT (appid) DO UPDATE SET "
+            "secret = excluded.secret, whitelist = excluded.whitelist",
+            (appid, secret, _dump(account.whitelist)),
+        )
+        self._cache.pop(appid, None)
         return account
 
     def get(self, appid: str) -> Account | None:
@@ -188,7 +210,8 @@ class Accounts:
                 whitelist = None if listed is None else tuple(listed)
                 status = AccountStatus.load(row["status"])
                 account = Account(row["appid"], row["secret"], whitelist, status)
-            self._cache[appid] = account
+                # Only accounts are kept: anyone can send made-up appids.
+                self._cache[appid] = account
             return account
 
     def require(self, appid: str) -> Account:

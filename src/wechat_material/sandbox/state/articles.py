@@ -3,9 +3,11 @@
 Used by news material (add_news/update_news), mass-send news (uploadnews) and
 the draft box. The field rules are :mod:`wechat_material.checks`; this adds
 the parts that need the account's state (which ids are valid thumbnails,
-which image URLs are the account's own) and what WeChat does to the content:
-``<script>`` elements are removed, and ``<img>`` tags whose ``src`` is not an
-image WeChat hosts (uploadimg or material URLs) are dropped.
+which image URLs are the account's own) and what WeChat does to the content
+(:func:`clean_article_html`, from :mod:`.article_html`): whatever could run
+is removed (scripts, frames, forms, event handlers, ``javascript:`` URLs...),
+and so are ``<img>`` tags whose ``src`` is not an image WeChat hosts
+(uploadimg or material URLs).
 
 It also says how stored articles are listed (:func:`render_articles`, with
 their links) and checks the paging of the batchget endpoints.
@@ -13,24 +15,24 @@ their links) and checks the paging of the batchget endpoints.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wechat_material.checks import article_problem, articles_problem, text_of
+from wechat_material.checks import article_problem, articles_problem, flag_value, text_of
 from wechat_material.limits import ARTICLE_FIELDS, DIGEST_DEFAULT_CHARS, PAGE_MAX, PAGE_MIN
 from wechat_material.sandbox.state import SandboxError
+from wechat_material.sandbox.state.article_html import CleanedHtml as CleanedHtml
+from wechat_material.sandbox.state.article_html import clean_article_html as clean_article_html
 from wechat_material.sandbox.state.links import LinkPath, Links, link_path
 
 NEWS = "news"
 NEWSPIC = "newspic"
 DRAFT_EXTRAS = ("article_type", "image_info", "pic_crop_235_1", "pic_crop_1_1")
 COMMENT_FLAGS = ("need_open_comment", "only_fans_can_comment")
-
-_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>|<script\b[^>]*>", re.IGNORECASE | re.DOTALL)
-_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_SRC = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+# The content as sent, kept beside the cleaned one when clean-up changed it, so the
+# console can show what was dropped; never part of a reply (see news_item).
+SENT_CONTENT = "_sent_content"
 
 
 @dataclass(frozen=True)
@@ -45,18 +47,6 @@ class ArticleRules:
     """Is this ``<img src>`` an image WeChat hosts?"""
     draft: bool = False
     """Draft box articles: article_type, newspic images and crops are allowed."""
-
-
-def clean_content(html: str, image_url_ok: Callable[[str], bool]) -> str:
-    """The content as WeChat stores it: no scripts, no images from elsewhere."""
-    html = _SCRIPT.sub("", html)
-
-    def keep_hosted(tag: re.Match[str]) -> str:
-        src = _SRC.search(tag.group(0))
-        url = next((g for g in src.groups() if g is not None), "") if src else ""
-        return tag.group(0) if url and image_url_ok(url) else ""
-
-    return _IMG.sub(keep_hosted, html)
 
 
 def _article_type(article: Mapping[str, Any], rules: ArticleRules) -> str:
@@ -92,8 +82,16 @@ def _complete(
     stored: dict[str, Any] = {}
     for spec in ARTICLE_FIELDS:
         value = article.get(spec.name)
-        stored[spec.name] = (0 if spec.flag else "") if value is None else value
-    stored["content"] = clean_content(stored["content"], rules.image_url_ok)
+        if value is None:
+            stored[spec.name] = 0 if spec.flag else ""
+        elif spec.flag and isinstance(value, str):
+            stored[spec.name] = flag_value(value)  # checked: "0" or "1", kept as the number
+        else:
+            stored[spec.name] = value
+    sent = stored["content"]
+    stored["content"] = clean_article_html(sent, rules.image_url_ok).html
+    if stored["content"] != sent:
+        stored[SENT_CONTENT] = sent
     if single and not stored["digest"]:
         stored["digest"] = text_of(stored["content"])[:DIGEST_DEFAULT_CHARS]
     if rules.draft:
@@ -133,6 +131,7 @@ def news_item(
 ) -> dict[str, Any]:
     """An article as get_material, draft/get and the batchget replies show it."""
     item = dict(article)
+    item.pop(SENT_CONTENT, None)
     if not with_content:
         item.pop("content", None)
     item["url"] = url

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from wechat_material.mediainfo import detect_format
 from wechat_material.sandbox.state import SandboxError
-from wechat_material.sandbox.state.accounts import Accounts
+from wechat_material.sandbox.state.accounts import Accounts, NewAccount
 from wechat_material.sandbox.state.articles import ArticleRules
 from wechat_material.sandbox.state.clock import ClockState, SandboxClock
 from wechat_material.sandbox.state.config import (
@@ -32,6 +33,7 @@ from wechat_material.sandbox.state.config import (
 from wechat_material.sandbox.state.drafts import Drafts
 from wechat_material.sandbox.state.faults import FaultPlan
 from wechat_material.sandbox.state.ids import IdMaker
+from wechat_material.sandbox.state.journal import Journal
 from wechat_material.sandbox.state.links import Links
 from wechat_material.sandbox.state.materials import LegacyNews, Materials
 from wechat_material.sandbox.state.media import TemporaryMedia
@@ -52,7 +54,7 @@ GRANT_TYPE = "client_credential"
 class RuntimeSwitches:
     """Switches the admin API can flip at run time (not persisted: the config decides at start)."""
 
-    news_api: NewsAPI = "legacy"
+    news_api: NewsAPI = "retired"
     json_content_type: str = JSON_CONTENT_TYPE
 
 
@@ -83,6 +85,7 @@ class SandboxBackend:
         self.clock.on_change = self._save_clock
         self._save_clock(self.clock.state())
         self.counters = CallCounters()
+        self.journal = Journal()
         self.accounts = Accounts(self.storage)
         self.quotas = Quotas(self.storage, self.clock)
         self.tokens = Tokens(self.storage, self.clock, self.ids)
@@ -120,9 +123,24 @@ class SandboxBackend:
         token_daily_limit: int | None = None,
         whitelist: list[str] | None = None,
     ) -> None:
-        self.accounts.add(appid, secret, whitelist)
-        if token_daily_limit is not None:
-            self.quotas.set_limit(appid, TOKEN_PATH, token_daily_limit)
+        """Create the account, or replace it: a new secret ends the tokens of the old one
+        (as resetting the AppSecret does on WeChat: they answer 40001)."""
+        self.add_accounts([NewAccount(appid, secret, token_daily_limit, whitelist)])
+
+    def add_accounts(self, accounts: Sequence[NewAccount]) -> None:
+        """Create (or replace) every account, or none of them when one is refused; an
+        account given a new secret has its tokens ended."""
+        new_secrets = []
+        with self.storage.transaction() as db:
+            for new in accounts:
+                previous = self.accounts.get(new.appid)
+                self.accounts.add(new.appid, new.secret, new.whitelist, db)
+                if previous is not None and previous.secret != new.secret:
+                    new_secrets.append(new.appid)
+                if new.token_daily_limit is not None:
+                    self.quotas.set_limit(new.appid, TOKEN_PATH, new.token_daily_limit, db=db)
+        for appid in new_secrets:
+            self.tokens.revoke(appid)
 
     def _credentials(
         self, grant_type: str | None, appid: str | None, secret: str | None, ip: str
@@ -240,6 +258,7 @@ class SandboxBackend:
         self.quotas.forget_cache()
         self.tokens.forget_cache()
         self.counters.reset()
+        self.journal.clear()
         self.faults.clear()
         self.ids.restart()
         start = self.config.start_time

@@ -12,6 +12,9 @@ from wechat_material.tokens.base import mask
 DEMO_APPID = "wx0123456789abcdef"
 DEMO_SECRET = "0123456789abcdef0123456789abcdef"  # noqa: S105 - the sandbox's public demo secret
 
+# Where the admin clients (and `serve`) find the admin token when none is given.
+ADMIN_TOKEN_ENV = "WXM_SANDBOX_ADMIN_TOKEN"  # noqa: S105 - a variable's name, not a token
+
 # Every WeChat API path starts with this; the endpoints themselves are the SDK's table,
 # wechat_material._endpoints.
 API_PREFIX = "/cgi-bin/"
@@ -45,10 +48,11 @@ class SandboxConfig:
     """Where state lives (SQLite + blob files); None keeps everything in memory."""
     accounts: list[tuple[str, str]] = field(default_factory=_demo_accounts)
     """(appid, secret) pairs that exist from the start."""
-    news_api: NewsAPI = "legacy"
-    """``legacy``: add_news/update_news work; ``retired``: they answer 45106 like WeChat today."""
+    news_api: NewsAPI = "retired"
+    """``retired``: add_news/update_news answer 45106, as WeChat has since 2022-02-28;
+    ``legacy``: they work as they did before, for code and data that need them."""
     max_request_bytes: int = 32 * 1024 * 1024
-    """Bodies past this get a clean errcode reply (45001 uploads, 47001 JSON)."""
+    """The ceiling of every endpoint's body cap (``sandbox/http/body_caps.py``): lowers them."""
     public_url: str | None = None
     """Base of the URLs handed out (image urls, down_url...); None: the request's base URL."""
     start_time: float | None = None
@@ -63,6 +67,11 @@ class SandboxConfig:
     """How many permanent items an account may hold, per group of types (45001 past it)."""
     token_daily_limit: int = 2000
     """Daily /cgi-bin/token quota of the accounts above (WeChat: 2000; test accounts: 200)."""
+    admin_token: str | None = None
+    """Admin API calls must send ``Authorization: Bearer <this>``; None: no token, unless
+    the sandbox is served off loopback (then ``run_in_thread``/``serve`` make one)."""
+    allowed_hosts: list[str] = field(default_factory=list)
+    """Extra Host values (``name`` or ``name:port``) the admin API answers once on a socket."""
 
     def __repr__(self) -> str:
         # The dataclass repr would show the secrets; this one masks them.
@@ -70,5 +79,7 @@ class SandboxConfig:
         return (
             f"SandboxConfig(data_dir={self.data_dir!r}, accounts=[{shown}], "
             f"news_api={self.news_api!r}, clock={self.clock!r}, seed={self.seed!r}, "
-            f"start_time={self.start_time!r}, public_url={self.public_url!r})"
+            f"start_time={self.start_time!r}, public_url={self.public_url!r}, "
+            f"admin_token={mask(self.admin_token) if self.admin_token else None}, "
+            f"allowed_hosts={self.allowed_hosts!r})"
         )

@@ -5,7 +5,8 @@ prefix (``/mmbiz/*``) or everything (``*``: every /cgi-bin call and every file
 the sandbox serves; never the admin API). Each matching call first waits
 ``latency_ms`` plus up to ``jitter_ms``, then one draw picks what happens:
 
-- ``error_rate``: the reply is ``{"errcode": -1, "errmsg": "system error ..."}``;
+- ``error_rate``: the reply is ``{"errcode": -1, "errmsg": "system error ..."}``
+  (or the rule's ``errcode``: 45009, 40001... to play any refusal once);
 - ``http_5xx_rate``: a gateway's 502 or 503 HTML page;
 - ``drop_rate``: the real reply starts (headers and part of the body), then
   the connection is cut: the client sees a protocol error;
@@ -31,6 +32,8 @@ from typing import Any
 
 from wechat_material.sandbox.state.config import API_PREFIX
 
+MAX_DELAY_MS = 60_000
+
 
 @dataclass(frozen=True)
 class FaultRule:
@@ -42,13 +45,21 @@ class FaultRule:
     drop_rate: float = 0.0
     seed: int | None = None
     count: int | None = None
+    errcode: int = -1
 
     def __post_init__(self) -> None:
+        if isinstance(self.errcode, bool) or not isinstance(self.errcode, int):
+            raise ValueError("errcode must be an integer (a WeChat errcode such as 45009)")
+        if self.errcode == 0:
+            raise ValueError("errcode 0 is success, not a fault")
         rates = (self.error_rate, self.http_5xx_rate, self.drop_rate)
         if any(not 0.0 <= r <= 1.0 for r in rates) or sum(rates) > 1.0 + 1e-9:
             raise ValueError("fault rates must each be within 0..1 and add up to at most 1")
         if self.latency_ms < 0 or self.jitter_ms < 0:
             raise ValueError("latency_ms and jitter_ms cannot be negative")
+        # Not NaN, not infinite: a call (and the server's shutdown) would wait for ever.
+        if not (self.latency_ms <= MAX_DELAY_MS and self.jitter_ms <= MAX_DELAY_MS):
+            raise ValueError(f"latency_ms and jitter_ms are at most {MAX_DELAY_MS} (a minute)")
         if self.count is not None and self.count < 1:
             raise ValueError("count must be at least 1 (or None for no limit)")
 
@@ -75,6 +86,7 @@ class Decision:
     delay: float  # seconds
     outcome: Outcome
     status: int = 200
+    errcode: int = -1
 
 
 class _ActiveRule:
@@ -88,7 +100,7 @@ class _ActiveRule:
         delay = rule.latency_ms + (self.rng.uniform(0, rule.jitter_ms) if rule.jitter_ms else 0.0)
         roll = self.rng.random()
         if roll < rule.error_rate:
-            return Decision(delay / 1000, Outcome.ERROR)
+            return Decision(delay / 1000, Outcome.ERROR, errcode=rule.errcode)
         if roll < rule.error_rate + rule.http_5xx_rate:
             return Decision(delay / 1000, Outcome.HTTP_5XX, self.rng.choice((502, 503)))
         if roll < rule.error_rate + rule.http_5xx_rate + rule.drop_rate:

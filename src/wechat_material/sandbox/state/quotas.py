@@ -9,8 +9,9 @@ Only calls that get past authentication use quota; refused calls do not.
 
 The call counters (:class:`CallCounters`, kept in memory) count every call on
 arrival, before faults and checks, so a failed or faulted call counts too.
-Calls whose account cannot be told (an unknown access_token) are counted
-under the appid ``""``.
+Calls whose account cannot be told (an unknown access_token, an appid the
+sandbox does not have) are counted under the appid ``""``, calls to paths
+that are not API endpoints under ``"(other)"``.
 """
 
 from __future__ import annotations
@@ -77,22 +78,32 @@ class Quotas:
                 limits = (int(row["daily_limit"]), row["minute_limit"])
             else:
                 limits = (DAILY_LIMITS.get(path, DEFAULT_DAILY_LIMIT), MINUTE_LIMITS.get(path))
-            self._limits[key] = limits
+            if path in API_PATHS:  # quota/get may name any path: those are not kept
+                self._limits[key] = limits
             return limits
 
     def set_limit(
-        self, appid: str, path: str, daily_limit: int, minute_limit: int | None = None
+        self,
+        appid: str,
+        path: str,
+        daily_limit: int,
+        minute_limit: int | None = None,
+        db: sqlite3.Connection | None = None,
     ) -> None:
+        """Written in ``db``'s transaction when given, else in one of its own."""
+        if db is None:
+            with self._storage.transaction() as own:
+                self.set_limit(appid, path, daily_limit, minute_limit, own)
+                return
         if daily_limit < 0 or (minute_limit is not None and minute_limit < 0):
             raise ValueError("quota limits cannot be negative")
-        with self._storage.transaction() as db:
-            db.execute(
-                "INSERT INTO quota_limits (appid, cgi_path, daily_limit, minute_limit) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (appid, cgi_path) DO UPDATE SET "
-                "daily_limit = excluded.daily_limit, minute_limit = excluded.minute_limit",
-                (appid, path, daily_limit, minute_limit),
-            )
-            self._limits.pop((appid, path), None)
+        db.execute(
+            "INSERT INTO quota_limits (appid, cgi_path, daily_limit, minute_limit) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (appid, cgi_path) DO UPDATE SET "
+            "daily_limit = excluded.daily_limit, minute_limit = excluded.minute_limit",
+            (appid, path, daily_limit, minute_limit),
+        )
+        self._limits.pop((appid, path), None)
 
     def used_today(self, appid: str, path: str) -> int:
         row = self._storage.row(
@@ -206,20 +217,48 @@ class Quotas:
             self._minutes.clear()
 
 
+UNKNOWN_APPID = ""
+"""The counter of calls whose account cannot be told, or is not one the sandbox has."""
+OTHER_PATH = "(other)"
+"""The counter of calls to paths that are not endpoints of the SDK's table."""
+API_PATHS = frozenset(endpoint.path for endpoint in ep.ALL if endpoint.path)
+MAX_COUNTED_APPIDS = 1000
+"""Accounts with counters of their own; calls of any account past these count as unknown."""
+
+
 class CallCounters:
-    """How many times each API path was called, per appid (the admin API reads them)."""
+    """How many times each API path was called, per appid (the admin API reads them).
+
+    The table stays small whatever callers send: made-up appids count under
+    :data:`UNKNOWN_APPID` (the caller checks the account exists), made-up paths
+    under :data:`OTHER_PATH`, and past :data:`MAX_COUNTED_APPIDS` accounts every
+    new one counts as unknown. At most ``MAX_COUNTED_APPIDS + 1`` appids, each
+    with at most one counter per endpoint and one for other paths.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._calls: dict[str, Counter[str]] = {}
 
     def count(self, appid: str, path: str) -> None:
+        if path not in API_PATHS:
+            path = OTHER_PATH
         with self._lock:
-            self._calls.setdefault(appid, Counter())[path] += 1
+            calls = self._calls.get(appid)
+            if calls is None:
+                if len(self._calls) >= MAX_COUNTED_APPIDS and appid != UNKNOWN_APPID:
+                    appid = UNKNOWN_APPID
+                calls = self._calls.setdefault(appid, Counter())
+            calls[path] += 1
 
     def snapshot(self, appid: str) -> dict[str, int]:
         with self._lock:
             return dict(self._calls.get(appid, {}))
+
+    def size(self) -> int:
+        """How many counters there are, over every appid."""
+        with self._lock:
+            return sum(len(calls) for calls in self._calls.values())
 
     def reset(self) -> None:
         with self._lock:

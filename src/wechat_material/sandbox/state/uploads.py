@@ -8,10 +8,10 @@ The functions here do blocking I/O: routes run them in a worker thread.
 from __future__ import annotations
 
 import os
-import unicodedata
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from wechat_material._files import safe_filename
 from wechat_material.checks import check_media, extension_format
 from wechat_material.limits import MediaFormat, MediaLimit
 from wechat_material.sandbox.state import SandboxError
@@ -33,15 +33,11 @@ def safe_name(filename: str | None) -> str:
     """The last path component of a sent filename, without control characters.
 
     ``../../etc/passwd`` → ``passwd``; ``C:\\photos\\猫.jpg`` → ``猫.jpg``. The name is
-    only ever shown back (batchget ``name``); files are stored by content hash.
+    only ever shown back (batchget ``name``), as sent otherwise (leading dots
+    kept); files are stored by content hash.
     """
-    if not filename:
-        return ""
-    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
-    if cleaned in {".", ".."}:
-        return ""
-    return cleaned[:MAX_NAME_CHARS]
+    name = safe_filename(filename, max_bytes=None, max_chars=MAX_NAME_CHARS, keep_leading_dots=True)
+    return name or ""
 
 
 def _size(file: BinaryIO) -> int:

@@ -1,0 +1,111 @@
+"""A post read from disk: its checked front matter, rendered body, images and cover.
+
+:func:`load_post` does everything that needs no network and no account, so a
+post that cannot be published fails here, before anything is uploaded.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from wechat_material.articles import frontmatter
+from wechat_material.articles.frontmatter import FrontMatter, PostError
+from wechat_material.articles.rendering import Rendered, render
+from wechat_material.articles.themes import DEFAULT_THEME
+from wechat_material.checks import article_problem
+from wechat_material.limits import DIGEST_DEFAULT_CHARS
+from wechat_material.models import Article
+
+# An uploadimg URL is about this long; used to check the content's size before uploading.
+URL_ALLOWANCE = "http://mmbiz.qpic.cn/mmbiz_png/" + "x" * 100 + "/0?wx_fmt=png"
+
+
+@dataclass(frozen=True)
+class Post:
+    """A Markdown post ready to upload: nothing in it breaks WeChat's rules."""
+
+    path: Path
+    text: str
+    meta: FrontMatter
+    rendered: Rendered
+    warnings: tuple[str, ...]
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder that relative image paths start from."""
+        return self.path.parent
+
+    @property
+    def cover_source(self) -> str:
+        """``cover`` of the front matter, else the first image of the body."""
+        if self.meta.cover:
+            return self.meta.cover
+        if not self.rendered.images:
+            raise PostError(
+                f"{self.path.name} has no cover: add 'cover: path/to/image.jpg' to its front "
+                "matter, or put an image in the post (the first one becomes the cover)",
+                field="cover",
+            )
+        return self.rendered.images[0]
+
+    @property
+    def digest(self) -> str:
+        """``digest`` of the front matter, else the start of the first paragraph."""
+        return self.meta.digest or self.rendered.first_paragraph[:DIGEST_DEFAULT_CHARS]
+
+    def article(self, content: str, thumb_media_id: str) -> Article:
+        """The article to send, with ``content`` (images uploaded) and the cover's id."""
+        meta = self.meta
+        return Article(
+            title=meta.title,
+            content=content,
+            thumb_media_id=thumb_media_id,
+            author=meta.author,
+            digest=self.digest or None,
+            content_source_url=meta.source_url,
+            **meta.comment_flags(),
+        )
+
+
+def _content_hint(html: str) -> str:
+    # WeChat counts the HTML, not the text: say where the characters went.
+    math = sum(len(svg) for svg in re.findall(r"<svg\b.*?</svg>", html, re.S))
+    styles = sum(len(style) for style in re.findall(r' style="[^"]*"', html))
+    return (
+        f" (inline styles take {styles} characters and math drawn as SVG {math}: "
+        "split the post, or use fewer formulas)"
+    )
+
+
+def _check_article(post: Post) -> None:
+    sized = post.rendered.with_image_urls(dict.fromkeys(post.rendered.images, URL_ALLOWANCE))
+    wire = post.article(sized, "cover").model_dump(exclude_none=True)
+    problem = article_problem(wire, draft=True)
+    if problem is not None:
+        field = {"content_source_url": "source_url"}.get(problem.field or "", problem.field)
+        message = problem.message.removeprefix("article 1: ")
+        if problem.field == "content":
+            message += _content_hint(sized)
+        raise PostError(f"{post.path.name}: {message}", field=field)
+
+
+def read_text(path: Path) -> str:
+    """The post's text exactly as stored: line endings are kept for writing it back."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PostError(f"{path.name} is not UTF-8 text (byte {exc.start})") from None
+
+
+def load_post(path: Path, *, theme: str = DEFAULT_THEME, css: str | None = None) -> Post:
+    """Read, check and render the post at ``path``; :class:`PostError` names what to fix."""
+    text = read_text(path)
+    parts = frontmatter.split(text)
+    fields, warnings = frontmatter.parse_lines(parts.lines)
+    meta = frontmatter.check(fields)
+    rendered = render(text, theme=theme, css=css)
+    post = Post(path, text, meta, rendered, (*warnings, *rendered.warnings))
+    _check_article(post)
+    return post

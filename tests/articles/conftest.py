@@ -1,0 +1,114 @@
+"""Fixtures for publishing posts: a sandbox, a client, a cache per test, a web server."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+pytest.importorskip("markdown_it")
+
+from wechat_material import WeChatClient
+from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxConfig, run_in_thread
+from wechat_material.tokens import forget_shared_memory_stores
+
+HERE = Path(__file__).resolve().parent
+POSTS = HERE / "posts"
+MEDIA = HERE.parent / "media"
+
+
+@pytest.fixture(scope="session")
+def publishing_sandbox() -> Iterator[Any]:
+    """One sandbox for these tests; it publishes at once, so waiting returns the links."""
+    with run_in_thread(SandboxConfig(publish_seconds=0)) as running:
+        yield running
+
+
+@pytest.fixture
+def sandbox(publishing_sandbox: Any) -> Any:
+    """The shared sandbox, reset to new, with its call counters at zero."""
+    publishing_sandbox.admin.reset()
+    forget_shared_memory_stores()
+    return publishing_sandbox
+
+
+@pytest.fixture
+def client(sandbox: Any) -> Iterator[WeChatClient]:
+    with WeChatClient(DEMO_APPID, DEMO_SECRET, base_url=sandbox.base_url) as made:
+        yield made
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test has its own upload cache (the sandbox forgets its images on reset)."""
+    path = tmp_path / "cache"
+    monkeypatch.setenv("WECHAT_MATERIAL_CACHE_DIR", str(path))
+    return path
+
+
+@pytest.fixture
+def posts(tmp_path: Path) -> Path:
+    """A copy of the sample posts next to a copy of the media they refer to."""
+    root = tmp_path / "blog"
+    shutil.copytree(POSTS, root / "articles" / "posts")
+    shutil.copytree(MEDIA, root / "media")
+    return root / "articles" / "posts"
+
+
+class _Files(BaseHTTPRequestHandler):
+    # Set on the subclass each server makes, so that servers share nothing.
+    files: ClassVar[dict[str, bytes]]
+    hits: ClassVar[list[str]]
+
+    def do_GET(self) -> None:
+        self.hits.append(self.path)
+        body = self.files.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class WebServer:
+    """A loopback HTTP server serving ``files`` (path → bytes); ``hits`` lists requests."""
+
+    def __init__(self) -> None:
+        handler = type("Handler", (_Files,), {"files": {}, "hits": []})
+        self.handler = handler
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        return self.handler.files  # type: ignore[no-any-return]
+
+    @property
+    def hits(self) -> list[str]:
+        return self.handler.hits  # type: ignore[no-any-return]
+
+    def url(self, path: str) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}{path}"
+
+
+@pytest.fixture
+def web() -> Iterator[WebServer]:
+    server = WebServer()
+    server.thread.start()
+    try:
+        yield server
+    finally:
+        server.server.shutdown()
+        server.server.server_close()
