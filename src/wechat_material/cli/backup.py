@@ -22,8 +22,8 @@ from wechat_material.cli.errors import CliError, UsageProblem
 from wechat_material.cli.output import JsonFlag, Output, examples, table
 from wechat_material.library import DEFAULT_CONCURRENCY, LIST_KINDS
 from wechat_material.library import Progress as RunProgress
-from wechat_material.library.backup import BackupSummary, QuotaPlan, backup_library
-from wechat_material.library.restore import RestoreSummary, restore_library
+from wechat_material.library.backup_job import BackupSummary, QuotaPlan, backup_library
+from wechat_material.library.restore_job import RestoreSummary, restore_library
 from wechat_material.library.verify import describe_backup, verify_backup
 
 PLAIN_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from wechat_material.errors import ValidationError
-from wechat_material.library.backup import (
+from wechat_material.library.backup_job import (
     LIST_KINDS,
     UNREACHABLE,
     BackupSummary,
@@ -31,7 +31,7 @@ from wechat_material.library.backup import (
 )
 from wechat_material.library.manifest import FORMAT_VERSION, BackupFormatError, Entry, Manifest
 from wechat_material.library.pacing import DEFAULT_CONCURRENCY, QuotaExhausted
-from wechat_material.library.restore import RestoreSummary, restore_library
+from wechat_material.library.restore_job import RestoreSummary, restore_library
 from wechat_material.library.verify import VerifyReport, describe_backup, verify_backup
 
 if TYPE_CHECKING:

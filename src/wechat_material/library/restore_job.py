@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from wechat_material import _endpoints as ep
 from wechat_material.errors import MediaValidationError, ValidationError, WeChatError
 from wechat_material.library.articles import articles_of, content_images, replace_images
-from wechat_material.library.backup import LIST_KINDS, check_kinds, locked
+from wechat_material.library.backup_job import LIST_KINDS, check_kinds, locked
 from wechat_material.library.journal import Journal
 from wechat_material.library.manifest import ARTICLE_KINDS, ASSET, FILE_KINDS, Entry, Manifest
 from wechat_material.library.pacing import DEFAULT_CONCURRENCY, Pacer, QuotaExhausted
