@@ -44,6 +44,7 @@ import httpx
 
 from wechat_material._flow import Settings, TokenFlows, call_flow, operation_flow
 from wechat_material._steps import (
+    Blocking,
     Discard,
     Emit,
     Fetch,
@@ -247,6 +248,8 @@ class SyncDriver(_Driver[httpx.Client]):
         if isinstance(step, Sleep):
             time.sleep(step.seconds)
             return None
+        if isinstance(step, Blocking):
+            return step.work()
         if isinstance(step, ReleaseLocks):
             held.stack.close()
             held.store_lock = None
@@ -341,6 +344,8 @@ class AsyncDriver(_Driver[httpx.AsyncClient]):
         if isinstance(step, Sleep):
             await anyio.sleep(step.seconds)
             return None
+        if isinstance(step, Blocking):
+            return await anyio.to_thread.run_sync(step.work)
         if isinstance(step, ReleaseLocks):
             await held.stack.aclose()
             held.store_lock = None

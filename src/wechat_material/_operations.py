@@ -18,7 +18,7 @@ from wechat_material import _endpoints as ep
 from wechat_material._calls import Call, fetch_file, page, publish_get, reply_filename, video_file
 from wechat_material._files import AtomicFile, prepare_target
 from wechat_material._flow import FileReply, JsonReply, Reply
-from wechat_material._steps import Emit, Perform, Sleep, Step
+from wechat_material._steps import Blocking, Emit, Perform, Sleep, Step
 from wechat_material.errors import (
     NotAFileError,
     PublishTimeoutError,
@@ -93,9 +93,17 @@ def download(
     target = prepare_target(path, overwrite=overwrite)
     with AtomicFile(target.directory) as part:
         reply = yield from _fetch(endpoint, media_id, lambda: part.file)
-        if target.name is not None:
-            return part.commit(target.directory / target.name, replace=overwrite)
-        return part.commit_new(target.directory, reply_filename(reply, media_id))
+        # The commit flushes the file to disk (fsync): off the event loop.
+        name = target.name
+        if name is not None:
+            saved: Path = yield Blocking(
+                lambda: part.commit(target.directory / name, replace=overwrite)
+            )
+        else:
+            saved = yield Blocking(
+                lambda: part.commit_new(target.directory, reply_filename(reply, media_id))
+            )
+        return saved
 
 
 def download_to_stream(endpoint: ep.Endpoint, media_id: str, stream: BinaryIO) -> Operation[int]:

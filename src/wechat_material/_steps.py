@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import httpx
 
     from wechat_material._calls import Call
@@ -57,6 +59,17 @@ class Sleep(Step):
     """Pause this many seconds (outcome: None): a backoff, a rate limit, a poll."""
 
     seconds: float
+
+
+@dataclass(frozen=True)
+class Blocking(Step):
+    """Run ``work``, which blocks on the disk (outcome: its result).
+
+    The async driver runs it on a worker thread: an ``fsync`` on the event loop
+    would hold up every other download in flight.
+    """
+
+    work: Callable[[], Any]
 
 
 # Operations made of several calls (paging, downloads, waiting for a publish).

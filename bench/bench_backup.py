@@ -1,0 +1,188 @@
+"""How fast ``wechat_material.library`` backs up a library, and how much memory it needs.
+
+Against a sandbox in another process with ``--latency`` ms on every call:
+
+1. 200 images the way users back them up today: plain httpx, one
+   ``batchget_material`` page after the other and one ``get_material`` per
+   item, in sequence (goal: the library at least 10x faster);
+2. the same with the library at ``--concurrency 16``, next to the limit the
+   round trips allow, ``(pages + items) / concurrency x latency`` (goal: 80 %);
+3. 2,000 images, peak RSS growth of this process during the backup (goal: < 50 MB).
+
+Run ``.venv/bin/python bench/bench_backup.py [--images 200] [--big 2000]
+[--latency 30] [--concurrency 16] [--profile]``. Not a test: figures vary by machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import math
+import pstats
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench_sdk import peak_rss_growth
+from png_image import png_bytes
+from sandbox_process import SandboxProcess, fetch_token
+from wechat_material import AsyncWeChatClient
+from wechat_material.library import abackup
+from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxAdmin
+from wechat_material.tokens import MemoryTokenStore
+
+PAGE = 20
+
+
+def seed(base_url: str, count: int) -> None:
+    """``count`` distinct small PNGs, uploaded 16 at a time (no latency yet)."""
+    token = fetch_token(base_url, DEMO_APPID, DEMO_SECRET)
+    rng = random.Random(count)
+    images = [png_bytes(rng) for _ in range(count)]
+
+    async def upload_all() -> None:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+            gate = asyncio.Semaphore(16)
+
+            async def one(i: int) -> None:
+                async with gate:
+                    files = {"media": (f"p{i}.png", images[i], "image/png")}
+                    reply = await http.post(
+                        "/cgi-bin/material/add_material",
+                        params={"access_token": token, "type": "image"},
+                        files=files,
+                    )
+                    assert "media_id" in reply.json(), reply.text
+
+            await asyncio.gather(*(one(i) for i in range(count)))
+
+    asyncio.run(upload_all())
+
+
+def sequential_baseline(base_url: str, directory: Path) -> float:
+    """What users write today: page after page, then item after item."""
+    started = time.perf_counter()
+    token = fetch_token(base_url, DEMO_APPID, DEMO_SECRET)
+    params = {"access_token": token}
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        offset, total = 0, 1
+        while offset < total:
+            page = http.post(
+                "/cgi-bin/material/batchget_material",
+                params=params,
+                json={"type": "image", "offset": offset, "count": PAGE},
+            ).json()
+            total = page["total_count"]
+            for item in page["item"]:
+                reply = http.post(
+                    "/cgi-bin/material/get_material",
+                    params=params,
+                    json={"media_id": item["media_id"]},
+                )
+                (directory / item["media_id"]).write_bytes(reply.content)
+            offset += len(page["item"])
+    return time.perf_counter() - started
+
+
+def library_backup(
+    base_url: str, directory: Path, concurrency: int, kinds: tuple[str, ...]
+) -> tuple[float, str, int]:
+    async def run() -> tuple[float, str, int]:
+        async with AsyncWeChatClient(
+            DEMO_APPID, DEMO_SECRET, base_url=base_url, token_store=MemoryTokenStore()
+        ) as client:
+            await client.get_access_token()  # as the baseline's clock starts with it
+            started = time.perf_counter()
+            summary = await abackup(client, directory, concurrency=concurrency, kinds=kinds)
+            return time.perf_counter() - started, summary.status, summary.calls
+
+    return asyncio.run(run())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=200)
+    parser.add_argument("--big", type=int, default=2000)
+    parser.add_argument("--latency", type=float, default=30.0)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--profile", action="store_true")
+    options = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-backup-"))
+    account = [f"{DEMO_APPID}:{DEMO_SECRET}"]
+    rows: list[tuple[str, str, str, str]] = []
+    ok = True
+
+    sandbox = SandboxProcess(["--memory"], account, 1, work / "sandbox.log")
+    sandbox.start()
+    try:
+        seed(sandbox.base_url, options.images)
+        with SandboxAdmin(sandbox.base_url) as admin:
+            admin.set_faults("*", latency_ms=options.latency)
+        (work / "seq").mkdir()
+        baseline = sequential_baseline(sandbox.base_url, work / "seq")
+        pages = math.ceil(options.images / PAGE)
+        limit = (pages + options.images) / options.concurrency * options.latency / 1000
+        for label, kinds in (
+            ("images only", ("image",)),
+            ("whole library", ("image", "voice", "video", "news", "draft", "published")),
+        ):
+            profiler = cProfile.Profile() if options.profile else None
+            if profiler:
+                profiler.enable()
+            seconds, status, calls = library_backup(
+                sandbox.base_url, work / label.replace(" ", "-"), options.concurrency, kinds
+            )
+            if profiler:
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+            ratio, share = baseline / seconds, limit / seconds
+            met = status == "complete" and ratio >= 10 and share >= 0.8
+            ok = ok and met
+            rows.append(
+                (
+                    f"{options.images} images, {label} ({calls} calls)",
+                    f"{seconds * 1000:.0f} ms ({status})",
+                    f"{ratio:.1f}x the sequential loop ({baseline * 1000:.0f} ms); "
+                    f"{share:.0%} of the limit ({limit * 1000:.0f} ms)",
+                    "met" if met else "MISSED",
+                )
+            )
+    finally:
+        sandbox.stop()
+
+    big = SandboxProcess(["--memory"], account, 2, work / "big.log")
+    big.start()
+    try:
+        seed(big.base_url, options.big)
+        with peak_rss_growth() as growth:
+            seconds, status, calls = library_backup(
+                big.base_url, work / "big", options.concurrency, ("image",)
+            )
+        met = status == "complete" and growth[0] < 50
+        ok = ok and met
+        rows.append(
+            (
+                f"{options.big} images, no latency ({calls} calls)",
+                f"{seconds:.1f} s ({status})",
+                f"peak RSS growth {growth[0]:.1f} MB (goal < 50 MB)",
+                "met" if met else "MISSED",
+            )
+        )
+    finally:
+        big.stop()
+
+    width = max(len(r[0]) for r in rows)
+    print(f"latency {options.latency:g} ms per call, concurrency {options.concurrency}")
+    for what, time_taken, figures, verdict in rows:
+        print(f"{what:<{width}}  {time_taken:>18}  {figures}  [{verdict}]")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Back up a whole library, check the backup, and restore it into another account.
+
+The core is async (:func:`backup_library`); the functions without ``a`` in
+front are its blocking face, for a :class:`~wechat_material.WeChatClient`::
+
+    from wechat_material import WeChatClient
+    from wechat_material.library import backup
+
+    with WeChatClient.from_env() as client:
+        summary = backup(client, "backup/", concurrency=16)
+    print(summary.status, summary.totals().new)
+
+The on-disk format is described in ``docs/backup-format.md``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from wechat_material.errors import ValidationError
+from wechat_material.library.backup_job import (
+    LIST_KINDS,
+    UNREACHABLE,
+    BackupSummary,
+    Progress,
+    QuotaPlan,
+    backup_library,
+)
+from wechat_material.library.manifest import FORMAT_VERSION, BackupFormatError, Entry, Manifest
+from wechat_material.library.pacing import DEFAULT_CONCURRENCY, QuotaExhausted
+from wechat_material.library.restore_job import RestoreSummary, restore_library
+from wechat_material.library.verify import VerifyReport, describe_backup, verify_backup
+
+if TYPE_CHECKING:
+    from wechat_material.client import AsyncWeChatClient, WeChatClient
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "FORMAT_VERSION",
+    "LIST_KINDS",
+    "UNREACHABLE",
+    "BackupFormatError",
+    "BackupSummary",
+    "Entry",
+    "Manifest",
+    "Progress",
+    "QuotaExhausted",
+    "QuotaPlan",
+    "RestoreSummary",
+    "VerifyReport",
+    "abackup",
+    "arestore",
+    "backup",
+    "backup_library",
+    "describe_backup",
+    "restore",
+    "restore_library",
+    "verify_backup",
+]
+
+T = TypeVar("T")
+
+abackup = backup_library
+arestore = restore_library
+
+
+def async_twin(client: WeChatClient) -> AsyncWeChatClient:
+    """An async client with the same account, host, token store mode and retries."""
+    from wechat_material.client import AsyncWeChatClient
+    from wechat_material.tokens.scope import ScopedTokenStore
+
+    config = client._config
+    if config.secret is None:
+        raise ValidationError(
+            "this client gets its tokens from a token_fetcher: call the async functions "
+            "(abackup, ...) with an AsyncWeChatClient built with an async fetcher"
+        )
+    settings = config.settings
+    # The same token store, so that the twin uses the client's token rather than
+    # fetch one of its own (a fetch may end the tokens other processes use). The
+    # default memory store is shared by scope already: the twin finds it alone.
+    store = client.token_manager.store
+    shared = store if isinstance(store, ScopedTokenStore) else None
+    return AsyncWeChatClient(
+        config.appid,
+        config.secret.get_secret_value(),
+        base_url=settings.base_url,
+        timeout=settings.timeout,
+        upload_timeout=settings.upload_timeout,
+        token_mode=config.token_mode,
+        token_store=shared,
+        retry=settings.retry,
+        refresh_margin=config.refresh_margin,
+    )
+
+
+def run_with(client: WeChatClient, work: Callable[[AsyncWeChatClient], Awaitable[T]]) -> T:
+    """Run async ``work`` on an async twin of ``client``, closed afterwards."""
+
+    async def main() -> T:
+        async with async_twin(client) as twin:
+            return await work(twin)
+
+    return asyncio.run(main())
+
+
+def backup(client: WeChatClient, directory: str | Path, **options: Any) -> BackupSummary:
+    """Blocking :func:`backup_library` (same options) for a :class:`WeChatClient`."""
+    return run_with(client, lambda twin: backup_library(twin, directory, **options))
+
+
+def restore(client: WeChatClient, directory: str | Path, **options: Any) -> RestoreSummary:
+    """Blocking :func:`restore_library` (same options) into the account of ``client``."""
+    return run_with(client, lambda twin: restore_library(twin, directory, **options))

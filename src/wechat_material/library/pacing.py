@@ -1,0 +1,132 @@
+"""How a library run talks to WeChat: bounded concurrency, quotas and retries.
+
+- At most ``concurrency`` calls are in flight (one semaphore for lists,
+  downloads and uploads alike).
+- 45011 (the minute's quota is spent): every call pauses until the next
+  minute, together, then goes on; never a busy loop.
+- 45009 (the day's quota is spent): :class:`QuotaExhausted` ends the run;
+  what was finished stays finished, and a run after 00:00 China time picks
+  up from there.
+- A call that still fails on the network, with ``-1`` or with a cut-off
+  reply after the client's own retries is tried again a few times here,
+  with a pause, since a whole library is worth more persistence than a
+  single call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta, timezone
+from typing import TypeVar
+
+from wechat_material.errors import (
+    NotAFileError,
+    QuotaError,
+    RateLimitError,
+    SystemBusyError,
+    TransportError,
+    UnexpectedReplyError,
+    WeChatError,
+)
+
+T = TypeVar("T")
+
+DEFAULT_CONCURRENCY = 8
+CHINA = timezone(timedelta(hours=8))
+RETRYABLE = (TransportError, SystemBusyError, UnexpectedReplyError)
+
+
+class QuotaExhausted(WeChatError):
+    """A daily quota (45009) ran out: the run stopped cleanly and can resume tomorrow."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        resume = next_china_midnight(datetime.now(UTC))
+        super().__init__(
+            f"the daily quota of {path or 'an API'} is spent (45009); what is done is kept: "
+            f"run the same command again after 00:00 China time "
+            f"({resume:%Y-%m-%d %H:%M} UTC) to resume"
+        )
+
+
+def next_china_midnight(now: datetime) -> datetime:
+    local = now.astimezone(CHINA)
+    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight.astimezone(UTC)
+
+
+class Pacer:
+    """Runs calls under the concurrency bound, the minute quota and the retries."""
+
+    def __init__(
+        self,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        attempts: int = 4,
+        rate_limit_pause: float = 61.0,
+        max_rate_limit_waits: int = 30,
+        retry_pause: float = 1.0,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be 1 or more, not {concurrency}")
+        self.concurrency = concurrency
+        self._slots = asyncio.Semaphore(concurrency)
+        self._open = asyncio.Event()
+        self._open.set()
+        self._sleep = sleep
+        self._attempts = attempts
+        self._rate_limit_pause = rate_limit_pause
+        self._max_rate_limit_waits = max_rate_limit_waits
+        self._retry_pause = retry_pause
+        self._pausing: asyncio.Task[None] | None = None
+        self.calls = 0
+        self.rate_limit_waits = 0
+        self.retries = 0
+
+    async def run(self, make: Callable[[], Awaitable[T]], *, creates: bool = False) -> T:
+        """``await make()`` (a fresh awaitable each try) under every rule above.
+
+        A call that ``creates`` something is never tried again here after a
+        failure: WeChat may have done it already. The caller's journal finds out.
+        """
+        attempts = 1 if creates else self._attempts
+        attempt = 0
+        waits = 0
+        while True:
+            await self._open.wait()
+            async with self._slots:
+                await self._open.wait()
+                self.calls += 1
+                try:
+                    return await make()
+                except QuotaError as exc:
+                    raise QuotaExhausted(exc.endpoint) from exc
+                except RateLimitError:
+                    waits += 1
+                    if waits > self._max_rate_limit_waits:
+                        raise
+                    self._pause_everyone()
+                    continue  # waits at the top, outside the slot
+                except NotAFileError:
+                    raise
+                except RETRYABLE:
+                    attempt += 1
+                    if attempt >= attempts:
+                        raise
+                    self.retries += 1
+            # Outside the slot, so that other calls are not held up by this one's wait.
+            await self._sleep(self._retry_pause * attempt)
+
+    def _pause_everyone(self) -> None:
+        if self._pausing is None or self._pausing.done():
+            self.rate_limit_waits += 1
+            self._open.clear()
+            self._pausing = asyncio.ensure_future(self._reopen_later())
+
+    async def _reopen_later(self) -> None:
+        try:
+            await self._sleep(self._rate_limit_pause)
+        finally:
+            self._open.set()
