@@ -208,3 +208,54 @@ def test_two_processes_share_one_token_with_one_fetch(tmp_path: Path) -> None:
     assert calls == 1
     assert len(set(tokens)) == 1
     assert FileTokenStore(path).load(APPID) is not None
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b"{not json", "not JSON: JSONDecodeError"),
+        (b'{"a": "\xff"}', "not JSON: UnicodeDecodeError"),
+        (b"[]", "no 'tokens' object"),
+        (b'{"tokens": []}', "no 'tokens' object"),
+        (b'{"tokens": {"wx1": {"expires_at": 1}}}', "a malformed entry for appid 'wx1'"),
+        (b'{"tokens": {"wx1": {"access_token": "", "expires_at": 1}}}', "a malformed entry"),
+        (b'{"tokens": {"wx1": {"access_token": "ok", "expires_at": true}}}', "a malformed entry"),
+        (b'{"tokens": {"wx1": {"access_token": "ok"}}}', "a malformed entry"),
+    ],
+)
+def test_the_log_says_why_a_file_is_corrupt(
+    tmp_path: Path, content: bytes, why: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "tokens.json"
+    path.write_bytes(content)
+    store = FileTokenStore(path)
+    caplog.set_level(logging.WARNING, logger="wechat_material.tokens")
+
+    assert store.load("wx1") is None
+    assert f"the token file {store} is corrupt ({why}" in caplog.text
+
+
+def test_good_entries_of_every_number_type_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    path.write_text(
+        '{"tokens": {"wx1": {"access_token": "A", "expires_at": 2000000000},'
+        ' "wx2": {"access_token": "B", "expires_at": 2000000000.5}}}'
+    )
+    store = FileTokenStore(path)
+    assert store.load("wx1") == AccessToken("A", 2_000_000_000.0)
+    assert store.load("wx2") == AccessToken("B", 2_000_000_000.5)
+    assert repr(store) == f"FileTokenStore({str(path)!r})"
+
+
+def test_a_failure_names_the_file_and_what_could_not_be_done(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the token directory should be")
+    store = FileTokenStore(blocker / "tokens" / "tokens.json")
+    where = f"the token file {store.path} could not"
+
+    with pytest.raises(TokenStoreError, match=f"^{where} save the token: "):
+        store.save(APPID, TOKEN)
+    with pytest.raises(TokenStoreError, match=f"^{where} discard the token: "):
+        store.discard(APPID, TOKEN.value)
+    with pytest.raises(TokenStoreError, match=f"^{where} create its directory: "):
+        store.lock(APPID)
