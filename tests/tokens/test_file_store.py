@@ -259,3 +259,19 @@ def test_a_failure_names_the_file_and_what_could_not_be_done(tmp_path: Path) -> 
         store.discard(APPID, TOKEN.value)
     with pytest.raises(TokenStoreError, match=f"^{where} create its directory: "):
         store.lock(APPID)
+
+
+def test_the_file_is_versioned_json_a_person_can_read(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    store = FileTokenStore(path)
+    store.save("wx2", AccessToken("B", 2_000_000_000.0))
+    store.save("wx1", AccessToken("A", 2_000_000_000.5))
+
+    assert json.loads(path.read_text()) == {
+        "version": 1,
+        "tokens": {
+            "wx1": {"access_token": "A", "expires_at": 2_000_000_000.5},
+            "wx2": {"access_token": "B", "expires_at": 2_000_000_000.0},
+        },
+    }
+    assert path.read_text().startswith('{\n  "version": 1,\n  "tokens": {\n    "wx1": {')
