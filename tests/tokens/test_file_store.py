@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from wechat_material.tokens import AccessToken, FileTokenStore, TokenManager, TokenStoreError
+from wechat_material.tokens.file import FlockLock
 
 from .processes import run_in_processes
 from .sources_for_tests import CountingFetcher
@@ -275,3 +276,54 @@ def test_the_file_is_versioned_json_a_person_can_read(tmp_path: Path) -> None:
         },
     }
     assert path.read_text().startswith('{\n  "version": 1,\n  "tokens": {\n    "wx1": {')
+
+
+def test_the_new_file_is_written_beside_the_old_under_a_hidden_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Beside it: os.replace is atomic only within one filesystem.
+    moved: list[Path] = []
+    real_replace = os.replace
+
+    def replace(source: str, target: Path) -> None:
+        moved.append(Path(source))
+        real_replace(source, target)
+
+    monkeypatch.setattr("wechat_material.tokens.file.os.replace", replace)
+    FileTokenStore(tmp_path / "tokens.json").save(APPID, TOKEN)
+
+    [temporary] = moved
+    assert temporary.parent == tmp_path
+    assert temporary.name.startswith(".tokens.json.")
+    assert temporary.name.endswith(".tmp")
+
+
+def test_a_lock_file_that_cannot_be_opened_says_which_and_why(tmp_path: Path) -> None:
+    lock = FlockLock(tmp_path / "missing" / "x.lock")
+    with pytest.raises(TokenStoreError) as failed, lock:
+        pass
+    assert str(failed.value) == (
+        f"cannot open the lock file {tmp_path / 'missing' / 'x.lock'}: No such file or directory"
+    )
+
+
+def test_a_lock_interrupted_while_waiting_closes_its_file_and_lets_the_error_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+
+    closed: list[int] = []
+    real_close = os.close
+
+    def interrupted(fd: int, operation: int) -> None:
+        raise KeyboardInterrupt
+
+    def close(fd: int) -> None:
+        closed.append(fd)
+        real_close(fd)
+
+    monkeypatch.setattr(fcntl, "flock", interrupted)
+    monkeypatch.setattr("wechat_material.tokens.file.os.close", close)
+    with pytest.raises(KeyboardInterrupt), FlockLock(tmp_path / "x.lock"):
+        pass
+    assert len(closed) == 1
