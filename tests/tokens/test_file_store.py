@@ -327,3 +327,15 @@ def test_a_lock_interrupted_while_waiting_closes_its_file_and_lets_the_error_thr
     with pytest.raises(KeyboardInterrupt), FlockLock(tmp_path / "x.lock"):
         pass
     assert len(closed) == 1
+
+
+def test_an_unreadable_file_is_logged_with_its_error_and_treated_as_empty(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "tokens.json"
+    path.mkdir()  # reading a directory fails whoever runs the test, root included
+    store = FileTokenStore(path)
+    caplog.set_level(logging.WARNING, logger="wechat_material.tokens")
+
+    assert store.load(APPID) is None
+    assert f"cannot read the token file {store} ([Errno 21] Is a directory" in caplog.text
