@@ -18,6 +18,7 @@ from wechat_material._steps import (
     Step,
     StoreLockHeld,
 )
+from wechat_material.errors import UnexpectedReplyError
 from wechat_material.tokens import AccessToken, TokenGrant
 from wechat_material.tokens.flow import TokenPolicy
 
@@ -225,3 +226,10 @@ def test_invalidate_logs_the_masked_token_and_whether_it_was_forgotten(
         "forgot the rejected access token OLD-…(11 chars) of wx1",
         "the rejected token OLD-…(11 chars) of wx1 was already replaced",
     ]
+
+
+def test_a_source_that_returns_no_grant_is_named_in_the_error() -> None:
+    policy = TokenPolicy("wx1", 300, FakeClock())
+    with pytest.raises(UnexpectedReplyError) as refused:
+        steps_of(policy.get(), [None, True, None, None, None, {"access_token": "T"}])
+    assert str(refused.value) == "the token source returned dict, not a TokenGrant"
