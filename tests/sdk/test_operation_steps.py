@@ -7,12 +7,22 @@ tests/sdk/test_request_flow_table.py does for one call.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from wechat_material import PublishResult, PublishTimeoutError, TransportError, ValidationError
-from wechat_material._operations import _StreamSink, wait_for_publish
+from wechat_material import (
+    NotAFileError,
+    PublishResult,
+    PublishTimeoutError,
+    TargetExistsError,
+    TransportError,
+    ValidationError,
+)
+from wechat_material import _endpoints as ep
+from wechat_material._flow import FileReply, JsonReply
+from wechat_material._operations import _StreamSink, download, download_to_stream, wait_for_publish
 from wechat_material._steps import Perform, Sleep
 
 PUBLISHING = PublishResult(publish_id="P1", publish_status=1)
@@ -94,3 +104,42 @@ def test_a_stream_counts_every_chunk_and_refuses_to_start_over_once_written() ->
         "the download broke off after 5 bytes were written out; "
         "a stream cannot be rewound to try again"
     )
+
+
+NOT_A_FILE = "M1 is not a file; read it with get_material() instead of downloading it"
+
+
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        ({"title": "a video without its link"}, NOT_A_FILE),
+        ({"down_url": 5}, NOT_A_FILE),
+        ({"down_url": ""}, NOT_A_FILE),
+        (
+            {"news_item": [{"title": "t", "thumb_media_id": "T", "content": "c"}]},
+            "M1 is a news material (articles); read it with get_material() "
+            "instead of downloading it",
+        ),
+    ],
+)
+def test_a_json_reply_without_a_link_is_not_a_file(reply: dict[str, Any], message: str) -> None:
+    operation = download_to_stream(ep.MATERIAL_GET, "M1", io.BytesIO())
+    assert isinstance(next(operation), Perform)
+    with pytest.raises(NotAFileError) as refused:
+        operation.send(JsonReply(reply))
+    assert str(refused.value) == message
+    assert (refused.value.news is None) == ("news_item" not in reply)
+
+
+def test_a_file_that_appears_during_a_no_overwrite_download_is_kept(tmp_path: Path) -> None:
+    target = tmp_path / "a.jpg"
+    operation = download(ep.MATERIAL_GET, "M1", target, overwrite=False)
+    step = next(operation)
+    assert isinstance(step, Perform)
+    part = step.call.open_file()
+    part.write(b"downloaded")
+    target.write_bytes(b"saved meanwhile by someone else")
+
+    with pytest.raises(TargetExistsError):
+        operation.send(FileReply(file=part, size=10, content_type="image/jpeg", filename=None))
+    assert target.read_bytes() == b"saved meanwhile by someone else"
