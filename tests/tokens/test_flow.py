@@ -233,3 +233,22 @@ def test_a_source_that_returns_no_grant_is_named_in_the_error() -> None:
     with pytest.raises(UnexpectedReplyError) as refused:
         steps_of(policy.get(), [None, True, None, None, None, {"access_token": "T"}])
     assert str(refused.value) == "the token source returned dict, not a TokenGrant"
+
+
+def test_a_fetch_logs_the_masked_token_and_a_short_life(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="wechat_material.tokens")
+    fetch_short_lived(TokenPolicy("wx1", 300, FakeClock()))
+    assert caplog.messages == [
+        "the token source gave wx1 a token with only 200 s left, inside refresh_margin=300 s; "
+        "it is used until it expires",
+        "fetched a new access token S…(1 chars) for wx1 (expires in 200 s)",
+    ]
+
+
+def test_a_grant_of_one_second_is_taken_and_an_empty_one_refused() -> None:
+    policy = TokenPolicy("wx1", 0, FakeClock())
+    fetch = [None, True, None, None, None]
+    assert steps_of(policy.get(), [*fetch, TokenGrant("T", 1), True, None])[1] == "T"
+    with pytest.raises(UnexpectedReplyError) as refused:
+        steps_of(TokenPolicy("wx1", 0, FakeClock()).get(), [*fetch, TokenGrant("", 7200)])
+    assert str(refused.value) == "the token source returned an empty access_token"
