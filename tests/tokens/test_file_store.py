@@ -339,3 +339,16 @@ def test_an_unreadable_file_is_logged_with_its_error_and_treated_as_empty(
 
     assert store.load(APPID) is None
     assert f"cannot read the token file {store} ([Errno 21] Is a directory" in caplog.text
+
+
+def test_every_process_locks_the_same_file_beside_the_tokens(tmp_path: Path) -> None:
+    # The names are the contract between processes, whichever version runs them.
+    store = FileTokenStore(tmp_path / "tokens.json")
+    store.save(APPID, TOKEN)
+    with store.lock(APPID):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "tokens.json",
+        f"tokens.json.{APPID}.fetch.lock",
+        "tokens.json.lock",
+    ]
