@@ -7,6 +7,7 @@
     python3 run.py test --fast  # the quick loop: no slow or redis tests, no redis-server needed
     python3 run.py setup        # only create .venv and install the project (what CI does first)
     python3 run.py lowest       # the tests on the oldest dependencies pyproject.toml allows
+    python3 run.py mutate       # mutation testing of the core modules (slow; docs/testing.md)
 
 They create ``.venv`` beside this file and install the project into it (with
 every extra) the first time; later runs reuse it. ``lowest`` uses a venv of its
@@ -17,6 +18,12 @@ pyproject.toml gives it. Extra arguments go to the command
 ``--fast`` leaves out the tests marked ``slow`` (those that start ``wxm``,
 python or several processes) and ``redis`` (those that need a redis-server):
 ``pytest -m "not slow and not redis"``. The full suite is what CI runs.
+
+``mutate`` runs mutmut with ``[tool.mutmut]`` from pyproject.toml, at the lowest
+CPU priority, then prints the score of each module. Mutant names narrow it
+(``python3 run.py mutate "wechat_material._redact.*"``); ``--max-children N``
+sets how many mutants run at once (default: half the cores). Results are kept
+in ``mutants/``, so a second run only tries what changed.
 """
 
 from __future__ import annotations
@@ -162,7 +169,7 @@ def ensure_redis_server() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"demo", "test", "setup", "lowest"}:
+    if not argv or argv[0] not in {"demo", "test", "setup", "lowest", "mutate"}:
         print(__doc__, file=sys.stderr)
         return 2
     command, rest = argv[0], argv[1:]
@@ -175,6 +182,8 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "demo":
         return subprocess.call([str(bin_dir(VENV) / "wxm"), "demo", *rest])
+    if command == "mutate":
+        return run_mutmut(rest)
     return run_tests(python, rest)
 
 
@@ -189,6 +198,40 @@ def run_tests(python: Path, arguments: list[str]) -> int:
         say("pytest collected no tests")
         return 1
     return code
+
+
+def run_mutmut(arguments: list[str]) -> int:
+    """Mutation testing: slow (hours for every core module), so never part of ``test``."""
+    ensure_redis_server()
+    if not any(arg.startswith("--max-children") for arg in arguments):
+        arguments = ["--max-children", str(max(1, (os.cpu_count() or 2) // 2)), *arguments]
+    mutmut = str(bin_dir(VENV) / "mutmut")
+    # Lowest priority: a run takes long enough that the machine should stay usable.
+    nice = ["nice", "-n", "19"] if shutil.which("nice") else []
+    code = subprocess.call([*nice, mutmut, "run", *arguments], cwd=ROOT)
+    print_mutation_scores()
+    return code
+
+
+# mutmut's exit codes per mutant: pytest's own (1 failed, 3 internal error) and
+# its timeouts (36, SIGXCPU as -24/24/152, 255) kill; 0 survives; 5 and 33 mean no
+# test reached the change (a survivor too); 2 and 34 were not tried.
+KILLED = {1, 3, 36, -24, 24, 152, 255}
+NOT_TRIED = {None, 2, 34}
+
+
+def print_mutation_scores() -> None:
+    """Killed / tried mutants of each module, from the results mutmut keeps in mutants/."""
+    import json  # here, like tomllib: run.py must reach its version check on old Pythons
+
+    for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
+        exits = json.loads(meta.read_text()).get("exit_code_by_key", {}).values()
+        tried = [code for code in exits if code not in NOT_TRIED]
+        if not tried:
+            continue
+        killed = sum(1 for code in tried if code in KILLED)
+        name = meta.relative_to(ROOT / "mutants").as_posix().removesuffix(".meta")
+        say(f"{name}: {killed}/{len(tried)} killed ({100 * killed / len(tried):.1f} %)")
 
 
 if __name__ == "__main__":

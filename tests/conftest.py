@@ -15,10 +15,24 @@ from typing import Any
 
 import pytest
 import redis
+from hypothesis import HealthCheck, settings
 
 pytest_plugins = ["pytester"]
 
 MEDIA = Path(__file__).parent / "media"
+
+# Property tests (tests/properties/): in CI the same examples every run, so a
+# failure is reproducible and never flaky; locally a fresh, larger sample.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=60,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", max_examples=150, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 
 

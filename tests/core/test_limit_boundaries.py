@@ -22,11 +22,15 @@ import pytest
 from wechat_material import ArticleValidationError, AsyncWeChatClient, MediaValidationError
 from wechat_material.errors import ValidationError
 from wechat_material.limits import (
+    ACCESS_TOKEN_LIFETIME,
     ARTICLE_FIELDS,
     ARTICLES_MAX,
     LIMITS,
     PAGE_MAX,
     PAGE_MIN,
+    PERMANENT_CAPS,
+    TEMPORARY_MEDIA_LIFETIME,
+    TOKEN_OVERLAP,
     VIDEO_INTRODUCTION_MAX_CHARS,
     VIDEO_TITLE_MAX_CHARS,
     MaterialType,
@@ -140,6 +144,81 @@ def _duration_cases() -> list[FileCase]:
 
 
 FILE_CASES = _size_cases() + _duration_cases()
+
+# --- What WeChat documents, written out apart from limits.py ---------------------------
+# The table above follows limits.py, so a limit moved there moves its cases too.
+# These values, from WeChat's documentation (the wire contract), pin limits.py.
+
+KB, MB = 1024, 1024 * 1024
+DOCUMENTED_FILES = {
+    # (target, type): (max bytes, errcode, max seconds, formats)
+    ("permanent", "image"): (10 * MB, 40009, None, {"bmp", "png", "jpg", "gif"}),
+    ("temporary", "image"): (10 * MB, 40009, None, {"png", "jpg", "gif"}),
+    ("article_image", "image"): (1 * MB, 40009, None, {"jpg", "png"}),
+    ("permanent", "voice"): (2 * MB, 40010, 60.0, {"mp3", "wma", "wav", "amr"}),
+    ("temporary", "voice"): (2 * MB, 40010, 60.0, {"amr", "mp3"}),
+    ("permanent", "video"): (10 * MB, 40011, None, {"mp4"}),
+    ("temporary", "video"): (10 * MB, 40011, None, {"mp4"}),
+    ("permanent", "thumb"): (64 * KB, 40012, None, {"jpg"}),
+    ("temporary", "thumb"): (64 * KB, 40012, None, {"jpg"}),
+}
+DOCUMENTED_FIELDS = {
+    # name: (required, max chars, max UTF-8 bytes, errcode)
+    "title": (True, 32, None, 45003),
+    "thumb_media_id": (True, None, None, None),
+    "author": (False, 16, None, 45110),
+    "digest": (False, 128, None, 45004),
+    "show_cover_pic": (False, None, None, None),
+    "content": (True, 19_999, MB - 1, 45002),
+    "content_source_url": (False, None, KB, 45002),
+    "need_open_comment": (False, None, None, None),
+    "only_fans_can_comment": (False, None, None, None),
+}
+
+
+def test_the_file_limits_are_the_documented_ones() -> None:
+    found = {
+        (str(target.value), str(kind.value)): (
+            limit.max_bytes,
+            limit.size_errcode,
+            limit.max_seconds,
+            {str(fmt.value) for fmt in limit.formats},
+        )
+        for (target, kind), limit in LIMITS.items()
+    }
+    assert found == DOCUMENTED_FILES
+
+
+def test_the_article_limits_are_the_documented_ones() -> None:
+    found = {
+        spec.name: (spec.required, spec.max_chars, spec.max_bytes, spec.errcode)
+        for spec in ARTICLE_FIELDS
+    }
+    assert found == DOCUMENTED_FIELDS
+    assert (ARTICLES_MAX, PAGE_MIN, PAGE_MAX) == (8, 1, 20)
+    assert (VIDEO_TITLE_MAX_CHARS, VIDEO_INTRODUCTION_MAX_CHARS) == (64, 120)
+
+
+def test_the_account_limits_are_the_documented_ones() -> None:
+    caps = {tuple(sorted(str(k.value) for k in kinds)): n for kinds, n in PERMANENT_CAPS.items()}
+    assert caps == {
+        ("image", "news"): 100_000,
+        ("voice",): 1_000,
+        ("video",): 1_000,
+        ("thumb",): 1_000,
+    }
+    assert (ACCESS_TOKEN_LIFETIME, TOKEN_OVERLAP) == (7200, 300)
+    assert TEMPORARY_MEDIA_LIFETIME == 3 * 24 * 3600
+
+
+# Half a second either side of WeChat's 60 s, whatever limits.py says.
+VOICE_CASES = [
+    FileCase(limit, amr_of(frames), "amr", None if frames * 0.02 < 60 else limit.size_errcode)
+    for limit in LIMITS.values()
+    if limit.type is MaterialType.VOICE
+    for frames in (2975, 3025)  # 59.5 s, 60.5 s
+]
+FILE_CASES += VOICE_CASES
 
 
 # --- The two sides ------------------------------------------------------------------------

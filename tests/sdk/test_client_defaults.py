@@ -22,7 +22,12 @@ from wechat_material.sandbox import (
     create_app,
     run_in_thread,
 )
-from wechat_material.tokens import forget_shared_memory_stores
+from wechat_material.tokens import (
+    AsyncTokenManager,
+    TokenGrant,
+    TokenManager,
+    forget_shared_memory_stores,
+)
 
 BASE = "http://defaults.test"
 DEFAULT_REFRESH_MARGIN = 300  # seconds before expiry: the README's promise
@@ -89,3 +94,38 @@ def test_the_blocking_client_refreshes_300_s_before_expiry_by_default():
             client.material.get_material_count()
             assert fetches() == 2
     forget_shared_memory_stores()
+
+
+def _counting_fetcher(grants: list[str]):
+    def fetch() -> TokenGrant:
+        grants.append(f"T{len(grants)}")
+        return TokenGrant(grants[-1], ACCESS_TOKEN_LIFETIME)
+
+    return fetch
+
+
+def test_a_token_manager_refreshes_300_s_before_expiry_by_default():
+    now = [1_700_000_000.0]
+    grants: list[str] = []
+    manager = TokenManager(DEMO_APPID, _counting_fetcher(grants), clock=lambda: now[0])
+    assert manager.get() == "T0"
+    now[0] += ACCESS_TOKEN_LIFETIME - DEFAULT_REFRESH_MARGIN - 1
+    assert manager.get() == "T0"
+    now[0] += 2
+    assert manager.get() == "T1"
+
+
+async def test_an_async_token_manager_refreshes_300_s_before_expiry_by_default():
+    now = [1_700_000_000.0]
+    grants: list[str] = []
+    fetch = _counting_fetcher(grants)
+
+    async def fetch_async() -> TokenGrant:
+        return fetch()
+
+    manager = AsyncTokenManager(DEMO_APPID, fetch_async, clock=lambda: now[0])
+    assert await manager.get() == "T0"
+    now[0] += ACCESS_TOKEN_LIFETIME - DEFAULT_REFRESH_MARGIN - 1
+    assert await manager.get() == "T0"
+    now[0] += 2
+    assert await manager.get() == "T1"

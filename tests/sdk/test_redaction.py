@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from wechat_material._redact import RedactingFilter, hide_query_of, redact
+from wechat_material._redact import RedactingFilter, hide_query_of, mask, redact
 
 
 def test_tokens_and_secrets_are_masked_wherever_they_stand() -> None:
@@ -52,3 +52,15 @@ def test_the_log_filter_rewrites_the_final_message() -> None:
 
     assert "TOKEN-VALUE-1234" not in record.getMessage()
     assert record.getMessage().endswith('"HTTP/1.1 200 OK"')
+
+
+def test_a_hidden_query_is_hidden_from_its_first_question_mark() -> None:
+    # A value may itself hold a "?": everything after the first one is query.
+    hide_query_of("https://tokens.example/wx/three?key=K4")
+    shown = redact("https://tokens.example/wx/three?key=K5?team=ops")
+    assert shown == "https://tokens.example/wx/three?(query hidden)"
+
+
+def test_an_empty_secret_is_shown_as_empty_quotes() -> None:
+    assert mask("") == "''"
+    assert mask("TOKEN-VALUE") == "TOKE…(11 chars)"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from wechat_material.tokens import AccessToken, FileTokenStore, TokenManager, TokenStoreError
+from wechat_material.tokens.file import FlockLock
 
 from .processes import run_in_processes
 from .sources_for_tests import CountingFetcher
@@ -208,3 +209,144 @@ def test_two_processes_share_one_token_with_one_fetch(tmp_path: Path) -> None:
     assert calls == 1
     assert len(set(tokens)) == 1
     assert FileTokenStore(path).load(APPID) is not None
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b"{not json", "not JSON: JSONDecodeError"),
+        (b'{"a": "\xff"}', "not JSON: UnicodeDecodeError"),
+        (b"[]", "no 'tokens' object"),
+        (b'{"tokens": []}', "no 'tokens' object"),
+        (b'{"tokens": {"wx1": {"expires_at": 1}}}', "a malformed entry for appid 'wx1'"),
+        (b'{"tokens": {"wx1": {"access_token": "", "expires_at": 1}}}', "a malformed entry"),
+        (b'{"tokens": {"wx1": {"access_token": "ok", "expires_at": true}}}', "a malformed entry"),
+        (b'{"tokens": {"wx1": {"access_token": "ok"}}}', "a malformed entry"),
+    ],
+)
+def test_the_log_says_why_a_file_is_corrupt(
+    tmp_path: Path, content: bytes, why: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "tokens.json"
+    path.write_bytes(content)
+    store = FileTokenStore(path)
+    caplog.set_level(logging.WARNING, logger="wechat_material.tokens")
+
+    assert store.load("wx1") is None
+    assert f"the token file {store} is corrupt ({why}" in caplog.text
+
+
+def test_good_entries_of_every_number_type_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    path.write_text(
+        '{"tokens": {"wx1": {"access_token": "A", "expires_at": 2000000000},'
+        ' "wx2": {"access_token": "B", "expires_at": 2000000000.5}}}'
+    )
+    store = FileTokenStore(path)
+    assert store.load("wx1") == AccessToken("A", 2_000_000_000.0)
+    assert store.load("wx2") == AccessToken("B", 2_000_000_000.5)
+    assert repr(store) == f"FileTokenStore({str(path)!r})"
+
+
+def test_a_failure_names_the_file_and_what_could_not_be_done(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the token directory should be")
+    store = FileTokenStore(blocker / "tokens" / "tokens.json")
+    where = f"the token file {store.path} could not"
+
+    with pytest.raises(TokenStoreError, match=f"^{where} save the token: "):
+        store.save(APPID, TOKEN)
+    with pytest.raises(TokenStoreError, match=f"^{where} discard the token: "):
+        store.discard(APPID, TOKEN.value)
+    with pytest.raises(TokenStoreError, match=f"^{where} create its directory: "):
+        store.lock(APPID)
+
+
+def test_the_file_is_versioned_json_a_person_can_read(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    store = FileTokenStore(path)
+    store.save("wx2", AccessToken("B", 2_000_000_000.0))
+    store.save("wx1", AccessToken("A", 2_000_000_000.5))
+
+    assert json.loads(path.read_text()) == {
+        "version": 1,
+        "tokens": {
+            "wx1": {"access_token": "A", "expires_at": 2_000_000_000.5},
+            "wx2": {"access_token": "B", "expires_at": 2_000_000_000.0},
+        },
+    }
+    assert path.read_text().startswith('{\n  "version": 1,\n  "tokens": {\n    "wx1": {')
+
+
+def test_the_new_file_is_written_beside_the_old_under_a_hidden_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Beside it: os.replace is atomic only within one filesystem.
+    moved: list[Path] = []
+    real_replace = os.replace
+
+    def replace(source: str, target: Path) -> None:
+        moved.append(Path(source))
+        real_replace(source, target)
+
+    monkeypatch.setattr("wechat_material.tokens.file.os.replace", replace)
+    FileTokenStore(tmp_path / "tokens.json").save(APPID, TOKEN)
+
+    [temporary] = moved
+    assert temporary.parent == tmp_path
+    assert temporary.name.startswith(".tokens.json.")
+    assert temporary.name.endswith(".tmp")
+
+
+def test_a_lock_file_that_cannot_be_opened_says_which_and_why(tmp_path: Path) -> None:
+    lock = FlockLock(tmp_path / "missing" / "x.lock")
+    with pytest.raises(TokenStoreError) as failed, lock:
+        pass
+    assert str(failed.value) == (
+        f"cannot open the lock file {tmp_path / 'missing' / 'x.lock'}: No such file or directory"
+    )
+
+
+def test_a_lock_interrupted_while_waiting_closes_its_file_and_lets_the_error_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+
+    closed: list[int] = []
+    real_close = os.close
+
+    def interrupted(fd: int, operation: int) -> None:
+        raise KeyboardInterrupt
+
+    def close(fd: int) -> None:
+        closed.append(fd)
+        real_close(fd)
+
+    monkeypatch.setattr(fcntl, "flock", interrupted)
+    monkeypatch.setattr("wechat_material.tokens.file.os.close", close)
+    with pytest.raises(KeyboardInterrupt), FlockLock(tmp_path / "x.lock"):
+        pass
+    assert len(closed) == 1
+
+
+def test_an_unreadable_file_is_logged_with_its_error_and_treated_as_empty(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "tokens.json"
+    path.mkdir()  # reading a directory fails whoever runs the test, root included
+    store = FileTokenStore(path)
+    caplog.set_level(logging.WARNING, logger="wechat_material.tokens")
+
+    assert store.load(APPID) is None
+    assert f"cannot read the token file {store} ([Errno 21] Is a directory" in caplog.text
+
+
+def test_every_process_locks_the_same_file_beside_the_tokens(tmp_path: Path) -> None:
+    # The names are the contract between processes, whichever version runs them.
+    store = FileTokenStore(tmp_path / "tokens.json")
+    store.save(APPID, TOKEN)
+    with store.lock(APPID):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["tokens.json", "tokens.json.lock", f"tokens.json.{APPID}.fetch.lock"]
+    )

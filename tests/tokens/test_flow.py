@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Generator
 from typing import Any
+
+import pytest
 
 from wechat_material._steps import (
     Discard,
@@ -15,6 +18,7 @@ from wechat_material._steps import (
     Step,
     StoreLockHeld,
 )
+from wechat_material.errors import UnexpectedReplyError
 from wechat_material.tokens import AccessToken, TokenGrant
 from wechat_material.tokens.flow import TokenPolicy
 
@@ -144,3 +148,107 @@ def test_nothing_saved_while_the_lock_was_lost_means_a_plain_save() -> None:
 
     assert steps[-1] == Save(AccessToken("MINE", clock.now + 7200))
     assert result == "MINE"
+
+
+def test_on_a_tie_the_token_saved_while_the_lock_was_lost_is_kept() -> None:
+    # Same expiry, so issued at the same moment: others may already use theirs.
+    clock = FakeClock()
+    theirs = AccessToken("THEIRS", clock.now + 7200)
+
+    steps, result = lost_lock_run(clock, TokenGrant("MINE", 7200), theirs)
+
+    assert not any(isinstance(step, Save) for step in steps)
+    assert result == "THEIRS"
+
+
+def run_flow(flow: Generator[Step, Any, Any], answers: list[Any]) -> tuple[list[Step], Any]:
+    """Like :func:`steps_of`, but an exception among ``answers`` is raised into the flow."""
+    taken = [next(flow)]
+    try:
+        for answer in answers:
+            if isinstance(answer, Exception):
+                taken.append(flow.throw(answer))
+            else:
+                taken.append(flow.send(answer))
+    except StopIteration as done:
+        return taken, done.value
+    raise AssertionError(f"the flow wanted more steps after {taken}")
+
+
+def test_a_failed_refresh_ahead_is_tried_again_after_exactly_30_s() -> None:
+    clock = FakeClock()
+    policy = TokenPolicy("wx1", 300, clock)
+    due = AccessToken("DUE", clock.now + 200)  # inside the margin, still valid
+
+    _, result = run_flow(policy.get(), [due, True, due, None, due, OSError("busy")])
+    assert result == "DUE"
+
+    clock.advance(29.9)
+    steps, result = steps_of(policy.get(), [due])
+    assert (steps, result) == ([Load()], "DUE")  # paused: no lock, no fetch
+
+    clock.advance(0.1)
+    steps, _ = run_flow(policy.get(), [due, False])
+    assert steps == [Load(), LockLocal(wait=False)]  # 30 s on: it tries again
+
+
+def fetch_short_lived(policy: TokenPolicy) -> AccessToken:
+    """Fetch a token whose lifetime is already inside the margin (kept until it expires)."""
+    _, value = steps_of(
+        policy.get(), [None, True, None, None, None, TokenGrant("S", 200), True, None]
+    )
+    return AccessToken(value, policy.clock() + 200)
+
+
+def test_a_short_lived_token_is_used_until_it_is_itself_rejected() -> None:
+    clock = FakeClock()
+    policy = TokenPolicy("wx1", 300, clock)
+    short = fetch_short_lived(policy)
+
+    steps_of(policy.invalidate("ANOTHER"), [False])
+    assert steps_of(policy.get(), [short]) == ([Load()], "S")
+
+    steps_of(policy.invalidate("S"), [False])  # rejected, though someone already replaced it
+    steps, _ = steps_of(policy.get(), [short, False])
+    assert steps == [Load(), LockLocal(wait=False)]  # no longer used as it is
+
+
+def test_invalidate_logs_the_masked_token_and_whether_it_was_forgotten(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    policy = TokenPolicy("wx1", 300, FakeClock())
+    caplog.set_level(logging.DEBUG, logger="wechat_material.tokens")
+
+    steps_of(policy.invalidate("OLD-TOKEN-1"), [True])
+    steps_of(policy.invalidate("OLD-TOKEN-2"), [False])
+
+    assert caplog.messages == [
+        "forgot the rejected access token OLD-…(11 chars) of wx1",
+        "the rejected token OLD-…(11 chars) of wx1 was already replaced",
+    ]
+
+
+def test_a_source_that_returns_no_grant_is_named_in_the_error() -> None:
+    policy = TokenPolicy("wx1", 300, FakeClock())
+    with pytest.raises(UnexpectedReplyError) as refused:
+        steps_of(policy.get(), [None, True, None, None, None, {"access_token": "T"}])
+    assert str(refused.value) == "the token source returned dict, not a TokenGrant"
+
+
+def test_a_fetch_logs_the_masked_token_and_a_short_life(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="wechat_material.tokens")
+    fetch_short_lived(TokenPolicy("wx1", 300, FakeClock()))
+    assert caplog.messages == [
+        "the token source gave wx1 a token with only 200 s left, inside refresh_margin=300 s; "
+        "it is used until it expires",
+        "fetched a new access token S…(1 chars) for wx1 (expires in 200 s)",
+    ]
+
+
+def test_a_grant_of_one_second_is_taken_and_an_empty_one_refused() -> None:
+    policy = TokenPolicy("wx1", 0, FakeClock())
+    fetch = [None, True, None, None, None]
+    assert steps_of(policy.get(), [*fetch, TokenGrant("T", 1), True, None])[1] == "T"
+    with pytest.raises(UnexpectedReplyError) as refused:
+        steps_of(TokenPolicy("wx1", 0, FakeClock()).get(), [*fetch, TokenGrant("", 7200)])
+    assert str(refused.value) == "the token source returned an empty access_token"

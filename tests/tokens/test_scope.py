@@ -148,3 +148,60 @@ async def test_an_async_store_gets_the_async_wrapper(redis_url: str) -> None:
             assert await store.load(APPID) is None
     finally:
         await connection.aclose()
+
+
+def test_a_path_keeps_everything_but_its_trailing_slashes() -> None:
+    assert normalised_base_url("https://h.example/WX/") == "https://h.example:443/WX"
+    scope = token_scope("https://h.example/WX/", APPID, SECRET)
+    assert (scope.base_url, scope.appid) == ("https://h.example:443/WX", APPID)
+
+
+def test_every_operation_of_a_scoped_store_uses_the_scope_key() -> None:
+    scope = token_scope("https://one.example", APPID, SECRET)
+    memory = MemoryTokenStore()
+    scoped = scoped_store(memory, scope)
+    assert isinstance(scoped, ScopedTokenStore)
+
+    scoped.save(APPID, TOKEN)
+    assert memory.load(scope.key) == TOKEN
+    assert scoped.lock(APPID) is memory.lock(scope.key)
+    assert scoped.discard(APPID, "another-token") is False
+    assert scoped.discard(APPID, TOKEN.value) is True
+    assert memory.load(scope.key) is None
+    assert repr(scoped) == f"ScopedTokenStore({memory!r}, {scope!r})"
+
+
+class AsyncDictStore:
+    """The smallest async store: a dict, and one memory store's locks."""
+
+    def __init__(self) -> None:
+        self.memory = MemoryTokenStore()
+
+    async def load(self, appid: str) -> AccessToken | None:
+        return self.memory.load(appid)
+
+    async def save(self, appid: str, token: AccessToken) -> None:
+        self.memory.save(appid, token)
+
+    async def discard(self, appid: str, value: str) -> bool:
+        return self.memory.discard(appid, value)
+
+    def lock(self, appid: str) -> object:
+        return self.memory.lock(appid)
+
+
+@pytest.mark.anyio
+async def test_every_operation_of_an_async_scoped_store_uses_the_scope_key() -> None:
+    scope = token_scope("https://one.example", APPID, SECRET)
+    store = AsyncDictStore()
+    scoped = scoped_store(store, scope)  # type: ignore[arg-type]
+    assert isinstance(scoped, AsyncScopedTokenStore)
+
+    await scoped.save(APPID, TOKEN)
+    assert await store.load(scope.key) == TOKEN
+    assert await scoped.load(APPID) == TOKEN
+    assert scoped.lock(APPID) is store.lock(scope.key)
+    assert await scoped.discard(APPID, "another-token") is False
+    assert await scoped.discard(APPID, TOKEN.value) is True
+    assert await store.load(scope.key) is None
+    assert repr(scoped) == f"AsyncScopedTokenStore({store!r}, {scope!r})"
