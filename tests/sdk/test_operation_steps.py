@@ -23,7 +23,7 @@ from wechat_material import (
 from wechat_material import _endpoints as ep
 from wechat_material._flow import FileReply, JsonReply
 from wechat_material._operations import _StreamSink, download, download_to_stream, wait_for_publish
-from wechat_material._steps import Perform, Sleep
+from wechat_material._steps import Blocking, Perform, Sleep
 
 PUBLISHING = PublishResult(publish_id="P1", publish_status=1)
 PUBLISHED = PublishResult(publish_id="P1", publish_status=0, article_id="A1")
@@ -140,6 +140,11 @@ def test_a_file_that_appears_during_a_no_overwrite_download_is_kept(tmp_path: Pa
     part.write(b"downloaded")
     target.write_bytes(b"saved meanwhile by someone else")
 
-    with pytest.raises(TargetExistsError):
-        operation.send(FileReply(file=part, size=10, content_type="image/jpeg", filename=None))
+    # The commit to disk is a Blocking step (a worker thread under asyncio): run it.
+    commit = operation.send(FileReply(file=part, size=10, content_type="image/jpeg", filename=None))
+    assert isinstance(commit, Blocking)
+    with pytest.raises(TargetExistsError) as refused:
+        commit.work()
+    with pytest.raises(TargetExistsError):  # as a driver does: back into the operation
+        operation.throw(refused.value)
     assert target.read_bytes() == b"saved meanwhile by someone else"
