@@ -16,8 +16,10 @@ pyproject.toml gives it. Extra arguments go to the command
 (``python3 run.py test -k sandbox``, ``python3 run.py test --fast tests/cli``).
 
 ``--fast`` leaves out the tests marked ``slow`` (those that start ``wxm``,
-python or several processes) and ``redis`` (those that need a redis-server):
-``pytest -m "not slow and not redis"``. The full suite is what CI runs.
+python or several processes) and ``redis`` (those that need a redis-server),
+and spreads the rest over one worker per core (pytest-xdist):
+``pytest -m "not slow and not redis" -n auto``. The full suite, what CI runs,
+stays in one process.
 
 ``mutate`` runs mutmut with ``[tool.mutmut]`` from pyproject.toml, at the lowest
 CPU priority, then prints the score of each module. Mutant names narrow it
@@ -189,7 +191,8 @@ def main(argv: list[str]) -> int:
 
 def run_tests(python: Path, arguments: list[str]) -> int:
     if FAST in arguments:
-        arguments = ["-m", FAST_MARKERS, *(arg for arg in arguments if arg != FAST)]
+        # One worker per core: the quick loop is for a developer's idle machine.
+        arguments = ["-m", FAST_MARKERS, "-n", "auto"] + [a for a in arguments if a != FAST]
     else:
         ensure_redis_server()
         ensure_browser()
