@@ -7,6 +7,9 @@ from typing import Any
 import pytest
 
 from wechat_material.checks import (
+    Problem,
+    _size_text,
+    article_problem,
     articles_problem,
     extension_format,
     media_problem,
@@ -148,3 +151,82 @@ def test_video_description_problems(title: Any, intro: Any, code: int, field: st
 def test_video_description_ok() -> None:
     assert video_description_problem("视频", "") is None
     assert video_description_problem("t" * 64, "i" * 120) is None
+
+
+# What each refusal says, to the letter: the index, the field, the numbers.
+
+
+def _news(**fields: Any) -> dict[str, Any]:
+    return {"title": "t", "thumb_media_id": "T", "content": "c", **fields}
+
+
+def _pictures(count: int, image: Any = None) -> dict[str, Any]:
+    entry = {"image_media_id": "I"} if image is None else image
+    return _news(article_type="newspic", image_info={"image_list": [entry] * count})
+
+
+@pytest.mark.parametrize(
+    ("article", "problem"),
+    [
+        (
+            _news(article_type="video"),
+            Problem(
+                40097,
+                "article 3: 'article_type' must be 'news' or 'newspic', not 'video'",
+                "article_type",
+                2,
+            ),
+        ),
+        (
+            _news(need_open_comment=2),
+            Problem(40097, "article 3: 'need_open_comment' must be 0 or 1", "need_open_comment", 2),
+        ),
+        (
+            _pictures(21),
+            Problem(
+                40097,
+                "article 3: 'image_info.image_list' must list 1 to 20 images for a newspic article",
+                "image_info",
+                2,
+            ),
+        ),
+        (
+            _pictures(0),
+            Problem(
+                40097,
+                "article 3: 'image_info.image_list' must list 1 to 20 images for a newspic article",
+                "image_info",
+                2,
+            ),
+        ),
+        (
+            _pictures(3, image={"image_media_id": ""}),
+            Problem(
+                40097,
+                "article 3: 'image_info.image_list': each image needs an 'image_media_id'",
+                "image_info",
+                2,
+            ),
+        ),
+        (_pictures(20), None),
+        (_pictures(1), None),
+    ],
+)
+def test_a_draft_article_is_refused_in_these_words(article: dict[str, Any], problem: Any) -> None:
+    assert article_problem(article, 2, draft=True) == problem
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [
+        (1023, "1023 bytes"),
+        (1024, "1.0 KB"),
+        (1536, "1.5 KB"),
+        (1024 * 1024 - 1, "1024.0 KB"),
+        (1024 * 1024, "1.0 MB"),
+        (3 * 1024 * 1024 // 2, "1.5 MB"),
+        (100 * 1024 * 1024, "100.0 MB"),
+    ],
+)
+def test_sizes_are_told_in_bytes_kb_or_mb(size: int, text: str) -> None:
+    assert _size_text(size) == text
