@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from wechat_material.sandbox import DEMO_APPID, SandboxBackend
+from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.tokens import FORCE_REFRESH_GAP, FORCE_REFRESH_PER_DAY, Grant
 
 
@@ -34,3 +37,19 @@ def test_forced_refreshes_are_counted_per_china_day(backend: SandboxBackend) -> 
     clock.advance(86400)  # the next day: forcing works again
     current = tokens.stable(DEMO_APPID)
     assert tokens.stable(DEMO_APPID, force_refresh=True).access_token != current.access_token
+
+
+def test_a_refused_token_says_why_in_the_log_detail(backend: SandboxBackend) -> None:
+    tokens = backend.tokens
+    with pytest.raises(SandboxError) as unknown:
+        tokens.check("MADE-UP")
+    assert (unknown.value.code, unknown.value.detail) == (40014, "no such token")
+
+    issued = tokens.issue(DEMO_APPID)
+    tokens.revoke(DEMO_APPID)
+    with pytest.raises(SandboxError) as revoked:
+        tokens.check(issued.access_token)
+    assert (revoked.value.code, revoked.value.detail) == (
+        40001,
+        "the token was replaced or revoked",
+    )
