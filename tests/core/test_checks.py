@@ -321,3 +321,10 @@ def test_a_video_description_is_refused_in_these_words(
     title: Any, introduction: Any, problem: Problem
 ) -> None:
     assert video_description_problem(title, introduction) == problem
+
+
+def test_a_voice_of_exactly_the_limit_is_taken() -> None:
+    limit = limit_for(Target.PERMANENT, MaterialType.VOICE)
+    assert media_problem(limit, MediaFormat.MP3, 1000, 60.0) is None
+    refused = media_problem(limit, MediaFormat.MP3, 1000, 60.05)
+    assert refused == Problem(40010, f"it lasts 60.0 s, over the limit; {limit.describe()}")
