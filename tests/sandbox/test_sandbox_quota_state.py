@@ -6,7 +6,7 @@ import pytest
 
 from wechat_material.sandbox import DEMO_APPID, SandboxBackend
 from wechat_material.sandbox.state import SandboxError
-from wechat_material.sandbox.state.quotas import china_month
+from wechat_material.sandbox.state.quotas import DEFAULT_DAILY_LIMIT, STABLE_TOKEN_PATH, china_month
 
 PATH = "/cgi-bin/material/get_materialcount"
 
@@ -56,3 +56,40 @@ def test_a_report_never_shows_a_negative_remainder_nor_an_invented_rate(
         "quota": {"daily_limit": 2, "used": 3, "remain": 0},
         "rate_limit": {"call_count": 0, "refresh_second": 60},
     }
+
+
+def test_a_minute_window_counts_its_calls_and_the_next_one_starts_at_one(
+    backend: SandboxBackend,
+) -> None:
+    quotas = backend.quotas
+    quotas.set_limit(DEMO_APPID, PATH, 100, minute_limit=2)
+    backend.clock.advance(60 - backend.clock.now() % 60)  # the start of a minute
+    quotas.charge(DEMO_APPID, PATH)
+    quotas.charge(DEMO_APPID, PATH)
+    with pytest.raises(SandboxError) as refused:
+        quotas.charge(DEMO_APPID, PATH)
+    assert (refused.value.code, refused.value.detail) == (45011, f"2 calls a minute on {PATH}")
+
+    backend.clock.advance(60)
+    quotas.charge(DEMO_APPID, PATH)
+    quotas.charge(DEMO_APPID, PATH)
+
+
+def test_a_spent_day_names_its_limit(backend: SandboxBackend) -> None:
+    backend.quotas.set_limit(DEMO_APPID, PATH, 1)
+    backend.quotas.charge(DEMO_APPID, PATH)
+    with pytest.raises(SandboxError) as refused:
+        backend.quotas.charge(DEMO_APPID, PATH)
+    assert (refused.value.code, refused.value.detail) == (45009, f"1 calls a day on {PATH}")
+
+
+def test_the_default_limits_of_a_path(backend: SandboxBackend) -> None:
+    assert backend.quotas.limits("wxnew", STABLE_TOKEN_PATH) == (500_000, 10_000)
+    assert backend.quotas.limits("wxnew", PATH) == (DEFAULT_DAILY_LIMIT, None)
+
+
+def test_a_limit_may_be_zero_but_never_negative(backend: SandboxBackend) -> None:
+    backend.quotas.set_limit(DEMO_APPID, PATH, 0, minute_limit=0)
+    for daily, minute in [(-1, None), (5, -1)]:
+        with pytest.raises(ValueError, match=r"^quota limits cannot be negative$"):
+            backend.quotas.set_limit(DEMO_APPID, PATH, daily, minute_limit=minute)

@@ -233,7 +233,9 @@ def test_the_log_says_why_a_file_is_corrupt(
     caplog.set_level(logging.WARNING, logger="wechat_material.tokens")
 
     assert store.load("wx1") is None
-    assert f"the token file {store} is corrupt ({why}" in caplog.text
+    [message] = caplog.messages
+    assert message.startswith(f"the token file {store} is corrupt ({why}")
+    assert message.endswith("); treating it as empty")
 
 
 def test_good_entries_of_every_number_type_are_read(tmp_path: Path) -> None:
@@ -338,7 +340,9 @@ def test_an_unreadable_file_is_logged_with_its_error_and_treated_as_empty(
     caplog.set_level(logging.WARNING, logger="wechat_material.tokens")
 
     assert store.load(APPID) is None
-    assert f"cannot read the token file {store} ([Errno 21] Is a directory" in caplog.text
+    [message] = caplog.messages
+    assert message.startswith(f"cannot read the token file {store} ([Errno 21] Is a directory")
+    assert message.endswith("; treating it as empty")
 
 
 def test_every_process_locks_the_same_file_beside_the_tokens(tmp_path: Path) -> None:

@@ -252,3 +252,24 @@ def test_a_grant_of_one_second_is_taken_and_an_empty_one_refused() -> None:
     with pytest.raises(UnexpectedReplyError) as refused:
         steps_of(TokenPolicy("wx1", 0, FakeClock()).get(), [*fetch, TokenGrant("", 7200)])
     assert str(refused.value) == "the token source returned an empty access_token"
+
+
+class Uncopyable(Exception):
+    def __copy__(self) -> Uncopyable:
+        raise TypeError("cannot copy")
+
+
+def test_a_failure_that_cannot_be_copied_is_shared_as_it_is() -> None:
+    policy = TokenPolicy("wx1", 300, FakeClock())
+    waiting = policy.get()
+    assert next(waiting) == Load()
+    assert waiting.send(None) == LockLocal(wait=True)  # queued behind the fetch below
+
+    failure = Uncopyable("wrong secret")
+    with pytest.raises(Uncopyable):
+        run_flow(policy.get(), [None, True, None, None, None, failure])
+
+    assert waiting.send(True) == Load()
+    with pytest.raises(Uncopyable) as shared:
+        waiting.send(None)
+    assert shared.value is failure
