@@ -45,12 +45,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+PROPERTIES = Path(__file__).parent / "properties"
+
+
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test that needs the real redis-server is a ``redis`` test, however it gets there."""
+    """Every test that needs the real redis-server is a ``redis`` test, however it gets
+    there; the property tests, dozens of examples each, are ``slow`` ones."""
     for item in items:
         if "redis_server" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.redis)
+        if PROPERTIES in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

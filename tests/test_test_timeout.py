@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# It waits for a test's time budget to run out.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

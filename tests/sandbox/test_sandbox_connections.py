@@ -22,6 +22,9 @@ from wechat_material.sandbox import (
 
 from .wechat_wire import START
 
+# Real sockets and clocks: these wait for timeouts to pass.
+pytestmark = pytest.mark.slow
+
 GUARD = 30.0  # a socket timeout that only stops a broken test from hanging
 
 
