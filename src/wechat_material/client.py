@@ -32,6 +32,7 @@ from wechat_material._config import (
 from wechat_material._drivers import AsyncDriver, SyncDriver, same_doc
 from wechat_material._flow import TokenFlows
 from wechat_material._redact import guard_httpx_logs
+from wechat_material._transport import LaneTransport
 from wechat_material.draft import AsyncDraftAPI, DraftAPI
 from wechat_material.material import AsyncMaterialAPI, MaterialAPI
 from wechat_material.models import QuotaInfo
@@ -256,7 +257,9 @@ class AsyncWeChatClient(_ClientBase):
         guard_httpx_logs()
         # Made once the arguments are checked: nothing below can fail and leave it open.
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient()
+        self._http = (
+            http_client if http_client is not None else httpx.AsyncClient(transport=LaneTransport())
+        )
         settings = self._config.settings
         fetch_call = self._fetch_call() if token_fetcher is None else None
         self.token_manager = AsyncTokenManager(

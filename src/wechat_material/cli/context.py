@@ -23,6 +23,7 @@ import httpx
 import typer
 
 from wechat_material import AsyncWeChatClient, WeChatClient
+from wechat_material._transport import LaneTransport
 from wechat_material.cli.config import (
     SERVE_URL,
     ConfigFile,
@@ -147,9 +148,9 @@ class Session:
             store = build_async_token_store(conn.token_store)
             if isinstance(store, AsyncRedisTokenStore):
                 stack.push_async_callback(store.aclose)
-            transport: httpx.AsyncBaseTransport | None = None
+            transport: httpx.AsyncBaseTransport = LaneTransport()
             if on_upload is not None:
-                transport = AsyncMeteredTransport(httpx.AsyncHTTPTransport(), on_upload)
+                transport = AsyncMeteredTransport(transport, on_upload)
 
             async def learn_token(request: httpx.Request) -> None:
                 self._learn_token(request)
