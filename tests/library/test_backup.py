@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from wechat_material.library import abackup
@@ -170,3 +173,68 @@ async def test_a_cancelled_run_is_recorded_as_interrupted(
     with Manifest(tmp_path) as manifest:
         assert manifest.runs()[-1]["status"] == "interrupted"
     assert not list((tmp_path / ".tmp").iterdir())
+
+
+class _PageWatch(httpx.AsyncBaseTransport):
+    """Counts the image-list pages in flight at once; may run ``before_first`` first."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, before_first: Any = None) -> None:
+        self.inner = inner
+        self.before_first = before_first
+        self.in_flight = 0
+        self.most = 0
+        self.offsets: list[int] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path != "/cgi-bin/material/batchget_material":
+            return await self.inner.handle_async_request(request)
+        body = json.loads(request.content)
+        if body["type"] != "image":
+            return await self.inner.handle_async_request(request)
+        if self.before_first is not None:
+            action, self.before_first = self.before_first, None
+            await action()
+        self.offsets.append(body["offset"])
+        self.in_flight += 1
+        self.most = max(self.most, self.in_flight)
+        try:
+            await asyncio.sleep(0.01)  # long enough for every page asked together to be here
+            return await self.inner.handle_async_request(request)
+        finally:
+            self.in_flight -= 1
+
+
+async def test_the_pages_of_a_counted_list_are_asked_for_together(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    client = sandbox.client()
+    for i in range(45):
+        await client.material.add_material("image", png(i), f"p{i}.png")
+    watch = _PageWatch(sandbox.transport)
+
+    summary = await abackup(sandbox.client(transport=watch), tmp_path / "bk", kinds=("image",))
+
+    assert summary.status == "complete", summary.failures
+    assert sorted(watch.offsets) == [0, 20, 40]
+    assert watch.most == 3  # the count said three pages: none waited for the first
+    assert len(entries(tmp_path / "bk", "image")) == 45
+
+
+async def test_a_list_that_grew_after_it_was_counted_is_read_to_its_end(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    client = sandbox.client()
+    for i in range(15):
+        await client.material.add_material("image", png(i), f"p{i}.png")
+
+    async def add_more() -> None:  # between the count and the first page
+        for i in range(15, 50):
+            await client.material.add_material("image", png(i), f"p{i}.png")
+
+    watch = _PageWatch(sandbox.transport, before_first=add_more)
+    summary = await abackup(sandbox.client(transport=watch), tmp_path / "bk", kinds=("image",))
+
+    assert summary.status == "complete", summary.failures
+    assert summary.account_counts["image"] == 15
+    assert sorted(watch.offsets) == [0, 20, 40]
+    assert len(entries(tmp_path / "bk", "image")) == 50

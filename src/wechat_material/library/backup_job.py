@@ -1,8 +1,8 @@
 """Backing up a whole account: every list read concurrently, every file kept once.
 
 :func:`backup_library` reads every list the API offers (material of each
-type, legacy news, the draft box, published posts) page by page, all pages of
-a list at once once the first gives ``total_count``, and downloads what is new
+type, legacy news, the draft box, published posts), all pages of a list at
+once (the account's counts, asked for first, say how many), and downloads what is new
 or changed while the lists are still being read. Everything shares one bound
 on calls in flight (:class:`~.pacing.Pacer`).
 
@@ -315,12 +315,24 @@ class _Backup:
     # lists -------------------------------------------------------------------
 
     async def list_kind(self, kind: str, group: asyncio.TaskGroup) -> None:
-        first = await self.read_page(kind, 0, group)
-        if first is None:
+        """Read every page of one list, as many at once as the bound allows.
+
+        The counts asked for by :meth:`plan` say how many pages to expect, so
+        they are all asked for together; a list that grew since is read on from
+        the ``total_count`` its pages give. Without a count (published posts),
+        the first page gives it.
+        """
+        expected = self.summary.account_counts.get(kind)
+        pages = 1 if expected is None else max(1, math.ceil(expected / PAGE_MAX))
+        offsets = range(0, pages * PAGE_MAX, PAGE_MAX)
+        totals = await asyncio.gather(*(self.read_page(kind, offset, group) for offset in offsets))
+        read = [total for total in totals if total is not None]
+        if not read:
             return
-        offsets = range(PAGE_MAX, first, PAGE_MAX)
-        await asyncio.gather(*(self.read_page(kind, offset, group) for offset in offsets))
-        if len(self.present[kind]) < first:
+        total = max(read)
+        later = range(len(offsets) * PAGE_MAX, total, PAGE_MAX)
+        await asyncio.gather(*(self.read_page(kind, offset, group) for offset in later))
+        if len(self.present[kind]) < total:
             # The list moved while it was read: what is missing is not known to be gone.
             self.incomplete.add(kind)
 
