@@ -67,7 +67,9 @@ class Journal:
         self._last = 0
 
     def record(self, call: CallRecord) -> JournalEntry:
-        fields = asdict(call)
+        # Every field is a str or a number: a shallow copy is enough (asdict deep-copies,
+        # which was a fifth of the sandbox's time per request).
+        fields = dict(vars(call))
         fields["query"] = hide_secret_params(call.query)
         fields["errmsg"] = hide_secret_params(call.errmsg)
         with self._lock:
