@@ -90,3 +90,29 @@ async def test_no_more_calls_are_in_flight_than_the_concurrency(
 
     assert summary.status == "complete"
     assert 2 <= most <= 3
+
+
+async def test_the_plan_counts_and_asks_quotas_only_for_the_chosen_kinds(
+    sandbox: Sandbox, library: Library, tmp_path: Path
+) -> None:
+    summary = await abackup(sandbox.client(), tmp_path / "images", kinds=("image",))
+
+    assert summary.plan is not None
+    assert summary.plan.calls == {
+        "/cgi-bin/material/get_materialcount": 1,
+        "/cgi-bin/material/batchget_material": 1,
+        GET: len(library.images),
+    }
+    assert set(summary.plan.remain) == set(summary.plan.calls)
+    assert summary.account_counts["image"] == len(library.images)
+    assert "draft" not in summary.account_counts
+
+    drafts = await abackup(sandbox.client(), tmp_path / "drafts", kinds=("draft", "published"))
+
+    assert drafts.plan is not None
+    assert drafts.plan.calls == {
+        "/cgi-bin/draft/count": 1,
+        "/cgi-bin/draft/batchget": 1,
+        "/cgi-bin/freepublish/batchget": 1,
+    }
+    assert drafts.account_counts == {"draft": len(library.drafts)}

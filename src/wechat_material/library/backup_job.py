@@ -68,15 +68,25 @@ UNREACHABLE = (
     "comments, reader statistics and menus: outside the material API",
 )
 
-# The paths a backup calls, for the quota check before it starts.
-BACKUP_PATHS = (
-    ep.MATERIAL_COUNT.path,
-    ep.MATERIAL_BATCHGET.path,
-    ep.MATERIAL_GET.path,
-    ep.DRAFT_COUNT.path,
-    ep.DRAFT_BATCHGET.path,
-    ep.PUBLISH_BATCHGET.path,
-)
+MATERIAL_LISTS = (*FILE_KINDS, "news")  # the kinds batchget_material lists
+
+
+def _pages(count: int) -> int:
+    return max(1, math.ceil(count / PAGE_MAX))
+
+
+def backup_paths(kinds: tuple[str, ...]) -> list[str]:
+    """The API paths a backup of ``kinds`` calls: their quotas are asked before it starts."""
+    paths: list[str] = []
+    if any(kind in MATERIAL_LISTS for kind in kinds):
+        paths += [ep.MATERIAL_COUNT.path, ep.MATERIAL_BATCHGET.path]
+    if any(kind in FILE_KINDS for kind in kinds):
+        paths.append(ep.MATERIAL_GET.path)
+    if "draft" in kinds:
+        paths += [ep.DRAFT_COUNT.path, ep.DRAFT_BATCHGET.path]
+    if "published" in kinds:
+        paths.append(ep.PUBLISH_BATCHGET.path)
+    return paths
 
 
 @dataclass
@@ -247,8 +257,10 @@ class _Backup:
     # the run -------------------------------------------------------------------
 
     async def plan(self) -> QuotaPlan:
-        """Counts and quotas, asked for all at once before anything else."""
+        """Counts and quotas of what the run will read, asked for all at once before it starts."""
         client = self.client
+        kinds = self.kinds
+        paths = backup_paths(kinds)
 
         async def quota(path: str) -> int | None:
             try:
@@ -259,35 +271,39 @@ class _Backup:
                 return None  # not every account may ask; the run goes on without it
             return info.quota.remain
 
-        counting = asyncio.gather(
-            self.pacer.run(client.material.get_material_count),
-            self.pacer.run(client.draft.count),
+        async def material_counts() -> dict[str, int]:
+            if ep.MATERIAL_COUNT.path not in paths:
+                return {}
+            counts = await self.pacer.run(client.material.get_material_count)
+            return {
+                "image": counts.image_count,
+                "voice": counts.voice_count,
+                "video": counts.video_count,
+                "news": counts.news_count,
+            }
+
+        async def draft_count() -> dict[str, int]:
+            if ep.DRAFT_COUNT.path not in paths:
+                return {}
+            return {"draft": await self.pacer.run(client.draft.count)}
+
+        materials, drafts, remains = await asyncio.gather(
+            material_counts(), draft_count(), asyncio.gather(*(quota(path) for path in paths))
         )
-        quotas = asyncio.gather(*(quota(path) for path in BACKUP_PATHS))
-        (counts, drafts), remains = await asyncio.gather(counting, quotas)
-        account = {
-            "image": counts.image_count,
-            "voice": counts.voice_count,
-            "video": counts.video_count,
-            "news": counts.news_count,
-            "draft": drafts,
-        }
-        self.summary.account_counts = account
-        calls = {
+        account = self.summary.account_counts = {**materials, **drafts}
+        needs = {
             ep.MATERIAL_COUNT.path: 1,
-            ep.DRAFT_COUNT.path: 1,
             ep.MATERIAL_BATCHGET.path: sum(
-                max(1, math.ceil(account[k] / PAGE_MAX))
-                for k in (*FILE_KINDS, "news")
-                if k in self.kinds
+                _pages(account[k]) for k in MATERIAL_LISTS if k in kinds
             ),
-            ep.MATERIAL_GET.path: sum(account[k] for k in FILE_KINDS if k in self.kinds),
-            ep.DRAFT_BATCHGET.path: max(1, math.ceil(drafts / PAGE_MAX))
-            if "draft" in self.kinds
-            else 0,
-            ep.PUBLISH_BATCHGET.path: 1 if "published" in self.kinds else 0,
+            ep.MATERIAL_GET.path: sum(account[k] for k in FILE_KINDS if k in kinds),
+            ep.DRAFT_COUNT.path: 1,
+            ep.DRAFT_BATCHGET.path: _pages(account.get("draft", 0)),
+            ep.PUBLISH_BATCHGET.path: 1,
         }
-        plan = QuotaPlan(calls, dict(zip(BACKUP_PATHS, remains, strict=True)))
+        plan = QuotaPlan(
+            {path: needs[path] for path in paths}, dict(zip(paths, remains, strict=True))
+        )
         self.summary.plan = plan
         return plan
 
@@ -323,7 +339,7 @@ class _Backup:
         the first page gives it.
         """
         expected = self.summary.account_counts.get(kind)
-        pages = 1 if expected is None else max(1, math.ceil(expected / PAGE_MAX))
+        pages = 1 if expected is None else _pages(expected)
         offsets = range(0, pages * PAGE_MAX, PAGE_MAX)
         totals = await asyncio.gather(*(self.read_page(kind, offset, group) for offset in offsets))
         read = [total for total in totals if total is not None]
