@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from wechat_material.library import abackup
+from wechat_material import AsyncWeChatClient
+from wechat_material.library import BackupSummary, abackup
 from wechat_material.library.manifest import Manifest
 from wechat_material.library.store import ObjectStore
 from wechat_material.sandbox import DEMO_APPID
@@ -204,15 +205,22 @@ class _PageWatch(httpx.AsyncBaseTransport):
             self.in_flight -= 1
 
 
+async def _add_images(client: AsyncWeChatClient, numbers: range) -> None:
+    for i in numbers:
+        await client.material.add_material("image", png(i), f"p{i}.png")
+
+
+async def _watched_backup(sandbox: Sandbox, watch: _PageWatch, directory: Path) -> BackupSummary:
+    return await abackup(sandbox.client(transport=watch), directory, kinds=("image",))
+
+
 async def test_the_pages_of_a_counted_list_are_asked_for_together(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    client = sandbox.client()
-    for i in range(45):
-        await client.material.add_material("image", png(i), f"p{i}.png")
+    await _add_images(sandbox.client(), range(45))
     watch = _PageWatch(sandbox.transport)
 
-    summary = await abackup(sandbox.client(transport=watch), tmp_path / "bk", kinds=("image",))
+    summary = await _watched_backup(sandbox, watch, tmp_path / "bk")
 
     assert summary.status == "complete", summary.failures
     assert sorted(watch.offsets) == [0, 20, 40]
@@ -224,15 +232,13 @@ async def test_a_list_that_grew_after_it_was_counted_is_read_to_its_end(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
     client = sandbox.client()
-    for i in range(15):
-        await client.material.add_material("image", png(i), f"p{i}.png")
+    await _add_images(client, range(15))
 
     async def add_more() -> None:  # between the count and the first page
-        for i in range(15, 50):
-            await client.material.add_material("image", png(i), f"p{i}.png")
+        await _add_images(client, range(15, 50))
 
     watch = _PageWatch(sandbox.transport, before_first=add_more)
-    summary = await abackup(sandbox.client(transport=watch), tmp_path / "bk", kinds=("image",))
+    summary = await _watched_backup(sandbox, watch, tmp_path / "bk")
 
     assert summary.status == "complete", summary.failures
     assert summary.account_counts["image"] == 15
