@@ -9,7 +9,9 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -169,24 +171,43 @@ def test_the_name_tried_when_one_is_taken(name: str, taken: str) -> None:
 
 # where a file goes ------------------------------------------------------------------
 
+Refused = TypeVar("Refused", bound=ValidationError)
+
+
+def refusal(path: str, error: type[Refused], *, overwrite: bool = True) -> Refused:
+    """What ``prepare_target`` raises for ``path``, which must be an ``error``."""
+    with pytest.raises(error) as caught:
+        prepare_target(path, overwrite=overwrite)
+    return caught.value
+
 
 def test_a_name_too_long_for_the_file_system_is_refused_with_its_reason(tmp_path: Path) -> None:
     text = str(tmp_path / ("a" * 300))
-    with pytest.raises(ValidationError) as caught:
-        prepare_target(text)
-    assert str(caught.value) == f"cannot save to {text}: File name too long"
+    refused = refusal(text, ValidationError)
+    assert str(refused) == f"cannot save to {text}: File name too long"
 
 
-def test_a_dangling_link_is_named_with_where_it_points(tmp_path: Path) -> None:
-    (tmp_path / "link").symlink_to("gone.png")
-    text = str(tmp_path / "link")
-    with pytest.raises(FileTargetError) as caught:
-        prepare_target(text)
-    assert str(caught.value) == (
-        f"cannot save to {text}: it is a symbolic link to nothing (gone.png); "
-        "remove it or give another path"
-    )
-    assert caught.value.path == text
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (
+            lambda path: path.symlink_to("gone.png"),
+            "it is a symbolic link to nothing (gone.png); remove it or give another path",
+        ),
+        (
+            os.mkfifo,
+            "it is a FIFO (named pipe), not a regular file; give a file or directory path",
+        ),
+    ],
+)
+def test_what_cannot_take_a_file_is_named_with_what_to_do(
+    tmp_path: Path, make: Callable[[Path], None], said: str
+) -> None:
+    make(tmp_path / "target")
+    text = str(tmp_path / "target")
+    refused = refusal(text, FileTargetError)
+    assert str(refused) == f"cannot save to {text}: {said}"
+    assert refused.path == text
 
 
 def test_a_link_to_a_file_targets_the_file(tmp_path: Path) -> None:
@@ -198,26 +219,13 @@ def test_a_link_to_a_file_targets_the_file(tmp_path: Path) -> None:
     assert prepare_target(tmp_path / "dirlink") == SaveTarget(tmp_path / "real", None)
 
 
-def test_a_fifo_is_refused_with_what_to_give(tmp_path: Path) -> None:
-    os.mkfifo(tmp_path / "pipe")
-    text = str(tmp_path / "pipe")
-    with pytest.raises(FileTargetError) as caught:
-        prepare_target(text)
-    assert str(caught.value) == (
-        f"cannot save to {text}: it is a FIFO (named pipe), not a regular file; "
-        "give a file or directory path"
-    )
-    assert caught.value.path == text
-
-
 def test_an_existing_file_kept_when_asked(tmp_path: Path) -> None:
     (tmp_path / "photo.png").write_bytes(b"old")
     text = str(tmp_path / "photo.png")
     assert prepare_target(text) == SaveTarget(tmp_path, "photo.png")
-    with pytest.raises(TargetExistsError) as caught:
-        prepare_target(text, overwrite=False)
-    assert str(caught.value) == f"{text} already exists"
-    assert caught.value.path == text
+    refused = refusal(text, TargetExistsError, overwrite=False)
+    assert str(refused) == f"{text} already exists"
+    assert refused.path == text
 
 
 def test_a_directory_path_is_made_or_taken_as_it_is(tmp_path: Path) -> None:
@@ -231,29 +239,25 @@ def test_a_directory_path_is_made_or_taken_as_it_is(tmp_path: Path) -> None:
 def test_a_directory_path_that_cannot_be_one_says_why(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_bytes(b"x")
     text = f"{tmp_path / 'a-file'}/"
-    with pytest.raises(ValidationError) as caught:
-        prepare_target(text)
-    assert str(caught.value) == f"cannot save to {text}: {tmp_path / 'a-file'} is not a directory"
-    with pytest.raises(ValidationError) as caught:
-        prepare_target(f"{tmp_path / 'a-file' / 'sub'}/")
-    assert str(caught.value) == (
+    refused = refusal(text, ValidationError)
+    assert str(refused) == f"cannot save to {text}: {tmp_path / 'a-file'} is not a directory"
+    refused = refusal(f"{tmp_path / 'a-file' / 'sub'}/", ValidationError)
+    assert str(refused) == (
         f"cannot make the directory {tmp_path / 'a-file' / 'sub'}: Not a directory"
     )
 
 
 def test_a_file_path_whose_directory_is_missing_or_not_one(tmp_path: Path) -> None:
     text = str(tmp_path / "missing" / "photo.png")
-    with pytest.raises(ValidationError) as caught:
-        prepare_target(text)
-    assert str(caught.value) == (
+    refused = refusal(text, ValidationError)
+    assert str(refused) == (
         f"cannot save to {text}: the directory {tmp_path / 'missing'} does not exist "
         "(create it, or end the path with / to have it made)"
     )
     (tmp_path / "a-file").write_bytes(b"x")
     text = str(tmp_path / "a-file" / "photo.png")
-    with pytest.raises(ValidationError) as caught:
-        prepare_target(text)
-    assert str(caught.value) == f"cannot save to {text}: {tmp_path / 'a-file'} is not a directory"
+    refused = refusal(text, ValidationError)
+    assert str(refused) == f"cannot save to {text}: {tmp_path / 'a-file'} is not a directory"
 
 
 # atomic writes ------------------------------------------------------------------------
