@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,60 @@ def test_duration_unknown_for_damaged_or_unseekable(media_dir: Path) -> None:
             return False
 
     assert voice_duration(Pipe(mp3), MediaFormat.MP3) is None
+
+
+BMP_HEAD = b"BM" + bytes(12)  # the file header; the DIB header's size follows at byte 14
+
+
+@pytest.mark.parametrize(
+    ("head", "fmt"),
+    [
+        (b"\xff\xfb\x90\x00", MediaFormat.MP3),  # a bare MPEG audio frame header
+        (b"\xff\xe3\x88\x00", MediaFormat.MP3),  # MPEG-2.5
+        (b"ID3\x04", MediaFormat.MP3),
+        (BMP_HEAD + struct.pack("<I", 40), MediaFormat.BMP),  # 18 bytes are enough
+        (BMP_HEAD + struct.pack("<I", 124), MediaFormat.BMP),
+        (b"GIF87a", MediaFormat.GIF),
+        (b"GIF89a", MediaFormat.GIF),
+        (b"OggS" + bytes(24) + b"Speex   ", MediaFormat.SPEEX),
+    ],
+)
+def test_detects_short_heads(head: bytes, fmt: MediaFormat) -> None:
+    assert detect_format(head) is fmt
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"\xff\xfb\x90",  # too short for a frame header
+        b"\xfe\xfb\x90\x00",  # no sync byte
+        b"\xff\x1b\x90\x00",  # sync bits missing
+        b"\xff\xeb\x90\x00",  # reserved MPEG version
+        b"\xff\xf9\x90\x00",  # reserved layer
+        b"\xff\xfb\x00\x00",  # free-format bitrate
+        b"\xff\xfb\xf0\x00",  # bad bitrate
+        b"\xff\xfb\x9c\x00",  # reserved sample rate
+        BMP_HEAD + struct.pack("<I", 41),  # no such DIB header
+        BMP_HEAD + struct.pack("<I", 40)[:3],
+        b"OggS" + bytes(24) + b"\x01vorbis",  # Ogg, but not Speex
+        b"Speex" + bytes(20),
+        bytes(70) + b"OggS Speex",  # past the sniffed bytes
+    ],
+)
+def test_more_near_misses_are_not_media(head: bytes) -> None:
+    assert detect_format(head) is None
+
+
+def test_duration_unknown_where_there_is_nothing_to_measure(media_dir: Path) -> None:
+    no_rate = struct.pack("<IHHIIHH", 16, 1, 1, 0, 0, 2, 16)  # fmt chunk, 0 samples a second
+    silent = io.BytesIO(b"RIFF\x24\x00\x00\x00WAVEfmt " + no_rate + b"data\x00\x00\x00\x00")
+    assert voice_duration(silent, MediaFormat.WAV) is None  # a sample rate of 0
+    speex = io.BytesIO(b"OggS" + bytes(24) + b"Speex   ")
+    assert voice_duration(speex, MediaFormat.SPEEX) is None
+    tag_only = io.BytesIO(b"ID3\x04\x00\x00\x00\x00\x00\x00")
+    assert voice_duration(tag_only, MediaFormat.MP3) is None
+    wma = (media_dir / "voice-2s.wma").read_bytes()
+    stream = io.BytesIO(b"xx" + wma)
+    stream.seek(2)
+    assert voice_duration(stream, MediaFormat.WMA) == pytest.approx(2.0, abs=0.2)
+    assert stream.tell() == 2

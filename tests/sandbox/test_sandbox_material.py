@@ -7,9 +7,10 @@ import json
 import pytest
 
 from wechat_material.limits import MaterialType
-from wechat_material.sandbox import DEMO_APPID, AsyncSandboxAdmin, SandboxConfig
+from wechat_material.sandbox import DEMO_APPID, AsyncSandboxAdmin, SandboxBackend, SandboxConfig
+from wechat_material.sandbox.state import SandboxError
 
-from .wechat_wire import BASE, START, WeChat, errcode, media
+from .wechat_wire import BASE, START, WeChat, article, errcode, media
 
 pytestmark = pytest.mark.anyio
 ADD = "/cgi-bin/material/add_material"
@@ -61,6 +62,15 @@ async def test_video_with_description_as_form_field(wx: WeChat) -> None:
     assert reply["title"] == "视频"
     assert reply["description"] == "介绍"
     assert (await wx.http.get(reply["down_url"])).content == media("video.mp4")
+
+
+async def test_a_video_link_is_shaped_like_a_video_cdn_path(wx: WeChat) -> None:
+    media_id = await wx.add_material(
+        "video", "video.mp4", media("video.mp4"), description=DESCRIPTION
+    )
+    down_url = (await wx.call(GET, {"media_id": media_id}))["down_url"]
+    assert down_url.startswith(f"{BASE}/mmbiz/mmbiz_video/")
+    assert not down_url.endswith("/0")
 
 
 async def test_video_with_description_in_the_query(wx: WeChat) -> None:
@@ -237,6 +247,17 @@ class TestCaps:
         assert "media_id" in temp.json()
         hosted = await wx.upload("/cgi-bin/media/uploadimg", "image.jpg", media("image.jpg"))
         assert "url" in hosted.json()
+
+    async def test_news_counts_in_the_group_it_shares(
+        self, wx: WeChat, backend: SandboxBackend
+    ) -> None:
+        image = await wx.add_image()
+        await wx.add_image()
+        reply = await wx.post("/cgi-bin/material/add_news", {"articles": [article(image)]})
+        assert errcode(reply) == 45001
+        with pytest.raises(SandboxError) as caught:
+            backend.materials.add_news(DEMO_APPID, [article(image)])
+        assert caught.value.detail == "the account already holds 2 image/news"
 
     async def test_deleting_frees_room(self, wx: WeChat) -> None:
         await wx.add_image()

@@ -48,6 +48,36 @@ async def test_news_in_batchget(wx: WeChat) -> None:
     assert (await wx.http.get(content["news_item"][0]["thumb_url"])).content == media("thumb.jpg")
 
 
+async def test_a_listed_news_links_what_get_material_links(
+    wx: WeChat, admin: AsyncSandboxAdmin
+) -> None:
+    thumb = await wx.add_material("thumb", "thumb.jpg", media("thumb.jpg"))
+    media_id = (await wx.call(ADD_NEWS, {"articles": [article(thumb)] * 2}))["media_id"]
+    await admin.advance(5)
+    changed = {"media_id": media_id, "index": 1, "articles": article(thumb, title="改")}
+    await wx.call(UPDATE_NEWS, changed)
+    got = (await wx.call(GET, {"media_id": media_id}))["news_item"]
+    assert all("thumb_url" not in item for item in got)  # get_material gives ids only
+    listing = await wx.call("/cgi-bin/material/batchget_material", {"type": "news", "count": 20})
+    assert listing["item_count"] == 1
+    (item,) = listing["item"]
+    content = item["content"]
+    assert (content["create_time"], content["update_time"]) == (int(START), int(START) + 5)
+    assert [i["url"] for i in content["news_item"]] == [i["url"] for i in got]
+    assert all(i["url"].startswith(f"{BASE}/mmbiz/s/") for i in got)
+
+
+async def test_an_updated_article_gets_a_digest_only_when_alone(wx: WeChat) -> None:
+    thumb = await wx.add_image()
+    text = "字" * 70
+    body = article(thumb, content=f"<p>{text}</p>")
+    for count, digest in ((1, "字" * 64), (2, "")):
+        media_id = (await wx.call(ADD_NEWS, {"articles": [article(thumb)] * count}))["media_id"]
+        await wx.call(UPDATE_NEWS, {"media_id": media_id, "index": 0, "articles": body})
+        items = (await wx.call(GET, {"media_id": media_id}))["news_item"]
+        assert items[0]["digest"] == digest, count
+
+
 async def test_digest_defaults_to_64_characters_of_text(wx: WeChat) -> None:
     thumb = await wx.add_image()
     text = "字" * 70

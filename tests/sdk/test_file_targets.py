@@ -344,10 +344,14 @@ def _dead_pid() -> int:
 def test_stale_temporary_files_are_swept_and_nothing_else(
     client: WeChatClient, tmp_path: Path
 ) -> None:
+    # A live writer of our own: a process the sweep must only look at, never signal.
+    writer = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
     orphan = tmp_path / f".wxm-{_dead_pid()}-0123456789ab.part"
     old = tmp_path / ".wxm-abcdefabcdef.part"
     fresh = tmp_path / ".wxm-fedcbafedcba.part"  # no writer recorded, recent: kept
-    alive = tmp_path / f".wxm-{os.getppid()}-00000000000a.part"  # a live writer: kept
+    alive = tmp_path / f".wxm-{writer.pid}-00000000000a.part"  # a live writer: kept
     others = [tmp_path / ".wxm-notours.part", tmp_path / "x.part", tmp_path / ".wxm-1-abc.part"]
     for path in (orphan, old, fresh, alive, *others):
         path.write_bytes(b"partial")
@@ -355,11 +359,15 @@ def test_stale_temporary_files_are_swept_and_nothing_else(
     os.utime(old, (long_ago, long_ago))
     os.utime(others[0], (long_ago, long_ago))
 
-    client.material.download_material("MEDIA", tmp_path / "new.png")
+    try:
+        client.material.download_material("MEDIA", tmp_path / "new.png")
+    finally:
+        writer.communicate(b"")  # the writer ends by itself once its input closes
 
     assert sorted(names(tmp_path)) == sorted(
         p.name for p in (fresh, alive, *others, tmp_path / "new.png")
     )
+    assert writer.returncode == 0  # probed, not signalled
 
 
 # a failed download leaves what was there -------------------------------------------
