@@ -110,8 +110,10 @@ _MP3_SYNC_WINDOW = 4096
 
 
 def _tail(data: IO[bytes], size: int, count: int) -> bytes:
+    """The last ``count`` bytes of the ``size`` bytes that start here (fewer if it is shorter);
+    never what follows them in the stream."""
     data.seek(max(0, size - count), io.SEEK_CUR)
-    return data.read(count)
+    return data.read(min(count, size))
 
 
 def _jpeg_damage(data: IO[bytes], size: int) -> str | None:
@@ -134,8 +136,10 @@ def _gif_damage(data: IO[bytes], size: int) -> str | None:
 
 
 def _bmp_damage(data: IO[bytes], size: int) -> str | None:
-    header = data.read(14)
-    declared = struct.unpack_from("<I", header, 2)[0] if len(header) == 14 else None
+    header = data.read(min(14, size))
+    if len(header) < 14:
+        return "it is shorter than the 14-byte BMP file header"
+    declared = struct.unpack_from("<I", header, 2)[0]
     if declared != size:
         return f"its header gives a size of {declared} bytes, but it has {size}"
     return None
@@ -152,7 +156,7 @@ def _boxes_damage(
     start = data.tell()
     offset = 0
     kinds: set[bytes] = set()
-    for _ in range(_TOP_LEVEL_MAX):
+    for _ in range(_TOP_LEVEL_MAX + 1):  # the last turn only finds the end
         if offset == size:
             return None, kinds
         data.seek(start + offset)

@@ -393,6 +393,7 @@ def test_an_mp4_of_too_many_boxes_is_not_walked() -> None:
     moov = struct.pack(">I4s", 8, b"moov")
     many = ftyp + box * 65533 + moov  # 65,535 boxes
     assert damage_of(many) is None
+    assert damage_of(many + box) is None  # 65,536: as many as allowed
     assert damage_of(many + box * 2) == "it has more than 65536 top-level parts"
 
 
@@ -422,7 +423,11 @@ def test_more_sizes_read_unsigned_and_headers_cut_short() -> None:
     )
     # Shorter than its own 14-byte header: no size at all, not an unreadable file.
     assert damage(io.BytesIO(b"BM" + bytes(8)), MediaFormat.BMP, 10) == (
-        "its header gives a size of None bytes, but it has 10"
+        "it is shorter than the 14-byte BMP file header"
+    )
+    # What follows the file in the stream is not read as its header.
+    assert damage(io.BytesIO(b"BM" + bytes(8) + bytes(20)), MediaFormat.BMP, 10) == (
+        "it is shorter than the 14-byte BMP file header"
     )
     mp4 = _sample("video.mp4")
     cut_size = mp4 + struct.pack(">I4s", 1, b"free") + b"\x00\x00"
@@ -521,3 +526,12 @@ def test_a_wav_in_a_read_write_file_is_measured(media_dir: Path) -> None:
         spooled.seek(0)
         assert voice_duration(spooled, MediaFormat.WAV) == pytest.approx(2.0, abs=0.2)
         assert spooled.tell() == 0
+
+
+def test_a_small_file_is_judged_on_its_own_bytes_not_on_what_follows_it() -> None:
+    # A tiny cut-off JPEG in a stream that goes on: the end marker after it is not its own.
+    cut = b"\xff\xd8\xff\xe0" + bytes(60)
+    assert damage(io.BytesIO(cut + b"\xff\xd9"), MediaFormat.JPG, len(cut)) == (
+        "it has no JPEG end marker (EOI)"
+    )
+    assert damage(io.BytesIO(cut + b"\xff\xd9" + b"more"), MediaFormat.JPG, len(cut) + 2) is None
