@@ -51,6 +51,14 @@ def test_json_is_found_after_blanks_and_a_byte_order_mark_in_any_chunks(
     assert reply.data == {"image_count": 3}
 
 
+@pytest.mark.parametrize("first", [b"\x0b", b"\x0c", b"\xef\xbb\xbf \x0c"])
+def test_only_the_blanks_json_allows_are_skipped(first: bytes) -> None:
+    # JSON's blanks are space, tab, CR and LF: a form feed starts a file, BOM or not.
+    reply = read_reply(MATERIAL_GET, 200, {}, body_of(first + b'{"a": 1}', file=True))
+    assert isinstance(reply, FileReply)
+    assert reply.file.read() == first + b'{"a": 1}'
+
+
 def test_a_long_json_reply_in_many_chunks_is_kept_whole() -> None:
     data = {"content": "x" * 1000, "errcode": 0}
     text = json.dumps(data).encode()
