@@ -100,6 +100,8 @@ def test_a_token_request_carries_its_grant_in_the_query_and_no_token() -> None:
         "appid": "wx0123456789abcdef",
         "secret": "s" * 32,
     }
+    assert request.read() == b""  # its arguments are not sent twice, as JSON too
+    assert "content-type" not in request.headers
 
 
 def test_a_json_call_sends_compact_json_with_its_type_and_only_the_token_in_the_query() -> None:
