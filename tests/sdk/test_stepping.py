@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import threading
 from collections.abc import Generator
 from types import SimpleNamespace
 from typing import Any
@@ -18,7 +19,8 @@ import anyio
 import pytest
 
 from wechat_material import _drivers
-from wechat_material._drivers import Stepper
+from wechat_material._drivers import AsyncDriver, Stepper, SyncDriver, TokenAccess
+from wechat_material._steps import Load, NeedToken, Perform, Step
 from wechat_material.tokens import MemoryTokenStore, TokenGrant, TokenManager
 
 from .harness import Both
@@ -125,3 +127,33 @@ async def test_a_store_lock_that_cannot_expire_is_never_taken_for_lost(
     caplog.set_level(logging.WARNING, logger="wechat_material")
     await wx(client.material.get_material_count)
     assert caplog.messages == []
+
+
+def asking(step: Step) -> Generator[Step, Any, None]:
+    yield step
+
+
+TOKENS = TokenAccess("wx0123456789abcdef", MemoryTokenStore(), lambda: None, threading.Lock())
+
+
+@pytest.mark.parametrize(
+    ("tokens", "step"), [(None, Load()), (TOKENS, NeedToken()), (TOKENS, Perform(None))]
+)
+def test_a_step_the_driver_cannot_perform_is_named_in_a_type_error(
+    tokens: TokenAccess | None, step: Step
+) -> None:
+    with pytest.raises(TypeError) as caught:
+        SyncDriver(tokens=tokens).drive(asking(step))
+    assert str(caught.value) == f"unknown step {step!r}"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("tokens", "step"), [(None, Load()), (TOKENS, NeedToken()), (TOKENS, Perform(None))]
+)
+async def test_the_async_driver_names_such_a_step_too(
+    tokens: TokenAccess | None, step: Step
+) -> None:
+    with pytest.raises(TypeError) as caught:
+        await AsyncDriver(tokens=tokens).drive(asking(step))
+    assert str(caught.value) == f"unknown step {step!r}"
