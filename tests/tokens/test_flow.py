@@ -389,3 +389,23 @@ def test_a_grant_that_has_already_expired_is_refused() -> None:
     assert str(refused.value) == (
         "the token source returned a token that has already expired (expires_in=0)"
     )
+
+
+def test_a_caller_that_waited_for_the_local_lock_takes_the_token_fetched_meanwhile() -> None:
+    clock = FakeClock()
+    policy = TokenPolicy("wx1", 300, clock)
+    fetched_meanwhile = AccessToken("NEW", clock.now + 7200)
+
+    steps, result = steps_of(policy.get(), [None, True, fetched_meanwhile])
+
+    assert steps == [Load(), LockLocal(wait=True), Load()]  # no store lock, no fetch
+    assert result == "NEW"
+
+
+def test_a_token_with_only_the_grace_left_is_not_handed_out_while_refreshed() -> None:
+    clock = FakeClock()
+    policy = TokenPolicy("wx1", 300, clock)
+    flow = policy.get()
+    assert next(flow) == Load()
+    # 10 s left (STALE_GRACE): too close to its end, so wait for the new one.
+    assert flow.send(AccessToken("ENDING", clock.now + 10)) == LockLocal(wait=True)
