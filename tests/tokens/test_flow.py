@@ -18,7 +18,7 @@ from wechat_material._steps import (
     Step,
     StoreLockHeld,
 )
-from wechat_material.errors import UnexpectedReplyError
+from wechat_material.errors import UnexpectedReplyError, ValidationError
 from wechat_material.tokens import AccessToken, TokenGrant
 from wechat_material.tokens.flow import TokenPolicy
 
@@ -409,3 +409,21 @@ def test_a_token_with_only_the_grace_left_is_not_handed_out_while_refreshed() ->
     assert next(flow) == Load()
     # 10 s left (STALE_GRACE): too close to its end, so wait for the new one.
     assert flow.send(AccessToken("ENDING", clock.now + 10)) == LockLocal(wait=True)
+
+
+def test_a_short_lived_token_is_used_to_its_last_moment_and_not_at_it() -> None:
+    clock = FakeClock()
+    policy = TokenPolicy("wx1", 300, clock)
+    short = fetch_short_lived(policy)  # 200 s left
+
+    clock.advance(199.5)
+    assert steps_of(policy.get(), [short]) == ([Load()], "S")
+    clock.advance(0.5)
+    flow = policy.get()
+    assert (next(flow), flow.send(short)) == (Load(), LockLocal(wait=True))
+
+
+def test_an_empty_appid_is_refused() -> None:
+    with pytest.raises(ValidationError) as refused:
+        TokenPolicy("", 300, FakeClock())
+    assert str(refused.value) == "appid must not be empty"
