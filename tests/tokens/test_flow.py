@@ -427,3 +427,13 @@ def test_an_empty_appid_is_refused() -> None:
     with pytest.raises(ValidationError) as refused:
         TokenPolicy("", 300, FakeClock())
     assert str(refused.value) == "appid must not be empty"
+
+
+@pytest.mark.parametrize("margin", [-1, float("nan"), True, "300"])
+def test_a_bad_refresh_margin_is_refused_with_an_example(margin: object) -> None:
+    with pytest.raises(ValidationError) as refused:
+        TokenPolicy("wx1", margin, FakeClock())  # type: ignore[arg-type]
+    assert str(refused.value) == (
+        f"refresh_margin must be a finite number of seconds, 0 or more, not {margin!r} "
+        "(300 refreshes a token 5 minutes before it expires)"
+    )
