@@ -22,7 +22,7 @@ from wechat_material import (
 )
 from wechat_material._calls import Call, get_material_count, video_file
 from wechat_material._drivers import Stepper
-from wechat_material._flow import call_flow, request_flow
+from wechat_material._flow import call_flow
 from wechat_material._steps import InvalidateToken, NeedToken, Received, Send
 from wechat_material._steps import Sleep as Wait
 
@@ -30,44 +30,6 @@ from .harness import flow_settings
 
 # 0.05 s before a whole minute (1_700_000_040 is one).
 JUST_BEFORE_A_MINUTE = 1_700_000_039.95
-
-
-def rate_limited_run(retry: RetryPolicy) -> list[Any]:
-    """A get_material_count whose every reply is 45011; the steps it took, until it raised."""
-    settings = flow_settings(retry, lambda: JUST_BEFORE_A_MINUTE)
-    taken: list[Any] = []
-
-    def answer(step: Any) -> Any:
-        taken.append(step)
-        if isinstance(step, NeedToken):
-            return "TOKEN"
-        if isinstance(step, Send):
-            step.body.write(
-                json.dumps({"errcode": 45011, "errmsg": "api minute-quota reach limit"}).encode()
-            )
-            return Received(200, {"content-type": "application/json"}, 0.0)
-        assert isinstance(step, Wait)
-        return None
-
-    with pytest.raises(RateLimitError), Stepper(request_flow(get_material_count(), settings)) as s:
-        s.run(answer)
-    return taken
-
-
-def test_a_spent_minute_quota_waits_once_until_just_past_the_next_minute() -> None:
-    taken = rate_limited_run(RetryPolicy(backoff_base=0.0, wait_on_rate_limit=True))
-
-    assert [type(step) for step in taken] == [NeedToken, Send, Wait, Send]
-    # To the minute, plus one second so that clocks a little apart agree it has begun.
-    assert taken[2].seconds == pytest.approx(0.05 + 1.0)
-
-
-def test_no_wait_unless_asked_or_when_the_minute_is_too_far() -> None:
-    for retry in (
-        RetryPolicy(),
-        RetryPolicy(wait_on_rate_limit=True, max_rate_limit_wait=0.5),
-    ):
-        assert [type(step) for step in rate_limited_run(retry)] == [NeedToken, Send]
 
 
 COUNT = "GET /cgi-bin/material/get_materialcount"
@@ -85,15 +47,20 @@ def reply(data: Any, status: int = 200) -> Callable[[Send], Received]:
 
 
 def scripted(
-    call: Call[Any], outcomes: list[Any], retry: RetryPolicy, now: float = 1_700_000_000.0
+    call: Call[Any],
+    outcomes: list[Any],
+    retry: RetryPolicy,
+    now: float = 1_700_000_000.0,
+    taken: list[Any] | None = None,
 ) -> tuple[list[Any], Any]:
     """Run ``call``'s flow, each Send answered by the next outcome: its steps and its result.
 
     An outcome is a function of the Send, or an ``httpx.RequestError`` to hand back.
+    ``taken`` collects the steps as they come (for a flow that raises).
     """
     settings = flow_settings(retry, lambda: now)
     left = list(outcomes)
-    taken: list[Any] = []
+    taken = [] if taken is None else taken
 
     def answer(step: Any) -> Any:
         taken.append(step)
@@ -108,6 +75,37 @@ def scripted(
         result = stepper.run(answer)
     assert not left, f"{len(left)} outcome(s) left unused"
     return taken, result
+
+
+REFUSED = {"errcode": 40001, "errmsg": "invalid credential"}
+BUSY = {"errcode": -1, "errmsg": "system error"}
+MINUTE_SPENT = {"errcode": 45011, "errmsg": "api minute-quota reach limit"}
+
+
+def rate_limited_run(retry: RetryPolicy) -> list[Any]:
+    """A get_material_count whose every reply is 45011; the steps it took, until it raised."""
+    taken: list[Any] = []
+    with pytest.raises(RateLimitError):
+        scripted(
+            get_material_count(), [reply(MINUTE_SPENT)] * 2, retry, JUST_BEFORE_A_MINUTE, taken
+        )
+    return taken
+
+
+def test_a_spent_minute_quota_waits_once_until_just_past_the_next_minute() -> None:
+    taken = rate_limited_run(RetryPolicy(backoff_base=0.0, wait_on_rate_limit=True))
+
+    assert [type(step) for step in taken] == [NeedToken, Send, Wait, Send]
+    # To the minute, plus one second so that clocks a little apart agree it has begun.
+    assert taken[2].seconds == pytest.approx(0.05 + 1.0)
+
+
+def test_no_wait_unless_asked_or_when_the_minute_is_too_far() -> None:
+    for retry in (
+        RetryPolicy(),
+        RetryPolicy(wait_on_rate_limit=True, max_rate_limit_wait=0.5),
+    ):
+        assert [type(step) for step in rate_limited_run(retry)] == [NeedToken, Send]
 
 
 def test_the_log_tells_each_attempt_what_came_back_and_what_happens_next(
@@ -149,11 +147,6 @@ def test_the_log_tells_each_attempt_what_came_back_and_what_happens_next(
     ]  # fmt: skip
     assert taken[8] == InvalidateToken("TOKEN")
     assert len(taken[10].request.url.params["access_token"]) > 0
-
-
-REFUSED = {"errcode": 40001, "errmsg": "invalid credential"}
-BUSY = {"errcode": -1, "errmsg": "system error"}
-MINUTE_SPENT = {"errcode": 45011, "errmsg": "api minute-quota reach limit"}
 
 
 @pytest.mark.parametrize("between", [REFUSED, MINUTE_SPENT])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tracemalloc
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -195,24 +196,41 @@ def test_ctrl_c_during_a_download_leaves_no_file(threaded_sandbox: Any, tmp_path
     assert leftovers(tmp_path) == []
 
 
-def test_download_memory_does_not_grow_with_the_file(
+def big_video(
     threaded_sandbox: Any, tmp_path: Path, grown_media: Callable[[str, int], bytes]
-) -> None:
+) -> tuple[Path, Path]:
+    """A 9 MB video to upload, and an empty directory to download it to."""
     threaded_sandbox.admin.reset()
     video = tmp_path / "big.mp4"
     video.write_bytes(grown_media("video.mp4", 9 * MB))
     out = tmp_path / "out"
     out.mkdir()
+    return video, out
+
+
+@contextmanager
+def peak_memory() -> Iterator[list[int]]:
+    """The peak of traced memory within the block, put in the list it gives."""
+    peak: list[int] = []
+    tracemalloc.start()
+    try:
+        yield peak
+        peak.append(tracemalloc.get_traced_memory()[1])
+    finally:
+        tracemalloc.stop()
+
+
+def test_download_memory_does_not_grow_with_the_file(
+    threaded_sandbox: Any, tmp_path: Path, grown_media: Callable[[str, int], bytes]
+) -> None:
+    video, out = big_video(threaded_sandbox, tmp_path, grown_media)
     with WeChatClient(
         DEMO_APPID, DEMO_SECRET, base_url=threaded_sandbox.base_url, retry=FAST_RETRY
     ) as client:
         added = client.material.add_video_material(video, "大文件", "九兆")
-        tracemalloc.start()
-        try:
+        with peak_memory() as traced:
             saved = client.material.download_material(added.media_id, out)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+    [peak] = traced
     assert saved.stat().st_size == video.stat().st_size
     # Both ends of the transfer run in this process; still far below the 9 MB file.
     assert peak < 3 * MB, f"peak {peak / MB:.1f} MB"
@@ -287,20 +305,13 @@ async def test_a_video_link_that_redirects_is_followed_by_the_async_client_too(
 async def test_an_async_download_streams_to_disk_too(
     threaded_sandbox: Any, tmp_path: Path, grown_media: Callable[[str, int], bytes]
 ) -> None:
-    threaded_sandbox.admin.reset()
-    video = tmp_path / "big.mp4"
-    video.write_bytes(grown_media("video.mp4", 9 * MB))
-    out = tmp_path / "out"
-    out.mkdir()
+    video, out = big_video(threaded_sandbox, tmp_path, grown_media)
     async with AsyncWeChatClient(
         DEMO_APPID, DEMO_SECRET, base_url=threaded_sandbox.base_url, retry=FAST_RETRY
     ) as client:
         added = await client.material.add_video_material(video, "大文件", "九兆")
-        tracemalloc.start()
-        try:
+        with peak_memory() as traced:
             saved = await client.material.download_material(added.media_id, out)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+    [peak] = traced
     assert saved.stat().st_size == video.stat().st_size
     assert peak < 3 * MB, f"peak {peak / MB:.1f} MB"
