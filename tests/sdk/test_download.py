@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tracemalloc
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import httpx
 import pytest
 
 from wechat_material import (
+    AsyncWeChatClient,
     MediaFile,
     NotAFileError,
     NotFoundError,
@@ -194,24 +196,41 @@ def test_ctrl_c_during_a_download_leaves_no_file(threaded_sandbox: Any, tmp_path
     assert leftovers(tmp_path) == []
 
 
-def test_download_memory_does_not_grow_with_the_file(
+def big_video(
     threaded_sandbox: Any, tmp_path: Path, grown_media: Callable[[str, int], bytes]
-) -> None:
+) -> tuple[Path, Path]:
+    """A 9 MB video to upload, and an empty directory to download it to."""
     threaded_sandbox.admin.reset()
     video = tmp_path / "big.mp4"
     video.write_bytes(grown_media("video.mp4", 9 * MB))
     out = tmp_path / "out"
     out.mkdir()
+    return video, out
+
+
+@contextmanager
+def peak_memory() -> Iterator[list[int]]:
+    """The peak of traced memory within the block, put in the list it gives."""
+    peak: list[int] = []
+    tracemalloc.start()
+    try:
+        yield peak
+        peak.append(tracemalloc.get_traced_memory()[1])
+    finally:
+        tracemalloc.stop()
+
+
+def test_download_memory_does_not_grow_with_the_file(
+    threaded_sandbox: Any, tmp_path: Path, grown_media: Callable[[str, int], bytes]
+) -> None:
+    video, out = big_video(threaded_sandbox, tmp_path, grown_media)
     with WeChatClient(
         DEMO_APPID, DEMO_SECRET, base_url=threaded_sandbox.base_url, retry=FAST_RETRY
     ) as client:
         added = client.material.add_video_material(video, "大文件", "九兆")
-        tracemalloc.start()
-        try:
+        with peak_memory() as traced:
             saved = client.material.download_material(added.media_id, out)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+    [peak] = traced
     assert saved.stat().st_size == video.stat().st_size
     # Both ends of the transfer run in this process; still far below the 9 MB file.
     assert peak < 3 * MB, f"peak {peak / MB:.1f} MB"
@@ -237,3 +256,62 @@ def test_get_material_holds_a_file_in_memory_once(
     # The sandbox's side of the transfer is in this process too, but streamed;
     # reading the reply into bytes used to copy it (peak twice the file).
     assert peak < 1.5 * len(image), f"peak {peak / MB:.1f} MB for {len(image) / MB:.1f} MB"
+
+
+VIDEO_BYTES = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 1000
+
+
+def wechat_with_a_redirecting_cdn(request: httpx.Request) -> httpx.Response:
+    """WeChat whose video link answers with a redirect to the file, as a CDN does."""
+    if request.url.path == "/cgi-bin/token":
+        return httpx.Response(200, json={"access_token": "T" * 40, "expires_in": 7200})
+    if request.url.path == GET:
+        video = {"title": "t", "description": "d", "down_url": "http://cdn.test/v/abc"}
+        return httpx.Response(200, json=video)
+    if str(request.url) == "http://cdn.test/v/abc":
+        return httpx.Response(302, headers={"location": "http://cdn.test/files/abc.mp4"})
+    assert str(request.url) == "http://cdn.test/files/abc.mp4"
+    return httpx.Response(200, content=VIDEO_BYTES, headers={"content-type": "video/mp4"})
+
+
+def test_a_video_link_that_redirects_is_followed(tmp_path: Path) -> None:
+    transport = httpx.MockTransport(wechat_with_a_redirecting_cdn)
+    with (
+        httpx.Client(transport=transport) as http,
+        WeChatClient(
+            DEMO_APPID, DEMO_SECRET, base_url="http://wechat.test", http_client=http
+        ) as client,
+    ):
+        saved = client.material.download_material("VIDEO", tmp_path)
+    assert saved.read_bytes() == VIDEO_BYTES
+
+
+@pytest.mark.anyio
+async def test_a_video_link_that_redirects_is_followed_by_the_async_client_too(
+    tmp_path: Path,
+) -> None:
+    transport = httpx.MockTransport(wechat_with_a_redirecting_cdn)
+    async with (
+        httpx.AsyncClient(transport=transport) as http,
+        AsyncWeChatClient(
+            DEMO_APPID, DEMO_SECRET, base_url="http://wechat.test", http_client=http
+        ) as client,
+    ):
+        saved = await client.material.download_material("VIDEO", tmp_path)
+    assert saved.read_bytes() == VIDEO_BYTES
+
+
+@pytest.mark.anyio
+async def test_an_async_download_streams_to_disk_too(
+    threaded_sandbox: Any, tmp_path: Path, grown_media: Callable[[str, int], bytes]
+) -> None:
+    video, out = big_video(threaded_sandbox, tmp_path, grown_media)
+    async with AsyncWeChatClient(
+        DEMO_APPID, DEMO_SECRET, base_url=threaded_sandbox.base_url, retry=FAST_RETRY
+    ) as client:
+        added = await client.material.add_video_material(video, "大文件", "九兆")
+        with peak_memory() as traced:
+            saved = await client.material.download_material(added.media_id, out)
+    [peak] = traced
+    assert saved.stat().st_size == video.stat().st_size
+    assert peak < 3 * MB, f"peak {peak / MB:.1f} MB"

@@ -8,6 +8,7 @@ free lock, fetches and saves; then the first one's fetch ends.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import AsyncIterator, Iterator
 
@@ -173,3 +174,24 @@ async def test_a_sync_store_under_the_async_manager_keeps_the_newer_token(
 def test_the_default_lock_outlives_the_slowest_fetch(redis_sync: redis.Redis) -> None:
     # Three attempts with 15 s timeouts for connecting and reading, plus backoff.
     assert RedisTokenStore(redis_sync).lock_timeout >= 3 * (15 + 15) + 8
+
+
+async def test_a_fetch_that_ends_within_the_lock_saves_without_a_warning(
+    redis_async: redis.asyncio.Redis, redis_sync: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The Redis lock is asked whether it is still held; it is: a plain save.
+    caplog.set_level(logging.WARNING, logger="wechat_material")
+    kept = TokenManager(
+        APPID, lambda: TokenGrant("SYNC-" + "s" * 30, 7200), RedisTokenStore(redis_sync)
+    )
+    assert kept.get().startswith("SYNC-")
+
+    async def fetch() -> TokenGrant:
+        return TokenGrant("ASYNC-" + "a" * 30, 7200)
+
+    other = "wxlockexpiry000002"
+    assert (
+        await AsyncTokenManager(other, fetch, AsyncRedisTokenStore(redis_async)).get()
+    ).startswith("ASYNC-")
+    assert caplog.messages == []
+    assert (stored(redis_sync) or "").startswith("SYNC-")
