@@ -203,7 +203,9 @@ class ReplyBody:
     def json(self) -> Any:
         try:
             # strict=False: WeChat leaves raw control characters in article HTML.
-            return json.loads(bytes(self._buffer).decode("utf-8-sig"), strict=False)
+            # The same start as _decide found: blanks, then a byte-order mark, then JSON.
+            text = bytes(self._buffer).lstrip(_BLANK).removeprefix(_BOM)
+            return json.loads(text.decode("utf-8"), strict=False)
         except (UnicodeDecodeError, ValueError):
             return _NOT_JSON
 

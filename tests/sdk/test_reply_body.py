@@ -41,6 +41,8 @@ def unexpected(*chunks: bytes, status: int = 200, headers: dict[str, str] | None
         [b" \r\n\t", b"", b'{"image_count"', b": 3}"],
         # A byte-order mark, split across chunks, then blanks.
         [b"\xef\xbb", b"\xbf \n", b'{"image_count": 3}'],
+        # Blanks before the byte-order mark as well.
+        [b"\n", b"\xef\xbb\xbf", b'{"image_count": 3}'],
     ],
 )
 def test_json_is_found_after_blanks_and_a_byte_order_mark_in_any_chunks(
