@@ -8,7 +8,9 @@ Against a sandbox in another process with ``--latency`` ms on every call:
 2. the same with the library at ``--concurrency 16``, next to the limit the
    round trips allow, ``(pages + items) / concurrency x latency`` (goal: 80 %),
    and next to plain httpx at the same concurrency doing nothing but the calls
-   (no quota check, hashing, manifest or fsync), as a careful user would write it;
+   (no quota check, hashing, manifest or fsync), as a careful user would write it,
+   and next to plain httpx against ``wait_server.py``, a server that does nothing
+   but wait: how close to the limit httpx itself comes on this machine;
 3. 2,000 images, peak RSS growth of this process during the backup (goal: < 50 MB).
 
 Run ``.venv/bin/python bench/bench_backup.py [--images 200] [--big 2000]
@@ -25,6 +27,7 @@ import math
 import pstats
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +37,7 @@ import httpx
 
 from bench_sdk import peak_rss_growth
 from png_image import png_bytes
-from sandbox_process import SandboxProcess, fetch_token
+from sandbox_process import SandboxProcess, fetch_token, free_port
 from wechat_material import AsyncWeChatClient
 from wechat_material.library import abackup
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxAdmin
@@ -131,6 +134,44 @@ def concurrent_reference(base_url: str, directory: Path, concurrency: int, count
     return asyncio.run(run())
 
 
+def ceiling(latency: float, concurrency: int, calls: int, repeat: int) -> list[float]:
+    """Plain httpx, ``concurrency`` calls at a time, against ``wait_server.py``: a server
+    that costs nothing. How close to the round-trip limit this machine lets httpx come."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("wait_server.py")), str(port), str(latency)]
+    )
+    base_url = f"http://127.0.0.1:{port}"
+
+    async def run() -> float:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+            await http.get("/health")
+            gate = asyncio.Semaphore(concurrency)
+
+            async def call() -> None:
+                async with gate:
+                    (await http.post("/call", json={"media_id": "x"})).raise_for_status()
+
+            started = time.perf_counter()
+            await asyncio.gather(*(call() for _ in range(calls)))
+            return time.perf_counter() - started
+
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                httpx.get(base_url + "/health", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        return [asyncio.run(run()) for _ in range(repeat)]
+    finally:
+        server.kill()
+        server.wait()
+
+
 def library_backup(
     base_url: str, directory: Path, concurrency: int, kinds: tuple[str, ...]
 ) -> tuple[float, str, int]:
@@ -180,6 +221,19 @@ def main() -> int:
         baseline = sequential_baseline(sandbox.base_url, work / "seq")
         pages = math.ceil(options.images / PAGE)
         limit = (pages + options.images) / options.concurrency * options.latency / 1000
+        times = ceiling(
+            options.latency, options.concurrency, pages + options.images, options.repeat
+        )
+        best = statistics.median(times)
+        rows.append(
+            (
+                f"{pages + options.images} calls, plain httpx {options.concurrency} at a time, "
+                "to a server that only waits",
+                f"{best * 1000:.0f} ms{spread(times)}",
+                f"{limit / best:.0%} of the limit: the most httpx gets on this machine",
+                "ceiling",
+            )
+        )
         times = []
         for run in range(options.repeat):
             (work / f"reference-{run}").mkdir()
