@@ -164,6 +164,7 @@ def test_unknown_id_leaves_nothing_behind(on_sandbox: Run, out_dir: Path) -> Non
     assert list(out_dir.iterdir()) == []
 
 
+@pytest.mark.slow  # over a second of retries with backoff
 def test_broken_connection_leaves_no_partial_file(
     on_sandbox: Run, client: WeChatClient, sandbox: Any, out_dir: Path
 ) -> None:

@@ -128,6 +128,7 @@ def test_a_fifo_is_refused(on_sandbox: Run, image_id: str, tmp_path: Path) -> No
 
 
 @posix_only
+@pytest.mark.slow  # over a second of retries with backoff
 def test_a_failed_download_leaves_the_file_there_untouched(
     on_sandbox: Run, sandbox: Any, image_id: str, tmp_path: Path
 ) -> None:

@@ -208,6 +208,7 @@ def test_an_early_reply_comes_after_the_body_over_a_socket(sandbox: RunningSandb
     assert json.loads(answer.partition(b"\r\n\r\n")[2])["errcode"] == 41001
 
 
+@pytest.mark.slow  # over a second of requests
 async def test_concurrent_early_replies_are_never_reset(sandbox: RunningSandbox) -> None:
     """Eight clients at once, each body within its cap: every one reads its errcode."""
     body = b'{"media_id": "' + b"x" * (ARTICLES_CAP - 100 * 1024) + b'"}'

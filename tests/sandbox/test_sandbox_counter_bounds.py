@@ -20,6 +20,7 @@ pytestmark = pytest.mark.anyio
 PATHS = [e.path for e in ep.ALL if e.path]
 
 
+@pytest.mark.slow  # over a second of requests
 async def test_made_up_appids_and_paths_leave_the_counter_table_small(
     client: httpx.AsyncClient, backend: SandboxBackend, admin: AsyncSandboxAdmin
 ) -> None:

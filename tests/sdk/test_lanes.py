@@ -7,13 +7,14 @@ open so that several are in flight at once.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from wechat_material import AsyncWeChatClient
 from wechat_material._transport import LaneTransport
-from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, RunningSandbox
+from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, run_in_thread
 
 pytestmark = pytest.mark.anyio
 
@@ -21,11 +22,12 @@ HEALTH = "/_sandbox/health"
 SLOW = "/cgi-bin/slow-lane"  # not an API path: the fault rule's latency is all it does
 
 
-@pytest.fixture
-def slow(wechat_sandbox: RunningSandbox) -> str:
-    """The sandbox's base URL, with 150 ms of latency on SLOW."""
-    wechat_sandbox.admin.set_faults(SLOW, latency_ms=150)
-    return wechat_sandbox.base_url
+@pytest.fixture(scope="module")
+def slow() -> Iterator[str]:
+    """The base URL of a sandbox shared by these tests, with 30 ms of latency on SLOW."""
+    with run_in_thread() as sandbox:
+        sandbox.admin.set_faults(SLOW, latency_ms=30)
+        yield sandbox.base_url
 
 
 async def _together(client: httpx.AsyncClient, count: int, path: str = SLOW) -> list[int]:
@@ -88,7 +90,7 @@ async def test_lanes_idle_past_the_keepalive_expiry_are_closed(slow: str) -> Non
         assert transport.connections == 1
 
 
-async def test_each_origin_has_its_own_lanes(slow: str, wechat_sandbox: RunningSandbox) -> None:
+async def test_each_origin_has_its_own_lanes(slow: str) -> None:
     other = slow.replace("127.0.0.1", "localhost")
     transport = LaneTransport()
     async with httpx.AsyncClient(transport=transport) as client:
