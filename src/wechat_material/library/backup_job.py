@@ -398,9 +398,15 @@ class _Backup:
 
     # what is unchanged ------------------------------------------------------------
 
-    def known(self, kind: str, id_: str, update_time: int | None, sha: str | None = None) -> bool:
-        """Whether the kept copy can be trusted as it is (else it is fetched again)."""
-        old = self.manifest.get(kind, id_)
+    def known(
+        self,
+        kind: str,
+        id_: str,
+        old: Entry | None,
+        update_time: int | None,
+        sha: str | None = None,
+    ) -> bool:
+        """Whether ``old``, the kept copy, can be trusted as it is (else it is fetched again)."""
         if old is None:
             return False
         counts = self.summary.kinds[kind]
@@ -426,8 +432,8 @@ class _Backup:
 
     async def save_file(self, kind: str, media_id: str, item: dict[str, Any]) -> int:
         update_time = _update_time(item)
-        existed = self.manifest.get(kind, media_id) is not None
-        if self.known(kind, media_id, update_time):
+        old = self.manifest.get(kind, media_id)
+        if self.known(kind, media_id, old, update_time):
             return 0
         stored, extra = await self.fetch_object(lambda part: self.download(media_id, part))
         entry = Entry(
@@ -440,7 +446,7 @@ class _Backup:
             url=item.get("url") if isinstance(item.get("url"), str) else None,
             extra=extra,
         )
-        self.record(entry, existed)
+        self.record(entry, existed=old is not None)
         return stored.size
 
     async def fetch_object(self, fetch: Callable[[Path], Awaitable[T]]) -> tuple[Stored, T]:
@@ -485,8 +491,8 @@ class _Backup:
                 self.progress.items_total += 1
                 group.create_task(self.guard(ASSET, url, self.asset_work(url)))
         update_time = _update_time(item)
-        existed = self.manifest.get(kind, id_) is not None
-        if self.known(kind, id_, update_time, sha):
+        old = self.manifest.get(kind, id_)
+        if self.known(kind, id_, old, update_time, sha):
             return 0
         stored = await asyncio.to_thread(self.store.admit_bytes, data)
         heads = titles(item)
@@ -499,12 +505,12 @@ class _Backup:
             update_time=update_time,
             extra={"titles": heads, "articles": len(articles_of(item))},
         )
-        self.record(entry, existed)
+        self.record(entry, existed=old is not None)
         return 0
 
     async def save_asset(self, url: str) -> int:
-        existed = self.manifest.get(ASSET, url) is not None
-        if self.known(ASSET, url, None):
+        old = self.manifest.get(ASSET, url)
+        if self.known(ASSET, url, old, None):
             return 0
         stored, content_type = await self.fetch_object(lambda part: self.fetch_url(url, part))
         entry = Entry(
@@ -515,7 +521,7 @@ class _Backup:
             url=url,
             extra={"content_type": content_type},
         )
-        self.record(entry, existed)
+        self.record(entry, existed=old is not None)
         return stored.size
 
     async def fetch_url(self, url: str, part: Path) -> str:
