@@ -145,10 +145,23 @@ async def library(sandbox: Sandbox) -> Library:
     return seeded
 
 
-def start_script(script: str, *args: str) -> subprocess.Popen[str]:
-    """``python -c script args...`` in the background (for kill -9 tests)."""
+# A library job in another Python, for the kill -9 tests: {job} is backup or restore.
+JOB = """
+import sys
+from wechat_material import WeChatClient
+from wechat_material.library import {job}
+with WeChatClient(sys.argv[1], sys.argv[2], base_url=sys.argv[3]) as client:
+    summary = {job}(client, sys.argv[4], concurrency=3)
+print(summary.status)
+"""
+
+
+def start_job(
+    job: str, appid: str, secret: str, base_url: str, directory: Path
+) -> subprocess.Popen[str]:
+    """``backup`` or ``restore`` of ``directory`` in another process, in the background."""
     return subprocess.Popen(
-        [sys.executable, "-c", script, *args],
+        [sys.executable, "-c", JOB.format(job=job), appid, secret, base_url, str(directory)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -17,20 +17,11 @@ from wechat_material.library.store import ObjectStore, hash_file
 from wechat_material.library.verify import verify_backup
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxConfig, run_in_thread
 
-from .conftest import kill_when, png, rows_in, start_script
+from .conftest import kill_when, png, rows_in, start_job
 
 pytestmark = pytest.mark.slow
 
 IMAGES = 60
-
-BACKUP = """
-import sys
-from wechat_material import WeChatClient
-from wechat_material.library import backup
-with WeChatClient(sys.argv[1], sys.argv[2], base_url=sys.argv[3]) as client:
-    summary = backup(client, sys.argv[4], concurrency=3)
-print(summary.status)
-"""
 
 
 @pytest.fixture
@@ -47,8 +38,7 @@ def slow_sandbox() -> Iterator[Any]:
 
 
 def start(sandbox: Any, directory: Path) -> subprocess.Popen[str]:
-    args = [DEMO_APPID, DEMO_SECRET, sandbox.base_url, str(directory)]
-    return start_script(BACKUP, *args)
+    return start_job("backup", DEMO_APPID, DEMO_SECRET, sandbox.base_url, directory)
 
 
 def objects_are_whole(directory: Path) -> None:

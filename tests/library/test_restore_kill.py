@@ -15,21 +15,12 @@ from wechat_material import WeChatClient
 from wechat_material.library import backup
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxConfig, run_in_thread
 
-from .conftest import TARGET_APPID, TARGET_SECRET, kill_when, png, rows_in, start_script
+from .conftest import TARGET_APPID, TARGET_SECRET, kill_when, png, rows_in, start_job
 
 pytestmark = pytest.mark.slow
 
 IMAGES = 40
 DRAFTS = 6
-
-RESTORE = """
-import sys
-from wechat_material import WeChatClient
-from wechat_material.library import restore
-with WeChatClient(sys.argv[1], sys.argv[2], base_url=sys.argv[3]) as client:
-    summary = restore(client, sys.argv[4], concurrency=3)
-print(summary.status)
-"""
 
 
 @pytest.fixture
@@ -53,8 +44,7 @@ def backed_up(tmp_path: Path) -> Iterator[tuple[Any, Path]]:
 
 
 def start(sandbox: Any, directory: Path) -> subprocess.Popen[str]:
-    args = [TARGET_APPID, TARGET_SECRET, sandbox.base_url, str(directory)]
-    return start_script(RESTORE, *args)
+    return start_job("restore", TARGET_APPID, TARGET_SECRET, sandbox.base_url, directory)
 
 
 def test_kill_9_during_a_restore_then_a_rerun_makes_exactly_one_copy(
