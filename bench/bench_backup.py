@@ -37,7 +37,7 @@ import httpx
 
 from bench_sdk import peak_rss_growth
 from png_image import png_bytes
-from sandbox_process import SandboxProcess, fetch_token, free_port
+from sandbox_process import SandboxProcess, answers, fetch_token, free_port
 from wechat_material import AsyncWeChatClient
 from wechat_material.library import abackup
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxAdmin
@@ -157,15 +157,8 @@ def ceiling(latency: float, concurrency: int, calls: int, repeat: int) -> list[f
             return time.perf_counter() - started
 
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                httpx.get(base_url + "/health", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        if not answers(base_url + "/health", lambda: server.poll() is None):
+            raise RuntimeError("bench/wait_server.py did not start")
         return [asyncio.run(run()) for _ in range(repeat)]
     finally:
         server.kill()

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -35,6 +36,21 @@ def fetch_token(base_url: str, appid: str, secret: str) -> str:
         raise RuntimeError(f"no token for {appid}: {reply}")
     token: str = reply["access_token"]
     return token
+
+
+def answers(url: str, alive: Callable[[], bool], timeout: float = START_TIMEOUT) -> bool:
+    """Whether ``GET url`` answers 200 within ``timeout`` s, asked again while ``alive()``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not alive():
+            return False
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    return False
 
 
 def rss_mb(pid: int) -> float | None:
@@ -97,17 +113,7 @@ class SandboxProcess:
         raise RuntimeError(f"the sandbox would not start; see {self.log_path}")
 
     def _wait_healthy(self) -> bool:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if not self.alive():
-                return False
-            try:
-                if httpx.get(self.base_url + "/_sandbox/health", timeout=2).status_code == 200:
-                    return True
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        return False
+        return answers(self.base_url + "/_sandbox/health", self.alive)
 
     def kill(self) -> None:
         if self.process is not None and self.alive():
