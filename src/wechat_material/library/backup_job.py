@@ -338,9 +338,7 @@ class _Backup:
         the ``total_count`` its pages give. Without a count (published posts),
         the first page gives it.
         """
-        expected = self.summary.account_counts.get(kind)
-        pages = 1 if expected is None else _pages(expected)
-        offsets = range(0, pages * PAGE_MAX, PAGE_MAX)
+        offsets = range(0, _pages(self.summary.account_counts.get(kind, 0)) * PAGE_MAX, PAGE_MAX)
         totals = await asyncio.gather(*(self.read_page(kind, offset, group) for offset in offsets))
         read = [total for total in totals if total is not None]
         if not read:
