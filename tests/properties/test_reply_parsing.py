@@ -159,9 +159,7 @@ def test_any_token_reply_gives_a_typed_error_or_a_token(reply: dict[str, Any]) -
     content_type=st.sampled_from(["application/json", "text/plain", "image/jpeg", ""]),
 )
 # Blanks before a file's first byte are the file's own: a download keeps them.
-@example(
-    endpoint=TOKEN_ENDPOINT, status=200, chunks=[b"\r\x00"], content_type="application/json"
-)
+@example(endpoint=TOKEN_ENDPOINT, status=200, chunks=[b"\r\x00"], content_type="application/json")
 @example(
     endpoint=TOKEN_ENDPOINT, status=200, chunks=[b" \xef\xbb\xbf", b"\x89PNG"], content_type=""
 )
