@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import typer
 from typer.main import get_command
 
 from wechat_material.cli import app
@@ -23,9 +24,12 @@ def _command_paths() -> list[list[str]]:
     paths: list[list[str]] = []
 
     def walk(command: Any, prefix: list[str]) -> None:
-        for name, sub in getattr(command, "commands", {}).items():
+        if not hasattr(command, "list_commands"):
+            return
+        context = typer.Context(command)
+        for name in command.list_commands(context):  # the root loads its commands lazily
             paths.append([*prefix, name])
-            walk(sub, [*prefix, name])
+            walk(command.get_command(context, name), [*prefix, name])
 
     walk(get_command(app), [])
     return paths

@@ -42,7 +42,6 @@ import tomli_w
 
 from wechat_material.cli.errors import CliError, LocalInputError, UsageProblem
 from wechat_material.cli.validate import Source, check_appid, check_base_url, check_secret, shown
-from wechat_material.tokens.base import mask
 
 # files ---------------------------------------------------------------------
 
@@ -53,6 +52,13 @@ DATA_DIR_ENV = "WXM_DATA_DIR"
 SERVE_HOST = "127.0.0.1"
 SERVE_PORT = 8900  # where ``wxm sandbox serve`` listens unless told otherwise
 SERVE_URL = f"http://{SERVE_HOST}:{SERVE_PORT}"
+
+
+def mask(secret: str) -> str:
+    """A secret as shown to people (the tokens package's rule, loaded only when needed)."""
+    from wechat_material.tokens.base import mask as shown_mask
+
+    return shown_mask(secret)
 
 
 def config_dir() -> Path:

@@ -31,6 +31,7 @@ from wechat_material.cli.config import (
     TokenMode,
     TokenStoreChoice,
     check_profile_name,
+    mask,
 )
 from wechat_material.cli.errors import UsageProblem
 from wechat_material.cli.validate import (
@@ -41,7 +42,6 @@ from wechat_material.cli.validate import (
     env,
     flag,
 )
-from wechat_material.tokens.base import mask
 
 WECHAT_HOST = "weixin.qq.com"
 PROFILE_ENV = "WXM_PROFILE"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import signal
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from wechat_material._extras import MissingExtraError
 from wechat_material.cli.exit_codes import (
     EXIT_API,
     EXIT_INPUT,
@@ -15,21 +15,9 @@ from wechat_material.cli.exit_codes import (
     EXIT_USAGE,
     Terminated,
 )
-from wechat_material.errcodes import lookup
-from wechat_material.errors import (
-    APIError,
-    ArticleValidationError,
-    AuthenticationError,
-    FileTargetError,
-    MediaValidationError,
-    PublishTimeoutError,
-    TargetExistsError,
-    TransportError,
-    UnexpectedReplyError,
-    ValidationError,
-    WeChatError,
-)
-from wechat_material.tokens import TokenStoreError
+
+if TYPE_CHECKING:
+    from wechat_material.errors import APIError
 
 
 class CliError(Exception):
@@ -82,6 +70,9 @@ class Failure:
 
 
 def _api_failure(exc: APIError) -> Failure:
+    from wechat_material.errcodes import lookup
+    from wechat_material.errors import AuthenticationError
+
     meaning = lookup(exc.errcode).errmsg
     message = f"WeChat error {exc.errcode} ({meaning})"
     if exc.endpoint:
@@ -107,6 +98,23 @@ def _os_failure(exc: OSError) -> Failure:
 
 def failure_for(exc: BaseException) -> Failure:
     """The exit code and message for any exception a command may raise."""
+    # The SDK's errors are imported here, when there is a failure to explain: the
+    # command line's start-up (``wxm --help``) does not load the SDK.
+    from wechat_material._extras import MissingExtraError
+    from wechat_material.errors import (
+        APIError,
+        ArticleValidationError,
+        FileTargetError,
+        MediaValidationError,
+        PublishTimeoutError,
+        TargetExistsError,
+        TransportError,
+        UnexpectedReplyError,
+        ValidationError,
+        WeChatError,
+    )
+    from wechat_material.tokens import TokenStoreError
+
     if isinstance(exc, CliError):
         return Failure(exc.exit_code, exc.message, exc.hint)
     if isinstance(exc, APIError):

@@ -30,10 +30,9 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import BaseModel
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.markup import escape
@@ -50,8 +49,10 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from wechat_material._redact import hide_secret_params
-from wechat_material.cli.errors import Failure, UsageProblem
+from wechat_material.cli.errors import UsageProblem
+
+if TYPE_CHECKING:
+    from wechat_material.cli.errors import Failure
 
 # Wide enough that media ids and URLs stay on one line when output goes to a file or a pipe.
 _PIPE_WIDTH = 200
@@ -119,6 +120,9 @@ class Redactor:
 
     def __call__(self, text: str) -> str:
         """``text`` with the known secrets and any token or secret parameter hidden."""
+        # Imported here: it loads httpx, which `wxm --help` has no use for.
+        from wechat_material._redact import hide_secret_params
+
         return hide_secret_params(self.known(text), lambda _value: HIDDEN)
 
     def __repr__(self) -> str:
@@ -160,8 +164,9 @@ def _shown_char(ch: str, multiline: bool) -> str:
 
 def to_jsonable(value: Any) -> Any:
     """Plain JSON data from models, dates, paths and enums."""
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
+    model_dump = getattr(value, "model_dump", None)
+    if callable(model_dump):  # a pydantic model (pydantic itself is not imported for this)
+        return model_dump(mode="json")
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Enum):
