@@ -84,7 +84,18 @@ class TargetExistsError(FileTargetError):
 
 
 class TransportError(WeChatError):
-    """No usable reply: connection refused or dropped, timeout, HTTP 5xx."""
+    """No usable reply: connection refused or dropped, timeout, HTTP 5xx.
+
+    ``host`` is the server that was asked (None when unknown); ``timeout`` the
+    seconds that ran out when the call timed out, else None.
+    """
+
+    def __init__(
+        self, message: str, *, host: str | None = None, timeout: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.host = host
+        self.timeout = timeout
 
 
 class UnexpectedReplyError(WeChatError):

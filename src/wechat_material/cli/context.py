@@ -106,7 +106,18 @@ class Session:
         url = self.base_url()
         if url is not None:
             args["base_url"] = url
+        if conn.timeout is not None:
+            # --timeout is how long a reply may keep silent, for uploads as for the rest;
+            # an upload's sends keep their longer allowance.
+            from wechat_material._config import DEFAULT_UPLOAD_TIMEOUT
+
+            args["timeout"] = conn.timeout
+            args["upload_timeout"] = _timeouts(conn.timeout, DEFAULT_UPLOAD_TIMEOUT.write)
         return args
+
+    def _trust_env(self) -> bool:
+        """Whether the proxy variables apply: not to the embedded sandbox, in this process."""
+        return self.connection().sandbox != "embedded"
 
     # clients ----------------------------------------------------------------
 
@@ -116,26 +127,42 @@ class Session:
 
     def client(self, *, on_download: OnTransfer | None = None) -> WeChatClient:
         """A sync client, closed when the command ends; ``on_download`` meters file replies."""
-        import httpx
-
         from wechat_material import WeChatClient
-        from wechat_material.cli.metering import MeteredTransport
         from wechat_material.tokens import RedisTokenStore
 
         conn = self.connection()
         store = build_token_store(conn.token_store)
         if isinstance(store, RedisTokenStore):
             self._resources.callback(store.close)
-        transport: httpx.BaseTransport | None = None
-        if on_download is not None:
-            transport = MeteredTransport(httpx.HTTPTransport(), on_download)
-        http = self._resources.enter_context(
-            httpx.Client(transport=transport, event_hooks={"request": [self._learn_token]})
-        )
+        http = self._resources.enter_context(self._sync_http(conn.proxy, on_download))
         client = WeChatClient(
             conn.appid, conn.secret, token_store=store, http_client=http, **self._client_args()
         )
         return self._resources.enter_context(client)
+
+    def _sync_http(self, proxy: str | None, on_download: OnTransfer | None) -> httpx.Client:
+        """The sync client's httpx client: the run's proxy, and byte counts if asked for."""
+        import httpx
+
+        from wechat_material._transport import proxy_routes
+        from wechat_material.cli.metering import MeteredTransport
+
+        hooks = {"request": [self._learn_token]}
+        trust_env = self._trust_env()
+        if on_download is None:
+            return httpx.Client(proxy=proxy, trust_env=trust_env, event_hooks=hooks)
+        # A transport of one's own turns httpx's proxy handling off: each route gets its own.
+        routes = proxy_routes(proxy, trust_env=trust_env)
+        mounts: dict[str, httpx.BaseTransport | None] = {
+            str(pattern.pattern): MeteredTransport(httpx.HTTPTransport(proxy=via), on_download)
+            for pattern, via in routes
+        }
+        return httpx.Client(
+            transport=MeteredTransport(httpx.HTTPTransport(), on_download),
+            mounts=mounts,
+            trust_env=False,
+            event_hooks=hooks,
+        )
 
     @asynccontextmanager
     async def async_client(
@@ -156,7 +183,9 @@ class Session:
             store = build_async_token_store(conn.token_store)
             if isinstance(store, AsyncRedisTokenStore):
                 stack.push_async_callback(store.aclose)
-            transport: httpx.AsyncBaseTransport = LaneTransport()
+            transport: httpx.AsyncBaseTransport = LaneTransport(
+                proxy=conn.proxy, trust_env=self._trust_env()
+            )
             if on_upload is not None:
                 transport = AsyncMeteredTransport(transport, on_upload)
 
@@ -173,6 +202,16 @@ class Session:
 
     def close(self) -> None:
         self._resources.close()
+
+
+def _timeouts(seconds: float, write: float | None) -> httpx.Timeout:
+    import httpx
+
+    from wechat_material._config import DEFAULT_CONNECT_TIMEOUT
+
+    return httpx.Timeout(
+        seconds, connect=min(seconds, DEFAULT_CONNECT_TIMEOUT), write=max(seconds, write or 0)
+    )
 
 
 def _token_file(choice: TokenStoreChoice) -> Path:

@@ -17,7 +17,7 @@ from wechat_material.cli.exit_codes import (
 )
 
 if TYPE_CHECKING:
-    from wechat_material.errors import APIError
+    from wechat_material.errors import APIError, TransportError
 
 
 class CliError(Exception):
@@ -85,6 +85,19 @@ def _api_failure(exc: APIError) -> Failure:
     return Failure(EXIT_API, message, hint)
 
 
+def _transport_failure(exc: TransportError) -> Failure:
+    """One line: the host, what went wrong, and the setting that changes it."""
+    if exc.timeout is not None:
+        return Failure(
+            EXIT_API,
+            f"{exc}; to wait longer, pass --timeout SECONDS, or set WECHAT_TIMEOUT or "
+            "a profile's timeout",
+        )
+    if exc.host is not None:
+        return Failure(EXIT_API, f"{exc}; check the network, --base-url or --proxy")
+    return Failure(EXIT_API, f"could not reach WeChat: {exc}", "check the network or --base-url.")
+
+
 def _os_failure(exc: OSError) -> Failure:
     where = f"{exc.filename}: " if exc.filename else ""
     reason = exc.strerror or str(exc)
@@ -131,9 +144,7 @@ def failure_for(exc: BaseException) -> Failure:
     if isinstance(exc, ValidationError):
         return Failure(EXIT_INPUT, str(exc), "nothing was sent.")
     if isinstance(exc, TransportError):
-        return Failure(
-            EXIT_API, f"could not reach WeChat: {exc}", "check the network or --base-url."
-        )
+        return _transport_failure(exc)
     if isinstance(exc, UnexpectedReplyError):
         return Failure(EXIT_API, f"unexpected reply: {exc}", "retry; if it persists, use -v.")
     if isinstance(exc, TokenStoreError):

@@ -262,6 +262,26 @@ def root(
         str | None,
         typer.Option("--base-url", help="API base URL (a sandbox's URL with --sandbox)."),
     ] = None,
+    timeout: Annotated[
+        str | None,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            help="Seconds a reply may go without a byte (default 15; connecting: 5). "
+            "Also WECHAT_TIMEOUT or a profile's timeout.",
+            show_default=False,
+        ),
+    ] = None,
+    proxy: Annotated[
+        str | None,
+        typer.Option(
+            "--proxy",
+            metavar="URL",
+            help="Call WeChat through this proxy: http://, https:// or socks5:// "
+            "(default: the profile's proxy, else HTTPS_PROXY/ALL_PROXY/NO_PROXY).",
+            show_default=False,
+        ),
+    ] = None,
     use_sandbox: Annotated[
         bool,
         typer.Option(
@@ -290,11 +310,34 @@ def root(
     from wechat_material.cli.output import Output
 
     options = ConnectionOptions(
-        profile=profile, appid=appid, secret=secret, base_url=base_url, sandbox=use_sandbox
+        profile=profile,
+        appid=appid,
+        secret=secret,
+        base_url=base_url,
+        sandbox=use_sandbox,
+        timeout=timeout,
+        proxy=proxy,
     )
+    if not verbose:
+        _quiet_library_log()
     current = Session(options, Output(json_mode=json_out, verbose=verbose))
     ctx.obj = current
     ctx.call_on_close(lambda: close_session(ctx, current))
+
+
+def _quiet_library_log() -> None:
+    """Keep the SDK's log warnings off stderr: wxm says what went wrong itself, once.
+
+    Without a handler, Python prints the warnings of a library's logger on stderr
+    (a failed token fetch, then the error that explains it). A do-nothing handler
+    stops that; an application that sets up logging still gets every record, and
+    ``-v`` shows them.
+    """
+    import logging
+
+    log = logging.getLogger("wechat_material")
+    if not any(isinstance(handler, logging.NullHandler) for handler in log.handlers):
+        log.addHandler(logging.NullHandler())
 
 
 def close_session(ctx: typer.Context, current: Session) -> None:
