@@ -36,10 +36,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from wechat_material.errcodes import ErrorKind, hint_for, lookup
+from wechat_material.errcodes import ErrorKind, hint_for, lookup, whitelisted_ip
 
 _RID = re.compile(r"\s*(?:rid|hint):\s*\[?([0-9A-Za-z-]+)\]?\s*$")
-_IP = re.compile(r"invalid ip ([0-9a-fA-F.:]+)")
 
 
 class WeChatError(Exception):
@@ -142,7 +141,7 @@ class APIError(WeChatError):
         self.errcode = errcode
         self.errmsg = errmsg
         self.rid = match.group(1) if match else None
-        self.hint = hint_for(errcode, endpoint)
+        self.hint = hint_for(errcode, endpoint, errmsg)
         self.endpoint = endpoint
         text = f"[{errcode}] {errmsg}"
         if endpoint:
@@ -169,8 +168,7 @@ class AuthenticationError(APIError):
     @property
     def ip(self) -> str | None:
         """For 40164, the IP WeChat saw (add it to the whitelist)."""
-        match = _IP.search(self.errmsg)
-        return match.group(1) if match else None
+        return whitelisted_ip(self.errmsg)
 
 
 class QuotaError(APIError):

@@ -70,18 +70,22 @@ class Failure:
 
 
 def _api_failure(exc: APIError) -> Failure:
-    from wechat_material.errcodes import lookup
-    from wechat_material.errors import AuthenticationError
+    from wechat_material.errcodes import IP_NOT_WHITELISTED, lookup, whitelisted_ip
 
     meaning = lookup(exc.errcode).errmsg
-    message = f"WeChat error {exc.errcode} ({meaning})"
-    if exc.endpoint:
-        message = f"{exc.endpoint}: {message}"
+    message = f"{exc.endpoint + ': ' if exc.endpoint else ''}WeChat error {exc.errcode} ({meaning})"
     if exc.rid:
         message += f", rid {exc.rid}"
     hint = exc.hint or None
-    if isinstance(exc, AuthenticationError) and exc.ip:
-        hint = f"WeChat saw the IP {exc.ip}. {hint or ''}".strip()
+    if exc.errcode == IP_NOT_WHITELISTED:
+        # The SDK's hint names its proxy= argument; here the flag stands for it.
+        ip = whitelisted_ip(exc.errmsg) or "this machine's address"
+        hint = (
+            f"WeChat saw the call come from {ip}: add it to the IP whitelist (公众平台 → "
+            "设置与开发 → 基本配置 → IP白名单); if the address changes (a laptop, a home "
+            "line), call through a machine whose address is listed: --proxy URL, e.g. "
+            "'ssh -D 1080 HOST', then --proxy socks5://127.0.0.1:1080."
+        )
     return Failure(EXIT_API, message, hint)
 
 
