@@ -23,6 +23,9 @@ from wechat_material.cli.exit_codes import EXIT_API
 
 from .conftest import MEDIA, WXM, Home
 
+# The tests start wxm in processes of their own.
+pytestmark = pytest.mark.slow
+
 Process = Callable[..., subprocess.CompletedProcess[str]]
 
 

@@ -47,6 +47,7 @@ def _loaded_by(args: list[str], home: Home) -> tuple[subprocess.CompletedProcess
     return result, json.loads(line.removeprefix("LOADED "))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["--version"], ["--help"], [], ["-v", "--version"]])
 def test_version_and_help_import_no_heavy_module(home: Home, args: list[str]) -> None:
     result, loaded = _loaded_by(args, home)
@@ -55,6 +56,7 @@ def test_version_and_help_import_no_heavy_module(home: Home, args: list[str]) ->
     assert "wxm" in result.stdout
 
 
+@pytest.mark.slow
 def test_the_probe_sees_a_command_that_loads_them(home: Home) -> None:
     # The same probe on a command that needs the SDK: it must report it.
     _result, loaded = _loaded_by(["count", "--help"], home)
@@ -81,6 +83,7 @@ def test_every_command_is_in_the_table() -> None:
     assert registered == set(names)
 
 
+@pytest.mark.slow
 def test_an_unknown_command_is_refused(home: Home) -> None:
     result, loaded = _loaded_by(["nosuch"], home)
 
