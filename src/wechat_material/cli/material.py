@@ -31,9 +31,11 @@ from wechat_material.cli.output import (
     STDOUT,
     ForceFlag,
     JsonFlag,
+    WideFlag,
     YesFlag,
     confirm,
     examples,
+    show_wide,
     table,
 )
 from wechat_material.limits import MaterialType
@@ -213,9 +215,12 @@ def list_material(
         int | None,
         typer.Option("--limit", "-n", min=1, max=MAX_ITEMS, help="At most this many items in all."),
     ] = None,
+    wide: WideFlag = False,
     json_out: JsonFlag = False,
 ) -> None:
     """List permanent material, newest first, paging through everything automatically."""
+    if wide:
+        show_wide(True)
     current = session(ctx, json_out)
     client = current.client()
     kinds = [type] if type is not None else list(ListType)

@@ -12,7 +12,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from wechat_material.cli import version_line
 from wechat_material.cli.exit_codes import EXIT_USAGE
-from wechat_material.cli.output import examples
+from wechat_material.cli.output import examples, show_utc, show_wide
 
 if TYPE_CHECKING:
     from wechat_material.cli.context import Session
@@ -292,6 +292,13 @@ def root(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print results as one JSON document on stdout.")
     ] = False,
+    wide: Annotated[
+        bool,
+        typer.Option("--wide", help="Tables show every column, even wider than the terminal."),
+    ] = False,
+    utc: Annotated[
+        bool, typer.Option("--utc", help="Show times in UTC (default: the local time zone).")
+    ] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show details (tracebacks) on errors.")
     ] = False,
@@ -320,6 +327,8 @@ def root(
     )
     if not verbose:
         _quiet_library_log()
+    show_wide(wide)
+    show_utc(utc)
     current = Session(options, Output(json_mode=json_out, verbose=verbose))
     ctx.obj = current
     ctx.call_on_close(lambda: close_session(ctx, current))
