@@ -80,11 +80,29 @@ def detect_type(path: Path, target: Target) -> MaterialType | None:
     return None
 
 
+# The flags that stand for the SDK's video arguments, for messages.
+_VIDEO_FLAGS = {"title": "--title", "introduction": "--intro"}
+
+
+def _check_video_text(title: str | None, intro: str | None) -> None:
+    """WeChat's limits on a video's title and introduction, checked before any upload,
+    in the command line's terms (the SDK's own message names its Python arguments)."""
+    from wechat_material.checks import video_description_problem
+
+    problem = video_description_problem(title, intro)
+    if problem is not None:
+        flag = _VIDEO_FLAGS.get(problem.field or "", "--title")
+        hint = f"shorten {flag}; nothing was sent."
+        raise LocalInputError(f"{flag}: {problem.message}", hint=hint)
+
+
 def _check_one(path: Path, wanted: UploadType, target: Target) -> PlannedUpload | Rejected:
     if not path.exists():
         return Rejected(path, "no such file")
     if not path.is_file():
-        return Rejected(path, "not a regular file")
+        from wechat_material._files import kind_of
+
+        return Rejected(path, f"{path.name} is {kind_of(path.stat().st_mode)}, not a file")
     try:
         kind = MaterialType(wanted.value) if wanted is not UploadType.AUTO else None
         if kind is None:
@@ -325,6 +343,8 @@ def upload(
             f"a permanent video needs --title and --intro ({videos[0].path})",
             hint="give both, or upload it with --temporary.",
         )
+    if videos and not temporary:
+        _check_video_text(title, intro)
 
     async def send(client: AsyncWeChatClient, item: PlannedUpload) -> Outcome:
         if temporary:
