@@ -237,3 +237,13 @@ def test_a_timeout_is_a_positive_number(wxm_process: Process) -> None:
         assert result.returncode == 2, result.stderr
         assert "--timeout" in result.stderr
         assert "is not a timeout" in result.stderr
+
+
+def test_an_upload_batch_without_a_token_says_so_once(wxm_process: Process) -> None:
+    url = closed_port()
+    files = [str(MEDIA / "image.jpg"), str(MEDIA / "image.png"), str(MEDIA / "thumb.jpg")]
+    result = wxm_process("--sandbox", "--base-url", url, "upload", *files)
+
+    line = _one_line(result)  # not one line per file
+    assert result.returncode == EXIT_API
+    assert "could not connect to 127.0.0.1" in line

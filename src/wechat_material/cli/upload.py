@@ -239,6 +239,9 @@ async def _send_all(
 
         gate = asyncio.Semaphore(jobs)
         async with current.async_client(on_upload=on_upload) as client:
+            # The token first, once: one that cannot be had stops the batch with one
+            # error, not the same error once per file. The uploads then reuse it.
+            await client.get_access_token()
 
             async def one(index: int, item: PlannedUpload) -> None:
                 async with gate:
