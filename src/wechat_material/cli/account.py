@@ -19,6 +19,7 @@ from wechat_material.cli.config import (
     Profile,
     TokenStoreChoice,
     check_profile_name,
+    mask,
 )
 from wechat_material.cli.connection import is_wechat
 from wechat_material.cli.context import session
@@ -33,7 +34,6 @@ from wechat_material.cli.validate import (
     check_wechat_appid,
     flag,
 )
-from wechat_material.tokens.base import mask
 
 # wxm config ----------------------------------------------------------------
 

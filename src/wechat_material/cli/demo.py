@@ -20,18 +20,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.resources import as_file, files
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console, RenderableType
 from rich.markup import escape
 
-from wechat_material import MaterialItem, NewsItem, WeChatClient
 from wechat_material.cli.context import session
 from wechat_material.cli.errors import sandbox_busy
 from wechat_material.cli.output import JsonFlag, console_for, examples, table
 from wechat_material.errors import WeChatError
 from wechat_material.limits import MaterialType
+from wechat_material.models import MaterialItem, NewsItem
+
+if TYPE_CHECKING:
+    from wechat_material import WeChatClient
 
 # (sample file, material type, permanent?) in upload order.
 SAMPLES: tuple[tuple[str, MaterialType, bool], ...] = (
@@ -174,6 +177,7 @@ def run_demo(out: Console | None, err: Console, *, data_dir: Path | None = None)
     ``err`` and the tables nowhere.
     """
     # Imported here: ``wxm`` loads this module for its help, and the sandbox is heavy.
+    from wechat_material import WeChatClient
     from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxConfig, run_in_thread
 
     started = time.monotonic()

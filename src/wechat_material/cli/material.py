@@ -17,11 +17,10 @@ from collections.abc import Callable
 from enum import StrEnum
 from itertools import islice
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, cast
 
 import typer
 
-from wechat_material import MediaFile, NewsMaterial, NotAFileError, VideoMaterial, WeChatClient
 from wechat_material.cli import upload
 from wechat_material.cli.articles import NewsFormat, render_news, save_news
 from wechat_material.cli.context import Advance, Session, session
@@ -38,8 +37,14 @@ from wechat_material.cli.output import (
     show_wide,
     table,
 )
+from wechat_material.errors import NotAFileError
 from wechat_material.limits import MaterialType
-from wechat_material.models import MaterialItem, NewsItem
+from wechat_material.media_file import MediaFile
+from wechat_material.models import MaterialItem, NewsItem, NewsMaterial, VideoMaterial
+
+if TYPE_CHECKING:
+    # The client (and httpx under it) loads when a command calls WeChat, not for its --help.
+    from wechat_material import WeChatClient
 
 # wxm get -------------------------------------------------------------------
 

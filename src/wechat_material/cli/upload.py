@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from wechat_material import AsyncWeChatClient
 from wechat_material.cli.context import Advance, Session, session
 from wechat_material.cli.errors import (
     CliError,
@@ -31,7 +30,10 @@ from wechat_material.cli.output import JsonFlag, examples, table
 from wechat_material.errors import MediaValidationError
 from wechat_material.limits import LIMITS, MaterialType, Target
 from wechat_material.mediainfo import detect_stream_format
-from wechat_material.uploads import prepare_upload
+
+if TYPE_CHECKING:
+    # The client (and httpx under it) loads when a command sends, not for its --help.
+    from wechat_material import AsyncWeChatClient
 
 # checking the files --------------------------------------------------------
 
@@ -116,6 +118,8 @@ def _check_one(path: Path, wanted: UploadType, target: Target) -> PlannedUpload 
                     "not a recognised image, voice or video file "
                     f"(accepted: {', '.join(accepted)})",
                 )
+        from wechat_material.uploads import prepare_upload
+
         checked = prepare_upload(path, filename=path.name, target=target, type=kind)
     except MediaValidationError as exc:
         return Rejected(path, _without_path(str(exc), path))
@@ -180,7 +184,7 @@ class Outcome:
         return data
 
 
-Send = Callable[[AsyncWeChatClient, PlannedUpload], Awaitable[Outcome]]
+Send = Callable[["AsyncWeChatClient", PlannedUpload], Awaitable[Outcome]]
 
 
 @dataclass
