@@ -103,8 +103,8 @@ class WeChatClient(_ClientBase):
     - ``base_url``: WeChat's API host, or a sandbox's URL.
     - ``timeout`` / ``upload_timeout``: seconds (or an ``httpx.Timeout``) per request:
       how long a reply may go without a byte (connecting never waits more than
-      5 s). Default: 15 s, connect 5 s; an upload's sends may stall 120 s. A call
-      that times out is sent once more if it is a read, never if it is an upload.
+      5 s). Default: 15 s, connect 5 s; an upload's sends may stall 120 s. A read
+      that times out is sent once more; an upload only if it never connected.
     - ``proxy``: send every call through this proxy (``http://``, ``https://`` or
       ``socks5://`` with ``pip install 'httpx[socks]'``). Without it the
       standard ``HTTPS_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` variables apply.
