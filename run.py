@@ -9,8 +9,11 @@
     python3 run.py lowest       # the tests on the oldest dependencies pyproject.toml allows
     python3 run.py mutate       # mutation testing of the core modules (slow; docs/testing.md)
 
-They create ``.venv`` beside this file and install the project into it (with
-every extra) the first time; later runs reuse it. ``lowest`` uses a venv of its
+They create ``.venv`` beside this file and install the project into it the
+first time; later runs reuse it. ``demo`` installs only what the demo uses (the
+``cli`` and ``sandbox`` extras: seconds with pip's cache warm); ``test`` and
+``setup`` install every extra and the development tools (``all,dev``), adding
+them to a ``.venv`` that ``demo`` made. ``lowest`` uses a venv of its
 own, ``.venv-lowest``, where each dependency is pinned to the lower bound
 pyproject.toml gives it. Extra arguments go to the command
 (``python3 run.py test -k sandbox``, ``python3 run.py test --fast tests/cli``).
@@ -44,6 +47,8 @@ VENV = ROOT / ".venv"
 LOWEST_VENV = ROOT / ".venv-lowest"
 FAST = "--fast"
 FAST_MARKERS = "not slow and not redis"
+DEMO_EXTRAS = "cli,sandbox"  # all that `wxm demo` imports
+FULL_EXTRAS = "all,dev"
 # The tests that prove the lower bounds: all but those of the quick start and the
 # installs, which make environments of their own.
 LOWEST_TESTS = [
@@ -72,8 +77,9 @@ def say(text: str) -> None:
     print(f"run.py: {text}", file=sys.stderr, flush=True)
 
 
-def ensure_venv(venv_dir: Path = VENV, *, lowest: bool = False) -> Path:
-    """Create a virtual environment and install the project, once per pyproject change.
+def ensure_venv(venv_dir: Path = VENV, *, lowest: bool = False, extras: str = FULL_EXTRAS) -> Path:
+    """Create a virtual environment and install the project with ``extras``, once per
+    pyproject change (an environment with every extra serves any command).
 
     With ``lowest``, every runtime dependency is pinned to its lower bound.
     Returns the environment's Python.
@@ -82,9 +88,13 @@ def ensure_venv(venv_dir: Path = VENV, *, lowest: bool = False) -> Path:
         sys.exit(f"run.py: Python 3.11 or newer is needed (this is {sys.version.split()[0]}).")
     python = python_of(venv_dir)
     stamp = venv_dir / ".installed-from"
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if python.exists() and stamp.exists() and stamp.read_text().strip() == wanted:
-        return python
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if python.exists() and stamp.exists():
+        done = stamp.read_text().split()
+        # "DIGEST" alone: a stamp from before the demo's smaller install, with every extra.
+        installed = done[1] if len(done) > 1 else FULL_EXTRAS
+        if done[:1] == [digest] and installed in (extras, FULL_EXTRAS):
+            return python
     if not python.exists() or lowest:
         # The lowest versions are made afresh: what newer bounds left behind must go.
         say(f"creating {venv_dir.relative_to(ROOT)} ...")
@@ -95,7 +105,8 @@ def ensure_venv(venv_dir: Path = VENV, *, lowest: bool = False) -> Path:
         constraints.write_text("".join(f"{pin}\n" for pin in lowest_pins()))
         pins = ["--constraint", str(constraints)]
         say("pinned: " + ", ".join(lowest_pins()))
-    say(f"installing wechat-material with every extra into {venv_dir.name} (first run only) ...")
+    what = "what the demo needs" if extras == DEMO_EXTRAS else "every extra and the dev tools"
+    say(f"installing wechat-material with {what} ({extras}) into {venv_dir.name} ...")
     subprocess.run(
         [
             str(python),
@@ -106,11 +117,11 @@ def ensure_venv(venv_dir: Path = VENV, *, lowest: bool = False) -> Path:
             "--disable-pip-version-check",
             *pins,
             "-e",
-            f"{ROOT}[all,dev]",
+            f"{ROOT}[{extras}]",
         ],
         check=True,
     )
-    stamp.write_text(wanted)
+    stamp.write_text(f"{digest} {extras}\n")
     return python
 
 
@@ -179,11 +190,12 @@ def main(argv: list[str]) -> int:
         python = ensure_venv(LOWEST_VENV, lowest=True)
         named_paths = any((ROOT / arg.split("::")[0]).exists() for arg in rest)
         return run_tests(python, rest if named_paths else [*LOWEST_TESTS, *rest])
+    if command == "demo":
+        ensure_venv(extras=DEMO_EXTRAS)
+        return subprocess.call([str(bin_dir(VENV) / "wxm"), "demo", *rest])
     python = ensure_venv()
     if command == "setup":
         return 0
-    if command == "demo":
-        return subprocess.call([str(bin_dir(VENV) / "wxm"), "demo", *rest])
     if command == "mutate":
         return run_mutmut(rest)
     return run_tests(python, rest)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,8 +21,15 @@ from wechat_material.tokens.scope import TokenScope, token_scope
 TokenMode = Literal["token", "stable"]
 
 DEFAULT_BASE_URL = "https://api.weixin.qq.com"
-DEFAULT_TIMEOUT = 15.0  # seconds for connect, read, write and pool
-DEFAULT_UPLOAD_TIMEOUT = 120.0  # an upload of 10 MB over a slow uplink
+DEFAULT_CONNECT_TIMEOUT = 5.0  # a server that takes longer to accept is not answering
+DEFAULT_READ_TIMEOUT = 15.0  # seconds without a byte of the reply
+# Every part of a call: connect 5 s, then 15 s without progress reading, writing or
+# waiting for a connection. A server that never answers costs two reads (one retry).
+DEFAULT_TIMEOUT = httpx.Timeout(DEFAULT_READ_TIMEOUT, connect=DEFAULT_CONNECT_TIMEOUT)
+# Uploads: the same, but a send may stall for up to 120 s (a slow uplink's buffers).
+DEFAULT_UPLOAD_TIMEOUT = httpx.Timeout(
+    DEFAULT_READ_TIMEOUT, connect=DEFAULT_CONNECT_TIMEOUT, write=120.0
+)
 USER_AGENT = f"wechat-material/{VERSION} httpx/{httpx.__version__}"
 
 ENV_APPID = "WECHAT_APPID"
@@ -60,7 +68,44 @@ def _timeout(value: float | httpx.Timeout, name: str) -> httpx.Timeout:
         return value
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise ValidationError(f"{name} must be a positive number of seconds, not {value!r}")
-    return httpx.Timeout(float(value))
+    # A number is how long to wait for the server; connecting never waits longer than 5 s.
+    return httpx.Timeout(float(value), connect=min(float(value), DEFAULT_CONNECT_TIMEOUT))
+
+
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def check_proxy_url(proxy: str) -> str:
+    """A proxy URL httpx can use: http(s):// or socks5:// and a host; else ValidationError."""
+    problem = proxy_problem(proxy)
+    if problem is not None:
+        raise ValidationError(
+            f"proxy: {problem} (give http://HOST:PORT, https://HOST:PORT or socks5://HOST:PORT)"
+        )
+    return proxy
+
+
+def proxy_problem(proxy: object) -> str | None:
+    """What is wrong with ``proxy`` as a proxy URL, or None when httpx can use it."""
+    problem = None
+    try:
+        url = httpx.URL(proxy) if isinstance(proxy, str) and proxy.isprintable() else None
+    except httpx.InvalidURL:
+        url = None
+    if url is None or url.scheme not in PROXY_SCHEMES or not url.host:
+        problem = f"{shown_url(proxy)} is not a proxy URL"
+    elif url.scheme.startswith("socks") and importlib.util.find_spec("socksio") is None:
+        problem = "a SOCKS proxy needs the socksio package: pip install 'httpx[socks]'"
+    return problem
+
+
+def shown_url(value: object) -> str:
+    """A URL for a message: its user and password left out, its length bounded."""
+    text = str(value)
+    if "@" in text:
+        scheme, _, rest = text.rpartition("://")
+        text = (scheme + "://" if scheme else "") + "***@" + rest.rpartition("@")[2]
+    return repr(text[:80])
 
 
 def client_config(
@@ -75,6 +120,8 @@ def client_config(
     retry: RetryPolicy | None,
     clock: Callable[[], float],
     refresh_margin: float,
+    proxy: str | None = None,
+    own_http: bool = True,
 ) -> ClientConfig:
     """The checked settings of a client, or a :class:`ValidationError` saying what to fix."""
     if not isinstance(appid, str) or not appid.strip():
@@ -87,6 +134,13 @@ def client_config(
             "设置与开发 → 基本配置)"
         )
     margin = checked_refresh_margin(refresh_margin)
+    if proxy is not None:
+        if not own_http:
+            raise ValidationError(
+                "proxy and http_client were both given: set the proxy on your http_client, "
+                "or leave http_client out"
+            )
+        check_proxy_url(proxy)
     url = base_url.rstrip("/")
     if not url.startswith(("https://", "http://")):
         raise ValidationError(f"base_url must start with https:// or http://, not {base_url!r}")

@@ -168,7 +168,7 @@ def prepare_target(path: str | os.PathLike[str], *, overwrite: bool = True) -> S
         return SaveTarget(given, None)
     if not stat.S_ISREG(info.st_mode):
         raise FileTargetError(
-            f"cannot save to {text}: it is {_kind(info.st_mode)}, not a regular file; "
+            f"cannot save to {text}: it is {kind_of(info.st_mode)}, not a regular file; "
             "give a file or directory path",
             path=text,
         )
@@ -199,7 +199,8 @@ def _new_target(given: Path, text: str) -> SaveTarget:
     return SaveTarget(directory, given.name)
 
 
-def _kind(mode: int) -> str:
+def kind_of(mode: int) -> str:
+    """What a path that is not a regular file is, for messages: "a directory", "a socket"..."""
     if stat.S_ISCHR(mode):
         return "a character device"
     if stat.S_ISBLK(mode):
@@ -352,7 +353,7 @@ class AtomicFile:
         if info is not None:
             if not stat.S_ISREG(info.st_mode):  # changed since it was checked
                 raise FileTargetError(
-                    f"cannot save to {target}: it is {_kind(info.st_mode)}, not a regular file",
+                    f"cannot save to {target}: it is {kind_of(info.st_mode)}, not a regular file",
                     path=target,
                 )
             os.chmod(self.path, stat.S_IMODE(info.st_mode))

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import socket
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from enum import Enum
@@ -309,6 +310,54 @@ def _describe(exc: httpx.RequestError) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _resolves_not(exc: BaseException) -> bool:
+    """Whether ``exc`` comes from a host name that does not resolve (DNS said no)."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # httpx wraps httpcore, which wraps the socket's error
+        if seen is None:
+            return False
+        if isinstance(seen, socket.gaierror):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _timeout_of(exc: httpx.TimeoutException, timeout: httpx.Timeout) -> float | None:
+    kind = {
+        httpx.ConnectTimeout: timeout.connect,
+        httpx.ReadTimeout: timeout.read,
+        httpx.WriteTimeout: timeout.write,
+        httpx.PoolTimeout: timeout.pool,
+    }
+    return kind.get(type(exc))
+
+
+def transport_failure(
+    where: str, request: httpx.Request, exc: httpx.RequestError, attempts: int
+) -> TransportError:
+    """The one-line error for a call that got no reply: it names the host and the cause."""
+    host = request.url.host
+    tries = f"{attempts} attempt{'s' if attempts > 1 else ''}"
+    timeouts = httpx.Timeout(**request.extensions.get("timeout", {}))
+    if isinstance(exc, httpx.TimeoutException):
+        seconds = _timeout_of(exc, timeouts)
+        what = "accept a connection" if isinstance(exc, httpx.ConnectTimeout) else "answer"
+        within = f" within {seconds:g} s" if seconds is not None else ""
+        return TransportError(
+            f"{host} did not {what}{within} ({where}, {tries})", host=host, timeout=seconds
+        )
+    if isinstance(exc, httpx.ConnectError) and _resolves_not(exc):
+        return TransportError(
+            f"{host}: no such host, the name does not resolve ({where})", host=host
+        )
+    if isinstance(exc, httpx.ConnectError):
+        port = request.url.port or (443 if request.url.scheme == "https" else 80)
+        return TransportError(
+            f"could not connect to {host}:{port}: {_describe(exc)} ({where}, {tries})", host=host
+        )
+    return TransportError(f"{where} to {host}: {_describe(exc)} (after {tries})", host=host)
+
+
 def _where(endpoint: Endpoint, request: httpx.Request) -> str:
     return f"{endpoint.method} {endpoint.path or redact(str(request.url.copy_with(query=None)))}"
 
@@ -318,6 +367,29 @@ def _may_resend(endpoint: Endpoint, exc: httpx.RequestError | None) -> bool:
     if endpoint.replay_safe:
         return True
     return exc is not None and isinstance(exc, _NOT_SENT)
+
+
+def _may_try_again(
+    endpoint: Endpoint,
+    exc: httpx.RequestError,
+    attempts: int,
+    failures: int,
+    policy: RetryPolicy,
+) -> bool:
+    """Whether a call that got no reply is sent again.
+
+    A name that does not resolve will not resolve half a second later, and a
+    server that refused a connection or let one attempt time out gets one more
+    chance, not two: a dead server then costs two timeouts, not one per attempt
+    of the policy, and a closed port fails within a second.
+    """
+    if attempts >= policy.max_attempts or not _may_resend(endpoint, exc):
+        return False
+    if isinstance(exc, httpx.ConnectError) and _resolves_not(exc):
+        return False
+    if isinstance(exc, httpx.TimeoutException | httpx.ConnectError):
+        return failures == 0
+    return True
 
 
 def _until_next_minute(now: float) -> float:
@@ -338,6 +410,7 @@ def request_flow(
     token: str | None = None
     token_replayed = False
     attempts = 0
+    failures = 0  # attempts that timed out or could not connect: one more try, never two
     rate_waits = 0
     while True:
         if endpoint.token and token is None:
@@ -358,10 +431,11 @@ def request_flow(
         if isinstance(outcome, httpx.RequestError):
             problem = _describe(outcome)
             logger.info("%s failed (attempt %d): %s", where, attempts, problem)
-            if attempts < policy.max_attempts and _may_resend(endpoint, outcome):
+            if _may_try_again(endpoint, outcome, attempts, failures, policy):
+                failures += isinstance(outcome, httpx.TimeoutException | httpx.ConnectError)
                 yield Sleep(policy.backoff(attempts, settings.rng))
                 continue
-            raise TransportError(f"{where}: {problem} (after {attempts} attempt(s))") from None
+            raise transport_failure(where, request, outcome, attempts) from None
 
         status = outcome.status_code
         if status >= 500:

@@ -10,6 +10,12 @@ a single connection, so a lane's pool only ever looks at one. A request goes
 to the least busy lane of its origin; a new lane opens while every lane is
 busy and fewer than ``max_connections`` exist; lanes idle longer than
 ``keepalive_expiry`` beyond the first ``max_keepalive`` are closed.
+
+Proxies follow httpx's rules (:func:`proxy_routes`): an explicit ``proxy``
+carries every request; without one, ``HTTP_PROXY``, ``HTTPS_PROXY``,
+``ALL_PROXY`` and ``NO_PROXY`` decide per origin, as they do for an
+``httpx.Client`` (an httpx client given a transport of its own does not read
+them itself, so this one does).
 """
 
 from __future__ import annotations
@@ -19,11 +25,42 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 import httpx
+from httpx._utils import URLPattern, get_environment_proxies
+
+ProxyRoutes = list[tuple[URLPattern, str | None]]
 
 # httpx's own defaults (``httpx.Limits()``), kept so that nothing else changes.
 MAX_CONNECTIONS = 100
 MAX_KEEPALIVE = 20
 KEEPALIVE_EXPIRY = 5.0
+
+
+def proxy_routes(proxy: str | None, *, trust_env: bool = True) -> ProxyRoutes:
+    """Which proxy each URL goes through (None: straight), most specific pattern first.
+
+    ``proxy`` given: every URL goes through it. Otherwise, with ``trust_env``,
+    the environment's ``*_PROXY`` and ``NO_PROXY`` variables, read the way
+    httpx reads them for its own clients (its helpers, so both always agree).
+    """
+    if proxy is not None:
+        mounts: dict[str, str | None] = {"all://": proxy}
+    elif trust_env:
+        mounts = get_environment_proxies()
+    else:
+        mounts = {}
+    return sorted(((URLPattern(key), value) for key, value in mounts.items()), key=_priority)
+
+
+def _priority(route: tuple[URLPattern, str | None]) -> tuple[int, int, int]:
+    return route[0].priority
+
+
+def proxy_for(routes: ProxyRoutes, url: httpx.URL) -> str | None:
+    """The proxy URL for ``url`` from :func:`proxy_routes`, None for a direct connection."""
+    for pattern, proxy in routes:
+        if pattern.matches(url):
+            return proxy
+    return None
 
 
 class _Lane:
@@ -65,6 +102,8 @@ class LaneTransport(httpx.AsyncBaseTransport):
         max_keepalive: int = MAX_KEEPALIVE,
         keepalive_expiry: float = KEEPALIVE_EXPIRY,
         clock: Callable[[], float] = time.monotonic,
+        proxy: str | None = None,
+        trust_env: bool = True,
     ) -> None:
         if max_connections < 1:
             raise ValueError(f"max_connections must be 1 or more, not {max_connections}")
@@ -74,15 +113,20 @@ class LaneTransport(httpx.AsyncBaseTransport):
         self._clock = clock
         self._ssl: ssl.SSLContext | None = None
         self._lanes: dict[tuple[bytes, bytes, int | None], list[_Lane]] = {}
+        # Read once, like an httpx client reads the environment when it is made.
+        self._routes = proxy_routes(proxy, trust_env=trust_env)
         self.connections = 0
         """How many lanes (each holding at most one connection) are open."""
 
-    def _new_lane(self, lanes: list[_Lane], now: float) -> _Lane:
+    def _new_lane(self, lanes: list[_Lane], url: httpx.URL, now: float) -> _Lane:
         if self._ssl is None:
             # Loading the CA bundle takes tens of milliseconds: once, and only when needed.
             self._ssl = httpx.create_ssl_context()
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        lane = _Lane(httpx.AsyncHTTPTransport(verify=self._ssl, limits=limits), now)
+        # One origin always takes the same route, so its lanes share their proxy.
+        proxy = proxy_for(self._routes, url)
+        transport = httpx.AsyncHTTPTransport(verify=self._ssl, limits=limits, proxy=proxy)
+        lane = _Lane(transport, now)
         lanes.append(lane)
         self.connections += 1
         return lane
@@ -94,7 +138,7 @@ class LaneTransport(httpx.AsyncBaseTransport):
         now = self._clock()
         lane = min(lanes, key=_busyness, default=None)
         if lane is None or (lane.busy and self.connections < self._max_connections):
-            lane = self._new_lane(lanes, now)
+            lane = self._new_lane(lanes, url, now)
         elif self.connections > self._max_keepalive:
             await self._close_idle(lanes, now, keep=lane)
         lane.busy += 1

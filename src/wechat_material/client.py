@@ -101,7 +101,13 @@ class WeChatClient(_ClientBase):
 
     - ``appid`` / ``secret``: the account's AppID and AppSecret.
     - ``base_url``: WeChat's API host, or a sandbox's URL.
-    - ``timeout`` / ``upload_timeout``: seconds (or an ``httpx.Timeout``) per request.
+    - ``timeout`` / ``upload_timeout``: seconds (or an ``httpx.Timeout``) per request:
+      how long a reply may go without a byte (connecting never waits more than
+      5 s). Default: 15 s, connect 5 s; an upload's sends may stall 120 s. A read
+      that times out is sent once more; an upload only if it never connected.
+    - ``proxy``: send every call through this proxy (``http://``, ``https://`` or
+      ``socks5://`` with ``pip install 'httpx[socks]'``). Without it the
+      standard ``HTTPS_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` variables apply.
     - ``token_store``: where the access token lives; share one (file, Redis)
       between every process of the account, or they will keep invalidating
       each other's tokens. Default: a memory store shared by every client of
@@ -136,6 +142,7 @@ class WeChatClient(_ClientBase):
         http_client: httpx.Client | None = None,
         clock: Callable[[], float] = time.time,
         refresh_margin: float = 300.0,
+        proxy: str | None = None,
     ) -> None:
         self._config = client_config(
             appid=appid,
@@ -148,11 +155,13 @@ class WeChatClient(_ClientBase):
             retry=retry,
             clock=clock,
             refresh_margin=refresh_margin,
+            proxy=proxy,
+            own_http=http_client is None,
         )
         guard_httpx_logs()
         # Made once the arguments are checked: nothing below can fail and leave it open.
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client()
+        self._http = http_client if http_client is not None else httpx.Client(proxy=proxy)
         settings = self._config.settings
         fetch_call = self._fetch_call() if token_fetcher is None else None
         self.token_manager = TokenManager(
@@ -241,6 +250,7 @@ class AsyncWeChatClient(_ClientBase):
         http_client: httpx.AsyncClient | None = None,
         clock: Callable[[], float] = time.time,
         refresh_margin: float = 300.0,
+        proxy: str | None = None,
     ) -> None:
         self._config = client_config(
             appid=appid,
@@ -253,12 +263,16 @@ class AsyncWeChatClient(_ClientBase):
             retry=retry,
             clock=clock,
             refresh_margin=refresh_margin,
+            proxy=proxy,
+            own_http=http_client is None,
         )
         guard_httpx_logs()
         # Made once the arguments are checked: nothing below can fail and leave it open.
         self._owns_http = http_client is None
         self._http = (
-            http_client if http_client is not None else httpx.AsyncClient(transport=LaneTransport())
+            http_client
+            if http_client is not None
+            else httpx.AsyncClient(transport=LaneTransport(proxy=proxy))
         )
         settings = self._config.settings
         fetch_call = self._fetch_call() if token_fetcher is None else None

@@ -8,8 +8,24 @@ does not document for these endpoints.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+IP_NOT_WHITELISTED = 40164
+_SEEN_IP = re.compile(r"invalid ip ([0-9a-fA-F.:]+)")
+WHITELIST_HINT = (
+    "WeChat saw the call come from {ip}: add it to the IP whitelist (公众平台 → 设置与开发 → "
+    "基本配置 → IP白名单); if the address changes (a laptop, a home line), call through a "
+    "machine whose address is on the list: give the client proxy='socks5://127.0.0.1:1080' "
+    "after 'ssh -D 1080 HOST' (wxm: --proxy)."
+)
+
+
+def whitelisted_ip(errmsg: str) -> str | None:
+    """The address WeChat quotes in a 40164 errmsg (``invalid ip 1.2.3.4 ...``), if any."""
+    match = _SEEN_IP.search(errmsg)
+    return match.group(1) if match else None
 
 
 class ErrorKind(StrEnum):
@@ -84,7 +100,7 @@ ERRCODES: dict[int, ErrorCode] = {
             40164,
             "invalid ip, not in whitelist",
             ErrorKind.AUTHENTICATION,
-            "add this server's IP to the IP whitelist (设置与开发 → 基本配置 → IP白名单).",
+            WHITELIST_HINT.format(ip="this machine's address"),
         ),
         ErrorCode(40243, "AppSecret is frozen", ErrorKind.AUTHENTICATION),
         ErrorCode(41001, "access_token missing", ErrorKind.TOKEN),
@@ -180,8 +196,13 @@ ENDPOINT_HINTS: dict[tuple[int, str], str] = {
 }
 
 
-def hint_for(code: int, endpoint: str | None) -> str:
-    """The advice for ``code`` from ``endpoint`` (a path such as ``/cgi-bin/draft/add``)."""
+def hint_for(code: int, endpoint: str | None, errmsg: str = "") -> str:
+    """The advice for ``code`` from ``endpoint`` (a path such as ``/cgi-bin/draft/add``);
+    ``errmsg`` fills in what WeChat said (the address it saw, for 40164)."""
+    if code == IP_NOT_WHITELISTED:
+        ip = whitelisted_ip(errmsg)
+        if ip is not None:
+            return WHITELIST_HINT.format(ip=ip)
     if endpoint is not None:
         specific = ENDPOINT_HINTS.get((code, endpoint))
         if specific is not None:

@@ -38,10 +38,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from wechat_material.errcodes import ErrorKind, hint_for, lookup
+from wechat_material.errcodes import ErrorKind, hint_for, lookup, whitelisted_ip
 
 _RID = re.compile(r"\s*(?:rid|hint):\s*\[?([0-9A-Za-z-]+)\]?\s*$")
-_IP = re.compile(r"invalid ip ([0-9a-fA-F.:]+)")
 
 
 class WeChatError(Exception):
@@ -112,7 +111,18 @@ class URLRefusedError(ValidationError):
 
 
 class TransportError(WeChatError):
-    """No usable reply: connection refused or dropped, timeout, HTTP 5xx."""
+    """No usable reply: connection refused or dropped, timeout, HTTP 5xx.
+
+    ``host`` is the server that was asked (None when unknown); ``timeout`` the
+    seconds that ran out when the call timed out, else None.
+    """
+
+    def __init__(
+        self, message: str, *, host: str | None = None, timeout: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.host = host
+        self.timeout = timeout
 
 
 class UnexpectedReplyError(WeChatError):
@@ -159,7 +169,7 @@ class APIError(WeChatError):
         self.errcode = errcode
         self.errmsg = errmsg
         self.rid = match.group(1) if match else None
-        self.hint = hint_for(errcode, endpoint)
+        self.hint = hint_for(errcode, endpoint, errmsg)
         self.endpoint = endpoint
         text = f"[{errcode}] {errmsg}"
         if endpoint:
@@ -186,8 +196,7 @@ class AuthenticationError(APIError):
     @property
     def ip(self) -> str | None:
         """For 40164, the IP WeChat saw (add it to the whitelist)."""
-        match = _IP.search(self.errmsg)
-        return match.group(1) if match else None
+        return whitelisted_ip(self.errmsg)
 
 
 class QuotaError(APIError):

@@ -17,7 +17,10 @@ class RetryPolicy:
     - ``max_attempts``: tries of one call in all (1: never retry). Reads are
       retried on connection errors, timeouts, HTTP 5xx and ``-1 system error``;
       uploads and other calls that could create a duplicate only when the
-      connection was never made or WeChat answered ``-1``.
+      connection was never made or WeChat answered ``-1``. A refused connection
+      or a timeout is tried once more at most, and a host name that does not
+      resolve not at all: a server that is down fails the call within one
+      more timeout, not one per attempt.
     - ``backoff_base`` / ``backoff_max``: the wait before retry *n* is
       ``backoff_base * 2**(n-1)`` seconds, at most ``backoff_max``; with
       ``jitter`` it is a random time between half of that and all of it, so

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,9 +13,10 @@ from typing import Any
 import pytest
 
 from wechat_material import WeChatClient
+from wechat_material._files import safe_filename
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
-from .conftest import MEDIA, Run, run_json
+from .conftest import MEDIA, WXM, Home, Run, run_json
 
 
 @pytest.fixture
@@ -35,7 +39,7 @@ def test_image_into_a_directory(on_sandbox: Run, client: WeChatClient, out_dir: 
 
     saved = Path(data["path"])
     assert saved.parent == out_dir
-    assert saved.name == f"{media_id}.jpg"
+    assert saved.name == "image.jpg"  # the name 'wxm ls' shows, not the media id
     assert saved.read_bytes() == (MEDIA / "image.jpg").read_bytes()
     assert data["size"] == saved.stat().st_size
     assert data["kind"] == "file"
@@ -54,7 +58,7 @@ def test_to_a_file_name_and_to_the_current_directory(
     assert here.exit_code == 0, here.output
     expected = (MEDIA / "voice-2s.mp3").read_bytes()
     assert (out_dir / "my voice.mp3").read_bytes() == expected
-    assert (out_dir / f"{media_id}.mp3").read_bytes() == expected
+    assert (out_dir / "voice-2s.mp3").read_bytes() == expected
 
 
 def test_video_is_fetched_through_its_url(
@@ -174,7 +178,7 @@ def test_broken_connection_leaves_no_partial_file(
     result = on_sandbox("get", media_id, "-o", str(out_dir), "--json")
 
     assert result.exit_code == 1
-    assert "could not reach WeChat" in result.stderr
+    assert "get_material to 127.0.0.1" in result.stderr
     assert json.loads(result.stdout)["error"]["exit_code"] == 1  # only the error document
     assert list(out_dir.iterdir()) == []
 
@@ -196,3 +200,53 @@ def test_json_errors_keep_stdout_clean(on_sandbox: Run) -> None:
     assert result.exit_code == 1
     assert json.loads(result.stdout)["error"]["errcode"] == 40007  # nothing else on stdout
     assert "40007" in result.stderr
+
+
+@pytest.mark.parametrize("uploaded_as", ["../../escape.jpg", "\u202egpj.exe", "..", "a/b.jpg"])
+def test_a_listed_name_is_made_safe_before_it_is_used(
+    on_sandbox: Run, client: WeChatClient, out_dir: Path, uploaded_as: str
+) -> None:
+    # The name comes back from WeChat's list: it may point elsewhere or hide what it is.
+    data = (MEDIA / "image.jpg").read_bytes()
+    media_id = client.material.add_material("image", data, uploaded_as).media_id
+    listed = next(
+        item["name"]
+        for item in run_json(on_sandbox("ls", "--type", "image", "--json"))["items"]
+        if item["media_id"] == media_id
+    )
+
+    result = on_sandbox("get", media_id, "-o", str(out_dir), "--json")
+
+    assert result.exit_code == 0, result.output
+    saved = Path(run_json(result)["path"])
+    assert saved.parent == out_dir
+    assert saved.name == (safe_filename(listed) or f"{media_id}.jpg")
+    assert "/" not in saved.name
+    assert saved.name.isprintable()
+    assert saved.read_bytes() == data
+    assert list(out_dir.parent.glob("*.jpg")) == []
+
+
+@pytest.mark.slow
+def test_o_dash_on_a_terminal_is_refused_before_anything_is_fetched(
+    sandbox: Any, home: Home
+) -> None:
+    sandbox.admin.reset_counters()
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run(
+            [str(WXM), "--sandbox", "--base-url", sandbox.base_url, "get", "ANY_ID", "-o", "-"],
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=home.env(),
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+
+    assert result.returncode == 3
+    assert "terminal" in result.stderr
+    assert sandbox.admin.counters(DEMO_APPID) == {}  # not even a token was fetched

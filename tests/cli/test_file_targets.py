@@ -95,7 +95,8 @@ def test_wechats_name_in_a_directory_is_numbered_not_replaced(
     first = on_sandbox("get", image_id, "-o", str(tmp_path))
     second = on_sandbox("get", image_id, "-o", str(tmp_path))
     assert first.exit_code == second.exit_code == 0, second.output
-    assert names(tmp_path) == [f"{image_id} (1).jpg", f"{image_id}.jpg"]
+    # The name 'wxm ls' shows (image.jpg, as uploaded), numbered like the SDK numbers.
+    assert names(tmp_path) == ["image (1).jpg", "image.jpg"]
 
 
 @pytest.mark.parametrize("command", [("get",), ("draft", "get"), ("news", "get")])

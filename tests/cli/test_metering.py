@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from wechat_material import AsyncWeChatClient, WeChatClient
-from wechat_material.cli.context import AsyncMeteredTransport, MeteredTransport
+from wechat_material.cli.metering import AsyncMeteredTransport, MeteredTransport
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
 from .conftest import MEDIA

@@ -21,9 +21,9 @@ from wechat_material._files import (
     STALE_PART_SECONDS,
     AtomicFile,
     SaveTarget,
-    _kind,
     _link_new,
     attachment_filename,
+    kind_of,
     numbered,
     prepare_target,
     safe_filename,
@@ -44,14 +44,14 @@ from wechat_material.errors import FileTargetError, TargetExistsError, Validatio
     ],
 )
 def test_what_a_path_is_named(mode: int, said: str) -> None:
-    assert _kind(mode | 0o644) == said
+    assert kind_of(mode | 0o644) == said
 
 
 def test_a_real_socket_is_named_a_socket(tmp_path: Path) -> None:
     server = socket.socket(socket.AF_UNIX)
     try:
         server.bind(str(tmp_path / "s"))
-        assert _kind(os.lstat(tmp_path / "s").st_mode) == "a socket"
+        assert kind_of(os.lstat(tmp_path / "s").st_mode) == "a socket"
     finally:
         server.close()
 

@@ -18,7 +18,7 @@ import anyio.to_thread
 import httpx
 
 from wechat_material import AsyncWeChatClient, RetryPolicy, WeChatClient
-from wechat_material._config import client_config
+from wechat_material._config import DEFAULT_TIMEOUT, DEFAULT_UPLOAD_TIMEOUT, client_config
 from wechat_material._flow import Settings
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
@@ -35,8 +35,8 @@ def flow_settings(retry: RetryPolicy, clock: Callable[[], float]) -> Settings:
         appid="wx0123456789abcdef",
         secret="s" * 32,
         base_url="https://api.weixin.qq.com",
-        timeout=15.0,
-        upload_timeout=120.0,
+        timeout=DEFAULT_TIMEOUT,
+        upload_timeout=DEFAULT_UPLOAD_TIMEOUT,
         token_mode="token",
         has_fetcher=False,
         retry=retry,

@@ -193,7 +193,8 @@ def test_a_video_link_that_fails_is_named_without_its_query() -> None:
             RetryPolicy(jitter=False),
         )
     assert str(caught.value) == (
-        "GET https://mp.weixin.qq.com/v/abc: ConnectError: refused (after 3 attempt(s))"
+        "could not connect to mp.weixin.qq.com:443: ConnectError: refused "
+        "(GET https://mp.weixin.qq.com/v/abc, 2 attempts)"
     )
 
 
@@ -219,12 +220,26 @@ def test_jittered_backoff_stays_between_half_and_all_of_the_doubled_wait() -> No
 @pytest.mark.parametrize(
     ("outcome", "message"),
     [
+        # A refused connection and a timeout get one more try, not two; the
+        # message names the host, and the timeout that ran out.
         (
             httpx.ConnectError("connection refused"),
-            f"{COUNT}: ConnectError: connection refused (after 3 attempt(s))",
+            "could not connect to api.weixin.qq.com:443: ConnectError: connection refused "
+            f"({COUNT}, 2 attempts)",
         ),
-        # An error without text is named by its type alone.
-        (httpx.ReadTimeout(""), f"{COUNT}: ReadTimeout (after 3 attempt(s))"),
+        (
+            httpx.ReadTimeout(""),
+            f"api.weixin.qq.com did not answer within 15 s ({COUNT}, 2 attempts)",
+        ),
+        (
+            httpx.ConnectTimeout(""),
+            f"api.weixin.qq.com did not accept a connection within 5 s ({COUNT}, 2 attempts)",
+        ),
+        # Other failures: named by type alone when they have no text, all attempts used.
+        (
+            httpx.RemoteProtocolError(""),
+            f"{COUNT} to api.weixin.qq.com: RemoteProtocolError (after 3 attempts)",
+        ),
         (reply({}, status=500), f"{COUNT}: the server answered HTTP 500 (after 3 attempt(s))"),
     ],
 )

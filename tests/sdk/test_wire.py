@@ -88,7 +88,7 @@ def test_a_read_sends_its_arguments_and_token_in_the_query_and_no_body() -> None
     assert request.headers["User-Agent"] == USER_AGENT
     assert "content-type" not in request.headers
     assert request.read() == b""
-    assert request.extensions["timeout"] == httpx.Timeout(15.0).as_dict()
+    assert request.extensions["timeout"] == httpx.Timeout(15.0, connect=5.0).as_dict()
     assert send.follow_redirects is False
 
 
@@ -111,7 +111,7 @@ def test_a_json_call_sends_compact_json_with_its_type_and_only_the_token_in_the_
     assert request.headers["Content-Type"] == "application/json"
     assert request.read() == b'{"media_id":"MEDIA"}'
     assert request.headers["User-Agent"] == USER_AGENT
-    assert request.extensions["timeout"] == httpx.Timeout(15.0).as_dict()
+    assert request.extensions["timeout"] == httpx.Timeout(15.0, connect=5.0).as_dict()
 
 
 def test_an_upload_names_its_host_and_has_the_longer_timeout() -> None:
@@ -121,7 +121,8 @@ def test_an_upload_names_its_host_and_has_the_longer_timeout() -> None:
     assert request.headers["Host"] == "api.weixin.qq.com"
     assert request.headers["Content-Type"].startswith("multipart/form-data; boundary=")
     assert request.headers["User-Agent"] == USER_AGENT
-    assert request.extensions["timeout"] == httpx.Timeout(120.0).as_dict()
+    # 15 s without a byte of the reply, as any call; a send may stall for 120 s.
+    assert request.extensions["timeout"] == httpx.Timeout(15.0, connect=5.0, write=120.0).as_dict()
 
 
 def test_a_video_file_is_fetched_from_its_own_link_without_token_following_redirects() -> None:

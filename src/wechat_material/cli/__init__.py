@@ -24,6 +24,12 @@ __all__ = ["app", "main"]
 def main() -> None:
     """The ``wxm`` entry point."""
     stop_on_termination()
+    if sys.argv[1:] == ["--version"]:
+        # Answered before the command line loads: a script asking for the version
+        # should not wait for typer (``wxm --version -v`` and the like still take
+        # the ordinary way, where the root option prints the same line).
+        sys.stdout.write(version_line() + "\n")
+        return
     try:
         from wechat_material._extras import require_extra
 
@@ -47,6 +53,17 @@ def main() -> None:
         # Interrupted while loading, or outside any command: no traceback.
         sys.stderr.write("error: interrupted\n")
         sys.exit(EXIT_INTERRUPTED)
+
+
+def version_line() -> str:
+    """What ``wxm --version`` prints."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        number = version("wechat-material")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
+        number = "unknown"
+    return f"wxm (wechat-material) {number}"
 
 
 def stop_on_termination() -> None:

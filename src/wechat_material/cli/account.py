@@ -19,12 +19,21 @@ from wechat_material.cli.config import (
     Profile,
     TokenStoreChoice,
     check_profile_name,
+    mask,
 )
+from wechat_material.cli.connection import is_wechat
 from wechat_material.cli.context import session
 from wechat_material.cli.errors import UsageProblem
 from wechat_material.cli.output import JsonFlag, Output, examples, table
-from wechat_material.cli.validate import check_appid, check_base_url, check_secret, flag
-from wechat_material.tokens.base import mask
+from wechat_material.cli.validate import (
+    check_appid,
+    check_base_url,
+    check_proxy,
+    check_secret,
+    check_timeout,
+    check_wechat_appid,
+    flag,
+)
 
 # wxm config ----------------------------------------------------------------
 
@@ -105,6 +114,21 @@ def set_profile(
         bool | None,
         typer.Option("--sandbox/--no-sandbox", help="The profile talks to a sandbox."),
     ] = None,
+    timeout: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SECONDS",
+            help="Seconds a reply may go without a byte (as --timeout of any command); "
+            "'' removes it.",
+        ),
+    ] = None,
+    proxy: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="Call WeChat through this proxy (http://, https://, socks5://); '' removes it.",
+        ),
+    ] = None,
     use: Annotated[bool, typer.Option("--use", help="Also make it the current profile.")] = False,
     json_out: JsonFlag = False,
 ) -> None:
@@ -132,6 +156,15 @@ def set_profile(
         profile.token_mode = token_mode
     if sandbox is not None:
         profile.sandbox = sandbox
+    if timeout is not None:
+        seconds = timeout.strip()
+        profile.timeout = check_timeout(seconds, flag("--timeout")) if seconds else None
+    if proxy is not None:
+        via = proxy.strip()
+        profile.proxy = check_proxy(via, flag("--proxy")) if via else None
+    if profile.appid and not profile.sandbox and is_wechat(profile.base_url):
+        # What the global --appid refuses for WeChat is refused here too.
+        check_wechat_appid(profile.appid, flag("--appid"))
     if secret is not None:
         profile.secret = check_secret(secret.strip(), flag("--secret")) if secret.strip() else None
     if secret_stdin:

@@ -41,8 +41,15 @@ import platformdirs
 import tomli_w
 
 from wechat_material.cli.errors import CliError, LocalInputError, UsageProblem
-from wechat_material.cli.validate import Source, check_appid, check_base_url, check_secret, shown
-from wechat_material.tokens.base import mask
+from wechat_material.cli.validate import (
+    Source,
+    check_appid,
+    check_base_url,
+    check_proxy,
+    check_secret,
+    check_timeout,
+    shown,
+)
 
 # files ---------------------------------------------------------------------
 
@@ -53,6 +60,13 @@ DATA_DIR_ENV = "WXM_DATA_DIR"
 SERVE_HOST = "127.0.0.1"
 SERVE_PORT = 8900  # where ``wxm sandbox serve`` listens unless told otherwise
 SERVE_URL = f"http://{SERVE_HOST}:{SERVE_PORT}"
+
+
+def mask(secret: str) -> str:
+    """A secret as shown to people (the tokens package's rule, loaded only when needed)."""
+    from wechat_material.tokens.base import mask as shown_mask
+
+    return shown_mask(secret)
 
 
 def config_dir() -> Path:
@@ -136,14 +150,20 @@ class Profile:
     token_store: str = DEFAULT_TOKEN_STORE
     token_mode: TokenMode = DEFAULT_TOKEN_MODE
     sandbox: bool = False
+    timeout: float | None = None
+    proxy: str | None = None
 
     def __repr__(self) -> str:
         secret = mask(self.secret) if self.secret else None
         return (
             f"Profile(appid={self.appid!r}, secret={secret}, base_url={self.base_url!r}, "
             f"token_store={self.token_store!r}, token_mode={self.token_mode!r}, "
-            f"sandbox={self.sandbox})"
+            f"sandbox={self.sandbox}, timeout={self.timeout}, proxy={self._shown_proxy()})"
         )
+
+    def _shown_proxy(self) -> str | None:
+        """The proxy URL with any password hidden."""
+        return re.sub(r"//[^@/]*@", "//***@", self.proxy) if self.proxy else None
 
     def public_view(self) -> dict[str, Any]:
         """The settings as shown to people: the secret masked, Redis passwords hidden."""
@@ -154,6 +174,8 @@ class Profile:
             "token_store": TokenStoreChoice.parse(self.token_store).describe(),
             "token_mode": self.token_mode,
             "sandbox": self.sandbox,
+            "timeout": self.timeout,
+            "proxy": self._shown_proxy(),
         }
 
     def to_toml(self) -> dict[str, Any]:
@@ -162,7 +184,7 @@ class Profile:
             "token_mode": self.token_mode,
             "sandbox": self.sandbox,
         }
-        for key in ("appid", "secret", "base_url"):
+        for key in ("appid", "secret", "base_url", "timeout", "proxy"):
             value = getattr(self, key)
             if value is not None:
                 data[key] = value
@@ -180,12 +202,13 @@ class Profile:
                 )
             )
         good: dict[str, Any] = {}
-        for key in ("appid", "secret", "base_url", "token_store", "token_mode", "sandbox"):
+        keys = ("appid", "secret", "base_url", "token_store", "token_mode", "sandbox")
+        for key in (*keys, "timeout", "proxy"):
             if key not in data:
                 continue
             message = _setting_problem(key, data[key])
             if message is None:
-                good[key] = data[key]
+                good[key] = float(data[key]) if key == "timeout" else data[key]
             else:
                 problems.append(SettingProblem(key, message[0], message[1]))
         return cls(**good), problems
@@ -203,9 +226,18 @@ class SettingProblem:
 def _setting_problem(key: str, value: Any) -> tuple[str, str | None] | None:
     if key == "sandbox":
         return None if isinstance(value, bool) else ("sandbox must be true or false", None)
-    if not isinstance(value, str):
-        return f"{key} must be a string", None
-    checks = {"appid": check_appid, "secret": check_secret, "base_url": check_base_url}
+    if key == "timeout" and isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)  # a number in the file, checked as --timeout checks its text
+    elif not isinstance(value, str):
+        return f"{key} must be a {'number' if key == 'timeout' else 'string'}", None
+    # The same checks as the flags and variables these settings stand for.
+    checks = {
+        "appid": check_appid,
+        "secret": check_secret,
+        "base_url": check_base_url,
+        "timeout": check_timeout,
+        "proxy": check_proxy,
+    }
     try:
         if key in checks:
             checks[key](value, Source(key, in_file=True))

@@ -8,6 +8,11 @@ file), then the defaults (WeChat's own URL). A secret only goes with the appid
 it came with: an exported ``WECHAT_SECRET`` is not sent with a profile's
 other appid.
 
+How long to wait (``--timeout``, ``WECHAT_TIMEOUT``, a profile's ``timeout``)
+follows the same order. The proxy is ``--proxy``, else the profile's ``proxy``,
+else the standard ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` and ``NO_PROXY``
+variables (read by httpx); the embedded sandbox, inside the process, takes none.
+
 A sandbox run (``--sandbox``, or a profile with ``sandbox = true``) follows the
 same order; its default account is the sandbox's demo account, and without a
 base URL it starts an embedded sandbox for the command. ``--sandbox`` with an
@@ -31,23 +36,27 @@ from wechat_material.cli.config import (
     TokenMode,
     TokenStoreChoice,
     check_profile_name,
+    mask,
 )
 from wechat_material.cli.errors import UsageProblem
 from wechat_material.cli.validate import (
     Source,
     check_appid,
     check_base_url,
+    check_proxy,
     check_secret,
+    check_timeout,
+    check_wechat_appid,
     env,
     flag,
 )
-from wechat_material.tokens.base import mask
 
 WECHAT_HOST = "weixin.qq.com"
 PROFILE_ENV = "WXM_PROFILE"
 APPID_ENV = "WECHAT_APPID"
 SECRET_ENV = "WECHAT_SECRET"  # noqa: S105 - the variable's name, not a secret
 BASE_URL_ENV = "WECHAT_BASE_URL"
+TIMEOUT_ENV = "WECHAT_TIMEOUT"
 
 SandboxMode = Literal["off", "embedded", "url"]
 
@@ -61,6 +70,8 @@ class ConnectionOptions:
     secret: str | None = field(default=None, repr=False)
     base_url: str | None = None
     sandbox: bool = False
+    timeout: str | None = None
+    proxy: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,8 @@ class Connection:
     token_mode: TokenMode
     sandbox: SandboxMode
     profile: str | None
+    timeout: float | None = None  # seconds; None: the SDK's defaults
+    proxy: str | None = None  # None: the environment's proxy variables, if any
 
     def __repr__(self) -> str:
         return (
@@ -104,6 +117,8 @@ class _Given:
     base_url: str | None
     env_appid: str | None
     env_secret: str | None = field(repr=False)
+    timeout: float | None = None
+    proxy: str | None = None
 
 
 def _given(options: ConnectionOptions, environ: Mapping[str, str]) -> _Given:
@@ -118,7 +133,17 @@ def _given(options: ConnectionOptions, environ: Mapping[str, str]) -> _Given:
         or pick(environ.get(BASE_URL_ENV) or None, check_base_url, env(BASE_URL_ENV)),
         env_appid=env_appid,
         env_secret=pick(environ.get(SECRET_ENV) or None, check_secret, env(SECRET_ENV)),
+        timeout=_timeout(options, environ),
+        proxy=pick(options.proxy, check_proxy, flag("--proxy")),
     )
+
+
+def _timeout(options: ConnectionOptions, environ: Mapping[str, str]) -> float | None:
+    if options.timeout is not None:
+        return check_timeout(options.timeout, flag("--timeout"))
+    if environ.get(TIMEOUT_ENV):
+        return check_timeout(environ[TIMEOUT_ENV], env(TIMEOUT_ENV))
+    return None
 
 
 def _secret_for(appid: str, given: _Given, stored: Mapping[str, str]) -> str | None:
@@ -131,6 +156,11 @@ def _secret_for(appid: str, given: _Given, stored: Mapping[str, str]) -> str | N
     if given.env_secret is not None and given.env_appid in (None, appid):
         return given.env_secret
     return stored.get(appid)
+
+
+def is_wechat(url: str | None) -> bool:
+    """Whether ``url`` is WeChat's own API (None: the default, which is)."""
+    return url is None or _is_wechat(url)
 
 
 def _is_wechat(url: str) -> bool:
@@ -171,6 +201,9 @@ def _sandbox_connection(given: _Given, name: str | None, profile: Profile) -> Co
         token_mode=own.token_mode,
         sandbox="url" if base_url else "embedded",
         profile=name if profile.sandbox else None,
+        timeout=given.timeout or own.timeout,
+        # The embedded sandbox runs inside this process: no proxy stands in between.
+        proxy=(given.proxy or own.proxy) if base_url else None,
     )
 
 
@@ -191,6 +224,16 @@ def resolve(
         return _sandbox_connection(given, name, profile)
 
     appid = given.appid or profile.appid
+    base_url = given.base_url or profile.base_url
+    if appid and (base_url is None or _is_wechat(base_url)):
+        # WeChat itself has one form of appid; the flag's rule and the profile's are one.
+        if options.appid:
+            source = flag("--appid")
+        elif given.appid:
+            source = Source(f"environment variable {APPID_ENV}")
+        else:
+            source = Source(f"profile {name!r}: appid", in_file=True)
+        check_wechat_appid(appid, source)
     stored = {profile.appid: profile.secret} if profile.appid and profile.secret else {}
     secret = _secret_for(appid, given, stored) if appid else None
     if not appid or not secret:
@@ -206,9 +249,11 @@ def resolve(
     return Connection(
         appid=appid,
         secret=secret,
-        base_url=given.base_url or profile.base_url,
+        base_url=base_url,
         token_store=TokenStoreChoice.parse(profile.token_store),
         token_mode=profile.token_mode,
         sandbox="off",
         profile=name,
+        timeout=given.timeout or profile.timeout,
+        proxy=given.proxy or profile.proxy,
     )

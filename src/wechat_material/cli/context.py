@@ -5,25 +5,22 @@ it with :func:`session` and ask it for a client. The embedded sandbox, the
 clients and the token stores are closed when the command ends, whatever
 happens.
 
-Progress bars get their byte counts where httpx moves the bytes. The SDK
-streams uploads and downloads itself; ``wxm`` only watches: it hands the
-client an ``httpx`` client whose transport wraps the real one and counts the
-bytes of multipart request bodies (uploads) and of file replies (downloads) as
-they pass. Nothing about the requests or replies changes.
+Progress bars get their byte counts where httpx moves the bytes
+(:mod:`~wechat_material.cli.metering`).
+
+This module is imported by every command, ``--help`` included, so httpx, the
+SDK and the token stores are imported where a client is built, not here.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import typer
 
-from wechat_material import AsyncWeChatClient, WeChatClient
-from wechat_material._transport import LaneTransport
 from wechat_material.cli.config import (
     SERVE_URL,
     ConfigFile,
@@ -35,14 +32,12 @@ from wechat_material.cli.config import (
 from wechat_material.cli.connection import Connection, ConnectionOptions, resolve
 from wechat_material.cli.errors import sandbox_busy
 from wechat_material.cli.output import Output
-from wechat_material.tokens import (
-    AsyncRedisTokenStore,
-    AsyncTokenStore,
-    FileTokenStore,
-    MemoryTokenStore,
-    RedisTokenStore,
-    TokenStore,
-)
+
+if TYPE_CHECKING:
+    import httpx
+
+    from wechat_material import AsyncWeChatClient, WeChatClient
+    from wechat_material.tokens import AsyncTokenStore, TokenStore
 
 EMBEDDED_PUBLISH_SECONDS = 2.0
 
@@ -111,7 +106,18 @@ class Session:
         url = self.base_url()
         if url is not None:
             args["base_url"] = url
+        if conn.timeout is not None:
+            # --timeout is how long a reply may keep silent, for uploads as for the rest;
+            # an upload's sends keep their longer allowance.
+            from wechat_material._config import DEFAULT_UPLOAD_TIMEOUT
+
+            args["timeout"] = conn.timeout
+            args["upload_timeout"] = _timeouts(conn.timeout, DEFAULT_UPLOAD_TIMEOUT.write)
         return args
+
+    def _trust_env(self) -> bool:
+        """Whether the proxy variables apply: not to the embedded sandbox, in this process."""
+        return self.connection().sandbox != "embedded"
 
     # clients ----------------------------------------------------------------
 
@@ -121,26 +127,55 @@ class Session:
 
     def client(self, *, on_download: OnTransfer | None = None) -> WeChatClient:
         """A sync client, closed when the command ends; ``on_download`` meters file replies."""
+        from wechat_material import WeChatClient
+        from wechat_material.tokens import RedisTokenStore
+
         conn = self.connection()
         store = build_token_store(conn.token_store)
         if isinstance(store, RedisTokenStore):
             self._resources.callback(store.close)
-        transport: httpx.BaseTransport | None = None
-        if on_download is not None:
-            transport = MeteredTransport(httpx.HTTPTransport(), on_download)
-        http = self._resources.enter_context(
-            httpx.Client(transport=transport, event_hooks={"request": [self._learn_token]})
-        )
+        http = self._resources.enter_context(self._sync_http(conn.proxy, on_download))
         client = WeChatClient(
             conn.appid, conn.secret, token_store=store, http_client=http, **self._client_args()
         )
         return self._resources.enter_context(client)
+
+    def _sync_http(self, proxy: str | None, on_download: OnTransfer | None) -> httpx.Client:
+        """The sync client's httpx client: the run's proxy, and byte counts if asked for."""
+        import httpx
+
+        from wechat_material._transport import proxy_routes
+        from wechat_material.cli.metering import MeteredTransport
+
+        hooks = {"request": [self._learn_token]}
+        trust_env = self._trust_env()
+        if on_download is None:
+            return httpx.Client(proxy=proxy, trust_env=trust_env, event_hooks=hooks)
+        # A transport of one's own turns httpx's proxy handling off: each route gets its own.
+        routes = proxy_routes(proxy, trust_env=trust_env)
+        mounts: dict[str, httpx.BaseTransport | None] = {
+            str(pattern.pattern): MeteredTransport(httpx.HTTPTransport(proxy=via), on_download)
+            for pattern, via in routes
+        }
+        return httpx.Client(
+            transport=MeteredTransport(httpx.HTTPTransport(), on_download),
+            mounts=mounts,
+            trust_env=False,
+            event_hooks=hooks,
+        )
 
     @asynccontextmanager
     async def async_client(
         self, *, on_upload: OnTransfer | None = None
     ) -> AsyncIterator[AsyncWeChatClient]:
         """An async client for ``async with``; ``on_upload`` meters multipart bodies."""
+        import httpx
+
+        from wechat_material import AsyncWeChatClient
+        from wechat_material._transport import LaneTransport
+        from wechat_material.cli.metering import AsyncMeteredTransport
+        from wechat_material.tokens import AsyncRedisTokenStore
+
         conn = self.connection()
         # Call base_url() before the event loop starts: starting an embedded sandbox blocks.
         args = self._client_args()
@@ -148,7 +183,9 @@ class Session:
             store = build_async_token_store(conn.token_store)
             if isinstance(store, AsyncRedisTokenStore):
                 stack.push_async_callback(store.aclose)
-            transport: httpx.AsyncBaseTransport = LaneTransport()
+            transport: httpx.AsyncBaseTransport = LaneTransport(
+                proxy=conn.proxy, trust_env=self._trust_env()
+            )
             if on_upload is not None:
                 transport = AsyncMeteredTransport(transport, on_upload)
 
@@ -167,12 +204,24 @@ class Session:
         self._resources.close()
 
 
+def _timeouts(seconds: float, write: float | None) -> httpx.Timeout:
+    import httpx
+
+    from wechat_material._config import DEFAULT_CONNECT_TIMEOUT
+
+    return httpx.Timeout(
+        seconds, connect=min(seconds, DEFAULT_CONNECT_TIMEOUT), write=max(seconds, write or 0)
+    )
+
+
 def _token_file(choice: TokenStoreChoice) -> Path:
     return Path(choice.location).expanduser() if choice.location else token_file()
 
 
 def build_token_store(choice: TokenStoreChoice) -> TokenStore:
     """A token store from a profile's ``token_store`` setting."""
+    from wechat_material.tokens import FileTokenStore, MemoryTokenStore, RedisTokenStore
+
     if choice.kind == "memory":
         return MemoryTokenStore()
     if choice.kind == "file":
@@ -183,6 +232,8 @@ def build_token_store(choice: TokenStoreChoice) -> TokenStore:
 
 def build_async_token_store(choice: TokenStoreChoice) -> TokenStore | AsyncTokenStore:
     """The same store for an async client (Redis through redis.asyncio)."""
+    from wechat_material.tokens import AsyncRedisTokenStore
+
     if choice.kind == "redis":
         assert choice.location is not None
         return AsyncRedisTokenStore.from_url(choice.location)
@@ -204,83 +255,3 @@ Advance = Callable[[int], None]
 
 OnTransfer = Callable[[int | None], Advance | None]
 """Called when a transfer starts, with its length if known; returns where to count it."""
-
-_FILE_TYPES = ("image/", "audio/", "video/", "application/octet-stream")
-
-
-def _length(headers: httpx.Headers) -> int | None:
-    value = headers.get("content-length", "")
-    return int(value) if value.isdigit() else None
-
-
-def _is_file_reply(response: httpx.Response) -> bool:
-    return str(response.headers.get("content-type", "")).startswith(_FILE_TYPES)
-
-
-def _is_upload(request: httpx.Request) -> bool:
-    return str(request.headers.get("content-type", "")).startswith("multipart/form-data")
-
-
-class _CountedStream(httpx.SyncByteStream):
-    def __init__(self, inner: httpx.SyncByteStream, advance: Advance) -> None:
-        self._inner = inner
-        self._advance = advance
-
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._inner:
-            self._advance(len(chunk))
-            yield chunk
-
-    def close(self) -> None:
-        self._inner.close()
-
-
-class _CountedAsyncStream(httpx.AsyncByteStream):
-    def __init__(self, inner: httpx.AsyncByteStream, advance: Advance) -> None:
-        self._inner = inner
-        self._advance = advance
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._inner:
-            self._advance(len(chunk))
-            yield chunk
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
-class MeteredTransport(httpx.BaseTransport):
-    """A sync transport that reports download bytes to ``on_download``."""
-
-    def __init__(self, inner: httpx.BaseTransport, on_download: OnTransfer) -> None:
-        self._inner = inner
-        self._on_download = on_download
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self._inner.handle_request(request)
-        if _is_file_reply(response) and isinstance(response.stream, httpx.SyncByteStream):
-            advance = self._on_download(_length(response.headers))
-            if advance is not None:
-                response.stream = _CountedStream(response.stream, advance)
-        return response
-
-    def close(self) -> None:
-        self._inner.close()
-
-
-class AsyncMeteredTransport(httpx.AsyncBaseTransport):
-    """An async transport that reports upload bytes to ``on_upload``."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport, on_upload: OnTransfer) -> None:
-        self._inner = inner
-        self._on_upload = on_upload
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if _is_upload(request) and isinstance(request.stream, httpx.AsyncByteStream):
-            advance = self._on_upload(_length(request.headers))
-            if advance is not None:
-                request.stream = _CountedAsyncStream(request.stream, advance)
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()

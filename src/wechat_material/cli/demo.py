@@ -20,18 +20,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.resources import as_file, files
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console, RenderableType
 from rich.markup import escape
 
-from wechat_material import MaterialItem, NewsItem, WeChatClient
 from wechat_material.cli.context import session
 from wechat_material.cli.errors import sandbox_busy
 from wechat_material.cli.output import JsonFlag, console_for, examples, table
 from wechat_material.errors import WeChatError
 from wechat_material.limits import MaterialType
+from wechat_material.models import MaterialItem, NewsItem
+
+if TYPE_CHECKING:
+    from wechat_material import WeChatClient
 
 # (sample file, material type, permanent?) in upload order.
 SAMPLES: tuple[tuple[str, MaterialType, bool], ...] = (
@@ -168,8 +171,13 @@ def _draft_and_publish(
 
 
 def run_demo(out: Console | None, err: Console, *, data_dir: Path | None = None) -> DemoReport:
-    """Run the tour; tables go to ``out`` (None: print nothing), notes to ``err``."""
+    """Run the tour; its steps, tables and notes go to ``out``, all on stdout.
+
+    With ``out`` None (``--json``, whose stdout is one document) the notes go to
+    ``err`` and the tables nowhere.
+    """
     # Imported here: ``wxm`` loads this module for its help, and the sandbox is heavy.
+    from wechat_material import WeChatClient
     from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxConfig, run_in_thread
 
     started = time.monotonic()
@@ -179,13 +187,17 @@ def run_demo(out: Console | None, err: Console, *, data_dir: Path | None = None)
         if out is not None:
             out.print(view)
 
+    def note(text: str, style: str = "dim") -> None:
+        # soft_wrap: a URL stays one piece, for the terminal to wrap and the user to copy.
+        (out or err).print(escape(text), style=style, soft_wrap=True)
+
     where = f"in {data_dir}" if data_dir else "in memory"
-    err.print(f"[dim]starting a sandbox {where} ...[/dim]")
+    note(f"starting a sandbox {where} ...")
     config = SandboxConfig(data_dir=data_dir)
     with run_in_thread(config) as sandbox, _samples() as samples:
         report.base_url = sandbox.base_url
         with WeChatClient(DEMO_APPID, DEMO_SECRET, base_url=sandbox.base_url) as client:
-            err.print(f"[dim]sandbox at {sandbox.base_url}, account {DEMO_APPID}[/dim]")
+            note(f"sandbox at {sandbox.base_url}, account {DEMO_APPID}")
             ids = _upload_samples(client, samples, report)
             show(
                 table(
@@ -196,7 +208,7 @@ def run_demo(out: Console | None, err: Console, *, data_dir: Path | None = None)
             )
 
             report.article_image_url = client.material.upload_image(samples / "image.png").url
-            err.print(f"[dim]2. image for article HTML: {report.article_image_url}[/dim]")
+            note(f"2. uploaded an image for article HTML: {report.article_image_url}", "bold")
 
             _list_and_count(client, report)
             show(
@@ -231,7 +243,7 @@ def run_demo(out: Console | None, err: Console, *, data_dir: Path | None = None)
                 )
             )
     report.seconds = time.monotonic() - started
-    err.print(f"[green]demo finished in {report.seconds:.1f} s: every step worked.[/green]")
+    note(f"demo finished in {report.seconds:.1f} s: every step worked.", "green")
     return report
 
 

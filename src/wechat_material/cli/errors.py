@@ -6,8 +6,8 @@ from __future__ import annotations
 import signal
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from wechat_material._extras import MissingExtraError
 from wechat_material.cli.exit_codes import (
     EXIT_API,
     EXIT_INPUT,
@@ -15,21 +15,9 @@ from wechat_material.cli.exit_codes import (
     EXIT_USAGE,
     Terminated,
 )
-from wechat_material.errcodes import lookup
-from wechat_material.errors import (
-    APIError,
-    ArticleValidationError,
-    AuthenticationError,
-    FileTargetError,
-    MediaValidationError,
-    PublishTimeoutError,
-    TargetExistsError,
-    TransportError,
-    UnexpectedReplyError,
-    ValidationError,
-    WeChatError,
-)
-from wechat_material.tokens import TokenStoreError
+
+if TYPE_CHECKING:
+    from wechat_material.errors import APIError, TransportError
 
 
 class CliError(Exception):
@@ -82,16 +70,36 @@ class Failure:
 
 
 def _api_failure(exc: APIError) -> Failure:
+    from wechat_material.errcodes import IP_NOT_WHITELISTED, lookup, whitelisted_ip
+
     meaning = lookup(exc.errcode).errmsg
-    message = f"WeChat error {exc.errcode} ({meaning})"
-    if exc.endpoint:
-        message = f"{exc.endpoint}: {message}"
+    message = f"{exc.endpoint + ': ' if exc.endpoint else ''}WeChat error {exc.errcode} ({meaning})"
     if exc.rid:
         message += f", rid {exc.rid}"
     hint = exc.hint or None
-    if isinstance(exc, AuthenticationError) and exc.ip:
-        hint = f"WeChat saw the IP {exc.ip}. {hint or ''}".strip()
+    if exc.errcode == IP_NOT_WHITELISTED:
+        # The SDK's hint names its proxy= argument; here the flag stands for it.
+        ip = whitelisted_ip(exc.errmsg) or "this machine's address"
+        hint = (
+            f"WeChat saw the call come from {ip}: add it to the IP whitelist (公众平台 → "
+            "设置与开发 → 基本配置 → IP白名单); if the address changes (a laptop, a home "
+            "line), call through a machine whose address is listed: --proxy URL, e.g. "
+            "'ssh -D 1080 HOST', then --proxy socks5://127.0.0.1:1080."
+        )
     return Failure(EXIT_API, message, hint)
+
+
+def _transport_failure(exc: TransportError) -> Failure:
+    """One line: the host, what went wrong, and the setting that changes it."""
+    if exc.timeout is not None:
+        return Failure(
+            EXIT_API,
+            f"{exc}; to wait longer, pass --timeout SECONDS, or set WECHAT_TIMEOUT or "
+            "a profile's timeout",
+        )
+    if exc.host is not None:
+        return Failure(EXIT_API, f"{exc}; check the network, --base-url or --proxy")
+    return Failure(EXIT_API, f"could not reach WeChat: {exc}", "check the network or --base-url.")
 
 
 def _os_failure(exc: OSError) -> Failure:
@@ -107,6 +115,23 @@ def _os_failure(exc: OSError) -> Failure:
 
 def failure_for(exc: BaseException) -> Failure:
     """The exit code and message for any exception a command may raise."""
+    # The SDK's errors are imported here, when there is a failure to explain: the
+    # command line's start-up (``wxm --help``) does not load the SDK.
+    from wechat_material._extras import MissingExtraError
+    from wechat_material.errors import (
+        APIError,
+        ArticleValidationError,
+        FileTargetError,
+        MediaValidationError,
+        PublishTimeoutError,
+        TargetExistsError,
+        TransportError,
+        UnexpectedReplyError,
+        ValidationError,
+        WeChatError,
+    )
+    from wechat_material.tokens import TokenStoreError
+
     if isinstance(exc, CliError):
         return Failure(exc.exit_code, exc.message, exc.hint)
     if isinstance(exc, APIError):
@@ -123,9 +148,7 @@ def failure_for(exc: BaseException) -> Failure:
     if isinstance(exc, ValidationError):
         return Failure(EXIT_INPUT, str(exc), "nothing was sent.")
     if isinstance(exc, TransportError):
-        return Failure(
-            EXIT_API, f"could not reach WeChat: {exc}", "check the network or --base-url."
-        )
+        return _transport_failure(exc)
     if isinstance(exc, UnexpectedReplyError):
         return Failure(EXIT_API, f"unexpected reply: {exc}", "retry; if it persists, use -v.")
     if isinstance(exc, TokenStoreError):

@@ -17,11 +17,10 @@ from collections.abc import Callable
 from enum import StrEnum
 from itertools import islice
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, cast
 
 import typer
 
-from wechat_material import MediaFile, NewsMaterial, NotAFileError, VideoMaterial, WeChatClient
 from wechat_material.cli import upload
 from wechat_material.cli.articles import NewsFormat, render_news, save_news
 from wechat_material.cli.context import Advance, Session, session
@@ -31,13 +30,21 @@ from wechat_material.cli.output import (
     STDOUT,
     ForceFlag,
     JsonFlag,
+    WideFlag,
     YesFlag,
     confirm,
     examples,
+    show_wide,
     table,
 )
+from wechat_material.errors import NotAFileError
 from wechat_material.limits import MaterialType
-from wechat_material.models import MaterialItem, NewsItem
+from wechat_material.media_file import MediaFile
+from wechat_material.models import MaterialItem, NewsItem, NewsMaterial, VideoMaterial
+
+if TYPE_CHECKING:
+    # The client (and httpx under it) loads when a command calls WeChat, not for its --help.
+    from wechat_material import WeChatClient
 
 # wxm get -------------------------------------------------------------------
 
@@ -77,6 +84,38 @@ def _download_file(
             if temporary:
                 raise
             return exc
+
+
+# How far `wxm get` looks for the name `wxm ls` shows, per type (newest first).
+NAME_LOOKUP_ITEMS = 1000
+
+
+def _under_listed_name(current: Session, media_id: str, output: str) -> str:
+    """The path to save permanent material to when ``output`` is a directory: the item's
+    name as ``wxm ls`` shows it (made safe, numbered if taken), found in the material
+    lists; ``output`` itself (so ``MEDIA_ID.EXT``) when no list gives one."""
+    from wechat_material._files import numbered, prepare_target, safe_filename
+
+    target = prepare_target(output)  # checked, and made if it ends with /, before any call
+    if target.name is not None:
+        return output
+    name = safe_filename(_listed_name(current.client(), media_id))
+    if name is None:
+        return output
+    path, number = target.directory / name, 0
+    while path.exists() or path.is_symlink():  # the SDK's rule: 'photo (1).jpg' next
+        number += 1
+        path = target.directory / numbered(name, number)
+    return str(path)
+
+
+def _listed_name(client: WeChatClient, media_id: str) -> str | None:
+    """The name batchget_material gives ``media_id`` (images and thumbs, voices, videos)."""
+    for kind in (MaterialType.IMAGE, MaterialType.VOICE, MaterialType.VIDEO):
+        for item in islice(client.material.stream_get_material(kind), NAME_LOOKUP_ITEMS):
+            if isinstance(item, MaterialItem) and item.media_id == media_id:
+                return item.name or None
+    return None
 
 
 class _BinaryStdout:
@@ -129,9 +168,9 @@ def get(
         typer.Option(
             "--output",
             "-o",
-            help="File or directory to save to (default: here, under WeChat's name, "
-            "numbered if taken: 'photo (1).jpg'). '-' writes to stdout (a file only into "
-            "a pipe or a redirection).",
+            help="File or directory to save to (default: here, under the name 'wxm ls' "
+            "shows, else MEDIA_ID.EXT; numbered if taken: 'photo (2).jpg'). '-' writes to "
+            "stdout (a file only into a pipe or a redirection).",
         ),
     ] = None,
     temporary: Annotated[
@@ -150,13 +189,23 @@ def get(
     """
     current = session(ctx, json_out)
     out = current.output
+    if output == STDOUT and format is None and sys.stdout.isatty():
+        # Refused before anything is fetched: a file's bytes would be garbage here.
+        raise LocalInputError(
+            "will not print a binary file on a terminal",
+            hint="redirect it ('-o - > file', '-o - | command') or give a file with -o; "
+            "news prints as text with --format json or --format markdown.",
+        )
     if output == STDOUT:
         sink = cast(BinaryIO, _BinaryStdout())
         saved: Path | int | NotAFileError = _download_file(
             current, media_id, sink, temporary, force
         )
     else:
-        saved = _download_file(current, media_id, output or ".", temporary, force)
+        where = output or "."
+        if not temporary:
+            where = _under_listed_name(current, media_id, where)
+        saved = _download_file(current, media_id, where, temporary, force)
     if isinstance(saved, int):
         out.note(f"wrote {saved} bytes to stdout")
         return
@@ -213,9 +262,12 @@ def list_material(
         int | None,
         typer.Option("--limit", "-n", min=1, max=MAX_ITEMS, help="At most this many items in all."),
     ] = None,
+    wide: WideFlag = False,
     json_out: JsonFlag = False,
 ) -> None:
     """List permanent material, newest first, paging through everything automatically."""
+    if wide:
+        show_wide(True)
     current = session(ctx, json_out)
     client = current.client()
     kinds = [type] if type is not None else list(ListType)

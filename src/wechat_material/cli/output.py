@@ -27,13 +27,12 @@ import traceback
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import BaseModel
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.markup import escape
@@ -50,8 +49,10 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from wechat_material._redact import hide_secret_params
-from wechat_material.cli.errors import Failure, UsageProblem
+from wechat_material.cli.errors import UsageProblem
+
+if TYPE_CHECKING:
+    from wechat_material.cli.errors import Failure
 
 # Wide enough that media ids and URLs stay on one line when output goes to a file or a pipe.
 _PIPE_WIDTH = 200
@@ -119,6 +120,9 @@ class Redactor:
 
     def __call__(self, text: str) -> str:
         """``text`` with the known secrets and any token or secret parameter hidden."""
+        # Imported here: it loads httpx, which `wxm --help` has no use for.
+        from wechat_material._redact import hide_secret_params
+
         return hide_secret_params(self.known(text), lambda _value: HIDDEN)
 
     def __repr__(self) -> str:
@@ -160,8 +164,9 @@ def _shown_char(ch: str, multiline: bool) -> str:
 
 def to_jsonable(value: Any) -> Any:
     """Plain JSON data from models, dates, paths and enums."""
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
+    model_dump = getattr(value, "model_dump", None)
+    if callable(model_dump):  # a pydantic model (pydantic itself is not imported for this)
+        return model_dump(mode="json")
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Enum):
@@ -241,7 +246,9 @@ class Output:
                 # Ids, paths and URLs: printed as they are, never wrapped or read as markup.
                 self.out.print(printable(hide(item), multiline=True), markup=False, soft_wrap=True)
             else:
-                self.out.print(item)
+                # Not cropped: a table shown --wide, or a row of ids too long for the
+                # terminal, is written out whole for the terminal to wrap.
+                self.out.print(item, crop=False)
 
     def _warn_ephemeral(self, data: Any) -> None:
         """Say so when a result links to the embedded sandbox: those links die with the run."""
@@ -349,76 +356,187 @@ def is_id_column(name: str) -> bool:
     return name.endswith("id")
 
 
-# Below this, a column of names or URLs would fold into a tower of short lines.
+def is_link_column(name: str) -> bool:
+    """Columns of URLs ("url", "article 1 url") are never wrapped or cut either."""
+    return name == "url" or name.endswith(" url")
+
+
+_LINK = ("http://", "https://")
+
+
+# Below this, a column of names would fold into a tower of short lines.
 _MIN_FOLDED = 8
+
+# How results are shown, for this run (set by the root options, and by ``ls --wide``).
+_view = {"wide": False, "utc": False}
+
+
+def show_wide(wide: bool) -> None:
+    """``--wide``: every column of a table, even when the terminal must wrap its lines."""
+    _view["wide"] = wide
+
+
+def show_utc(utc: bool) -> None:
+    """``--utc``: times in UTC rather than in the local zone."""
+    _view["utc"] = utc
+
+
+WideFlag = Annotated[
+    bool,
+    typer.Option(
+        "--wide",
+        help="Show every column, even when the lines are wider than the terminal.",
+    ),
+]
 
 
 def table(
     title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> RenderableType:
-    """A table that keeps every character: ids stay whole on one line, so they can be
-    copied; the other columns (names, URLs) fold onto more lines rather than being cut,
-    and no column shrinks below its header. On a terminal too narrow for that, each row
-    becomes a block of ``column: value`` lines instead."""
+    """A table that keeps ids and URLs whole, on one line, so they can be copied.
+
+    Names and other text fold onto more lines when needed. When the rows do not
+    fit the terminal, columns are left out, ids and the first text column kept,
+    and a line under the table says which and how to see them (``--wide``,
+    ``--json``); when even those do not fit, each row becomes a block of
+    ``column: value`` lines, none of them cut. A table whose columns have no
+    names has no header row.
+    """
     shown_title = printable(title) if title is not None else None
     cells = [[printable(_cell(value)) for value in row] for row in rows]
-    view = Table(
-        title=escape(shown_title) if shown_title is not None else None,
-        title_justify="left",
-        show_lines=False,
-    )
-    needed = 1
-    for index, name in enumerate(columns):
-        widest = max((cell_len(row[index]) for row in cells if index < len(row)), default=0)
-        if is_id_column(name):
-            view.add_column(name, no_wrap=True, overflow="ignore", min_width=max(widest, len(name)))
-            needed += max(widest, len(name)) + 3
-        else:
-            view.add_column(name, overflow="fold", min_width=len(name))
-            needed += max(len(name), min(widest, _MIN_FOLDED)) + 3
-    for row in cells:
-        view.add_row(*(escape(cell) for cell in row))
-    return _Listing(view, needed, shown_title, columns, cells)
+    return _Listing(shown_title, list(columns), cells)
 
 
 class _Listing:
-    """A table where it fits; else one block of ``column: value`` lines per row."""
+    """A table sized to the console it is printed on (see :func:`table`)."""
 
-    def __init__(
-        self,
-        view: Table,
-        needed: int,
-        title: str | None,
-        columns: Sequence[str],
-        cells: list[list[str]],
-    ) -> None:
-        self.view = view
-        self._needed = needed
+    def __init__(self, title: str | None, columns: list[str], cells: list[list[str]]) -> None:
         self._title = title
         self._columns = columns
         self._cells = cells
 
+    def _is_link(self, index: int) -> bool:
+        """A column of URLs: by its name, or by what it holds (tables without names)."""
+        return is_link_column(self._columns[index]) or any(
+            row[index].startswith(_LINK) for row in self._cells if index < len(row)
+        )
+
+    def _whole(self, index: int) -> bool:
+        return is_id_column(self._columns[index]) or self._is_link(index)
+
+    def _widest(self, index: int) -> int:
+        return max((cell_len(row[index]) for row in self._cells if index < len(row)), default=0)
+
+    def _needed(self, kept: list[int]) -> int:
+        """The width of a table of the ``kept`` columns, text columns folded as far as they go."""
+        total = 1
+        for index in kept:
+            name = self._columns[index]
+            widest = self._widest(index)
+            if self._whole(index):
+                total += max(widest, cell_len(name)) + 3
+            else:
+                total += max(cell_len(name), min(widest, _MIN_FOLDED)) + 3
+        return total
+
+    def _view(self, kept: list[int]) -> Table:
+        headers = any(self._columns[index] for index in kept)
+        view = Table(
+            title=escape(self._title) if self._title is not None else None,
+            title_justify="left",
+            show_lines=False,
+            show_header=headers,
+        )
+        for index in kept:
+            name = self._columns[index]
+            if self._whole(index):
+                width = max(self._widest(index), cell_len(name))
+                view.add_column(name, no_wrap=True, overflow="ignore", min_width=width)
+            else:
+                view.add_column(name, overflow="fold", min_width=cell_len(name))
+        for row in self._cells:
+            view.add_row(*(escape(row[index]) if index < len(row) else "" for index in kept))
+        return view
+
+    def _dropped_in_turn(self) -> list[int]:
+        """The columns that may be left out, in the order they go: URLs first, then from
+        the right; never an id, nor the first text column (the name), nor a column
+        without a name (it could not be named in the line that says what is left out)."""
+        texts = [i for i in range(len(self._columns)) if not self._whole(i)]
+        named = [i for i in texts if any(w in self._columns[i] for w in ("name", "title", "file"))]
+        first = named or texts
+        name_column = first[0] if first else None
+        links = [i for i in range(len(self._columns)) if self._is_link(i)]
+        rest = [
+            i
+            for i in reversed(range(len(self._columns)))
+            if i not in links and i != name_column and not is_id_column(self._columns[i])
+        ]
+        return [i for i in (*links, *rest) if self._columns[i]]
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        if options.max_width >= self._needed:
-            yield self.view
+        everything = list(range(len(self._columns)))
+        if _view["wide"]:
+            # Every column at full width: the terminal wraps the lines, nothing is cut.
+            width = max(self._needed(everything), options.max_width)
+            view = self._view(everything)
+            view.width = None
+            yield from console.render(view, options.update(width=width, max_width=width))
             return
+        kept = everything
+        for index in [None, *self._dropped_in_turn()]:
+            if index is not None:
+                kept = [i for i in kept if i != index]
+            if self._needed(kept) <= options.max_width:
+                break
+        else:
+            yield from self._blocks()
+            return
+        yield self._view(kept)
+        left_out = [self._columns[i] for i in everything if i not in kept]
+        if left_out:
+            yield Text(
+                f"(left out to fit {options.max_width} columns: {', '.join(left_out)}; "
+                "--wide shows every column, --json everything)",
+                style="dim",
+            )
+
+    def _blocks(self) -> RenderResult:
         if self._title:
             yield Text(self._title, style="bold")
         for number, row in enumerate(self._cells):
             if number:
                 yield Text("")
             for name, cell in zip(self._columns, row, strict=False):
-                yield Text(f"{name}: {cell}" if name else cell)
+                # One line each, however long: the terminal wraps it, nothing breaks it.
+                yield Text(f"{name}: {cell}" if name else cell, no_wrap=True, overflow="ignore")
 
 
 def _cell(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, datetime):
-        return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        return shown_time(value)
     if isinstance(value, Enum):
         return str(value.value)
     return str(value)
+
+
+def shown_time(value: datetime) -> str:
+    """A time as the sandbox console shows it, in the local zone (or UTC) and saying which:
+    ``2026-12-08 08:30:00 (UTC+8)``."""
+    when = value.astimezone(UTC) if _view["utc"] else value.astimezone()
+    return f"{when.strftime('%Y-%m-%d %H:%M:%S')} ({_zone_name(when)})"
+
+
+def _zone_name(when: datetime) -> str:
+    offset = when.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    if minutes == 0:
+        return "UTC"
+    sign = "+" if minutes > 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
 # asking ---------------------------------------------------------------------

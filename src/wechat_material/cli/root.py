@@ -2,19 +2,90 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-from typing import Annotated, Any
+from collections.abc import Callable
+from importlib import import_module
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+import typer.main
+from typer.core import TyperCommand, TyperGroup
 
-from wechat_material.cli import account, backup, demo, drafts, material, publish, sandbox
-from wechat_material.cli.connection import ConnectionOptions
-from wechat_material.cli.context import Session
-from wechat_material.cli.errors import CliError, Failure, failure_for
+from wechat_material.cli import version_line
 from wechat_material.cli.exit_codes import EXIT_USAGE
-from wechat_material.cli.output import Output, examples
-from wechat_material.errors import APIError
+from wechat_material.cli.output import examples, show_utc, show_wide
+
+if TYPE_CHECKING:
+    from wechat_material.cli.context import Session
+    from wechat_material.cli.output import Output
+
+# Every command, in the order the help lists them: its name, the function that adds
+# it to a typer app (``module:attribute``, the module under ``wechat_material.cli``),
+# and the line ``wxm --help`` shows for it. A command's module is imported only when
+# that command runs or shows its own help, so that ``wxm --help`` and ``wxm --version``
+# load neither the SDK nor httpx. Adding a command is one entry here
+# (tests/cli/test_startup.py checks each help line against the command's own).
+_ACCESS = "Get a valid access token (from the token store, or fetched once) and its expiry."
+_LS = "List permanent material, newest first, paging through everything automatically."
+_UPLOAD = "Upload images, voice, video or thumbs; every file is checked before any is sent."
+_IMAGE = "Upload images for article HTML (JPG/PNG under 1 MB); prints their URLs, one a line."
+_GET = "Download any material: a file, a video (through its URL), news as JSON or Markdown."
+_PUBLISH = "Publish a Markdown post as a draft: render, upload new images, save, read back."
+_CONFIG = (
+    "Named profiles of credentials, stored in config.toml (mode 0600) in the "
+    "platform's config directory, or in WXM_CONFIG_DIR."
+)
+_NEWS = "Permanent news material (WeChat retired add/update in 2022: prefer 'wxm draft')."
+_BACKUP = (
+    "Back up the whole library (material, news, drafts, published articles) into DIR, "
+    "check a backup, or summarise it. Run it again to update: only what changed is fetched."
+)
+_RESTORE = "Restore a backup into another account: material, then articles as drafts."
+_DEMO = "Upload, list, count, download, draft and publish on a throw-away sandbox."
+_SANDBOX = "Run the local WeChat sandbox, or wipe the embedded one's data."
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("token", "account:register", _ACCESS),
+    ("ls", "material:register", _LS),
+    ("count", "material:register", "How many images, voices, videos and news the account holds."),
+    ("upload", "material:register", _UPLOAD),
+    ("image", "material:register", _IMAGE),
+    ("get", "material:register", _GET),
+    ("rm", "material:register", "Delete permanent material (asks first unless --yes)."),
+    ("publish", "publish:register", _PUBLISH),
+    ("restore", "backup:register", _RESTORE),
+    ("demo", "demo:register", _DEMO),
+    ("config", "account:register", _CONFIG),
+    ("news", "drafts:register", _NEWS),
+    ("draft", "drafts:register", "The draft box, and publishing drafts."),
+    ("backup", "backup:register", _BACKUP),
+    ("sandbox", "sandbox:register", _SANDBOX),
+)
+
+_loaded: dict[str, TyperGroup] = {}
+
+
+def load_commands(target: str) -> TyperGroup:
+    """The commands that ``module:attribute`` adds to a typer app, as a click group."""
+    group = _loaded.get(target)
+    if group is None:
+        module, _, attribute = target.partition(":")
+        register: Callable[[typer.Typer], None] = getattr(
+            import_module(f"wechat_material.cli.{module}"), attribute
+        )
+        holder = typer.Typer(rich_markup_mode="rich", add_completion=False)
+        register(holder)
+        group = typer.main.get_group(holder)
+        _plain_flags(group)
+        _loaded[target] = group
+    return group
+
+
+def load_command(name: str) -> Any:
+    """The command ``name`` of the table (a typer command), its module imported now."""
+    for command, target, _help in COMMANDS:
+        if command == name:
+            group = load_commands(target)
+            return group.get_command(typer.Context(group), name)
+    return None
 
 
 class WxmGroup(TyperGroup):
@@ -23,6 +94,26 @@ class WxmGroup(TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _plain_flags(self)
+        self._listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [name for name, _target, _help in COMMANDS]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if self._listing:
+            # The root's help lists the commands from the table, loading none of them.
+            for name, _target, text in COMMANDS:
+                if name == cmd_name:
+                    return TyperCommand(name, help=text, short_help=text)
+            return None
+        return load_command(cmd_name)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
 
     def make_context(self, info_name: str | None, args: list[str], *rest: Any, **kw: Any) -> Any:
         # The root options themselves may not parse (``wxm --json --appid``).
@@ -31,6 +122,8 @@ class WxmGroup(TyperGroup):
             return super().make_context(info_name, args, *rest, **kw)
         except typer.TyperException as exc:
             if "--json" in given:
+                from wechat_material.cli.output import Output
+
                 _usage_document(Output(), exc)
             raise
 
@@ -49,6 +142,8 @@ class WxmGroup(TyperGroup):
         except BrokenPipeError:
             raise  # a closed pipe (`wxm ls | head`): typer exits quietly
         except (Exception, KeyboardInterrupt) as exc:
+            from wechat_material.cli.errors import failure_for
+
             report(ctx, exc)
             raise typer.Exit(failure_for(exc).exit_code) from None
 
@@ -68,12 +163,17 @@ def _usage_document(output: Output, exc: Exception) -> None:
     """The --json error document for a usage error that typer reports itself."""
     if getattr(exc, "exit_code", None) != EXIT_USAGE:
         return
+    from wechat_material.cli.errors import Failure
+
     message = getattr(exc, "format_message", exc.__str__)()
     output.json_mode = True
     output.error_document(Failure(EXIT_USAGE, message, "see the command's --help."), None, None)
 
 
 def _output(ctx: typer.Context) -> Output:
+    from wechat_material.cli.context import Session
+    from wechat_material.cli.output import Output
+
     current = ctx.find_root().obj
     return current.output if isinstance(current, Session) else Output()
 
@@ -88,6 +188,9 @@ def report(ctx: typer.Context, exc: BaseException) -> None:
 
     The message goes to stderr; with ``--json``, stdout gets one JSON error document.
     """
+    from wechat_material.cli.errors import CliError, Failure, failure_for
+    from wechat_material.errors import APIError
+
     output = _output(ctx)
     failure: Failure = failure_for(exc)
     # -v shows where an unexpected failure came from; wxm's own errors say all there is.
@@ -100,16 +203,9 @@ def report(ctx: typer.Context, exc: BaseException) -> None:
         output.error_document(failure, None, None)
 
 
-def package_version() -> str:
-    try:
-        return version("wechat-material")
-    except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
-        return "unknown"
-
-
 def _print_version(value: bool) -> None:
     if value:
-        typer.echo(f"wxm (wechat-material) {package_version()}")
+        typer.echo(version_line())
         raise typer.Exit()
 
 
@@ -166,6 +262,26 @@ def root(
         str | None,
         typer.Option("--base-url", help="API base URL (a sandbox's URL with --sandbox)."),
     ] = None,
+    timeout: Annotated[
+        str | None,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            help="Seconds a reply may go without a byte (default 15; connecting: 5). "
+            "Also WECHAT_TIMEOUT or a profile's timeout.",
+            show_default=False,
+        ),
+    ] = None,
+    proxy: Annotated[
+        str | None,
+        typer.Option(
+            "--proxy",
+            metavar="URL",
+            help="Call WeChat through this proxy: http://, https:// or socks5:// "
+            "(default: the profile's proxy, else HTTPS_PROXY/ALL_PROXY/NO_PROXY).",
+            show_default=False,
+        ),
+    ] = None,
     use_sandbox: Annotated[
         bool,
         typer.Option(
@@ -175,6 +291,13 @@ def root(
     ] = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print results as one JSON document on stdout.")
+    ] = False,
+    wide: Annotated[
+        bool,
+        typer.Option("--wide", help="Tables show every column, even wider than the terminal."),
+    ] = False,
+    utc: Annotated[
+        bool, typer.Option("--utc", help="Show times in UTC (default: the local time zone).")
     ] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show details (tracebacks) on errors.")
@@ -189,12 +312,41 @@ def root(
         ),
     ] = False,
 ) -> None:
+    from wechat_material.cli.connection import ConnectionOptions
+    from wechat_material.cli.context import Session
+    from wechat_material.cli.output import Output
+
     options = ConnectionOptions(
-        profile=profile, appid=appid, secret=secret, base_url=base_url, sandbox=use_sandbox
+        profile=profile,
+        appid=appid,
+        secret=secret,
+        base_url=base_url,
+        sandbox=use_sandbox,
+        timeout=timeout,
+        proxy=proxy,
     )
+    if not verbose:
+        _quiet_library_log()
+    show_wide(wide)
+    show_utc(utc)
     current = Session(options, Output(json_mode=json_out, verbose=verbose))
     ctx.obj = current
     ctx.call_on_close(lambda: close_session(ctx, current))
+
+
+def _quiet_library_log() -> None:
+    """Keep the SDK's log warnings off stderr: wxm says what went wrong itself, once.
+
+    Without a handler, Python prints the warnings of a library's logger on stderr
+    (a failed token fetch, then the error that explains it). A do-nothing handler
+    stops that; an application that sets up logging still gets every record, and
+    ``-v`` shows them.
+    """
+    import logging
+
+    log = logging.getLogger("wechat_material")
+    if not any(isinstance(handler, logging.NullHandler) for handler in log.handlers):
+        log.addHandler(logging.NullHandler())
 
 
 def close_session(ctx: typer.Context, current: Session) -> None:
@@ -206,15 +358,7 @@ def close_session(ctx: typer.Context, current: Session) -> None:
     try:
         current.close()
     except (Exception, KeyboardInterrupt) as exc:
+        from wechat_material.cli.errors import failure_for
+
         report(ctx, exc)
         raise typer.Exit(failure_for(exc).exit_code) from None
-
-
-# The help lists the commands in the order they are added here, then the groups.
-account.register(app)
-material.register(app)
-drafts.register(app)
-publish.register(app)
-backup.register(app)
-sandbox.register(app)
-demo.register(app)

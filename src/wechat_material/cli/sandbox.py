@@ -8,6 +8,8 @@ running sandbox holds, or ``reset`` under it, stops with exit 3
 from __future__ import annotations
 
 import shutil
+import socket
+import stat
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +18,7 @@ import typer
 
 from wechat_material.cli.config import SERVE_HOST, SERVE_PORT, sandbox_data_dir
 from wechat_material.cli.context import session
-from wechat_material.cli.errors import UsageProblem, sandbox_busy
+from wechat_material.cli.errors import LocalInputError, UsageProblem, sandbox_busy
 from wechat_material.cli.output import JsonFlag, YesFlag, confirm, examples
 
 
@@ -111,6 +113,9 @@ def serve_sandbox(
     except ValueError as exc:
         raise UsageProblem(f"invalid --account: {exc}", hint="use APPID:SECRET.") from None
     directory = None if memory else (data_dir or sandbox_data_dir())
+    if directory is not None:
+        check_directory(directory, "--data-dir")
+    check_host(host, port)
     try:
         limits = ServerLimits(keep_alive_timeout, header_timeout, max_connections)
     except ValueError as exc:
@@ -133,6 +138,37 @@ def serve_sandbox(
             exc.pid,
             "use the running one (--base-url with the URL it printed), "
             "or serve another --data-dir, or --memory.",
+        ) from None
+
+
+def check_directory(path: Path, flag: str) -> None:
+    """A directory to keep data in: missing (it is made) or a directory, else say what it is."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise LocalInputError(f"{flag} {path}: {exc.strerror or exc}") from None
+    if not stat.S_ISDIR(info.st_mode):
+        from wechat_material._files import kind_of
+
+        kind = "a file" if stat.S_ISREG(info.st_mode) else kind_of(info.st_mode)
+        raise LocalInputError(
+            f"{flag} {path}: {path.name} is {kind}, not a directory",
+            hint="give a directory (a new one is made), or --memory to keep nothing.",
+        )
+
+
+def check_host(host: str, port: int) -> None:
+    """The address to listen on must resolve; the error names it."""
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, socket.gaierror) else "not a valid host name"
+        raise UsageProblem(
+            f"--host {host}: the name does not resolve ({reason})",
+            hint="give an address of this machine, such as 127.0.0.1 or 0.0.0.0 (every "
+            "interface), or a name that resolves to one.",
         ) from None
 
 

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from wechat_material import AsyncWeChatClient
 from wechat_material.cli.context import Advance, Session, session
 from wechat_material.cli.errors import (
     CliError,
@@ -31,7 +30,10 @@ from wechat_material.cli.output import JsonFlag, examples, table
 from wechat_material.errors import MediaValidationError
 from wechat_material.limits import LIMITS, MaterialType, Target
 from wechat_material.mediainfo import detect_stream_format
-from wechat_material.uploads import prepare_upload
+
+if TYPE_CHECKING:
+    # The client (and httpx under it) loads when a command sends, not for its --help.
+    from wechat_material import AsyncWeChatClient
 
 # checking the files --------------------------------------------------------
 
@@ -80,11 +82,29 @@ def detect_type(path: Path, target: Target) -> MaterialType | None:
     return None
 
 
+# The flags that stand for the SDK's video arguments, for messages.
+_VIDEO_FLAGS = {"title": "--title", "introduction": "--intro"}
+
+
+def _check_video_text(title: str | None, intro: str | None) -> None:
+    """WeChat's limits on a video's title and introduction, checked before any upload,
+    in the command line's terms (the SDK's own message names its Python arguments)."""
+    from wechat_material.checks import video_description_problem
+
+    problem = video_description_problem(title, intro)
+    if problem is not None:
+        flag = _VIDEO_FLAGS.get(problem.field or "", "--title")
+        hint = f"shorten {flag}; nothing was sent."
+        raise LocalInputError(f"{flag}: {problem.message}", hint=hint)
+
+
 def _check_one(path: Path, wanted: UploadType, target: Target) -> PlannedUpload | Rejected:
     if not path.exists():
         return Rejected(path, "no such file")
     if not path.is_file():
-        return Rejected(path, "not a regular file")
+        from wechat_material._files import kind_of
+
+        return Rejected(path, f"{path.name} is {kind_of(path.stat().st_mode)}, not a file")
     try:
         kind = MaterialType(wanted.value) if wanted is not UploadType.AUTO else None
         if kind is None:
@@ -98,6 +118,8 @@ def _check_one(path: Path, wanted: UploadType, target: Target) -> PlannedUpload 
                     "not a recognised image, voice or video file "
                     f"(accepted: {', '.join(accepted)})",
                 )
+        from wechat_material.uploads import prepare_upload
+
         checked = prepare_upload(path, filename=path.name, target=target, type=kind)
     except MediaValidationError as exc:
         return Rejected(path, _without_path(str(exc), path))
@@ -162,7 +184,7 @@ class Outcome:
         return data
 
 
-Send = Callable[[AsyncWeChatClient, PlannedUpload], Awaitable[Outcome]]
+Send = Callable[["AsyncWeChatClient", PlannedUpload], Awaitable[Outcome]]
 
 
 @dataclass
@@ -221,6 +243,9 @@ async def _send_all(
 
         gate = asyncio.Semaphore(jobs)
         async with current.async_client(on_upload=on_upload) as client:
+            # The token first, once: one that cannot be had stops the batch with one
+            # error, not the same error once per file. The uploads then reuse it.
+            await client.get_access_token()
 
             async def one(index: int, item: PlannedUpload) -> None:
                 async with gate:
@@ -325,6 +350,8 @@ def upload(
             f"a permanent video needs --title and --intro ({videos[0].path})",
             hint="give both, or upload it with --temporary.",
         )
+    if videos and not temporary:
+        _check_video_text(title, intro)
 
     async def send(client: AsyncWeChatClient, item: PlannedUpload) -> Outcome:
         if temporary:

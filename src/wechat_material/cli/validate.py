@@ -9,6 +9,7 @@ and an error never repeats a value longer than a line (nor the secret at all).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,6 +64,19 @@ def check_appid(value: str, source: Source) -> str:
     return value
 
 
+def check_wechat_appid(value: str, source: Source) -> str:
+    """An appid for WeChat itself, which only has ``wx`` and 16 hex digits."""
+    check_appid(value, source)
+    if not WECHAT_APPID.match(value):
+        raise source.problem(
+            f"{shown(value)} is not a WeChat AppID",
+            "a WeChat AppID is 'wx' and 16 hex digits (wx0123456789abcdef), from the WeChat "
+            "console (设置与开发 → 基本配置); other names only work on a sandbox "
+            "(--sandbox).",
+        )
+    return value
+
+
 def check_secret(value: str, source: Source) -> str:
     # Never quoted: the value is the secret, or a typo of it.
     if not value or len(value) > MAX_SECRET or not value.isprintable() or " " in value:
@@ -87,5 +101,39 @@ def check_base_url(value: str, source: Source) -> str:
         raise source.problem(
             f"{shown(value)} is not an http(s) URL with a host",
             "give a URL such as https://api.weixin.qq.com or http://127.0.0.1:8900.",
+        )
+    return value
+
+
+MAX_TIMEOUT = 3600.0
+
+
+def check_timeout(value: str | float, source: Source) -> float:
+    """Seconds a reply may go without a byte: a number above 0, at most an hour."""
+    try:
+        seconds = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not (0 < seconds <= MAX_TIMEOUT):  # also refuses nan and inf
+        text = shown(value) if isinstance(value, str) else str(value)
+        raise source.problem(
+            f"{text} is not a timeout",
+            f"give the seconds to wait for a reply, a number above 0 and at most "
+            f"{MAX_TIMEOUT:g} (the default is 15).",
+        )
+    return seconds
+
+
+def check_proxy(value: str, source: Source) -> str:
+    """A proxy URL (http://, https://, socks5://) the clients can use."""
+    # Imported here: the SDK's settings load httpx, which --help does without.
+    from wechat_material._config import proxy_problem
+
+    problem = proxy_problem(value)
+    if problem is not None:
+        raise source.problem(
+            problem,
+            "give http://HOST:PORT, https://HOST:PORT or socks5://HOST:PORT "
+            "(e.g. socks5://127.0.0.1:1080 for 'ssh -D 1080 HOST').",
         )
     return value
