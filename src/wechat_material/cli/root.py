@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from wechat_material.cli import account, backup, demo, drafts, material, publish, sandbox
+from wechat_material.cli import account, backup, demo, drafts, material, mcp, publish, sandbox
 from wechat_material.cli.connection import ConnectionOptions
 from wechat_material.cli.context import Session
 from wechat_material.cli.errors import CliError, Failure, failure_for
@@ -218,3 +218,4 @@ publish.register(app)
 backup.register(app)
 sandbox.register(app)
 demo.register(app)
+mcp.register(app)
