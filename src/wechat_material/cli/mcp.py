@@ -22,6 +22,12 @@ PERMISSION_NAMES = ("delete", "publish")
 
 
 def _roots(given: list[Path] | None) -> tuple[Path, ...]:
+    if not given and Path.cwd().resolve() == Path(Path.cwd().anchor):
+        # Desktop clients often start servers in /: the whole disk is no default.
+        raise UsageProblem(
+            f"the working directory is {Path.cwd().anchor}, which is no folder to work in",
+            hint="give the folders the tools may use with --root DIR.",
+        )
     roots = given or [Path.cwd()]
     checked = []
     for root in roots:

@@ -20,7 +20,7 @@ import anyio
 import anyio.to_thread
 import pydantic
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 
 from wechat_material._version import VERSION
@@ -133,14 +133,19 @@ def _register_resources(server: MCPServer[Any], workspace: Workspace) -> None:
     def counts() -> str:
         from wechat_material.limits import PERMANENT_CAPS
 
+        try:
+            found = client.material.get_material_count()
+        except WeChatError as exc:
+            message, hint = results.describe(exc)
+            raise ResourceError(workspace.hide(f"{message}; {hint}" if hint else message)) from None
+
         quotas: dict[str, Any] = {}
         for path in QUOTA_PATHS:
             try:
                 info = client.get_api_quota(path)
                 quotas[path] = info.quota.model_dump()
             except WeChatError as exc:
-                quotas[path] = {"error": workspace.hide(str(exc))}
-        found = client.material.get_material_count()
+                quotas[path] = {"error": workspace.hide(results.describe(exc)[0])}
         caps = {
             "+".join(sorted(kind.value for kind in kinds)): cap
             for kinds, cap in PERMANENT_CAPS.items()
@@ -202,10 +207,9 @@ def _register_resources(server: MCPServer[Any], workspace: Workspace) -> None:
 def preview_html(theme: str) -> str:
     """The sample post rendered in ``theme``, in a page at phone width."""
     from wechat_material.articles import THEMES, render
-    from wechat_material.articles.frontmatter import PostError
 
     if theme not in THEMES:
-        raise PostError(f"there is no theme {theme!r}; choose one of {', '.join(THEMES)}")
+        raise ResourceNotFoundError(f"there is no theme {theme}; choose one of {', '.join(THEMES)}")
     body = render(SAMPLE_POST, theme=theme).html
     return (
         '<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
