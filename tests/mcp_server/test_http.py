@@ -23,11 +23,6 @@ ANY_ADDRESS = "0.0.0.0"  # noqa: S104 - refused before anything is bound
 TOKEN = "a-long-random-token-for-the-tests-0123456789"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

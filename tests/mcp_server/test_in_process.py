@@ -30,16 +30,11 @@ from wechat_material.mcp_server.serving import BearerGuard, HttpBinding
 from wechat_material.mcp_server.tools import Tools
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
-from .conftest import MEDIA, Place
+from .conftest import MEDIA, Place, call, refused
 
 pytestmark = pytest.mark.anyio
 
 TOKEN = "0123456789abcdef0123"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture
@@ -61,21 +56,6 @@ def _bytes(path: str) -> bytes:
     return Path(path).read_bytes()
 
 
-async def ok(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
-    result = await client.call_tool(tool, arguments)
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
-
-
-async def error(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
-    result = await client.call_tool(tool, arguments)
-    assert result.is_error
-    assert result.structured_content is not None
-    found: dict[str, Any] = result.structured_content["error"]
-    return found
-
-
 async def test_a_video_needs_its_title_and_keeps_it(
     wx: WeChatClient, place: Place, sandbox: Any
 ) -> None:
@@ -83,10 +63,10 @@ async def test_a_video_needs_its_title_and_keeps_it(
     (place.root / "out").mkdir()
     sandbox.admin.reset_counters()
     async with connected(wx, place, []) as client:
-        refused = await error(client, "upload_material", path="clip.mp4", type="video")
-        assert "nothing was sent" in refused["hint"]
+        untitled = await refused(client, "upload_material", path="clip.mp4", type="video")
+        assert "nothing was sent" in untitled["hint"]
         assert not sandbox.admin.counters().get("/cgi-bin/material/add_material")
-        video = await ok(
+        video = await call(
             client,
             "upload_material",
             path="clip.mp4",
@@ -94,8 +74,8 @@ async def test_a_video_needs_its_title_and_keeps_it(
             title="A clip",
             introduction="Two seconds",
         )
-        described = await ok(client, "describe_material", media_id=video["media_id"])
-        saved = await ok(client, "download_material", media_id=video["media_id"], to_dir="out")
+        described = await call(client, "describe_material", media_id=video["media_id"])
+        saved = await call(client, "download_material", media_id=video["media_id"], to_dir="out")
     assert (described["type"], described["title"], described["introduction"]) == (
         "video",
         "A clip",
@@ -109,9 +89,9 @@ async def test_a_video_needs_its_title_and_keeps_it(
 async def test_download_never_replaces_a_file(wx: WeChatClient, place: Place) -> None:
     image = wx.material.add_material("image", MEDIA / "image.jpg")
     async with connected(wx, place, []) as client:
-        first = await ok(client, "download_material", media_id=image.media_id)
-        second = await ok(client, "download_material", media_id=image.media_id)
-        not_a_folder = await error(
+        first = await call(client, "download_material", media_id=image.media_id)
+        second = await call(client, "download_material", media_id=image.media_id)
+        not_a_folder = await refused(
             client, "download_material", media_id=image.media_id, to_dir="image.jpg"
         )
     assert first["path"] != second["path"]
@@ -125,9 +105,9 @@ async def test_find_looks_at_names_and_news_titles(wx: WeChatClient, place: Plac
     thumb = wx.material.add_material("thumb", MEDIA / "thumb.jpg").media_id
     wx.material.add_news([{"title": "Beach notes", "content": "<p>x</p>", "thumb_media_id": thumb}])
     async with connected(wx, place, []) as client:
-        images = await ok(client, "find_material", name_contains="BEACH")
-        news = await ok(client, "find_material", name_contains="beach", type="news")
-        nothing = await ok(client, "find_material", name_contains="mountain")
+        images = await call(client, "find_material", name_contains="BEACH")
+        news = await call(client, "find_material", name_contains="beach", type="news")
+        nothing = await call(client, "find_material", name_contains="mountain")
     assert [item["name"] for item in images["items"]] == ["Holiday-beach.jpg"]
     assert images["searched"] == 3  # the thumb is listed with the images
     assert [item["titles"] for item in news["items"]] == [["Beach notes"]]
@@ -140,12 +120,12 @@ def test_backup_status_and_verify_read_a_backup(wx: WeChatClient, place: Place) 
 
     async def scenario() -> list[dict[str, Any]]:
         async with connected(wx, place, []) as client:
-            status = await ok(client, "backup_status", dir="backup")
-            verified = await ok(client, "verify_backup", dir="backup")
+            status = await call(client, "backup_status", dir="backup")
+            verified = await call(client, "verify_backup", dir="backup")
             stored = next(p for p in (place.root / "backup" / "objects").rglob("*") if p.is_file())
             stored.write_bytes(b"damaged")
-            damaged = await ok(client, "verify_backup", dir="backup")
-            missing = await error(client, "backup_status", dir="nowhere")
+            damaged = await call(client, "verify_backup", dir="backup")
+            missing = await refused(client, "backup_status", dir="nowhere")
         return [status, verified, damaged, missing]
 
     status, verified, damaged, missing = anyio.run(scenario)

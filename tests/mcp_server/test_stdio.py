@@ -14,7 +14,7 @@ from wechat_material import WeChatClient
 from wechat_material.errcodes import lookup
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
-from .conftest import MEDIA, Place, stdio_server
+from .conftest import MEDIA, Place, call, refused, stdio_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio, pytest.mark.timeout(120)]
 
@@ -48,33 +48,6 @@ Some **bold** text, and a picture:
 
 ![a picture](image.png)
 """
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
-    """The structured result of a tool that must succeed."""
-    result = await client.call_tool(tool, arguments)
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
-
-
-async def refused(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
-    """The error of a tool call that must fail: message and hint, never a traceback."""
-    result = await client.call_tool(tool, arguments)
-    assert result.is_error
-    text = result.content[0].text  # type: ignore[union-attr]
-    assert "Traceback" not in text
-    assert "input_value" not in text
-    assert result.structured_content is not None
-    error: dict[str, Any] = result.structured_content["error"]
-    assert error["message"]
-    assert error["hint"]
-    return error
 
 
 def sdk(sandbox: Any) -> WeChatClient:
