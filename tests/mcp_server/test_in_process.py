@@ -6,9 +6,11 @@ server as a subprocess.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -177,8 +179,14 @@ async def test_an_unknown_theme_preview_is_an_error(wx: WeChatClient, place: Pla
     async with connected(wx, place, []) as client:
         with pytest.raises(Exception, match="no theme"):
             await client.read_resource("wechat://themes/neon/preview.html")
+        with pytest.raises(Exception, match="no theme"):
+            await client.read_resource("wechat://themes/neon/preview.png")
         ink = await client.read_resource("wechat://themes/ink/preview.html")
+        picture = await client.read_resource("wechat://themes/ink/preview.png")
     assert "font-family" in ink.contents[0].text  # type: ignore[union-attr]
+    assert picture.contents[0].mime_type == "image/png"
+    shipped = (files("wechat_material.mcp_server") / "previews" / "ink.png").read_bytes()
+    assert base64.b64decode(picture.contents[0].blob) == shipped  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(

@@ -318,6 +318,7 @@ async def test_resources_and_prompts(place: Place, sandbox: Any) -> None:
     assert data["quotas"]["/cgi-bin/material/add_material"]["daily_limit"] > 0
     listed = json.loads(themes.contents[0].text)  # type: ignore[union-attr]
     assert [t["name"] for t in listed] == ["default", "ink", "ocean"]
+    assert listed[1]["preview_image"] == "wechat://themes/ink/preview.png"
     assert preview.contents[0].mime_type == "text/html"
     assert "<h1" in preview.contents[0].text  # type: ignore[union-attr]
     table = {e["errcode"]: e for e in json.loads(errcodes.contents[0].text)}  # type: ignore[union-attr]

@@ -14,6 +14,7 @@ import inspect
 import json
 import logging
 import traceback
+from importlib import resources
 from typing import Annotated, Any
 
 import anyio
@@ -166,7 +167,8 @@ def _register_resources(server: MCPServer[Any], workspace: Workspace) -> None:
                 {
                     "name": theme.name,
                     "description": theme.description,
-                    "preview": f"wechat://themes/{theme.name}/preview.html",
+                    "preview_image": f"wechat://themes/{theme.name}/preview.png",
+                    "preview_html": f"wechat://themes/{theme.name}/preview.html",
                 }
                 for theme in THEMES.values()
             ]
@@ -180,6 +182,15 @@ def _register_resources(server: MCPServer[Any], workspace: Workspace) -> None:
     )
     def theme_preview(name: str) -> str:
         return preview_html(name)
+
+    @server.resource(
+        "wechat://themes/{name}/preview.png",
+        name="theme preview image",
+        description="A small sample post in the theme, as a phone shows it (PNG).",
+        mime_type="image/png",
+    )
+    def theme_picture(name: str) -> bytes:
+        return preview_png(name)
 
     @server.resource(
         "wechat://errcodes",
@@ -203,21 +214,37 @@ def _register_resources(server: MCPServer[Any], workspace: Workspace) -> None:
         )
 
 
-@functools.lru_cache(maxsize=8)
-def preview_html(theme: str) -> str:
-    """The sample post rendered in ``theme``, in a page at phone width."""
-    from wechat_material.articles import THEMES, render
+PREVIEW_WIDTH = 375  # a phone's width in CSS pixels, as WeChat's reader shows articles
+
+
+def _theme_or_not_found(theme: str) -> None:
+    from wechat_material.articles import THEMES
 
     if theme not in THEMES:
         raise ResourceNotFoundError(f"there is no theme {theme}; choose one of {', '.join(THEMES)}")
+
+
+@functools.lru_cache(maxsize=8)
+def preview_html(theme: str) -> str:
+    """The sample post rendered in ``theme``, in a page at phone width."""
+    from wechat_material.articles import render
+
+    _theme_or_not_found(theme)
     body = render(SAMPLE_POST, theme=theme).html
     return (
         '<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
         f"<title>{theme}</title></head>\n"
-        '<body style="margin:0;background:#ededed">'
-        '<div style="max-width:414px;margin:0 auto;background:#fff;padding:16px">'
-        f"{body}</div></body></html>\n"
+        '<body style="margin:0;background:#fff">'
+        f'<div style="padding:16px">{body}</div></body></html>\n'
     )
+
+
+def preview_png(theme: str) -> bytes:
+    """The shipped picture of the sample post in ``theme`` (drawn by chromium)."""
+    _theme_or_not_found(theme)
+    return (
+        resources.files("wechat_material.mcp_server") / "previews" / f"{theme}.png"
+    ).read_bytes()
 
 
 PUBLISH_PROMPT = """Publish the Markdown file {path} to the WeChat draft box, theme {theme}.
