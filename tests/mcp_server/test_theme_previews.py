@@ -11,9 +11,6 @@ sample post changes).
 from __future__ import annotations
 
 import io
-import os
-import shutil
-from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -21,45 +18,21 @@ from typing import Any
 import pytest
 from PIL import Image
 
+# The console's browser (chromium through Playwright) and its screenshot folder.
+from console.conftest import browser, screenshots  # noqa: F401 - fixtures
 from wechat_material.articles import THEMES
 from wechat_material.mcp_server.server import PREVIEW_WIDTH, preview_html
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = os.environ.get("WXM_CHROMIUM", "/usr/bin/chromium")
 SHIPPED = files("wechat_material.mcp_server") / "previews"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        message = f"no chromium at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message}: CI must run the browser tests")
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture(scope="module")
-def screenshots(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chosen = request.config.getoption("--screenshots")
-    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("previews")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.mark.parametrize("theme", list(THEMES))
 def test_each_theme_has_a_preview_image_as_the_browser_draws_it(
-    theme: str, browser: Any, screenshots: Path
+    theme: str,
+    browser: Any,  # noqa: F811 - the fixture imported above
+    screenshots: Path,  # noqa: F811
 ) -> None:
     page = browser.new_page(viewport={"width": PREVIEW_WIDTH, "height": 100})
     try:
