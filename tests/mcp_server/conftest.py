@@ -59,11 +59,26 @@ class Place:
         }
 
 
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """wxm run in process reads this test's config and data, and no WeChat credentials."""
+    monkeypatch.setenv("WXM_CONFIG_DIR", str(tmp_path / "home" / "config"))
+    monkeypatch.setenv("WXM_DATA_DIR", str(tmp_path / "home" / "data"))
+    for name in (
+        "WECHAT_APPID",
+        "WECHAT_SECRET",
+        "WECHAT_BASE_URL",
+        "WXM_PROFILE",
+        "WXM_MCP_TOKEN",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def place(tmp_path: Path) -> Place:
     root, outside, home = tmp_path / "root", tmp_path / "outside", tmp_path / "home"
     for folder in (root, outside, home):
-        folder.mkdir()
+        folder.mkdir(exist_ok=True)
     shutil.copy(MEDIA / "image.jpg", root / "image.jpg")
     shutil.copy(MEDIA / "image.png", root / "image.png")
     return Place(root, outside, home)

@@ -263,3 +263,40 @@ def test_command_line_mistakes(args: list[str], message: str, place: Place) -> N
     result = CliRunner().invoke(app, ["--sandbox", "mcp", "--root", str(place.root), *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+async def test_render_reports_size_and_problems_without_failing(
+    wx: WeChatClient, place: Place
+) -> None:
+    outside = place.outside / "far.png"
+    (place.root / "post.md").write_text(
+        f"---\ntitle: t\n---\n\n![in](image.png)\n\n![out]({outside})\n", encoding="utf-8"
+    )
+    (place.root / "latin1.md").write_bytes("caf\xe9".encode("latin-1"))
+    long_text = "\n\n".join(["一段很长的文字。" * 40] * 80)
+    async with connected(wx, place, []) as client:
+        post = await call(client, "render_markdown", path="post.md")
+        long = await call(client, "render_markdown", markdown=long_text, theme="ocean")
+        latin1 = await refused(client, "render_markdown", path="latin1.md")
+        both = await refused(client, "render_markdown", path="post.md", markdown="# x")
+    assert post["images"] == ["image.png", str(outside)]
+    assert [w for w in post["warnings"] if "is outside" in w] == [
+        f"{outside} is outside {place.root.resolve()}: publishing would refuse it"
+    ]
+    # Measured with each image's path as long as a WeChat URL: more than the HTML shown.
+    assert post["size"]["characters"] > len(post["html"])
+    assert post["size"]["within_limit"] is True
+    assert long["size"]["within_limit"] is False
+    assert long["size"]["characters"] > long["size"]["max_characters"] == 19_999
+    assert "is outside" not in str(long["warnings"])
+    assert "not UTF-8" in latin1["message"]
+    assert "either path or markdown" in both["message"]
+
+
+def test_the_profile_is_taken_from_the_command(place: Place) -> None:
+    result = CliRunner().invoke(app, ["mcp", "-p", "nosuch", "--root", str(place.root)])
+    assert result.exit_code == 2
+    assert "nosuch" in result.output
+    both = CliRunner().invoke(app, ["-p", "one", "mcp", "-p", "two", "--root", str(place.root)])
+    assert both.exit_code == 2
+    assert "two profiles given: one and two" in both.output

@@ -108,7 +108,7 @@ async def test_render_and_publish_a_post_as_a_draft(place: Place, sandbox: Any) 
         again = await call(client, "publish_markdown", path="post.md", theme="ink")
         drafts = await call(client, "list_drafts")
     assert rendered["size"]["within_limit"] is True
-    assert rendered["size"]["characters"] == len(rendered["html"])
+    assert rendered["size"]["characters"] > len(rendered["html"])  # with WeChat-long URLs
     assert rendered["images"] == ["image.jpg", "image.png"]
     assert "<strong" in rendered["html"]
     assert any("script" in dropped for dropped in inline["dropped"])

@@ -51,6 +51,9 @@ PathArg = Annotated[
 FIND_LIMIT = 100
 """The most matches :meth:`Tools.find_material` lists."""
 
+MAX_POST_BYTES = 4 * 1024 * 1024
+"""The largest Markdown file read: an article's content may hold 1 MB."""
+
 _CONTENT = next(f for f in ARTICLE_FIELDS if f.name == "content")
 
 Log = Callable[[str], None]
@@ -259,8 +262,8 @@ class Tools:
 
         return articles
 
-    def _local_images(self, post: Any, sources: Iterable[str]) -> None:
-        """Every local image of ``post`` must lie in the roots, as the publisher will read it."""
+    def _local_images(self, base_dir: Path, sources: Iterable[str]) -> None:
+        """Every local image must lie in the roots, as the publisher will read it."""
         for source in sources:
             if urlsplit(source).scheme in {"http", "https"}:
                 raise ValidationError(
@@ -268,11 +271,24 @@ class Tools:
                     "save it into a root folder and refer to it by path"
                 )
             # The path exactly as the publisher reads it (expanduser included).
-            confine((post.base_dir / unquote(source)).expanduser(), self.ws.roots)
+            confine((base_dir / unquote(source)).expanduser(), self.ws.roots)
+
+    def _read_post(self, path: str) -> str:
+        """The text of the post at ``path`` (in the roots), read once."""
+        with open_confined(path, self.ws.roots) as stream:
+            data = stream.read(MAX_POST_BYTES + 1)
+        if len(data) > MAX_POST_BYTES:
+            raise ValidationError(
+                f"{path} is over {MAX_POST_BYTES // (1024 * 1024)} MB: no article is that long"
+            )
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValidationError(f"{path} is not UTF-8 text (byte {exc.start})") from None
 
     def _load(self, path: str, theme: str) -> Any:
         post = self._articles().load_post(self.ws.confined(path), theme=theme)
-        self._local_images(post, post.rendered.images)
+        self._local_images(post.base_dir, post.rendered.images)
         return post
 
     def render_markdown(
@@ -288,17 +304,26 @@ class Tools:
             raise ValidationError("give either path or markdown, not both and not neither")
         articles = self._articles()
         if path is not None:
-            post = self._load(path, theme)
-            rendered, warnings = post.rendered, list(post.warnings)
+            rendered = articles.render(self._read_post(path), theme=theme)
+            warnings = list(rendered.warnings)
+            folder = self.ws.confined(path).parent
+            for source in rendered.images:
+                try:
+                    self._local_images(folder, [source])
+                except ValidationError as exc:
+                    warnings.append(f"{exc}: publishing would refuse it")
         else:
             rendered = articles.render(markdown, theme=theme)
             warnings = list(rendered.warnings)
-        html = rendered.html
+        # Measured as sent: each image's path replaced by a URL as long as WeChat's.
+        from wechat_material.articles.post import URL_ALLOWANCE
+
+        sized = rendered.with_image_urls(dict.fromkeys(rendered.images, URL_ALLOWANCE))
         return r.Rendered(
             theme=theme,
-            html=html,
-            size=size_report(html),
-            dropped=wechat_would_drop(html),
+            html=rendered.html,
+            size=size_report(sized),
+            dropped=wechat_would_drop(sized),
             warnings=warnings,
             images=list(rendered.images),
         )
@@ -317,7 +342,7 @@ class Tools:
         articles = self._articles()
         post = self._load(path, theme)
         cover = post.cover_source
-        self._local_images(post, [cover])
+        self._local_images(post.base_dir, [cover])
         options = articles.PublishOptions(theme=theme, write_back=False)
         notes: list[str] = []
         outcome = articles.publish_post(
