@@ -30,7 +30,7 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
         "ziamath",
         "platformdirs",
     ),
-    "mcp": ("mcp", "uvicorn", "starlette"),
+    "mcp": ("mcp",),
 }
 
 # What each extra is for, as the message names it.

@@ -11,6 +11,7 @@ publish refuse unless the server was started with ``--allow delete`` /
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,7 +67,8 @@ class Workspace:
     client: WeChatClient
     roots: tuple[Path, ...]
     allow: frozenset[str] = frozenset()
-    log: Log = print
+    log: Log = field(default=lambda message: print(message, file=sys.stderr, flush=True))
+    """Where refusals and destructive calls are written (stdout carries the protocol)."""
     cache: Any = None
     """The publisher's upload cache for this account (``articles.AccountCache``)."""
     hide: Callable[[str], str] = field(default=redact)
@@ -86,12 +88,6 @@ def _entry(item: MaterialItem | NewsItem) -> r.MaterialEntry:
 
 def _titles(news: NewsContent) -> list[str]:
     return [article.title for article in news.articles]
-
-
-def _image_key(url: str) -> str:
-    # WeChat may add a query (?wx_fmt=png) to its own image URLs: still the same image.
-    parts = urlsplit(url)
-    return f"{parts.netloc}{parts.path}" if parts.netloc else url
 
 
 def _status_name(code: int) -> str:
@@ -435,6 +431,7 @@ class Tools:
 
     def find_unused_images(self) -> r.UnusedImages:
         """Images no draft, publication or news article uses (as cover, picture or inline)."""
+        from wechat_material.articles.readback import _image_key
         from wechat_material.sandbox.state.inventory import ArticleSet, ledger
 
         def article_set(kind: str, owner: str, articles: list[Article]) -> ArticleSet:
