@@ -7,6 +7,7 @@ is imported when the command runs, so every other command starts without it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import sys
 from pathlib import Path
@@ -118,7 +119,8 @@ def _workspace(current: Session, roots: tuple[Path, ...], allow: frozenset[str])
         roots=roots,
         allow=allow,
         log=_log(current),
-        cache=_cache(current),
+        # The publishing libraries load when a post is first published, not at start.
+        cache=functools.cache(lambda: _cache(current)),
         hide=lambda text: current.output.redact(redact(text)),
     )
 

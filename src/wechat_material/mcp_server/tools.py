@@ -69,8 +69,9 @@ class Workspace:
     allow: frozenset[str] = frozenset()
     log: Log = field(default=lambda message: print(message, file=sys.stderr, flush=True))
     """Where refusals and destructive calls are written (stdout carries the protocol)."""
-    cache: Any = None
-    """The publisher's upload cache for this account (``articles.AccountCache``)."""
+    cache: Callable[[], Any] | None = None
+    """Gives the publisher's upload cache for this account (``articles.AccountCache``),
+    asked for when a post is first published; None: the publisher's own choice."""
     hide: Callable[[str], str] = field(default=redact)
 
     def confined(self, path: str) -> Path:
@@ -342,7 +343,11 @@ class Tools:
         options = articles.PublishOptions(theme=theme, write_back=False)
         notes: list[str] = []
         outcome = articles.publish_post(
-            self.client, post, options, cache=self.ws.cache, notify=notes.append
+            self.client,
+            post,
+            options,
+            cache=self.ws.cache() if self.ws.cache is not None else None,
+            notify=notes.append,
         )
         publish_id = None
         if not draft_only:
