@@ -300,3 +300,16 @@ def test_the_profile_is_taken_from_the_command(place: Place) -> None:
     both = CliRunner().invoke(app, ["-p", "one", "mcp", "-p", "two", "--root", str(place.root)])
     assert both.exit_code == 2
     assert "two profiles given: one and two" in both.output
+
+
+def test_a_missing_extra_names_the_pip_command() -> None:
+    from wechat_material._extras import MissingExtraError
+
+    missing = MissingExtraError("publishing Markdown needs the 'publish' extra: pip install x")
+    result = failure(missing, Redactor())
+    assert result.structured_content == {  # type: ignore[comparison-overlap]
+        "error": {
+            "message": "publishing Markdown needs the 'publish' extra: pip install x",
+            "hint": "install it where wxm runs, then restart the server.",
+        }
+    }

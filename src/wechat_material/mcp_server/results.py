@@ -17,6 +17,7 @@ import pydantic
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, Field
 
+from wechat_material._extras import MissingExtraError
 from wechat_material.errcodes import lookup
 from wechat_material.errors import (
     APIError,
@@ -305,6 +306,8 @@ def describe(exc: BaseException) -> tuple[str, str | None]:
         return f"could not reach WeChat: {exc}", "check the network; the call may be retried."
     if isinstance(exc, WeChatError):
         return str(exc), None
+    if isinstance(exc, MissingExtraError):
+        return str(exc), "install it where wxm runs, then restart the server."
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
         return f"{where}{exc.strerror or type(exc).__name__}", "check the path and its permissions."

@@ -24,6 +24,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 
+from wechat_material._extras import MissingExtraError
 from wechat_material._version import VERSION
 from wechat_material.errcodes import lookup
 from wechat_material.errors import WeChatError
@@ -81,7 +82,7 @@ def _tool(workspace: Workspace, limiter: anyio.CapacityLimiter, method: Any) -> 
             result = await anyio.to_thread.run_sync(
                 functools.partial(method, **arguments), limiter=limiter
             )
-        except (WeChatError, OSError) as exc:
+        except (WeChatError, OSError, MissingExtraError) as exc:
             return results.failure(exc, workspace.hide)
         except Exception as exc:
             lines = traceback.format_exception(exc)
