@@ -326,7 +326,7 @@ async def test_resources_and_prompts(place: Place, sandbox: Any) -> None:
     assert prompts == {"publish_markdown_draft", "find_unused_images"}
     text = publish.messages[0].content.text  # type: ignore[union-attr]
     assert "publish_markdown" in text
-    assert "'post.md'" in text
+    assert '"post.md"' in text
     assert "draft_only=true" in text
 
 

@@ -44,7 +44,7 @@ def _allowed(given: list[str] | None) -> frozenset[str]:
         for name in value.split(","):
             if name.strip() not in PERMISSION_NAMES:
                 raise UsageProblem(
-                    f"--allow {value}: {name.strip()!r} is not something to allow",
+                    f"--allow {value}: '{name.strip()}' is not something to allow",
                     hint="use --allow delete, --allow publish, or both.",
                 )
             allowed.add(name.strip())
@@ -54,7 +54,7 @@ def _allowed(given: list[str] | None) -> frozenset[str]:
 def _port(text: str, given: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise UsageProblem(
-            f"--http {given}: {text!r} is not a port", hint="give --http 127.0.0.1:PORT."
+            f"--http {given}: '{text}' is not a port", hint="give --http 127.0.0.1:PORT."
         )
     return int(text)
 

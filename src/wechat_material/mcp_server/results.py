@@ -78,7 +78,7 @@ class FoundMaterial(ToolResult):
         more = " (more matched; narrow the search)" if self.truncated else ""
         return (
             f"{len(self.items)} {self.type} item(s) of {self.searched} match "
-            f"{self.name_contains!r}{more}"
+            f"“{self.name_contains}”{more}"
         )
 
 
@@ -119,7 +119,7 @@ class Described(ToolResult):
         if self.size is not None:
             parts.append(f"{self.size} bytes")
         if self.title:
-            parts.append(f"title {self.title!r}")
+            parts.append(f"title “{self.title}”")
         return f"{self.media_id}: " + ", ".join(parts)
 
 

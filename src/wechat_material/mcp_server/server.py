@@ -250,9 +250,9 @@ def preview_png(theme: str) -> bytes:
 
 PUBLISH_PROMPT = """Publish the Markdown file {path} to the WeChat draft box, theme {theme}.
 
-1. Call render_markdown with path={path!r} and theme={theme!r}. If the size is over the \
+1. Call render_markdown with path={path} and theme={theme}. If the size is over the \
 limit, stop and tell me how much must go.
-2. Call publish_markdown with path={path!r}, theme={theme!r} and draft_only=true.
+2. Call publish_markdown with path={path}, theme={theme} and draft_only=true.
 3. Show me the draft's media_id, then what WeChat changed: every entry of `changes` \
 (from reading the draft back) and of `dropped` (from rendering), in plain words, with \
 what I could do about each. Say so plainly if WeChat kept everything.
@@ -274,7 +274,10 @@ def _register_prompts(server: MCPServer[Any]) -> None:
         description="Publish this Markdown file as a draft and show me what WeChat changed.",
     )
     def publish_draft(path: str, theme: str = "default") -> str:
-        return PUBLISH_PROMPT.format(path=path, theme=theme)
+        # The arguments as they go into a tool call: JSON strings.
+        return PUBLISH_PROMPT.format(
+            path=json.dumps(path, ensure_ascii=False), theme=json.dumps(theme, ensure_ascii=False)
+        )
 
     @server.prompt(
         name="find_unused_images",
