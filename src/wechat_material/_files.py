@@ -239,7 +239,8 @@ def confine(
         raise ValueError("confine() needs at least one root")
     given = os.fspath(path)
     if "\x00" in given:
-        raise ValidationError(f"{given!a} holds a NUL character, which no file name may hold")
+        shown = given.replace("\x00", "\\0")
+        raise ValidationError(f"{shown} holds a NUL character, which no file name may hold")
     resolved_roots = [Path(root).resolve() for root in roots]
     start = Path(base).resolve() if base is not None else resolved_roots[0]
     resolved = (start / given).resolve()
