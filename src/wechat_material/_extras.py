@@ -30,6 +30,7 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
         "ziamath",
         "platformdirs",
     ),
+    "mcp": ("mcp",),
 }
 
 # What each extra is for, as the message names it.
@@ -38,6 +39,7 @@ _PURPOSE = {
     "redis": "a Redis token store",
     "cli": "the wxm command",
     "publish": "publishing Markdown",
+    "mcp": "the MCP server (wxm mcp)",
 }
 
 

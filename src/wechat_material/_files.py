@@ -282,7 +282,7 @@ def open_confined(
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            kind = _kind(mode)
+            kind = kind_of(mode)
             what = kind if kind.startswith("not ") else f"{kind}, not a regular file"
             raise ValidationError(f"{given} is {what}")
         if _NONBLOCK:

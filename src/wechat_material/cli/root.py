@@ -42,6 +42,7 @@ _BACKUP = (
 _RESTORE = "Restore a backup into another account: material, then articles as drafts."
 _DEMO = "Upload, list, count, download, draft and publish on a throw-away sandbox."
 _SANDBOX = "Run the local WeChat sandbox, or wipe the embedded one's data."
+_MCP = "Serve the account's material, drafts and publishing to an assistant (MCP)."
 COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("token", "account:register", _ACCESS),
     ("ls", "material:register", _LS),
@@ -58,6 +59,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("draft", "drafts:register", "The draft box, and publishing drafts."),
     ("backup", "backup:register", _BACKUP),
     ("sandbox", "sandbox:register", _SANDBOX),
+    ("mcp", "mcp:register", _MCP),
 )
 
 _loaded: dict[str, TyperGroup] = {}
