@@ -1,6 +1,7 @@
 """Assembling the sandbox: backend, routes and the layers around them.
 
 Layers, outermost first: the guard (no traceback reaches a client), the
+console's security headers (on every reply under ``/`` and ``/ui/``), the
 doors (who may use the admin API and the console:
 :mod:`~wechat_material.sandbox.http.doors`), call counting (every API call, on
 arrival), body caps (each endpoint's largest body, checked before and while it
@@ -19,6 +20,7 @@ from starlette.responses import Response
 
 from wechat_material.sandbox.http import admin, console, files, routes
 from wechat_material.sandbox.http.body_caps import BodyCapMiddleware
+from wechat_material.sandbox.http.console_headers import ConsoleHeadersMiddleware
 from wechat_material.sandbox.http.doors import Doors, DoorsMiddleware
 from wechat_material.sandbox.http.endpoint import error_reply
 from wechat_material.sandbox.http.faults import FaultMiddleware
@@ -67,6 +69,7 @@ def _assemble(backend: SandboxBackend) -> Starlette:
         ],
         middleware=[
             Middleware(GuardMiddleware, backend=backend),
+            Middleware(ConsoleHeadersMiddleware),
             Middleware(DoorsMiddleware, doors=doors),
             Middleware(CountingMiddleware, backend=backend),
             Middleware(BodyCapMiddleware, backend=backend),

@@ -28,6 +28,7 @@ from wechat_material.sandbox.http import routes as api_routes
 from wechat_material.sandbox.http.console import accounts, articles, controls, events, gallery
 from wechat_material.sandbox.http.console import journal as journal_page
 from wechat_material.sandbox.http.console.layout import page
+from wechat_material.sandbox.http.console_headers import FILE_POLICY
 from wechat_material.sandbox.http.endpoint import backend_of
 from wechat_material.sandbox.http.numbers import MalformedNumber, number_in
 from wechat_material.sandbox.http.wire import file_reply
@@ -49,12 +50,9 @@ STATIC = {
     "console.css": "text/css",
     "favicon.svg": "image/svg+xml",
 }
-# Pages are built from live state: never cached, never framed by another site.
-HEADERS = {
-    "cache-control": "no-store",
-    "x-frame-options": "DENY",
-    "x-content-type-options": "nosniff",
-}
+# Pages are built from live state: never cached. The headers every console reply gets
+# (no framing, no sniffing, the content policy) are added by the layer in console_headers.
+HEADERS = {"cache-control": "no-store"}
 
 
 def _html(
@@ -103,9 +101,13 @@ async def media_file(request: Request) -> Response:
     if stored is None:
         return Response("no such file", 404, media_type="text/plain")
     try:
-        return file_reply(backend.storage.blobs, stored, attachment=False)
+        # attachment: a navigation saves the file, never shows it as a page; <img>,
+        # <audio> and <video> still play it.
+        reply = file_reply(backend.storage.blobs, stored, attachment=True)
     except SandboxError:
         return Response("the file is missing from the store", 404, media_type="text/plain")
+    reply.headers["content-security-policy"] = FILE_POLICY
+    return reply
 
 
 async def articles_page(request: Request) -> Response:
