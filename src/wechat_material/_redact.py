@@ -71,7 +71,8 @@ def hide_query_secrets(
     parts = []
     for part in query.split("&"):
         raw_name, sep, raw_value = part.partition("=")
-        name = unquote_plus(raw_name).strip().lower()
+        name = unquote_plus(raw_name) if "%" in raw_name or "+" in raw_name else raw_name
+        name = name.strip().lower()
         if sep and name in names:
             part = f"{raw_name}={hide(unquote_plus(raw_value))}"
         parts.append(part)

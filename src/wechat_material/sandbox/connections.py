@@ -27,7 +27,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -92,6 +92,9 @@ class ServerLimits:
             "http": bounded_protocol(self),
             "timeout_keep_alive": self.keep_alive_seconds,
             "limit_concurrency": self.max_connections,
+            # X-Forwarded-For is not the sandbox's business (and would let any local
+            # process pose as another address); no per-request middleware for it.
+            "proxy_headers": False,
             # Headers over the limit are answered by the protocol before h11 sees them.
             "h11_max_incomplete_event_size": self.max_header_bytes + 1024,
             "timeout_graceful_shutdown": self.shutdown_seconds,
@@ -125,6 +128,54 @@ async def _too_many(scope: Any, receive: Any, send: Any) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+CORK_LIMIT = 64 * 1024
+"""Writes are held for the rest of the loop iteration up to this much, then sent at once."""
+
+
+class _Corked:
+    """A transport whose writes in one turn of the event loop leave as one ``send``.
+
+    uvicorn writes a reply's head and its body separately: two system calls, and
+    on loopback two wake-ups of the client, for every small reply. Held until the
+    loop's next turn (or until :data:`CORK_LIMIT` is held, or the transport is
+    closed), they go out together. Everything but writing is the transport's own.
+    """
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._held: list[bytes] = []
+        self._size = 0
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not self._held:
+            self._loop.call_soon(self.flush)
+        self._held.append(bytes(data))
+        self._size += len(data)
+        if self._size >= CORK_LIMIT:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._held:
+            return
+        data = b"".join(self._held)
+        self._held.clear()
+        self._size = 0
+        if not self._transport.is_closing():
+            self._transport.write(data)
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._transport.write_eof()
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 class _Bounds:
@@ -177,6 +228,8 @@ class _Bounds:
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._uvicorn_connection_made(transport)
+        # uvicorn's flow control keeps the real transport; everything else writes corked.
+        self.transport = cast(asyncio.Transport, _Corked(transport, self.loop))
         address = self.client[0] if self.client else ""
         self._address = address
         self.clients[address] += 1

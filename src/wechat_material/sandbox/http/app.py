@@ -5,8 +5,9 @@ console's security headers (on every reply under ``/`` and ``/ui/``), the
 doors (who may use the admin API and the console:
 :mod:`~wechat_material.sandbox.http.doors`), call counting (every API call, on
 arrival), body caps (each endpoint's largest body, checked before and while it
-is read), faults (when configured), then the
-routes: the API (:mod:`~wechat_material.sandbox.http.routes`), the admin API
+is read), faults (when configured), then the routes (an API call found by its
+path at once, anything else by the router): the API
+(:mod:`~wechat_material.sandbox.http.routes`), the admin API
 (:mod:`~wechat_material.sandbox.http.admin`), the console's pages
 (:mod:`~wechat_material.sandbox.http.console`) and the files and pages the
 sandbox serves (:mod:`~wechat_material.sandbox.http.files`).
@@ -24,7 +25,7 @@ from wechat_material.sandbox.http.console_headers import ConsoleHeadersMiddlewar
 from wechat_material.sandbox.http.doors import Doors, DoorsMiddleware
 from wechat_material.sandbox.http.endpoint import error_reply
 from wechat_material.sandbox.http.faults import FaultMiddleware
-from wechat_material.sandbox.http.layers import CountingMiddleware, GuardMiddleware
+from wechat_material.sandbox.http.layers import ApiRoutes, CountingMiddleware, GuardMiddleware
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.config import SandboxConfig
@@ -74,6 +75,7 @@ def _assemble(backend: SandboxBackend) -> Starlette:
             Middleware(CountingMiddleware, backend=backend),
             Middleware(BodyCapMiddleware, backend=backend),
             Middleware(FaultMiddleware, plan=backend.faults, error_reply=fault_error),
+            Middleware(ApiRoutes, routes=routes.api.routes),
         ],
     )
     app.router.redirect_slashes = False

@@ -45,11 +45,15 @@ _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 def dump_json(payload: Any, base: Callable[[], str] | None = None) -> bytes:
     """UTF-8 JSON, compact; each :class:`LinkPath` in ``payload`` becomes the absolute
-    URL ``base() + path`` (``base`` is asked only when there is a link)."""
+    URL ``base() + path`` (``base`` is asked once, and only when there is a link: a
+    page of 20 items would otherwise build the request's base URL 20 times)."""
+    asked: list[str] = []
 
     def absolute(value: object) -> str:
         if isinstance(value, LinkPath) and base is not None:
-            return base() + value.path
+            if not asked:
+                asked.append(base())
+            return asked[0] + value.path
         raise TypeError(f"{type(value).__name__} cannot be sent as JSON")
 
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=absolute)
