@@ -1,7 +1,7 @@
 """What a request costs the sandbox, next to a bare Starlette app and to an older sandbox.
 
 Every server runs in its own subprocess under uvicorn (one worker, no access
-log) on loopback, one after the other in the same run, with the sandbox's own
+log) on loopback, all started at once and measured in turns, with the sandbox's own
 server settings (``ServerLimits().uvicorn_options()``: its protocol, limits
 and timeouts), the bare Starlette app included. Rows:
 
@@ -31,7 +31,7 @@ Goal: CPU per request of the sandbox halved against the baseline, for token
 and batchget. ``--profile`` runs the sandbox once more under cProfile and says
 where its time goes, by area.
 
-    .venv/bin/python bench/bench_sandbox.py [--seconds 5] [--connections 8]
+    .venv/bin/python bench/bench_sandbox.py [--seconds 2] [--rounds 3] [--connections 8]
         [--baseline f7252d3] [--large] [--profile] [--storage memory|disk]
 """
 
