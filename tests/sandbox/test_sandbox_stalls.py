@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -208,3 +210,22 @@ def test_limits_are_checked() -> None:
         ServerLimits(max_connections_per_client=0)
     with pytest.raises(ValueError, match="httptools"):
         ServerLimits(http="h2")  # type: ignore[arg-type]
+
+
+def test_the_command_line_takes_the_new_limits() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "wechat_material.sandbox", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for flag in ("--body-timeout", "--max-connections-per-client", "--http"):
+        assert flag in out
+    refused = subprocess.run(
+        [sys.executable, "-m", "wechat_material.sandbox", "--memory", "--body-timeout", "0"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode == 2
+    assert "timeouts must be positive" in refused.stderr

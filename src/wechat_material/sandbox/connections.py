@@ -178,7 +178,7 @@ class _Corked:
         return getattr(self._transport, name)
 
 
-class _Bounds:
+class _Bounds(asyncio.Protocol):
     """What both protocols add to uvicorn's; the parser-specific parts are in subclasses.
 
     Class attributes set by :func:`bounded_protocol`: ``limits``, and ``clients``,
@@ -212,22 +212,10 @@ class _Bounds:
     def _reading_body(self) -> bool:
         raise NotImplementedError
 
-    def _uvicorn_data_received(self, data: bytes) -> None:
-        raise NotImplementedError
-
-    def _uvicorn_connection_made(self, transport: asyncio.Transport) -> None:
-        raise NotImplementedError
-
-    def _uvicorn_connection_lost(self, exc: Exception | None) -> None:
-        raise NotImplementedError
-
-    def _uvicorn_response_complete(self) -> None:
-        raise NotImplementedError
-
     # The protocol's events.
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
-        self._uvicorn_connection_made(transport)
+        super().connection_made(transport)
         # uvicorn's flow control keeps the real transport; everything else writes corked.
         self.transport = cast(asyncio.Transport, _Corked(transport, self.loop))
         address = self.client[0] if self.client else ""
@@ -252,7 +240,7 @@ class _Bounds:
             if self.clients[self._address] <= 0:
                 del self.clients[self._address]
             self._address = None
-        self._uvicorn_connection_lost(exc)
+        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         if self._drained >= 0:
@@ -261,16 +249,16 @@ class _Bounds:
         if self._reading_headers() and self._headers_too_large(data):
             self._refuse_headers()
             return
-        self._uvicorn_data_received(data)
+        super().data_received(data)
         self._after_parse()
 
     def eof_received(self) -> None:
         # Draining after a 431, the client is done sending: returning closes the connection.
         if self._drained < 0:
-            super().eof_received()  # type: ignore[misc]
+            super().eof_received()
 
     def on_response_complete(self) -> None:
-        self._uvicorn_response_complete()
+        super().on_response_complete()  # type: ignore[misc]
         self._await_headers()
         self._after_parse()
 
@@ -368,18 +356,6 @@ def _h11_protocol(limits: ServerLimits, clients: Counter[str]) -> type[asyncio.P
                 self._headers_arrived()
             super()._after_parse()
 
-        def _uvicorn_data_received(self, data: bytes) -> None:
-            H11Protocol.data_received(self, data)
-
-        def _uvicorn_connection_made(self, transport: asyncio.Transport) -> None:
-            H11Protocol.connection_made(self, transport)
-
-        def _uvicorn_connection_lost(self, exc: Exception | None) -> None:
-            H11Protocol.connection_lost(self, exc)
-
-        def _uvicorn_response_complete(self) -> None:
-            H11Protocol.on_response_complete(self)
-
     BoundedH11.limits = limits
     BoundedH11.clients = clients
     return BoundedH11
@@ -405,18 +381,6 @@ def _httptools_protocol(limits: ServerLimits, clients: Counter[str]) -> type[asy
         def on_message_complete(self) -> None:
             self._in_body = False
             HttpToolsProtocol.on_message_complete(self)
-
-        def _uvicorn_data_received(self, data: bytes) -> None:
-            HttpToolsProtocol.data_received(self, data)
-
-        def _uvicorn_connection_made(self, transport: asyncio.Transport) -> None:
-            HttpToolsProtocol.connection_made(self, transport)
-
-        def _uvicorn_connection_lost(self, exc: Exception | None) -> None:
-            HttpToolsProtocol.connection_lost(self, exc)
-
-        def _uvicorn_response_complete(self) -> None:
-            HttpToolsProtocol.on_response_complete(self)
 
     BoundedHttpTools.limits = limits
     BoundedHttpTools.clients = clients

@@ -108,7 +108,8 @@ class ApiRoutes:
 
     The API's paths are fixed, so one dictionary look-up stands in for the router
     trying its routes' patterns one by one (over twenty for the last of them). Any
-    other path goes on to the router.
+    other path, or a method the route does not take, goes on to the router (whose
+    405 Starlette's exception layer answers).
     """
 
     def __init__(self, app: ASGIApp, routes: list[Route]) -> None:
@@ -117,7 +118,7 @@ class ApiRoutes:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         route = self.by_path.get(scope["path"]) if scope["type"] == "http" else None
-        if route is None:
+        if route is None or scope["method"] not in (route.methods or ()):
             await self.app(scope, receive, send)
             return
         # What the router would have put in the scope on a match.
