@@ -56,25 +56,27 @@ def hide_secret_params(text: str, hide: Callable[[str], str] = mask) -> str:
 
 SECRET_NAMES = frozenset({"access_token", "secret"})
 """The query parameters whose values are secrets, wherever they appear."""
+_PATTERN_NAMES = ("access_token", "secret")  # what _SECRET_PARAM matches before its "="
 
 
 def hide_query_secrets(
     query: str, hide: Callable[[str], str] = mask, names: frozenset[str] = SECRET_NAMES
 ) -> str:
-    """A raw query string with the value of every parameter named in ``names`` replaced
-    by ``hide(value)``.
+    """A raw query string with its secrets hidden: first by the one pattern
+    (:func:`hide_secret_params`), then every parameter named in ``names`` that only
+    reading it as a server does reveals, its value replaced by ``hide(value)``.
 
-    Names are compared once decoded, as a server reads them, and in any case:
-    ``%73ecret=`` and ``access%5Ftoken=`` are the ``secret`` and ``access_token`` a
-    server accepts, so they are hidden too. Other parameters are kept as sent.
+    Names are compared once decoded, and in any case: ``%73ecret=`` and
+    ``access%5Ftoken=`` are the ``secret`` and ``access_token`` a server accepts,
+    so they are hidden too. Other parameters are kept as sent.
     """
     parts = []
-    for part in query.split("&"):
+    for part in hide_secret_params(query, hide).split("&"):
         raw_name, sep, raw_value = part.partition("=")
-        name = unquote_plus(raw_name) if "%" in raw_name or "+" in raw_name else raw_name
-        name = name.strip().lower()
-        if sep and name in names:
-            part = f"{raw_name}={hide(unquote_plus(raw_value))}"
+        if sep and not raw_name.endswith(_PATTERN_NAMES):  # else hidden by the pattern
+            name = unquote_plus(raw_name) if "%" in raw_name or "+" in raw_name else raw_name
+            if name.strip().lower() in names:
+                part = f"{raw_name}={hide(unquote_plus(raw_value))}"
         parts.append(part)
     return "&".join(parts)
 

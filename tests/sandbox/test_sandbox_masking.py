@@ -100,6 +100,9 @@ def test_one_function_reads_names_decoded() -> None:
     assert "adm123456" in hide_query_secrets(query)
     target = hide_target_secrets(f"/ui/?{query}")
     assert target == "/ui/?a=1&%73ecret=***&Access%5FToken=***&admin%5Ftoken=***&b"
+    # The one pattern runs first: names it knows keep its spans (client_secret too).
+    plain = "SECRET=abcdef&client_secret=ghijkl&secret=mnopqr#frag"
+    assert hide_query_secrets(plain, lambda _: "*") == "SECRET=*&client_secret=*&secret=*#frag"
 
 
 def raw_get(base_url: str, target: str) -> bytes:

@@ -17,7 +17,7 @@ from pathlib import Path
 import uvicorn
 from starlette.applications import Starlette
 
-from wechat_material._redact import hide_query_secrets
+from wechat_material._redact import hide_query_secrets, hide_secret_params
 from wechat_material.sandbox.admin import SandboxAdmin
 from wechat_material.sandbox.connections import ServerLimits
 from wechat_material.sandbox.http.app import create_app
@@ -67,8 +67,9 @@ def hide_target_secrets(target: str) -> str:
     """A request target (``/path?query``) with its secrets (the journal's) hidden whole."""
     path, sep, query = target.partition("?")
     if not sep:
-        return target
-    return f"{path}?{hide_query_secrets(query, _hide_whole, HIDDEN_NAMES)}"
+        return hide_query_secrets(target, _hide_whole, HIDDEN_NAMES)
+    hidden = hide_query_secrets(query, _hide_whole, HIDDEN_NAMES)
+    return f"{hide_secret_params(path, _hide_whole)}?{hidden}"
 
 
 class RedactQuerySecrets(logging.Filter):
