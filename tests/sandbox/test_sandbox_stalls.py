@@ -28,6 +28,7 @@ STALLED = (
 )
 # Loopback has all of 127/8: the crowd comes from one address, the checks from another.
 CROWD = "127.0.0.2"
+KB = 1024
 
 
 @pytest.fixture(scope="module", params=["h11", "httptools"])
@@ -119,6 +120,24 @@ def test_a_body_sent_in_time_is_not_cut(sandbox: RunningSandbox) -> None:
     assert b"40014" in reply
 
 
+def test_a_body_the_server_is_slow_to_read_is_not_cut(sandbox: RunningSandbox) -> None:
+    # A latency fault holds the call before its body is read: past 64 KB uvicorn stops
+    # reading, the client cannot send the rest, and that wait is not the client's fault.
+    sandbox.admin.set_faults("draft/add", latency_ms=int(BODY_SECONDS * 2000))
+    try:
+        reply = httpx.post(
+            f"{sandbox.base_url}/cgi-bin/draft/add",
+            params={"access_token": "invalid"},
+            content=b'{"articles": [' + b" " * (300 * KB) + b"]}",
+            headers={"content-type": "application/json"},
+            timeout=GUARD,
+        )
+    finally:
+        sandbox.admin.clear_faults()
+    assert reply.status_code == 200
+    assert reply.json()["errcode"] == 40014
+
+
 @pytest.mark.parametrize("http", ["h11", "httptools"])
 def test_past_its_limit_a_client_gets_503_and_others_are_served(http: str) -> None:
     limits = ServerLimits(header_seconds=GUARD, max_connections_per_client=5, http=http)  # type: ignore[arg-type]
@@ -145,9 +164,6 @@ def test_past_its_limit_a_client_gets_503_and_others_are_served(http: str) -> No
                     break
             assert time.monotonic() < deadline
             time.sleep(0.05)
-
-
-KB = 1024
 
 
 @pytest.mark.parametrize(

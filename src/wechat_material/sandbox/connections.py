@@ -195,6 +195,7 @@ class _Bounds(asyncio.Protocol):
     client: tuple[str, int] | None
     app: Any
     cycle: Any
+    flow: Any
     _unset_keepalive_if_required: Callable[[], None]
 
     _header_timer: asyncio.TimerHandle | None = None
@@ -335,6 +336,11 @@ class _Bounds(asyncio.Protocol):
     def _body_overdue(self) -> None:
         self._body_timer = None
         if self.transport.is_closing() or not self._reading_body():
+            return
+        if self.flow.read_paused:
+            # The server stopped reading: the app has not taken what it holds yet (a
+            # latency fault, a slow handler). The wait is not the client's: not yet.
+            self._body_timer = self.loop.call_later(self.limits.body_seconds, self._body_overdue)
             return
         if self.cycle is not None and not self.cycle.response_started:
             seconds = f"{self.limits.body_seconds:g}"
