@@ -186,6 +186,33 @@ def test_headers_over_64_kb_get_431_never_a_reset(
         assert body == b"request line and headers over 64 KB; send smaller headers\n"
 
 
+def test_a_malformed_request_gets_400_never_a_reset(sandbox: RunningSandbox) -> None:
+    # The parser refuses it at once; the client goes on sending 2 MB it announced.
+    with connect(sandbox) as sock:
+        sock.sendall(
+            health_request(sandbox, b"Bad header line\r\nContent-Length: 2097152\r\n")
+            + b"x" * 2097152
+        )
+        sock.shutdown(socket.SHUT_WR)
+        reply = whole_reply(sock)  # a reset would raise ConnectionResetError here
+    assert reply.startswith(b"HTTP/1.1 400 "), reply[:80]
+    assert reply.endswith(b"Invalid HTTP request received.\n")
+    assert reply.count(b"HTTP/1.1 ") == 1
+
+
+def test_a_malformed_request_after_a_good_one_gets_400(sandbox: RunningSandbox) -> None:
+    # On a kept-alive connection: the earlier reply is done, the refusal is answered.
+    with connect(sandbox) as sock:
+        sock.sendall(health_request(sandbox))
+        first = b""
+        while b'{"ok":true}' not in first:
+            first += sock.recv(65536)
+        sock.sendall(health_request(sandbox, b"Bad header line\r\n"))
+        sock.shutdown(socket.SHUT_WR)
+        reply = whole_reply(sock)
+    assert reply.startswith(b"HTTP/1.1 400 "), reply[:80]
+
+
 def test_headers_over_the_limit_in_small_pieces_get_431(sandbox: RunningSandbox) -> None:
     with connect(sandbox) as sock:
         sock.sendall(health_request(sandbox)[:-2])

@@ -148,8 +148,11 @@ class _Corked:
         self._loop = loop
         self._held: list[bytes] = []
         self._size = 0
+        self._ended = False
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self._ended:
+            return  # after a refusal's answer: what the app still sends goes nowhere
         if not self._held:
             self._loop.call_soon(self.flush)
         self._held.append(bytes(data))
@@ -168,6 +171,7 @@ class _Corked:
 
     def write_eof(self) -> None:
         self.flush()
+        self._ended = True
         self._transport.write_eof()
 
     def close(self) -> None:
@@ -296,13 +300,26 @@ class _Bounds(asyncio.Protocol):
         self._tail = b""
 
     def _refuse_headers(self) -> None:
-        self._unset_keepalive_if_required()
         kb = self.limits.max_header_bytes // 1024
         text = f"request line and headers over {kb} KB; send smaller headers\n"
-        self.transport.write(plain_reply(431, "Request Header Fields Too Large", text))
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
+        self._answer_and_drain(plain_reply(431, "Request Header Fields Too Large", text))
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to a request its parser refuses, without the reset that
+        closing at once gives a client still sending."""
+        self._answer_and_drain(plain_reply(400, "Bad Request", f"{msg}\n"))
+
+    def _answer_and_drain(self, reply: bytes) -> None:
+        self._unset_keepalive_if_required()
+        for timer in (self._header_timer, self._body_timer):
+            if timer is not None:
+                timer.cancel()
+        self._header_timer = self._body_timer = None
+        cycle = self.cycle  # the previous request's, on a kept-alive connection
+        if cycle is not None and cycle.response_started and not cycle.response_complete:
+            self.transport.close()  # an answer is under way: no second one inside it
+            return
+        self.transport.write(reply)
         # Closing now, with the client still sending, would reset the connection and
         # lose the answer: say nothing more, read and drop the rest for a while.
         if self.transport.can_write_eof():
@@ -322,7 +339,7 @@ class _Bounds(asyncio.Protocol):
 
     # Bodies: a deadline.
     def _after_parse(self) -> None:
-        if self.transport.is_closing():
+        if self.transport.is_closing() or self._drained >= 0:
             return
         if self._reading_body():
             if self._body_timer is None:
