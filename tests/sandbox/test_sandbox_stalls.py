@@ -255,15 +255,7 @@ def test_limits_are_checked() -> None:
         ServerLimits(http="h2")  # type: ignore[arg-type]
 
 
-def test_the_command_line_takes_the_new_limits() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "wechat_material.sandbox", "--help"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    for flag in ("--body-timeout", "--max-connections-per-client", "--http"):
-        assert flag in out
+def test_the_command_line_checks_the_new_limits() -> None:
     refused = subprocess.run(
         [sys.executable, "-m", "wechat_material.sandbox", "--memory", "--body-timeout", "0"],
         capture_output=True,
