@@ -1,27 +1,38 @@
-"""How fast the sandbox answers, next to a bare Starlette app on the same machine.
+"""What a request costs the sandbox, next to a bare Starlette app and to an older sandbox.
 
-Both servers run in subprocesses under uvicorn (one worker, access log off for
-both, log level warning) on loopback, one after the other in the same run. The
-load comes from ``wrk`` when it is on PATH (same settings for every scenario;
-a Lua hook checks every reply). Without wrk a small Python generator stands in,
-but it cannot push either server to its limit, so its ratios say little.
+Every server runs in its own subprocess under uvicorn (one worker, no access
+log) on loopback, all started at once and measured in turns, with the sandbox's own
+server settings (``ServerLimits().uvicorn_options()``: its protocol, limits
+and timeouts), the bare Starlette app included. Rows:
 
-Scenarios:
+- ``starlette``: a bare Starlette app answering each scenario's path with a
+  small JSON reply, under the same settings and parser as the sandbox row
+  below it: the ceiling on this machine;
+- ``sandbox``: this tree's sandbox, with each HTTP parser (``httptools``,
+  compiled, the default when installed; ``h11``, pure Python);
+- ``baseline``: the sandbox of an older commit (``--baseline``, default
+  ``f7252d3``), unpacked with ``git archive`` into a temporary folder and run
+  with ``PYTHONPATH`` pointing there, with that commit's own settings.
 
-- ``hello``: a bare Starlette JSON "hello world" (the ceiling on this machine);
-- ``token``: GET /cgi-bin/token (quota lifted; every reply must hold a token);
-- ``batchget``: POST /cgi-bin/material/batchget_material, a page of 20 images
-  out of the 30 the account holds;
-- ``upload 1MB``: POST /cgi-bin/material/add_material with a 1 MB JPEG;
-- ``download 1MB``: POST /cgi-bin/material/get_material of a 1 MB JPEG.
+Scenarios: ``token`` (GET /cgi-bin/token, quota lifted; every reply must hold
+a token) and ``batchget`` (POST batchget_material, a page of 20 images of the
+30 the account holds); with ``--large``, a 1 MB upload and download too. A
+reply counts as bad unless it is HTTP 200 and holds what the scenario expects.
 
-A reply counts as bad unless it is HTTP 200 and what the scenario expects (a
-token, a full page, a media_id, the JPEG); errors come as HTTP 200 with an
-errcode, so status codes alone would hide them.
+Two figures per row: requests per second, and the server's CPU time per
+request, read from ``/proc/PID/stat`` (user + system) before and after the
+scenario. CPU time counts only the server's own work, so it says much more
+than requests per second on a machine that is busy with other things (then
+the wall clock also counts time the server was waiting for a core). The load
+comes from this process: 8 keep-alive connections on raw sockets (asyncio),
+each sending the next request as soon as the previous reply is in.
 
-The goal: token and batchget reach at least 50 % of hello-world.
+Goal: CPU per request of the sandbox halved against the baseline, for token
+and batchget. ``--profile`` runs the sandbox once more under cProfile and says
+where its time goes, by area.
 
-    .venv/bin/python bench/bench_sandbox.py [--connections 8] [--seconds 5] [--storage disk]
+    .venv/bin/python bench/bench_sandbox.py [--seconds 2] [--rounds 3] [--connections 8]
+        [--baseline f7252d3] [--large] [--profile] [--storage memory|disk]
 """
 
 from __future__ import annotations
@@ -29,15 +40,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
-import shutil
-import socket
+import os
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -45,6 +55,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from sandbox_process import free_port
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
 GRANT = {"grant_type": "client_credential", "appid": DEMO_APPID, "secret": DEMO_SECRET}
@@ -53,20 +64,34 @@ LIBRARY_IMAGES = 30  # more than a page, as real accounts have
 PAGE = 20
 BOUNDARY = "benchsandboxboundary7d1f"
 SMALL = ("token", "batchget")
+ROOT = Path(__file__).resolve().parent.parent
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # -- the servers (run in subprocesses by this same script) ------------------------------
 
 
-def hello_app() -> object:
+def starlette_app() -> object:
+    """A bare Starlette app: the two small scenarios' paths, each a small JSON reply."""
     from starlette.applications import Starlette
+    from starlette.requests import Request
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    async def hello(request: object) -> JSONResponse:
-        return JSONResponse({"hello": "world"})
+    async def token(request: Request) -> JSONResponse:
+        return JSONResponse({"access_token": "x" * 136, "expires_in": 7200})
 
-    return Starlette(routes=[Route("/", hello)])
+    async def batchget(request: Request) -> JSONResponse:
+        await request.body()
+        return JSONResponse({"total_count": 30, "item_count": PAGE, "item": []})
+
+    return Starlette(
+        routes=[
+            Route("/", token),
+            Route("/cgi-bin/token", token),
+            Route("/cgi-bin/material/batchget_material", batchget, methods=["POST"]),
+        ]
+    )
 
 
 def sandbox_app(data_dir: str | None) -> object:
@@ -75,42 +100,96 @@ def sandbox_app(data_dir: str | None) -> object:
     return create_app(SandboxConfig(data_dir=Path(data_dir) if data_dir else None))
 
 
-def serve(kind: str, port: int, data_dir: str | None) -> None:
+def server_options(http: str | None) -> dict[str, object]:
+    """The sandbox's own uvicorn settings (of whichever tree is on the path)."""
+    from wechat_material.sandbox.connections import ServerLimits
+
+    limits = ServerLimits(http=http) if http else ServerLimits()  # type: ignore[arg-type]
+    options: dict[str, object] = limits.uvicorn_options()
+    return options
+
+
+def serve(kind: str, port: int, data_dir: str | None, http: str | None, profile: str) -> None:
     import uvicorn
 
-    app = hello_app() if kind == "hello" else sandbox_app(data_dir)
-    uvicorn.run(app, host="127.0.0.1", port=port, workers=1, access_log=False, log_level="warning")  # type: ignore[arg-type]
+    app = starlette_app() if kind == "starlette" else sandbox_app(data_dir)
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host="127.0.0.1",
+        port=port,
+        access_log=False,
+        log_level="warning",
+        lifespan="off",
+        **server_options(http),  # type: ignore[arg-type]
+    )
+    import cProfile
+
+    profiler = cProfile.Profile()
+    if profile:
+        profiler.enable()
+    try:
+        uvicorn.Server(config).run()
+    except KeyboardInterrupt:
+        pass  # how the bench stops it
+    finally:
+        if profile:
+            profiler.disable()
+            profiler.dump_stats(profile)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (``/proc/PID/stat``, fields 14 and 15)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat.rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+@dataclass
+class Server:
+    name: str
+    base: str
+    pid: int
 
 
 @contextmanager
-def server(kind: str, data_dir: str | None = None) -> Iterator[str]:
+def server(
+    name: str,
+    kind: str,
+    *,
+    http: str | None = None,
+    data_dir: str | None = None,
+    pythonpath: str | None = None,
+    profile: str = "",
+) -> Iterator[Server]:
     port = free_port()
     command = [sys.executable, __file__, "--serve", kind, "--port", str(port)]
-    if data_dir:
-        command += ["--data-dir", data_dir]
-    process = subprocess.Popen(command)
+    command += ["--data-dir", data_dir] if data_dir else []
+    command += ["--http", http] if http else []
+    command += ["--profile-to", profile] if profile else []
+    env = dict(os.environ)
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    process = subprocess.Popen(command, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
+        health = "/" if kind == "starlette" else "/_sandbox/health"
         while True:
             try:
-                httpx.get(base + ("/" if kind == "hello" else "/_sandbox/health"), timeout=1)
+                httpx.get(base + health, timeout=1)
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"the {kind} server did not start") from None
+                    raise RuntimeError(f"the {name} server did not start") from None
                 time.sleep(0.05)
-        yield base
+        yield Server(name, base, process.pid)
     finally:
-        process.terminate()
-        process.wait(timeout=15)
+        process.send_signal(signal.SIGINT)  # uvicorn stops cleanly (and a profile is saved)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 # -- what each scenario sends and expects ---------------------------------------------
@@ -121,30 +200,36 @@ class Scenario:
     name: str
     target: str  # path and query
     method: str = "GET"
-    body: bytes | None = None
+    body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
-    expect_body: str | None = None  # a good reply's body holds this
-    expect_type: str | None = None  # a good reply's Content-Type starts with this
+    expect_body: bytes = b""  # a good reply's body holds this
+    expect_type: bytes = b""  # a good reply's Content-Type starts with this
 
-    def good(self, status: int, content_type: str, body: bytes) -> bool:
-        if status != 200:
-            return False
-        if self.expect_type is not None and not content_type.startswith(self.expect_type):
-            return False
-        return self.expect_body is None or self.expect_body.encode() in body
+    def request(self, host: str) -> bytes:
+        lines = [f"{self.method} {self.target} HTTP/1.1", f"Host: {host}"]
+        lines += [f"{name}: {value}" for name, value in self.headers.items()]
+        if self.body or self.method == "POST":
+            lines.append(f"Content-Length: {len(self.body)}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode() + self.body
 
 
 @dataclass
 class Result:
-    name: str
+    server: str
+    scenario: str
     requests: int
     seconds: float
+    cpu: float  # the server's CPU seconds over the scenario
     bad: int
     sample: str = ""  # the first bad reply, for the report
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms(self) -> float:
+        return 1000 * self.cpu / self.requests if self.requests else 0.0
 
 
 def one_mb_jpeg() -> bytes:
@@ -164,7 +249,21 @@ def multipart(name: str, filename: str, data: bytes) -> bytes:
     )
 
 
-def prepare_sandbox(base: str) -> list[Scenario]:
+def small_scenarios(token: str) -> list[Scenario]:
+    return [
+        Scenario("token", "/cgi-bin/token?" + urlencode(GRANT), expect_body=b'"access_token":"'),
+        Scenario(
+            "batchget",
+            "/cgi-bin/material/batchget_material?" + urlencode({"access_token": token}),
+            "POST",
+            json.dumps({"type": "image", "offset": 0, "count": PAGE}).encode(),
+            {"Content-Type": "application/json"},
+            expect_body=f'"item_count":{PAGE},'.encode(),
+        ),
+    ]
+
+
+def prepare_sandbox(base: str, large: bool) -> list[Scenario]:
     """Lift the /token quota, fill the library, and describe the sandbox scenarios."""
     with httpx.Client(base_url=base, timeout=30) as setup:
         quota = {"cgi_path": "/cgi-bin/token", "daily_limit": 100_000_000}
@@ -181,245 +280,246 @@ def prepare_sandbox(base: str) -> list[Scenario]:
             ).json()
             if "media_id" not in added:
                 raise RuntimeError(f"seeding the library failed: {added}")
+        scenarios = small_scenarios(token)
+        if not large:
+            return scenarios
         jpeg = one_mb_jpeg()
         big = setup.post(
             "/cgi-bin/material/add_material",
             params={**auth, "type": "image"},
             files={"media": ("big.jpg", jpeg)},
         ).json()["media_id"]
-    json_headers = {"Content-Type": "application/json"}
     query = "?" + urlencode(auth)
     return [
-        Scenario("token", "/cgi-bin/token?" + urlencode(GRANT), expect_body='"access_token":"'),
-        Scenario(
-            "batchget",
-            "/cgi-bin/material/batchget_material" + query,
-            "POST",
-            json.dumps({"type": "image", "offset": 0, "count": PAGE}).encode(),
-            json_headers,
-            expect_body=f'"item_count":{PAGE},',
-        ),
+        *scenarios,
         Scenario(
             "upload 1MB",
             "/cgi-bin/material/add_material" + query + "&type=image",
             "POST",
             multipart("media", "big.jpg", jpeg),
             {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
-            expect_body='"media_id":"',
+            expect_body=b'"media_id":"',
         ),
         Scenario(
             "download 1MB",
             "/cgi-bin/material/get_material" + query,
             "POST",
             json.dumps({"media_id": big}).encode(),
-            json_headers,
-            expect_type="image/jpeg",
+            {"Content-Type": "application/json"},
+            expect_type=b"image/jpeg",
         ),
     ]
 
 
-# -- wrk -----------------------------------------------------------------------------------
-
-LUA = """
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
-
-local expect_body = %(expect_body)s
-local expect_type = %(expect_type)s
-wrk.method = %(method)s
-wrk.path = %(path)s
-%(headers)s
-local body_file = %(body_file)s
-if body_file then
-  local f = assert(io.open(body_file, "rb"))
-  wrk.body = f:read("*a")
-  f:close()
-end
-
-function init(args) bad = 0; seen = 0; sample = "" end
-
-function response(status, headers, body)
-  seen = seen + 1
-  local ok = status == 200
-  if ok and expect_type then
-    local ct = headers["content-type"] or headers["Content-Type"] or ""
-    ok = ct:sub(1, #expect_type) == expect_type
-  end
-  if ok and expect_body then ok = body:find(expect_body, 1, true) ~= nil end
-  if not ok then
-    bad = bad + 1
-    if sample == "" then sample = status .. " " .. body:sub(1, 160) end
-  end
-end
-
-function done(summary, latency, requests)
-  local b, s, first = 0, 0, ""
-  for _, t in ipairs(threads) do
-    b = b + t:get("bad"); s = s + t:get("seen")
-    if first == "" then first = t:get("sample") end
-  end
-  io.write(string.format("CHECKED seen=%%d bad=%%d\\n", s, b))
-  io.write("SAMPLE " .. first:gsub("\\n", " ") .. "\\n")
-end
-"""
+# -- the load: keep-alive connections on raw sockets ----------------------------------
 
 
-def lua_string(value: str | None) -> str:
-    return "nil" if value is None else json.dumps(value)  # JSON strings are Lua strings here
+async def load(base: str, scenario: Scenario, connections: int, seconds: float) -> Result:
+    host_port = base.removeprefix("http://")
+    host, port = host_port.split(":")
+    request = scenario.request(host_port)
+    done = bad = 0
+    sample = ""
+
+    async def one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal done, bad, sample
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = 0
+        content_type = b""
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.lower() == b"content-length":
+                length = int(value)
+            elif name.lower() == b"content-type":
+                content_type = value.strip()
+        body = await reader.readexactly(length)
+        done += 1
+        good = head.startswith(b"HTTP/1.1 200 ") and scenario.expect_body in body
+        if not good or not content_type.startswith(scenario.expect_type):
+            bad += 1
+            sample = sample or (head.split(b"\r\n")[0] + b" " + body[:160]).decode("latin-1")
+
+    async def connection(deadline: float) -> None:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            while time.monotonic() < deadline:
+                await one(reader, writer)
+        finally:
+            writer.close()
+
+    warm_reader, warm_writer = await asyncio.open_connection(host, int(port))
+    for _ in range(20):  # warm up: caches filled, first-call costs paid
+        await one(warm_reader, warm_writer)
+    warm_writer.close()
+    done = bad = 0
+    started = time.monotonic()
+    await asyncio.gather(*(connection(started + seconds) for _ in range(connections)))
+    return Result("", scenario.name, done, time.monotonic() - started, 0.0, bad, sample)
 
 
-def wrk_script(scenario: Scenario, workdir: Path) -> Path:
-    body_file = None
-    if scenario.body is not None:
-        body_path = workdir / f"{scenario.name.replace(' ', '-')}.body"
-        body_path.write_bytes(scenario.body)
-        body_file = str(body_path)
-    headers = "\n".join(
-        f"wrk.headers[{lua_string(k)}] = {lua_string(v)}" for k, v in scenario.headers.items()
-    )
-    script = workdir / f"{scenario.name.replace(' ', '-')}.lua"
-    script.write_text(
-        LUA
-        % {
-            "expect_body": lua_string(scenario.expect_body),
-            "expect_type": lua_string(scenario.expect_type),
-            "method": lua_string(scenario.method),
-            "path": lua_string(scenario.target),
-            "headers": headers,
-            "body_file": lua_string(body_file),
-        }
-    )
-    return script
-
-
-def run_wrk(
-    wrk: str, base: str, scenario: Scenario, connections: int, seconds: float, workdir: Path
-) -> Result:
-    script = wrk_script(scenario, workdir)
-    command = [wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", str(script)]
-    out = subprocess.run(
-        [*command, base], capture_output=True, text=True, timeout=seconds + 60, check=True
-    ).stdout
-    total = re.search(r"(\d+) requests in ([\d.]+)(\w+),", out)
-    checked = re.search(r"CHECKED seen=(\d+) bad=(\d+)", out)
-    if total is None or checked is None:
-        raise RuntimeError(f"unexpected wrk output:\n{out}")
-    unit = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[total.group(3)]
-    requests = int(total.group(1))
-    # Replies wrk never got (socket errors, timeouts) are bad too.
-    bad = int(checked.group(2)) + max(0, requests - int(checked.group(1)))
-    errors = re.search(r"Socket errors: (.*)", out)
-    first = re.search(r"SAMPLE (.*)", out)
-    sample = first.group(1) if first else ""
-    if errors:
-        sample = f"{sample} [socket errors: {errors.group(1)}]".strip()
-    return Result(scenario.name, requests, float(total.group(2)) * unit, bad, sample)
-
-
-# -- the Python stand-in (when wrk is missing) ----------------------------------------------
-
-
-async def run_python(base: str, scenario: Scenario, connections: int, seconds: float) -> Result:
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-
-        async def once() -> bool:
-            reply = await client.request(
-                scenario.method, scenario.target, content=scenario.body, headers=scenario.headers
-            )
-            return scenario.good(
-                reply.status_code, reply.headers.get("content-type", ""), reply.content
-            )
-
-        for _ in range(10):  # warm up: connections open, caches filled
-            await once()
-        done = bad = 0
-        deadline = time.perf_counter() + seconds
-
-        async def worker() -> None:
-            nonlocal done, bad
-            while time.perf_counter() < deadline:
-                done += 1
-                if not await once():
-                    bad += 1
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(connections)))
-        return Result(scenario.name, done, time.perf_counter() - started, bad)
+def measure(
+    running: Server, scenarios: list[Scenario], connections: int, seconds: float
+) -> list[Result]:
+    results = []
+    for scenario in scenarios:
+        before = cpu_seconds(running.pid)
+        result = asyncio.run(load(running.base, scenario, connections, seconds))
+        result.cpu = cpu_seconds(running.pid) - before
+        # The warm-up's CPU is in there too: charge it to its requests.
+        result.cpu *= result.requests / (result.requests + 20)
+        result.server = running.name
+        results.append(result)
+    return results
 
 
 # -- the run and its report ------------------------------------------------------------
 
 
-def run(connections: int, seconds: float, data_dir: str | None, wrk: str | None) -> list[Result]:
-    def measure(base: str, scenario: Scenario, workdir: Path) -> Result:
-        if wrk:
-            return run_wrk(wrk, base, scenario, connections, seconds, workdir)
-        return asyncio.run(run_python(base, scenario, connections, seconds))
-
-    results = []
-    with tempfile.TemporaryDirectory(prefix="bench-sandbox-wrk-") as tmp:
-        workdir = Path(tmp)
-        with server("hello") as base:
-            hello = Scenario("hello", "/", expect_body='"hello":"world"')
-            results.append(measure(base, hello, workdir))
-        with server("sandbox", data_dir) as base:
-            for scenario in prepare_sandbox(base):
-                results.append(measure(base, scenario, workdir))
-    return results
+def unpack(commit: str, into: Path) -> Path | None:
+    """``src`` of ``commit`` unpacked under ``into``; None when git cannot."""
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", commit, "src"], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        print(f"warning: no baseline ({commit}): {error}", file=sys.stderr)
+        return None
+    return into / "src"
 
 
-def report(results: list[Result]) -> bool:
-    hello = results[0].rate
-    columns = ("requests", "seconds", "req/s", "vs hello")
-    print(f"{'scenario':<14} " + " ".join(f"{c:>9}" for c in columns) + f" {'bad':>5}")
+def run(args: argparse.Namespace, data_dir: str | None, workdir: Path) -> list[Result]:
+    """Start every server at once, then measure them in turns, ``--rounds`` times: load
+    that comes and goes on the machine then falls on all of them alike. Each row keeps
+    its median round."""
+    baseline = unpack(args.baseline, workdir) if args.baseline else None
+    plan: list[tuple[str, str, dict[str, str | None]]] = []
+    for http in ("httptools", "h11"):
+        plan.append((f"starlette {http}", "starlette", {"http": http}))
+        plan.append((f"sandbox {http}", "sandbox", {"http": http}))
+    if baseline is not None:
+        plan.append((f"baseline {args.baseline}", "sandbox", {"pythonpath": str(baseline)}))
+    with ExitStack() as stack:
+        rows: list[tuple[Server, list[Scenario]]] = []
+        for number, (name, kind, how) in enumerate(plan):
+            own_dir = f"{data_dir}-{number}" if data_dir and kind == "sandbox" else None
+            running = stack.enter_context(server(name, kind, data_dir=own_dir, **how))  # type: ignore[arg-type]
+            if kind == "starlette":
+                rows.append((running, small_scenarios("x")))
+            else:
+                rows.append((running, prepare_sandbox(running.base, args.large)))
+        rounds: dict[tuple[str, str], list[Result]] = {}
+        for _ in range(args.rounds):
+            for running, scenarios in rows:
+                for result in measure(running, scenarios, args.connections, args.seconds):
+                    rounds.setdefault((result.server, result.scenario), []).append(result)
+    return [sorted(kept, key=lambda r: r.cpu_ms)[len(kept) // 2] for kept in rounds.values()]
+
+
+def report(results: list[Result], baseline_name: str) -> bool:
+    def find(server: str, scenario: str) -> Result | None:
+        return next((r for r in results if r.server == server and r.scenario == scenario), None)
+
+    columns = ("requests", "req/s", "CPU ms/req", "of starlette", "CPU vs base")
+    print(f"{'server':<18} {'scenario':<13} " + " ".join(f"{c:>12}" for c in columns), "bad")
     for r in results:
-        ratio = r.rate / hello if hello else 0.0
+        parser = r.server.split()[-1] if r.server.startswith("sandbox") else "h11"
+        bare = find(f"starlette {parser}", r.scenario)
+        base = find(f"baseline {baseline_name}", r.scenario)
+        share = f"{r.rate / bare.rate:.0%}" if bare and not r.server.startswith("starl") else ""
+        versus = f"{r.cpu_ms / base.cpu_ms:.0%}" if base and r.server.startswith("sandbox") else ""
         print(
-            f"{r.name:<14} {r.requests:>9} {r.seconds:>9.2f} {r.rate:>9.0f} "
-            f"{ratio:>9.0%} {r.bad:>5}"
+            f"{r.server:<18} {r.scenario:<13} {r.requests:>12} {r.rate:>12.0f} "
+            f"{r.cpu_ms:>12.3f} {share:>12} {versus:>12}",
+            r.bad,
         )
     for r in results:
         if r.bad:
-            print(f"  first bad reply of {r.name}: {r.sample}")
-    small = [r for r in results if r.name in SMALL]
-    ok = all(r.rate >= 0.5 * hello and r.bad == 0 for r in small)
+            print(f"  first bad reply of {r.server} {r.scenario}: {r.sample}")
+    met = True
+    for scenario in SMALL:
+        now, base = find("sandbox httptools", scenario), find(f"baseline {baseline_name}", scenario)
+        if now is None or base is None:
+            met = False
+            continue
+        met = met and now.cpu_ms <= 0.5 * base.cpu_ms and now.bad == 0
     print(
-        "\ngoal: token and batchget at least 50 % of hello-world, no bad reply: "
-        f"{'met' if ok else 'NOT met'}"
+        f"\ngoal: CPU per request of token and batchget at most half the baseline's, "
+        f"no bad reply: {'met' if met else 'NOT met'}"
     )
-    return ok
+    return met
+
+
+AREAS = (
+    ("socket I/O (send, recv)", ("_socket.socket", "'send'", "'recv'")),
+    ("SQLite", ("sqlite3",)),
+    ("JSON", ("json/",)),
+    ("uvicorn (parsing, protocol)", ("uvicorn/", "httptools", "h11/")),
+    ("Starlette (routing, requests, responses)", ("starlette/",)),
+    ("sandbox HTTP layers", ("sandbox/http/", "sandbox/connections")),
+    ("sandbox state", ("sandbox/state/",)),
+    ("asyncio event loop", ("asyncio/", "selectors", "_contextvars")),
+)
+
+
+def where_the_time_goes(profile: str) -> None:
+    """The profile's own time (idle waiting left out) added up by area."""
+    import pstats
+
+    stats = pstats.Stats(profile)
+    totals: dict[str, float] = {}
+    for (filename, _line, function), row in stats.stats.items():  # type: ignore[attr-defined]
+        own = row[2]
+        where = f"{filename}:{function}"
+        if "poll" in function and "epoll" in where:
+            continue  # waiting for the next request, not work
+        area = next((name for name, keys in AREAS if any(k in where for k in keys)), "other")
+        totals[area] = totals.get(area, 0.0) + own
+    whole = sum(totals.values()) or 1.0
+    print("\nwhere the sandbox's time goes (cProfile, idle waiting left out):")
+    for area, seconds in sorted(totals.items(), key=lambda item: -item[1]):
+        print(f"  {area:<42} {seconds / whole:>6.0%}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=5.0, help="per scenario")
+    parser.add_argument("--seconds", type=float, default=2.0, help="per scenario and round")
+    parser.add_argument("--rounds", type=int, default=3, help="turns of every server")
     parser.add_argument("--storage", choices=("memory", "disk"), default="memory")
-    parser.add_argument("--python", action="store_true", help="use the Python generator, not wrk")
-    parser.add_argument("--serve", choices=("hello", "sandbox"), help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", default="f7252d3", help="commit to compare with ('' none)")
+    parser.add_argument("--large", action="store_true", help="also 1 MB uploads and downloads")
+    parser.add_argument("--profile", action="store_true", help="say where the time goes")
+    parser.add_argument("--serve", choices=("starlette", "sandbox"), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--http", help=argparse.SUPPRESS)
+    parser.add_argument("--profile-to", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.port, args.data_dir)
+        serve(args.serve, args.port, args.data_dir, args.http, args.profile_to)
         return
-    wrk = None if args.python else shutil.which("wrk")
-    if wrk is None:
-        print(
-            "warning: wrk not used; the Python load generator is slower than either server, "
-            "so these figures are client-bound and the ratios overstate the sandbox\n",
-            file=sys.stderr,
-        )
     with tempfile.TemporaryDirectory(prefix="bench-sandbox-") as tmp:
-        data_dir = tmp if args.storage == "disk" else None
-        results = run(args.connections, args.seconds, data_dir, wrk)
-    client = f"wrk -t1 -c{args.connections}" if wrk else f"Python, {args.connections} connections"
-    print(
-        f"\nstorage: {args.storage}; load: {client}, {args.seconds:g} s a scenario; loopback; "
-        "uvicorn 1 worker, access log off for both\n"
-    )
-    sys.exit(0 if report(results) else 1)
+        workdir = Path(tmp)
+        data_dir = str(workdir / "data") if args.storage == "disk" else None
+        results = run(args, data_dir, workdir)
+        if args.profile:
+            profile = str(workdir / "sandbox.prof")
+            with server("profiled", "sandbox", data_dir=None, profile=profile) as running:
+                scenarios = prepare_sandbox(running.base, large=False)
+                measure(running, scenarios, args.connections, args.seconds)
+        print(
+            f"\nstorage: {args.storage}; load: {args.connections} keep-alive connections from "
+            f"one Python process; {args.rounds} rounds of {args.seconds:g} s a scenario, the "
+            f"median round kept; loopback; uvicorn 1 worker, "
+            f"the sandbox's server settings for every row; {os.cpu_count()} CPUs, load "
+            f"average {os.getloadavg()[0]:.1f} (on a busy machine, trust CPU per request)\n"
+        )
+        met = report(results, args.baseline)
+        if args.profile:
+            where_the_time_goes(profile)
+    sys.exit(0 if met else 1)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable
+from urllib.parse import unquote_plus
 
 import httpx
 
@@ -51,6 +52,33 @@ def hide_secret_params(text: str, hide: Callable[[str], str] = mask) -> str:
     """``text`` with the value of every ``access_token=`` and ``secret=`` replaced by
     ``hide(value)`` (by default :func:`mask`; the CLI and the sandbox's log hide it whole)."""
     return _SECRET_PARAM.sub(lambda m: m.group("key") + hide(m.group("value")), text)
+
+
+SECRET_NAMES = frozenset({"access_token", "secret"})
+"""The query parameters whose values are secrets, wherever they appear."""
+_PATTERN_NAMES = ("access_token", "secret")  # what _SECRET_PARAM matches before its "="
+
+
+def hide_query_secrets(
+    query: str, hide: Callable[[str], str] = mask, names: frozenset[str] = SECRET_NAMES
+) -> str:
+    """A raw query string with its secrets hidden: first by the one pattern
+    (:func:`hide_secret_params`), then every parameter named in ``names`` that only
+    reading it as a server does reveals, its value replaced by ``hide(value)``.
+
+    Names are compared once decoded, and in any case: ``%73ecret=`` and
+    ``access%5Ftoken=`` are the ``secret`` and ``access_token`` a server accepts,
+    so they are hidden too. Other parameters are kept as sent.
+    """
+    parts = []
+    for part in hide_secret_params(query, hide).split("&"):
+        raw_name, sep, raw_value = part.partition("=")
+        if sep and not raw_name.endswith(_PATTERN_NAMES):  # else hidden by the pattern
+            name = unquote_plus(raw_name) if "%" in raw_name or "+" in raw_name else raw_name
+            if name.strip().lower() in names:
+                part = f"{raw_name}={hide(unquote_plus(raw_value))}"
+        parts.append(part)
+    return "&".join(parts)
 
 
 def redact(text: str) -> str:

@@ -122,5 +122,6 @@ def test_the_command_line_takes_the_limits() -> None:
         text=True,
         check=True,
     ).stdout
-    for flag in ("--keep-alive-timeout", "--header-timeout", "--max-connections"):
+    flags = ("--keep-alive-timeout", "--header-timeout", "--max-connections", "--body-timeout")
+    for flag in (*flags, "--max-connections-per-client", "--http"):
         assert flag in out

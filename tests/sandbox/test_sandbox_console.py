@@ -120,7 +120,8 @@ async def test_the_console_serves_files_the_api_gives_no_url_for(
     reply = await client.get(f"/ui/file/{voice}")
     assert reply.status_code == 200
     assert reply.content == media("voice-2s.mp3")
-    assert "attachment" not in reply.headers.get("content-disposition", "")
+    # An attachment: <audio> plays it; a navigation to it saves it, never shows a page.
+    assert reply.headers["content-disposition"].startswith("attachment;")
 
 
 async def test_the_ledger_says_which_article_uses_which_media(

@@ -104,7 +104,7 @@ async def test_publishing_completes_on_the_clock(wx: WeChat, admin: AsyncSandbox
     submitted = await wx.call("/cgi-bin/freepublish/submit", {"media_id": media_id})
     assert submitted["errcode"] == 0
     assert isinstance(submitted["publish_id"], str)
-    assert isinstance(submitted["msg_data_id"], int)
+    assert isinstance(submitted["msg_data_id"], str)  # as documented
     publish_id = submitted["publish_id"]
     # the draft leaves the draft box
     assert (await wx.get("/cgi-bin/draft/count")).json() == {"total_count": 0}

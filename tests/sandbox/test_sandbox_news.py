@@ -173,7 +173,7 @@ async def test_retired_mode_can_be_switched_on(wx: WeChat, admin: AsyncSandboxAd
     await admin.set_news_api("retired")
     reply = await wx.post(ADD_NEWS, {"articles": [article(thumb)]})
     assert errcode(reply) == 45106
-    assert reply.json()["errmsg"].startswith("This API has been unsupported rid: ")
+    assert reply.json()["errmsg"].startswith("This API has been unsupported. For more details")
     await admin.set_news_api("legacy")
     await wx.call(ADD_NEWS, {"articles": [article(thumb)]})
 

@@ -77,12 +77,38 @@ def main(argv: list[str] | None = None) -> None:
         metavar="N",
         help=f"answer HTTP 503 past this many connections (default {defaults.max_connections})",
     )
+    parser.add_argument(
+        "--body-timeout",
+        type=float,
+        default=defaults.body_seconds,
+        metavar="SECONDS",
+        help="answer HTTP 408 to a request whose body takes longer after its headers "
+        f"(default {defaults.body_seconds:g})",
+    )
+    parser.add_argument(
+        "--max-connections-per-client",
+        type=int,
+        default=defaults.max_connections_per_client,
+        metavar="N",
+        help="answer HTTP 503 past this many connections from one address "
+        f"(default {defaults.max_connections_per_client})",
+    )
+    parser.add_argument(
+        "--http",
+        choices=("auto", "h11", "httptools"),
+        default=defaults.http,
+        help="HTTP/1.1 parser: httptools (compiled), h11 (pure Python), "
+        "or auto: httptools when installed (default)",
+    )
     args = parser.parse_args(argv)
     try:
         limits = ServerLimits(
             keep_alive_seconds=args.keep_alive_timeout,
             header_seconds=args.header_timeout,
             max_connections=args.max_connections,
+            body_seconds=args.body_timeout,
+            max_connections_per_client=args.max_connections_per_client,
+            http=args.http,
         )
         serve(
             args.host,

@@ -191,6 +191,11 @@ class SandboxAdmin:
         documented) or as a number (as real replies have been reported to)."""
         self._send(AdminOps.settings(publish_id=form))
 
+    def set_msg_data_id_form(self, form: Literal["string", "number"]) -> None:
+        """freepublish/submit writes ``msg_data_id`` as a string (the default, as
+        documented) or as a number (as the sandbox did before)."""
+        self._send(AdminOps.settings(msg_data_id=form))
+
     def set_next_publication(
         self, status: int, *, fail_idx: Sequence[int] | None = None
     ) -> PublishOutcome:
@@ -364,6 +369,10 @@ class AsyncSandboxAdmin:
     async def set_publish_id_form(self, form: Literal["string", "number"]) -> None:
         """See :meth:`SandboxAdmin.set_publish_id_form`."""
         await self._send(AdminOps.settings(publish_id=form))
+
+    async def set_msg_data_id_form(self, form: Literal["string", "number"]) -> None:
+        """See :meth:`SandboxAdmin.set_msg_data_id_form`."""
+        await self._send(AdminOps.settings(msg_data_id=form))
 
     async def set_next_publication(
         self, status: int, *, fail_idx: Sequence[int] | None = None

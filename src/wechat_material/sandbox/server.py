@@ -17,7 +17,7 @@ from pathlib import Path
 import uvicorn
 from starlette.applications import Starlette
 
-from wechat_material._redact import hide_secret_params
+from wechat_material._redact import hide_query_secrets, hide_secret_params
 from wechat_material.sandbox.admin import SandboxAdmin
 from wechat_material.sandbox.connections import ServerLimits
 from wechat_material.sandbox.http.app import create_app
@@ -37,6 +37,7 @@ from wechat_material.sandbox.state.config import (
     NewsAPI,
     SandboxConfig,
 )
+from wechat_material.sandbox.state.journal import HIDDEN_NAMES
 
 log = logging.getLogger("wechat_material.sandbox")
 STARTUP_TIMEOUT = 15.0
@@ -62,14 +63,23 @@ def _hide_whole(_value: str) -> str:
     return "***"
 
 
+def hide_target_secrets(target: str) -> str:
+    """A request target (``/path?query``) with its secrets (the journal's) hidden whole."""
+    path, sep, query = target.partition("?")
+    if not sep:
+        return hide_query_secrets(target, _hide_whole, HIDDEN_NAMES)
+    hidden = hide_query_secrets(query, _hide_whole, HIDDEN_NAMES)
+    return f"{hide_secret_params(path, _hide_whole)}?{hidden}"
+
+
 class RedactQuerySecrets(logging.Filter):
-    """Access log lines show ``secret=***`` and ``access_token=***``, never the values."""
+    """Access log lines show ``secret=***``, ``access_token=***`` and ``admin_token=***``
+    however the name is spelled (``%73ecret=``), never the values."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(
-                hide_secret_params(arg, _hide_whole) if isinstance(arg, str) else arg
-                for arg in record.args
+                hide_target_secrets(arg) if isinstance(arg, str) else arg for arg in record.args
             )
         return True
 

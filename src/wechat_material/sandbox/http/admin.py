@@ -177,12 +177,15 @@ async def settings(request: Request, backend: SandboxBackend) -> Any:
         backend.set_news_api(changes.news_api)
     if changes.json_content_type is not None:
         backend.set_json_content_type(changes.json_content_type)
-    if changes.publish_id is not None:
-        backend.set_publish_id_form(changes.publish_id)
+    for field in ("publish_id", "msg_data_id"):
+        form = getattr(changes, field)
+        if form is not None:
+            backend.set_id_form(field, form)
     return {
         "news_api": backend.switches.news_api,
         "json_content_type": backend.switches.json_content_type,
         "publish_id": backend.switches.publish_id,
+        "msg_data_id": backend.switches.msg_data_id,
     }
 
 

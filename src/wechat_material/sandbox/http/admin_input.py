@@ -121,6 +121,9 @@ class SettingsInput(_Input):
     publish_id: Literal["string", "number"] | None = Field(
         default=None, description="'string' or 'number'"
     )
+    msg_data_id: Literal["string", "number"] | None = Field(
+        default=None, description="'string' or 'number'"
+    )
 
     @field_validator("json_content_type")
     @classmethod

@@ -1,11 +1,13 @@
 """Assembling the sandbox: backend, routes and the layers around them.
 
 Layers, outermost first: the guard (no traceback reaches a client), the
+console's security headers (on every reply under ``/`` and ``/ui/``), the
 doors (who may use the admin API and the console:
 :mod:`~wechat_material.sandbox.http.doors`), call counting (every API call, on
 arrival), body caps (each endpoint's largest body, checked before and while it
-is read), faults (when configured), then the
-routes: the API (:mod:`~wechat_material.sandbox.http.routes`), the admin API
+is read), faults (when configured), then the routes (an API call found by its
+path at once, anything else by the router): the API
+(:mod:`~wechat_material.sandbox.http.routes`), the admin API
 (:mod:`~wechat_material.sandbox.http.admin`), the console's pages
 (:mod:`~wechat_material.sandbox.http.console`) and the files and pages the
 sandbox serves (:mod:`~wechat_material.sandbox.http.files`).
@@ -19,10 +21,11 @@ from starlette.responses import Response
 
 from wechat_material.sandbox.http import admin, console, files, routes
 from wechat_material.sandbox.http.body_caps import BodyCapMiddleware
+from wechat_material.sandbox.http.console_headers import ConsoleHeadersMiddleware
 from wechat_material.sandbox.http.doors import Doors, DoorsMiddleware
 from wechat_material.sandbox.http.endpoint import error_reply
 from wechat_material.sandbox.http.faults import FaultMiddleware
-from wechat_material.sandbox.http.layers import CountingMiddleware, GuardMiddleware
+from wechat_material.sandbox.http.layers import ApiRoutes, CountingMiddleware, GuardMiddleware
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.config import SandboxConfig
@@ -67,10 +70,12 @@ def _assemble(backend: SandboxBackend) -> Starlette:
         ],
         middleware=[
             Middleware(GuardMiddleware, backend=backend),
+            Middleware(ConsoleHeadersMiddleware),
             Middleware(DoorsMiddleware, doors=doors),
             Middleware(CountingMiddleware, backend=backend),
             Middleware(BodyCapMiddleware, backend=backend),
             Middleware(FaultMiddleware, plan=backend.faults, error_reply=fault_error),
+            Middleware(ApiRoutes, routes=routes.api.routes),
         ],
     )
     app.router.redirect_slashes = False

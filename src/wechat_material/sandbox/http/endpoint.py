@@ -16,7 +16,6 @@ reply.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -145,7 +144,7 @@ def api_route(endpoint: Endpoint, handler: Handler, *, writes: bool) -> Route:
                 return file_reply(backend.storage.blobs, result)
         except SandboxError as error:
             return error_reply(backend, error, path)
-        base = functools.cache(lambda: base_url(request, backend))
+        base = lambda: base_url(request, backend)  # noqa: E731 - asked once, if a link is sent
         label = json_label(backend.switches.json_content_type, path, error=False)
         return json_reply(result, label, base=base)
 

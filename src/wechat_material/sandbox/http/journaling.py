@@ -26,6 +26,9 @@ def _reply_code(content_type: str, head: bytes) -> tuple[int | None, str]:
     """(errcode, errmsg) of a JSON reply; (None, "") for files and pages."""
     if "json" not in content_type and not content_type.startswith("text/plain"):
         return None, ""
+    if len(head) > _PEEK or b'"errcode"' not in head:
+        # A listing or other success (an error is short and says its errcode).
+        return 0, ""
     try:
         data = json.loads(head.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):

@@ -289,24 +289,27 @@ def _id(value: Any, name: str) -> str:
     raise SandboxError(40097 if value is None or value == "" else 47001, f"'{name}' is required")
 
 
-def _publish_id_as_set(call: ApiRequest, reply: dict[str, Any]) -> dict[str, Any]:
-    """The reply with ``publish_id`` a string, as documented, or the number some real
-    replies carry (the ``publish_id`` setting)."""
-    if call.backend.switches.publish_id == "number":
-        return {**reply, "publish_id": int(reply["publish_id"])}
+def _ids_as_set(call: ApiRequest, reply: dict[str, Any]) -> dict[str, Any]:
+    """The reply with ``publish_id`` and ``msg_data_id`` strings, as documented, or the
+    numbers some real replies carry (the ``publish_id`` and ``msg_data_id`` settings)."""
+    switches = call.backend.switches
+    forms = (("publish_id", switches.publish_id), ("msg_data_id", switches.msg_data_id))
+    for name, form in forms:
+        if name in reply:
+            reply = {**reply, name: int(reply[name]) if form == "number" else str(reply[name])}
     return reply
 
 
 @api.handles(ep.PUBLISH_SUBMIT, writes=True)
 async def submit(call: ApiRequest) -> dict[str, Any]:
     media_id = (await call.json()).text("media_id", missing=41006)
-    return _publish_id_as_set(call, {**OK, **call.backend.publishing.submit(call.appid, media_id)})
+    return _ids_as_set(call, {**OK, **call.backend.publishing.submit(call.appid, media_id)})
 
 
 @api.handles(ep.PUBLISH_GET)
 async def publish_status(call: ApiRequest) -> dict[str, Any]:
     publish_id = _id((await call.json()).get("publish_id"), "publish_id")
-    return _publish_id_as_set(call, call.backend.publishing.status(call.appid, publish_id))
+    return _ids_as_set(call, call.backend.publishing.status(call.appid, publish_id))
 
 
 @api.handles(ep.PUBLISH_DELETE, writes=True)

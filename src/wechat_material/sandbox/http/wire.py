@@ -40,15 +40,20 @@ from wechat_material.sandbox.state.links import LinkPath
 # An integer sent as a string, as some clients do: ASCII digits only (str.isdigit
 # would take "²"), and few enough to convert at once.
 _INTEGER_TEXT = re.compile(r"\s*-?[0-9]{1,18}\s*")
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
 def dump_json(payload: Any, base: Callable[[], str] | None = None) -> bytes:
     """UTF-8 JSON, compact; each :class:`LinkPath` in ``payload`` becomes the absolute
-    URL ``base() + path`` (``base`` is asked only when there is a link)."""
+    URL ``base() + path`` (``base`` is asked once, and only when there is a link: a
+    page of 20 items would otherwise build the request's base URL 20 times)."""
+    asked: list[str] = []
 
     def absolute(value: object) -> str:
         if isinstance(value, LinkPath) and base is not None:
-            return base() + value.path
+            if not asked:
+                asked.append(base())
+            return asked[0] + value.path
         raise TypeError(f"{type(value).__name__} cannot be sent as JSON")
 
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=absolute)
@@ -95,8 +100,31 @@ def json_reply(
     return Response(dump_json(payload, base), status_code=status, media_type=content_type)
 
 
+# A retired API's errmsg, as WeChat writes it (docs/wire-contract.md §3): the text, the
+# announcement of the draft box, a hint, then the rid.
+RETIRED_CODES = frozenset({45103, 45106})
+RETIRED_ANNOUNCEMENT = (
+    "https://mp.weixin.qq.com/cgi-bin/announce?action=getannouncement"
+    "&announce_id=11644831863qFQSh&version=&lang=zh_CN&token="
+)
+
+
+def _hint(rid: str) -> str:
+    """A hint of WeChat's look (``Gd9ADA0338e296``: 14 letters and digits), made from
+    the rid's random part so that a seeded sandbox answers the same each time."""
+    number = int(rid.replace("-", "")[8:], 16)
+    letters = []
+    for _ in range(6):
+        number, index = divmod(number, len(_ALNUM))
+        letters.append(_ALNUM[index])
+    return "".join(letters) + rid[9:17]
+
+
 def error_payload(error: SandboxError, rid: str) -> dict[str, Any]:
-    return {"errcode": error.code, "errmsg": f"{error.errmsg} rid: {rid}"}
+    errmsg = error.errmsg
+    if error.code in RETIRED_CODES:
+        errmsg += f". For more details, please view {RETIRED_ANNOUNCEMENT} hint: [{_hint(rid)}]"
+    return {"errcode": error.code, "errmsg": f"{errmsg} rid: {rid}"}
 
 
 class BlobResponse(Response):

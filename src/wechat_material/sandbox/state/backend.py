@@ -62,6 +62,8 @@ class RuntimeSwitches:
     """``"wechat"``: each reply labelled as WeChat labels it; else the one label of them all."""
     publish_id: PublishIdForm = "string"
     """How freepublish replies write ``publish_id``: a string as documented, or a number."""
+    msg_data_id: PublishIdForm = "string"
+    """How freepublish/submit writes ``msg_data_id``: a string as documented, or a number."""
 
 
 class SandboxBackend:
@@ -112,7 +114,7 @@ class SandboxBackend:
     def _apply_config(self) -> None:
         self.set_news_api(self.config.news_api)
         self.switches.json_content_type = WECHAT_LABELS
-        self.switches.publish_id = "string"
+        self.switches.publish_id = self.switches.msg_data_id = "string"
         for appid, secret in self.config.accounts:
             if self.accounts.get(appid) is None:
                 self.add_account(appid, secret, token_daily_limit=self.config.token_daily_limit)
@@ -252,9 +254,16 @@ class SandboxBackend:
     def set_publish_id_form(self, form: str) -> None:
         """Write ``publish_id`` as a string (WeChat's documentation) or a number (as
         real replies have been reported to)."""
+        self.set_id_form("publish_id", form)
+
+    def set_id_form(self, field: str, form: str) -> None:
+        """Write the id ``field`` (``publish_id``, ``msg_data_id``) of the publishing
+        replies as a string (as documented) or a number."""
+        if field not in ("publish_id", "msg_data_id"):
+            raise ValueError("the ids written either way are publish_id and msg_data_id")
         if form not in ("string", "number"):
-            raise ValueError("publish_id must be 'string' or 'number'")
-        self.switches.publish_id = "number" if form == "number" else "string"
+            raise ValueError(f"{field} must be 'string' or 'number'")
+        setattr(self.switches, field, "number" if form == "number" else "string")
 
     def add_jssdk_voice(self, appid: str, data: bytes) -> str:
         """Seed a voice as if recorded through the JS-SDK; returns its media_id."""

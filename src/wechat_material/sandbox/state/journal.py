@@ -7,8 +7,9 @@ it saw asks for what came after it (:meth:`Journal.after`) and misses nothing
 that is still held.
 
 Secrets never enter it: the query string is masked with
-:func:`wechat_material._redact.hide_secret_params` before it is recorded, and
-no request body is kept.
+:func:`wechat_material._redact.hide_query_secrets` before it is recorded (the
+names read decoded, so ``%73ecret=`` is masked like ``secret=``; the admin
+token too), and no request body is kept.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from wechat_material._redact import hide_secret_params
+from wechat_material._redact import SECRET_NAMES, hide_query_secrets, hide_secret_params
 
 DEFAULT_CAPACITY = 1000
+HIDDEN_NAMES = SECRET_NAMES | {"admin_token"}
+"""The parameters whose values the sandbox never shows: the SDK's secrets and its own."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ class Journal:
         # Every field is a str or a number: a shallow copy is enough (asdict deep-copies,
         # which was a fifth of the sandbox's time per request).
         fields = dict(vars(call))
-        fields["query"] = hide_secret_params(call.query)
+        fields["query"] = hide_query_secrets(call.query, names=HIDDEN_NAMES)
         fields["errmsg"] = hide_secret_params(call.errmsg)
         with self._lock:
             self._last += 1

@@ -31,6 +31,8 @@ FORCE_REFRESH_GAP = 30.0
 # Tokens are forgotten a week after they expire; until then they answer 40001/42001
 # rather than 40014, as WeChat does for tokens it once issued.
 FORGET_AFTER = 7 * 86400
+SWEEP_EVERY = 60.0
+"""Tokens past FORGET_AFTER are deleted at most this often (sandbox seconds), not per grant."""
 # Every API call looks its token up (twice: to count the call, then to admit it), so
 # known tokens are kept in memory; any change to the tokens table empties this.
 _MAX_REMEMBERED = 4096
@@ -54,6 +56,7 @@ class Tokens:
         self._ids = ids
         # value → (appid, expires_at, ended_at), as in the database.
         self._remembered: dict[str, tuple[str, float, float | None]] = {}
+        self._swept_at: float | None = None
 
     def _lookup(self, value: str) -> tuple[str, float, float | None] | None:
         found = self._remembered.get(value)
@@ -82,7 +85,9 @@ class Tokens:
             "INSERT INTO tokens (value, appid, kind, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)",
             (value, appid, kind, now, now + ACCESS_TOKEN_LIFETIME),
         )
-        db.execute("DELETE FROM tokens WHERE expires_at < ?", (now - FORGET_AFTER,))
+        if self._swept_at is None or abs(now - self._swept_at) >= SWEEP_EVERY:
+            db.execute("DELETE FROM tokens WHERE expires_at < ?", (now - FORGET_AFTER,))
+            self._swept_at = now
         return Grant(value, ACCESS_TOKEN_LIFETIME)
 
     def issue(self, appid: str, db: sqlite3.Connection | None = None) -> Grant:

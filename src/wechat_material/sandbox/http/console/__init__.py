@@ -28,7 +28,9 @@ from wechat_material.sandbox.http import routes as api_routes
 from wechat_material.sandbox.http.console import accounts, articles, controls, events, gallery
 from wechat_material.sandbox.http.console import journal as journal_page
 from wechat_material.sandbox.http.console.layout import page
+from wechat_material.sandbox.http.console_headers import FILE_POLICY
 from wechat_material.sandbox.http.endpoint import backend_of
+from wechat_material.sandbox.http.numbers import MalformedNumber, number_in
 from wechat_material.sandbox.http.wire import file_reply
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.backend import SandboxBackend
@@ -48,12 +50,9 @@ STATIC = {
     "console.css": "text/css",
     "favicon.svg": "image/svg+xml",
 }
-# Pages are built from live state: never cached, never framed by another site.
-HEADERS = {
-    "cache-control": "no-store",
-    "x-frame-options": "DENY",
-    "x-content-type-options": "nosniff",
-}
+# Pages are built from live state: never cached. The headers every console reply gets
+# (no framing, no sniffing, the content policy) are added by the layer in console_headers.
+HEADERS = {"cache-control": "no-store"}
 
 
 def _html(
@@ -66,6 +65,11 @@ def _html(
 def _missing(backend: SandboxBackend, what: str) -> Response:
     body = f'<p data-testid="not-found">{what}</p>'
     return _html(backend, "Not found", "", body, 404)
+
+
+def _malformed(backend: SandboxBackend, what: str) -> Response:
+    body = f'<p data-testid="bad-request">{what}</p>'
+    return _html(backend, "Bad request", "", body, 400)
 
 
 async def home(request: Request) -> Response:
@@ -97,9 +101,13 @@ async def media_file(request: Request) -> Response:
     if stored is None:
         return Response("no such file", 404, media_type="text/plain")
     try:
-        return file_reply(backend.storage.blobs, stored, attachment=False)
+        # attachment: a navigation saves the file, never shows it as a page; <img>,
+        # <audio> and <video> still play it.
+        reply = file_reply(backend.storage.blobs, stored, attachment=True)
     except SandboxError:
         return Response("the file is missing from the store", 404, media_type="text/plain")
+    reply.headers["content-security-policy"] = FILE_POLICY
+    return reply
 
 
 async def articles_page(request: Request) -> Response:
@@ -108,17 +116,26 @@ async def articles_page(request: Request) -> Response:
     return _html(backend, "Articles", "articles", body)
 
 
+BAD_INDEX = "An article's position is a whole number: 0 for the first."
+
+
 def _article(request: Request) -> tuple[ArticleSet, int] | None:
-    kind, owner, idx = (request.path_params[k] for k in ("kind", "owner", "idx"))
-    if kind not in ARTICLE_KINDS:
+    """The article the path names; None when there is none (``MalformedNumber`` when
+    its position is not a number)."""
+    kind, owner = request.path_params["kind"], request.path_params["owner"]
+    idx = number_in(request.path_params["idx"])
+    if kind not in ARTICLE_KINDS or idx is None:
         return None
     found = find_article_set(backend_of(request), kind, owner)
-    return (found, idx) if found is not None and 0 <= idx < len(found.articles) else None
+    return (found, idx) if found is not None and idx < len(found.articles) else None
 
 
 async def article_page(request: Request) -> Response:
     backend = backend_of(request)
-    found = _article(request)
+    try:
+        found = _article(request)
+    except MalformedNumber:
+        return _malformed(backend, BAD_INDEX)
     if found is None:
         return _missing(backend, "No such article (deleted, or not published yet).")
     article_set, idx = found
@@ -128,7 +145,10 @@ async def article_page(request: Request) -> Response:
 
 async def article_frame(request: Request) -> Response:
     backend = backend_of(request)
-    found = _article(request)
+    try:
+        found = _article(request)
+    except MalformedNumber:
+        return Response(BAD_INDEX, 400, media_type="text/plain")
     if found is None:
         return Response("no such article", 404, media_type="text/plain")
     # Framed by the console's own article page, and by nothing else.
@@ -156,14 +176,21 @@ async def journal(request: Request) -> Response:
 
 async def journal_entry(request: Request) -> Response:
     backend = backend_of(request)
-    entry = backend.journal.get(request.path_params["seq"])
+    try:
+        seq = number_in(request.path_params["seq"])
+    except MalformedNumber:
+        return _malformed(backend, "A call's number is a whole number, as the journal lists it.")
+    entry = None if seq is None else backend.journal.get(seq)
     if entry is None:
         return _missing(backend, "This call is no longer in the journal (it keeps the latest).")
     return _html(backend, f"Call {entry.seq}", "journal", journal_page.entry_body(entry))
 
 
 async def event_stream(request: Request) -> Response:
-    return events.stream(request, backend_of(request).journal)
+    try:
+        return events.stream(request, backend_of(request).journal)
+    except MalformedNumber as error:
+        return Response(f"{error}\n", 400, media_type="text/plain")
 
 
 async def controls_page(request: Request) -> Response:
@@ -187,11 +214,11 @@ ROUTES: list[Route] = [
     Route("/ui/media/{media_id}", media_page, methods=["GET", "HEAD"]),
     Route("/ui/file/{media_id}", media_file, methods=["GET", "HEAD"]),
     Route("/ui/articles", articles_page, methods=["GET", "HEAD"]),
-    Route("/ui/articles/{kind}/{owner}/{idx:int}", article_page, methods=["GET", "HEAD"]),
-    Route("/ui/frame/{kind}/{owner}/{idx:int}", article_frame, methods=["GET", "HEAD"]),
+    Route("/ui/articles/{kind}/{owner}/{idx}", article_page, methods=["GET", "HEAD"]),
+    Route("/ui/frame/{kind}/{owner}/{idx}", article_frame, methods=["GET", "HEAD"]),
     Route("/ui/latest", latest, methods=["GET", "HEAD"]),
     Route("/ui/journal", journal, methods=["GET", "HEAD"]),
-    Route("/ui/journal/{seq:int}", journal_entry, methods=["GET", "HEAD"]),
+    Route("/ui/journal/{seq}", journal_entry, methods=["GET", "HEAD"]),
     Route("/ui/events", event_stream, methods=["GET"]),
     Route("/ui/controls", controls_page, methods=["GET", "HEAD"]),
     Route("/ui/static/{name}", static, methods=["GET", "HEAD"]),

@@ -20,7 +20,7 @@ KIND_NAMES = {"draft": "draft", "article": "published", "news": "news material"}
 # The frame may show pictures and styles, never run anything.
 FRAME_POLICY = (
     "sandbox; default-src 'none'; img-src 'self' http: https: data:; "
-    "media-src 'self' http: https:; style-src 'unsafe-inline'"
+    "media-src 'self' http: https:; style-src 'unsafe-inline'; frame-ancestors 'self'"
 )
 
 

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from wechat_material.sandbox.http.console.journal import row
+from wechat_material.sandbox.http.numbers import MalformedNumber, number_in
 from wechat_material.sandbox.state.journal import Journal, JournalEntry
 
 # Short enough that a server asked to stop is not kept waiting long by an open page.
@@ -32,9 +33,17 @@ def _event(entry: JournalEntry) -> str:
 
 
 def _start(request: Request, journal: Journal) -> int:
-    for text in (request.headers.get("last-event-id"), request.query_params.get("after")):
-        if text and text.isdigit():
-            return int(text)
+    """Where the stream starts: after ``Last-Event-ID`` (a reconnection), else ``?after=``,
+    else now. ``MalformedNumber`` when the one given is not a call's number."""
+    for name, text in (
+        ("Last-Event-ID", request.headers.get("last-event-id")),
+        ("after", request.query_params.get("after")),
+    ):
+        if text:
+            seq = number_in(text, name)
+            if seq is None:
+                raise MalformedNumber(f"{name} is beyond any call's number")
+            return seq
     return journal.last_seq
 
 
@@ -51,7 +60,10 @@ async def _stream(journal: Journal, after: int, once: bool) -> AsyncIterator[str
 
 
 def stream(request: Request, journal: Journal) -> Response:
-    """``?after=N`` starts after call N (default: now); ``?once=1`` sends what is held and ends."""
+    """``?after=N`` starts after call N (default: now); ``?once=1`` sends what is held and ends.
+
+    ``MalformedNumber`` when ``after`` or ``Last-Event-ID`` is not a call's number.
+    """
     once = request.query_params.get("once") == "1"
     return StreamingResponse(
         _stream(journal, _start(request, journal), once),
