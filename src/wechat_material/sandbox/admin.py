@@ -191,6 +191,11 @@ class SandboxAdmin:
         documented) or as a number (as real replies have been reported to)."""
         self._send(AdminOps.settings(publish_id=form))
 
+    def set_publish_seconds(self, seconds: float) -> None:
+        """How long publications submitted from now on take (seconds of the sandbox's
+        clock; 3 by default)."""
+        self._send(AdminOps.settings(publish_seconds=seconds))
+
     def set_next_publication(
         self, status: int, *, fail_idx: Sequence[int] | None = None
     ) -> PublishOutcome:
@@ -364,6 +369,10 @@ class AsyncSandboxAdmin:
     async def set_publish_id_form(self, form: Literal["string", "number"]) -> None:
         """See :meth:`SandboxAdmin.set_publish_id_form`."""
         await self._send(AdminOps.settings(publish_id=form))
+
+    async def set_publish_seconds(self, seconds: float) -> None:
+        """See :meth:`SandboxAdmin.set_publish_seconds`."""
+        await self._send(AdminOps.settings(publish_seconds=seconds))
 
     async def set_next_publication(
         self, status: int, *, fail_idx: Sequence[int] | None = None

@@ -179,10 +179,13 @@ async def settings(request: Request, backend: SandboxBackend) -> Any:
         backend.set_json_content_type(changes.json_content_type)
     if changes.publish_id is not None:
         backend.set_publish_id_form(changes.publish_id)
+    if changes.publish_seconds is not None:
+        backend.publishing.publish_seconds = changes.publish_seconds
     return {
         "news_api": backend.switches.news_api,
         "json_content_type": backend.switches.json_content_type,
         "publish_id": backend.switches.publish_id,
+        "publish_seconds": backend.publishing.publish_seconds,
     }
 
 
