@@ -23,7 +23,7 @@ import httpx
 from wechat_material._files import AtomicFile
 from wechat_material.articles import frontmatter
 from wechat_material.articles.cache import AccountCache
-from wechat_material.articles.images import ImageData, prepare, read_images
+from wechat_material.articles.images import ImageData, ImageRules, prepare, read_images
 from wechat_material.articles.post import Post, load_post, read_text
 from wechat_material.articles.readback import Change, compare
 from wechat_material.articles.themes import DEFAULT_THEME
@@ -45,6 +45,8 @@ class PublishOptions:
     submit: bool = False
     wait: bool = False
     max_wait: float = 300.0
+    images: ImageRules = field(default_factory=ImageRules)
+    """Where images may be read from (``--assets``, ``--allow-private-hosts``)."""
 
 
 @dataclass
@@ -70,17 +72,22 @@ class PublishOutcome:
 
 
 def read_post_images(
-    post: Post, http: httpx.Client | None = None, *, with_cover: bool = True
+    post: Post,
+    http: httpx.Client | None = None,
+    *,
+    with_cover: bool = True,
+    rules: ImageRules | None = None,
 ) -> dict[str, ImageData]:
     """The body images and the cover of ``post``, read (or downloaded) before any upload.
 
     ``with_cover``: the cover is required (a post without any image fails here).
+    ``rules``: where images may come from (default: the post's folder, public hosts).
     """
-    sources = [*post.rendered.images, *([post.cover_source] if with_cover else [])]
+    refs = [*post.image_refs, *([post.cover_ref] if with_cover else [])]
     if http is not None:
-        return read_images(sources, post.base_dir, http)
+        return read_images(refs, post.base_dir, http, rules)
     with httpx.Client() as own:
-        return read_images(sources, post.base_dir, own)
+        return read_images(refs, post.base_dir, own, rules)
 
 
 class _Run:
@@ -187,7 +194,7 @@ def publish_post(
         post = load_post(Path(path), theme=options.theme, css=options.css)
         warnings = post.warnings
     post_path = post.path
-    images = read_post_images(post, http)
+    images = read_post_images(post, http, rules=options.images.trusting(client.base_url))
     cache = cache or AccountCache.for_account(client.base_url, client.appid)
     run = _Run(client, post, cache, notify)
     for warning in warnings:
