@@ -266,7 +266,7 @@ def _field_problem(article: Mapping[str, Any], index: int, draft: bool) -> Probl
         return Problem(
             _ARGS_ERRCODE,
             f"article {index + 1}: 'article_type' must be 'news' or 'newspic', "
-            f"not {article_type!r}",
+            f"not '{article_type}'",
             "article_type",
             index,
         )
