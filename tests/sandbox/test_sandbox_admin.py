@@ -23,6 +23,7 @@ async def test_health_clock_and_settings(client: httpx.AsyncClient) -> None:
         "news_api": "retired",
         "json_content_type": "wechat",
         "publish_id": "string",
+        "publish_seconds": 3.0,
     }
 
 
