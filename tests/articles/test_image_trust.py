@@ -8,6 +8,7 @@ if it is called), and names the post, the line and the reference as written.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import shutil
 import sys
@@ -364,3 +365,27 @@ def test_links_with_other_schemes_stay_text(link: str, blog: Path) -> None:
     assert "点这里" in html
     assert "href" not in html
     assert link.split(":")[0] + ":" not in html
+
+
+def test_a_tampered_upload_cache_is_not_trusted(
+    client: WeChatClient, sandbox: Any, blog: Path
+) -> None:
+    from wechat_material.articles import AccountCache
+
+    post = write_post(blog, "images/ok.jpg")
+    publish_post(client, post)
+    cache_file = AccountCache.for_account(client.base_url, client.appid).path
+    cached = json.loads(cache_file.read_text("utf-8"))
+    for sha in cached["images"]:
+        cached["images"][sha] = 'javascript:alert(1)" onerror="x'
+    for sha in cached["covers"]:
+        cached["covers"][sha] = "../../etc/passwd"
+    cache_file.write_text(json.dumps(cached), "utf-8")
+    sandbox.admin.reset_counters()
+
+    outcome = publish_post(client, post)
+
+    content = client.draft.get(outcome.draft_id).articles[0].content
+    assert "javascript" not in content
+    assert outcome.uploads.images == 1  # uploaded again rather than taken from the cache
+    assert outcome.uploads.covers == 1

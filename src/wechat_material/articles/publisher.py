@@ -14,6 +14,7 @@ it was published or deleted meanwhile, a new draft is made and a note says so.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +30,12 @@ from wechat_material.articles.readback import Change, compare
 from wechat_material.articles.themes import DEFAULT_THEME
 from wechat_material.client import WeChatClient
 from wechat_material.errors import NotFoundError
+from wechat_material.fetching import FetchPolicy
 from wechat_material.models import Article, PublishResult
 
 Notify = Callable[[str], None]
+# A media_id as WeChat writes them: letters, digits, '-' and '_'.
+_MEDIA_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,9 @@ class _Run:
         self.uploads = Uploads()
         self.notes: list[str] = []
         self._notify = notify
+        # Where an uploadimg URL may point: WeChat's picture hosts, or the API's own
+        # (the sandbox). The cache is a file on disk: what it says is checked first.
+        self._picture_urls = FetchPolicy.wechat_pictures(client.base_url)
 
     def note(self, message: str) -> None:
         self.notes.append(message)
@@ -107,7 +114,7 @@ class _Run:
 
     def body_url(self, image: ImageData) -> str:
         cached = self.cache.image_url(image.sha256)
-        if cached is not None:
+        if cached is not None and self._picture_urls.allows(cached):
             self.uploads.reused += 1
             return cached
         prepared = prepare(image)
@@ -120,7 +127,7 @@ class _Run:
 
     def cover_id(self, image: ImageData) -> str:
         cached = self.cache.cover_id(image.sha256)
-        if cached is not None:
+        if cached is not None and _MEDIA_ID.fullmatch(cached):
             return cached
         prepared = prepare(image, cover=True)
         if prepared.note:
