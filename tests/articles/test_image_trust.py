@@ -389,3 +389,25 @@ def test_a_tampered_upload_cache_is_not_trusted(
     assert "javascript" not in content
     assert outcome.uploads.images == 1  # uploaded again rather than taken from the cache
     assert outcome.uploads.covers == 1
+
+
+@pytest.mark.parametrize(
+    ("markdown", "line", "ref"),
+    [
+        ('text\n<img src="../private/secret.png">\n', 6, "../private/secret.png"),
+        ('<p>\n<img alt="a"\n src="/etc/passwd">\n</p>\n', 6, "/etc/passwd"),  # the tag's line
+        ("<div><img src='file:///etc/hostname'></div>\n", 5, "file:///etc/hostname"),
+    ],
+    ids=["inline", "block", "file scheme"],
+)
+def test_images_in_raw_html_follow_the_same_rules(
+    markdown: str, line: int, ref: str, blog: Path, opened: list[str], no_network: httpx.Client
+) -> None:
+    path = blog / "post.md"
+    path.write_text(f"---\ntitle: t\n---\n\n{markdown}", "utf-8")
+
+    with pytest.raises(PostError) as caught:
+        read_post_images(load_post(path), no_network)
+
+    assert str(caught.value).startswith(f"post.md:{line}: {ref}")
+    assert not [p for p in opened if "secret" in p or p == "/etc/passwd"]
