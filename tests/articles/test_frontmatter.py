@@ -179,3 +179,10 @@ def test_a_bad_value_names_the_post_and_the_line() -> None:
     assert str(caught.value) == (
         "post.md:4: front matter 'comments' must be one of open, fans, off, not 'maybe'"
     )
+
+
+def test_a_media_id_that_is_not_a_plain_line_is_left_to_the_writer() -> None:
+    text = '---\ntitle: T\n"media_id": OLD\n---\n'
+
+    with pytest.raises(PostError, match="line 3 is not a plain 'media_id: …' line; set it to NEW"):
+        frontmatter.with_draft_id(text, "NEW")

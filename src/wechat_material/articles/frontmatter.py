@@ -333,7 +333,12 @@ def with_draft_id(text: str, media_id: str) -> str:
     entry = f"{DRAFT_KEY}: {media_id}{newline}"
     lines = list(parts.lines)
     known = parse(lines).lines.get(DRAFT_KEY)
-    if known is not None and _is_draft_key_line(lines[known - 2]):
+    if known is not None:
+        if not _is_draft_key_line(lines[known - 2]):  # quoted, or in a flow mapping
+            raise PostError(
+                f"the front matter's media_id on line {known} is not a plain "
+                f"'media_id: …' line; set it to {media_id} yourself"
+            )
         lines[known - 2] = entry
     else:
         if lines and not lines[-1].endswith(("\n", "\r")):

@@ -24,6 +24,7 @@ import httpx
 from wechat_material._files import AtomicFile
 from wechat_material.articles import frontmatter
 from wechat_material.articles.cache import AccountCache
+from wechat_material.articles.frontmatter import PostError
 from wechat_material.articles.images import ImageData, ImageRules, prepare, read_images
 from wechat_material.articles.post import Post, load_post, read_text
 from wechat_material.articles.readback import Change, compare
@@ -168,7 +169,11 @@ def _write_back(post: Post, draft_id: str, notify: Notify) -> None:
             "to its front matter yourself"
         )
         return
-    updated = frontmatter.with_draft_id(current, draft_id)
+    try:
+        updated = frontmatter.with_draft_id(current, draft_id)
+    except PostError as exc:  # the draft is saved: say what to do, do not fail the run
+        notify(f"{post.path.name}: {exc}")
+        return
     with AtomicFile(post.path.parent) as part:  # the post is whole, old or new, at any moment
         part.file.write(updated.encode("utf-8"))
         part.commit(post.path)
