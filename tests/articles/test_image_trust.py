@@ -411,3 +411,17 @@ def test_images_in_raw_html_follow_the_same_rules(
 
     assert str(caught.value).startswith(f"post.md:{line}: {ref}")
     assert not [p for p in opened if "secret" in p or p == "/etc/passwd"]
+
+
+def test_a_remote_image_over_10_mb_is_cut_off(
+    recorded: WebServer, client: WeChatClient, sandbox: Any, blog: Path
+) -> None:
+    png = (MEDIA / "image.png").read_bytes()
+    recorded.files["/huge.png"] = png + b"\0" * (10 * 1024 * 1024)
+    post = write_post(blog, recorded.url("/huge.png", host="localhost"))
+    options = PublishOptions(images=ImageRules(allow_private_hosts=True))
+
+    with pytest.raises(PostError, match=rf"^post\.md:{IMAGE_LINE}: .*huge\.png"):
+        publish_post(client, post, options)
+
+    assert sandbox.admin.counters() == {}
