@@ -425,3 +425,14 @@ def test_a_remote_image_over_10_mb_is_cut_off(
         publish_post(client, post, options)
 
     assert sandbox.admin.counters() == {}
+
+
+def test_a_dry_run_names_a_data_image_without_its_whole_payload(wxm: Any, blog: Path) -> None:
+    uri = _png_data_uris()[0]
+
+    result = wxm("publish", str(write_post(blog, uri)), "--dry-run", "--json")
+
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["images"] == [uri[:60] + "…"]
+    assert uri not in result.output

@@ -47,7 +47,7 @@ def _preview(
 
 
 def _dry_run(current: Session, post: Post, rules: ImageRules) -> None:
-    from wechat_material.articles.images import prepare
+    from wechat_material.articles.images import prepare, shown
 
     images = _extra().read_post_images(post, rules=rules)
     for source in post.rendered.images:
@@ -61,8 +61,8 @@ def _dry_run(current: Session, post: Post, rules: ImageRules) -> None:
         "dry_run": True,
         "title": post.meta.title,
         "digest": post.digest,
-        "cover": post.cover_source,
-        "images": list(post.rendered.images),
+        "cover": shown(post.cover_source),
+        "images": [shown(source) for source in post.rendered.images],
         "references": list(post.rendered.references),
         "content_characters": len(post.rendered.html),
         "warnings": list(post.warnings),
@@ -70,7 +70,7 @@ def _dry_run(current: Session, post: Post, rules: ImageRules) -> None:
     rows = [
         ("title", post.meta.title),
         ("digest", post.digest),
-        ("cover", post.cover_source),
+        ("cover", shown(post.cover_source)),
         ("images", len(post.rendered.images)),
         ("references", len(post.rendered.references)),
         ("content", f"{len(post.rendered.html)} characters"),
