@@ -436,3 +436,13 @@ def test_a_dry_run_names_a_data_image_without_its_whole_payload(wxm: Any, blog: 
     data = json.loads(result.stdout)
     assert data["images"] == [uri[:60] + "…"]
     assert uri not in result.output
+
+
+def test_assets_must_name_a_folder(wxm: Any, blog: Path) -> None:
+    post = write_post(blog, "images/ok.jpg")
+
+    result = wxm("publish", str(post), "--dry-run", "--assets", str(blog / "nowhere"))
+
+    assert result.exit_code == 2
+    assert "--assets" in result.stderr
+    assert "not a folder" in result.stderr
