@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytest.importorskip("markdown_it")
 
-from wechat_material.articles import PostError, frontmatter
+from wechat_material.articles import PostError, frontmatter, load_post
 
 
 def fields_of(text: str, name: str = "post.md") -> frontmatter.Fields:
@@ -186,3 +188,13 @@ def test_a_media_id_that_is_not_a_plain_line_is_left_to_the_writer() -> None:
 
     with pytest.raises(PostError, match="line 3 is not a plain 'media_id: …' line; set it to NEW"):
         frontmatter.with_draft_id(text, "NEW")
+
+
+def test_a_control_character_in_a_field_names_its_line(tmp_path: Path) -> None:
+    post = tmp_path / "post.md"
+    post.write_text('---\ntitle: ok\nauthor: "Ming\\x1b[31m"\n---\ntext\n', "utf-8")
+
+    with pytest.raises(PostError) as caught:
+        load_post(post)
+
+    assert str(caught.value).startswith("post.md:3: 'author' holds a control character (U+001B)")

@@ -97,7 +97,9 @@ def _check_article(post: Post) -> None:
         message = problem.message.removeprefix("article 1: ")
         if problem.field == "content":
             message += _content_hint(sized)
-        raise PostError(f"{post.path.name}: {message}", field=field)
+        line = post.meta.line_of(field or "")  # a front matter field: its line
+        where = f"{post.path.name}:{line}" if line else post.path.name
+        raise PostError(f"{where}: {message}", field=field)
 
 
 def read_text(path: Path) -> str:
