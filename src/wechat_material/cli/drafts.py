@@ -10,6 +10,7 @@ the sandbox (its ``legacy`` news mode) and on accounts that kept them.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from itertools import islice
@@ -263,13 +264,16 @@ def wait_for_publication(
     (:data:`PROGRESS_SECONDS`), so a log shows the run is alive.
     """
     every = every or PROGRESS_SECONDS
+    # Polls spaced evenly inside each slice, so that a slice (and a line) ends
+    # every ``every`` seconds rather than at the next multiple of the interval.
+    interval = every / math.ceil(every / POLL_SECONDS)
     started = time.monotonic()
     with out.status(f"publish {publish_id}: waiting for WeChat") as show:
         while True:
             left = max(0.0, max_wait - (time.monotonic() - started))
             try:
                 result = client.publish.wait(
-                    publish_id, interval=min(POLL_SECONDS, every), max_wait=min(every, left)
+                    publish_id, interval=interval, max_wait=min(every, left)
                 )
             except PublishTimeoutError as exc:
                 waited = time.monotonic() - started
