@@ -35,6 +35,7 @@ CommentMode = Literal["open", "fans", "off"]
 COMMENT_MODES: tuple[CommentMode, ...] = ("open", "fans", "off")
 # Unknown keys named in the warning; the rest are counted.
 _UNKNOWN_SHOWN = 10
+_READ_KEYS = KNOWN_KEYS | {ASSETS_KEY}
 _CORE_TAG = "tag:yaml.org,2002:"
 # The tags YAML gives plain and quoted scalars; any other was written by hand.
 _PLAIN_TAGS = frozenset({"str", "int", "float", "bool", "null", "timestamp"})
@@ -132,8 +133,9 @@ def _line(event: yaml.Event) -> int:
     return mark.line + 2 if mark is not None else 2
 
 
-def _top_level(name: str, text: str) -> Iterator[tuple[str, _Value, int]]:
-    """Each top-level key, its value and its line in the file.
+def _top_level(name: str, text: str, unknown: dict[str, None]) -> Iterator[tuple[str, _Value, int]]:
+    """Each top-level key this module reads, its value and its line in the file; the
+    names of the other keys go into ``unknown`` and their values are passed over.
 
     Read from the parser's events rather than a built tree: nothing is
     constructed (no tag can build an object) and what is not used is only
@@ -153,16 +155,20 @@ def _top_level(name: str, text: str) -> Iterator[tuple[str, _Value, int]]:
     for key in events:
         if isinstance(key, yaml.MappingEndEvent):
             return
-        line = _line(key)
         if not isinstance(key, yaml.ScalarEvent):
             _value(key, events)
-            raise PostError(f"{name}:{line}: a front matter key must be a plain word")
-        yield key.value, _value(next(events), events), line
+            raise PostError(f"{name}:{_line(key)}: a front matter key must be a plain word")
+        if key.value in _READ_KEYS:
+            yield key.value, _value(next(events), events), _line(key)
+            continue
+        unknown[key.value] = None
+        if isinstance(next(events), yaml.CollectionStartEvent):
+            _skip(events)
 
 
-def _pairs(name: str, text: str) -> Iterator[tuple[str, _Value, int]]:
+def _pairs(name: str, text: str, unknown: dict[str, None]) -> Iterator[tuple[str, _Value, int]]:
     try:
-        yield from _top_level(name, text)
+        yield from _top_level(name, text, unknown)
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(name, exc) from None
     except yaml.YAMLError:
@@ -175,7 +181,7 @@ def parse(lines: list[str], name: str = "the post") -> Fields:
     where: dict[str, int] = {}
     unknown: dict[str, None] = {}
     warnings: list[str] = []
-    for key, value, line in _pairs(name, "".join(lines)):
+    for key, value, line in _pairs(name, "".join(lines), unknown):
         if key in where:
             raise PostError(
                 f"{name}:{line}: front matter '{key}' is given twice (also on line {where[key]}); "
@@ -188,9 +194,6 @@ def parse(lines: list[str], name: str = "the post") -> Fields:
                 f"{name}:{line}: front matter '{ASSETS_KEY}' is ignored: only "
                 "'--assets DIR' on the command line allows images from another folder"
             )
-            continue
-        if key not in KNOWN_KEYS:
-            unknown[key] = None
             continue
         if value.kind != "text":
             raise PostError(
