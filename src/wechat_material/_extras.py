@@ -16,7 +16,8 @@ from __future__ import annotations
 from importlib.util import find_spec
 
 # The modules each extra installs that its part of the package imports
-# (python-multipart installs ``python_multipart``; tomli-w installs ``tomli_w``).
+# (python-multipart installs ``python_multipart``; tomli-w installs ``tomli_w``;
+# PyYAML installs ``yaml``).
 EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "sandbox": ("starlette", "uvicorn", "python_multipart", "nh3", "platformdirs"),
     "redis": ("redis",),
@@ -29,6 +30,7 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
         "PIL",
         "ziamath",
         "platformdirs",
+        "yaml",
     ),
     "mcp": ("mcp",),
 }

@@ -18,6 +18,7 @@ from typing import IO, Any
 from wechat_material import mediainfo
 from wechat_material.limits import (
     ARTICLE_FIELDS,
+    ARTICLE_FIELDS_BY_NAME,
     ARTICLES_MAX,
     ARTICLES_MIN,
     EXTENSIONS,
@@ -192,6 +193,71 @@ def _newspic_problem(article: Mapping[str, Any], index: int) -> Problem | None:
     return None
 
 
+# No field may hold a control character (a NUL cuts the text short in WeChat's
+# storage and ends up in every page that shows it); content may keep its tabs
+# and line breaks (CR LF included).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_CONTENT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+LINK_SCHEMES = ("http://", "https://")
+# The draft box's cover crops: "X1_Y1_X2_Y2", corners as fractions of the picture.
+CROP_FIELDS = ("pic_crop_235_1", "pic_crop_1_1")
+_CROP_NUMBER = re.compile(r"(?:0|1)(?:\.[0-9]+)?|\.[0-9]+")
+
+
+def _text_problem(name: str, value: str, index: int) -> Problem | None:
+    """A control character in a text field, or a read-more link that is not http(s)."""
+    where = f"article {index + 1}: '{name}'"
+    found = (_CONTROL_IN_CONTENT if name == "content" else _CONTROL).search(value)
+    if found is not None:
+        return Problem(
+            _ARGS_ERRCODE,
+            f"{where} holds a control character (U+{ord(found.group()):04X}) at position "
+            f"{found.start() + 1}; remove it",
+            name,
+            index,
+        )
+    if name == "content_source_url" and not value.lower().startswith(LINK_SCHEMES):
+        return Problem(
+            _ARGS_ERRCODE,
+            f"{where} must be an http:// or https:// link",
+            name,
+            index,
+        )
+    return None
+
+
+def crop_problem(name: str, value: object, index: int = 0) -> Problem | None:
+    """A cover crop that is not ``X1_Y1_X2_Y2``: four numbers from 0 to 1."""
+    where = f"article {index + 1}: '{name}'"
+    parts = value.split("_") if isinstance(value, str) else []
+    numbers = [float(p) for p in parts if _CROP_NUMBER.fullmatch(p)]
+    if len(parts) != 4 or len(numbers) != 4 or any(n > 1 for n in numbers):
+        return Problem(
+            _ARGS_ERRCODE,
+            f"{where} must be 'X1_Y1_X2_Y2', four numbers from 0 to 1 (e.g. '0.1_0_0.9_1')",
+            name,
+            index,
+        )
+    return None
+
+
+def _extra_problem(article: Mapping[str, Any], index: int) -> Problem | None:
+    """Control characters in fields outside the table, and the crops."""
+    for name, value in article.items():
+        if name in ARTICLE_FIELDS_BY_NAME or not isinstance(value, str):
+            continue
+        problem = _text_problem(str(name), value, index)
+        if problem is not None:
+            return problem
+    for name in CROP_FIELDS:
+        value = article.get(name)
+        if value is not None and value != "":
+            problem = crop_problem(name, value, index)
+            if problem is not None:
+                return problem
+    return None
+
+
 def _field_problem(article: Mapping[str, Any], index: int, draft: bool) -> Problem | None:
     # Picture articles (newspic) exist only in the draft box; elsewhere every
     # article is a plain one and needs its cover.
@@ -200,7 +266,7 @@ def _field_problem(article: Mapping[str, Any], index: int, draft: bool) -> Probl
         return Problem(
             _ARGS_ERRCODE,
             f"article {index + 1}: 'article_type' must be 'news' or 'newspic', "
-            f"not {article_type!r}",
+            f"not '{article_type}'",
             "article_type",
             index,
         )
@@ -239,7 +305,10 @@ def _field_problem(article: Mapping[str, Any], index: int, draft: bool) -> Probl
                 spec.name,
                 index,
             )
-    return None
+        problem = _text_problem(spec.name, value, index)
+        if problem is not None:
+            return problem
+    return _extra_problem(article, index)
 
 
 def article_problem(

@@ -9,27 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
 from wechat_material import _extras
-from wechat_material.cli import app
 
 UPLOADIMG = "/cgi-bin/media/uploadimg"
 ADD_MATERIAL = "/cgi-bin/material/add_material"
-
-
-@pytest.fixture
-def wxm(sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Run ``wxm --sandbox --base-url SANDBOX ARGS...`` in-process with a home of its own."""
-    monkeypatch.setenv("WXM_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("WXM_DATA_DIR", str(tmp_path / "data"))
-    for name in ("WECHAT_APPID", "WECHAT_SECRET", "WECHAT_BASE_URL", "WXM_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-
-    def run(*args: str) -> Result:
-        return CliRunner().invoke(app, ["--sandbox", "--base-url", sandbox.base_url, *args])
-
-    return run
 
 
 def ok_json(result: Result) -> Any:
@@ -90,8 +75,8 @@ def test_dry_run_sends_nothing_and_touches_nothing(wxm: Any, sandbox: Any, posts
 
     assert data["dry_run"] is True
     assert data["title"] == "春天来了 🌸 一篇完整的样例"
-    assert data["images"] == ["../../media/image.png", "../../media/image.jpg"]
-    assert data["cover"] == "../../media/image.jpg"
+    assert data["images"] == ["media/image.png", "media/image.jpg"]
+    assert data["cover"] == "media/image.jpg"
     assert "nothing was sent" in result.stderr
     assert sandbox.admin.counters() == {}
     assert post.read_bytes() == before
@@ -130,7 +115,7 @@ def test_preview_is_one_phone_width_file_with_images_inside(
     assert str(out) in result.stdout
     assert "width:375px" in html
     assert html.count('src="data:image/') == 2
-    assert "../../media" not in html
+    assert "media/image" not in html
     assert "#1e6bb8" in html  # the ocean theme
     assert sandbox.admin.counters() == {}
 

@@ -32,7 +32,7 @@ def uploads(sandbox: Any) -> dict[str, int]:
 
 
 def draft_id_in(post: Path) -> str | None:
-    fields, _ = frontmatter.parse_lines(frontmatter.split(post.read_text("utf-8")).lines)
+    fields = frontmatter.parse(frontmatter.split(post.read_text("utf-8")).lines).values
     return fields.get("media_id")
 
 
@@ -271,8 +271,24 @@ def test_a_remote_image_that_cannot_be_downloaded_fails_before_any_upload(
     post = posts / "remote.md"
     post.write_text(post.read_text("utf-8").replace("REMOTE_URL", web.url("/gone.png")), "utf-8")
 
-    with pytest.raises(PostError, match=r"gone\.png: could not download it \(.*404"):
+    with pytest.raises(PostError, match=r"^remote\.md:6: .*gone\.png.*404"):
         publish_post(client, post)
 
     assert web.hits == ["/gone.png"]
     assert not any(path in sandbox.admin.counters() for path in SENDING)
+
+
+def test_a_draft_id_that_cannot_be_written_back_is_a_note_not_a_failure(
+    client: WeChatClient, posts: Path
+) -> None:
+    post = posts / "plain.md"
+    head = '---\n"media_id": GONE\ncover: media/image.jpg\n'
+    text = post.read_text("utf-8").replace("---\n", head, 1)
+    post.write_text(text, "utf-8")
+    notes: list[str] = []
+
+    outcome = publish_post(client, post, notify=notes.append)
+
+    assert outcome.created
+    assert post.read_text("utf-8") == text  # untouched
+    assert any(f"set it to {outcome.draft_id} yourself" in note for note in notes)

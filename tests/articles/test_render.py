@@ -151,11 +151,11 @@ def test_text_and_emoji_survive(full: rendering.Rendered) -> None:
 
 
 def test_images_in_order_each_once(full: rendering.Rendered) -> None:
-    assert full.images == ("../../media/image.png", "../../media/image.jpg")
-    swapped = full.with_image_urls({"../../media/image.png": "https://mmbiz.qpic.cn/a?x=1&y=2"})
+    assert full.images == ("media/image.png", "media/image.jpg")
+    swapped = full.with_image_urls({"media/image.png": "https://mmbiz.qpic.cn/a?x=1&y=2"})
 
     assert 'src="https://mmbiz.qpic.cn/a?x=1&amp;y=2"' in swapped
-    assert 'src="../../media/image.jpg"' in swapped
+    assert 'src="media/image.jpg"' in swapped
 
 
 @pytest.mark.parametrize("name", sorted(THEMES))

@@ -24,6 +24,7 @@ async def test_health_clock_and_settings(client: httpx.AsyncClient) -> None:
         "json_content_type": "wechat",
         "publish_id": "string",
         "msg_data_id": "string",
+        "publish_seconds": 3.0,
     }
 
 

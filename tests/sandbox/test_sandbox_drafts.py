@@ -99,6 +99,7 @@ async def test_draft_article_rules(wx: WeChat) -> None:
 
 
 async def test_publishing_completes_on_the_clock(wx: WeChat, admin: AsyncSandboxAdmin) -> None:
+    await admin.set_publish_seconds(60)  # the long window (the default is 3 s)
     thumb = await wx.add_image()
     media_id = await add_draft(wx, article(thumb, title="一"), article(thumb, title="二"))
     submitted = await wx.call("/cgi-bin/freepublish/submit", {"media_id": media_id})

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from wechat_material.articles import frontmatter
 from wechat_material.articles.frontmatter import FrontMatter, PostError
-from wechat_material.articles.rendering import Rendered, render
+from wechat_material.articles.images import ImageRef, image_references, refuse_scheme
+from wechat_material.articles.rendering import Rendered, markdown_parser, render
 from wechat_material.articles.themes import DEFAULT_THEME
 from wechat_material.checks import article_problem
 from wechat_material.limits import DIGEST_DEFAULT_CHARS
@@ -31,6 +32,8 @@ class Post:
     meta: FrontMatter
     rendered: Rendered
     warnings: tuple[str, ...]
+    image_refs: tuple[ImageRef, ...] = ()
+    """Every body image with the line it is written on, in order."""
 
     @property
     def base_dir(self) -> Path:
@@ -40,15 +43,21 @@ class Post:
     @property
     def cover_source(self) -> str:
         """``cover`` of the front matter, else the first image of the body."""
+        return self.cover_ref.source
+
+    @property
+    def cover_ref(self) -> ImageRef:
+        """The cover image and where the post names it."""
         if self.meta.cover:
-            return self.meta.cover
-        if not self.rendered.images:
+            line = self.meta.line_of("cover")
+            return ImageRef(self.meta.cover, f"{self.path.name}:{line}" if line else self.path.name)
+        if not self.image_refs:
             raise PostError(
                 f"{self.path.name} has no cover: add 'cover: path/to/image.jpg' to its front "
                 "matter, or put an image in the post (the first one becomes the cover)",
                 field="cover",
             )
-        return self.rendered.images[0]
+        return self.image_refs[0]
 
     @property
     def digest(self) -> str:
@@ -88,7 +97,9 @@ def _check_article(post: Post) -> None:
         message = problem.message.removeprefix("article 1: ")
         if problem.field == "content":
             message += _content_hint(sized)
-        raise PostError(f"{post.path.name}: {message}", field=field)
+        line = post.meta.line_of(field or "")  # a front matter field: its line
+        where = f"{post.path.name}:{line}" if line else post.path.name
+        raise PostError(f"{where}: {message}", field=field)
 
 
 def read_text(path: Path) -> str:
@@ -97,15 +108,32 @@ def read_text(path: Path) -> str:
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PostError(f"{path.name} is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise PostError(
+            f"{path.name} cannot be read: {exc.strerror or 'input/output error'}"
+        ) from None
+
+
+def _image_refs(text: str, rendered: Rendered, name: str) -> tuple[ImageRef, ...]:
+    """Each body image once, with the first line it is on."""
+    refs: dict[str, ImageRef] = {}
+    for ref in image_references(markdown_parser().parse(text), name):
+        refs.setdefault(ref.source, ref)
+    for source in rendered.images:  # written by a theme or a render rule, not the writer
+        refs.setdefault(source, ImageRef(source, name))
+    return tuple(refs.values())
 
 
 def load_post(path: Path, *, theme: str = DEFAULT_THEME, css: str | None = None) -> Post:
     """Read, check and render the post at ``path``; :class:`PostError` names what to fix."""
     text = read_text(path)
-    parts = frontmatter.split(text)
-    fields, warnings = frontmatter.parse_lines(parts.lines)
-    meta = frontmatter.check(fields)
+    parts = frontmatter.split(text, path.name)
+    fields = frontmatter.parse(parts.lines, path.name)
+    meta = frontmatter.check(fields.values, name=path.name, lines=fields.lines)
     rendered = render(text, theme=theme, css=css)
-    post = Post(path, text, meta, rendered, (*warnings, *rendered.warnings))
+    refs = _image_refs(text, rendered, path.name)
+    post = Post(path, text, meta, rendered, (*fields.warnings, *rendered.warnings), refs)
+    for ref in (*refs, *([post.cover_ref] if meta.cover else [])):
+        refuse_scheme(ref)  # before anything is read, for a dry run and a preview too
     _check_article(post)
     return post

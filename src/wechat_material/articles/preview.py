@@ -2,7 +2,9 @@
 
 The article is shown as readers will see it (375 px wide, the chosen theme,
 title and author above), with every image embedded as a ``data:`` URI, so
-the file can be opened, mailed or kept without the images beside it.
+the file can be opened, mailed or kept without the images beside it. Only
+images read under the publishing rules (:mod:`~wechat_material.articles.images`)
+are embedded: a file outside the post's folder never ends up in the preview.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Mapping
 from html import escape
 from pathlib import Path
 
+from wechat_material._files import AtomicFile
 from wechat_material.articles.images import ImageData, mime_type
 from wechat_material.articles.post import Post
 
@@ -23,9 +26,15 @@ def data_uri(image: ImageData) -> str:
 
 
 def preview_document(post: Post, images: Mapping[str, ImageData]) -> str:
-    """The whole HTML document; ``images`` maps each body image source to its bytes."""
+    """The whole HTML document; ``images`` maps each body image source to its bytes.
+
+    An image missing from ``images`` is left out (its ``src`` emptied), never read here.
+    """
     body = post.rendered.with_image_urls(
-        {source: data_uri(images[source]) for source in post.rendered.images}
+        {
+            source: data_uri(images[source]) if source in images else ""
+            for source in post.rendered.images
+        }
     )
     meta = post.meta
     byline = escape(meta.author or "")
@@ -52,5 +61,8 @@ def preview_path(post: Post) -> Path:
 def write_preview(post: Post, images: Mapping[str, ImageData], out: Path | None = None) -> Path:
     """Write the preview (to ``out`` or beside the post) and return its path."""
     target = out or preview_path(post)
-    target.write_text(preview_document(post, images), "utf-8")
+    document = preview_document(post, images).encode("utf-8")
+    with AtomicFile(target.parent) as part:  # never a half-written preview
+        part.file.write(document)
+        part.commit(target)
     return target

@@ -14,6 +14,7 @@ it was published or deleted meanwhile, a new draft is made and a note says so.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,15 +24,19 @@ import httpx
 from wechat_material._files import AtomicFile
 from wechat_material.articles import frontmatter
 from wechat_material.articles.cache import AccountCache
-from wechat_material.articles.images import ImageData, prepare, read_images
+from wechat_material.articles.frontmatter import PostError
+from wechat_material.articles.images import ImageData, ImageRules, prepare, read_images
 from wechat_material.articles.post import Post, load_post, read_text
 from wechat_material.articles.readback import Change, compare
 from wechat_material.articles.themes import DEFAULT_THEME
 from wechat_material.client import WeChatClient
 from wechat_material.errors import NotFoundError
+from wechat_material.fetching import FetchPolicy
 from wechat_material.models import Article, PublishResult
 
 Notify = Callable[[str], None]
+# A media_id as WeChat writes them: letters, digits, '-' and '_'.
+_MEDIA_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class PublishOptions:
     submit: bool = False
     wait: bool = False
     max_wait: float = 300.0
+    images: ImageRules = field(default_factory=ImageRules)
+    """Where images may be read from (``--assets``, ``--allow-private-hosts``)."""
 
 
 @dataclass
@@ -70,17 +77,22 @@ class PublishOutcome:
 
 
 def read_post_images(
-    post: Post, http: httpx.Client | None = None, *, with_cover: bool = True
+    post: Post,
+    http: httpx.Client | None = None,
+    *,
+    with_cover: bool = True,
+    rules: ImageRules | None = None,
 ) -> dict[str, ImageData]:
     """The body images and the cover of ``post``, read (or downloaded) before any upload.
 
     ``with_cover``: the cover is required (a post without any image fails here).
+    ``rules``: where images may come from (default: the post's folder, public hosts).
     """
-    sources = [*post.rendered.images, *([post.cover_source] if with_cover else [])]
+    refs = [*post.image_refs, *([post.cover_ref] if with_cover else [])]
     if http is not None:
-        return read_images(sources, post.base_dir, http)
+        return read_images(refs, post.base_dir, http, rules)
     with httpx.Client() as own:
-        return read_images(sources, post.base_dir, own)
+        return read_images(refs, post.base_dir, own, rules)
 
 
 class _Run:
@@ -93,6 +105,9 @@ class _Run:
         self.uploads = Uploads()
         self.notes: list[str] = []
         self._notify = notify
+        # Where an uploadimg URL may point: WeChat's picture hosts, or the API's own
+        # (the sandbox). The cache is a file on disk: what it says is checked first.
+        self._picture_urls = FetchPolicy.wechat_pictures(client.base_url)
 
     def note(self, message: str) -> None:
         self.notes.append(message)
@@ -100,7 +115,7 @@ class _Run:
 
     def body_url(self, image: ImageData) -> str:
         cached = self.cache.image_url(image.sha256)
-        if cached is not None:
+        if cached is not None and self._picture_urls.allows(cached):
             self.uploads.reused += 1
             return cached
         prepared = prepare(image)
@@ -113,7 +128,7 @@ class _Run:
 
     def cover_id(self, image: ImageData) -> str:
         cached = self.cache.cover_id(image.sha256)
-        if cached is not None:
+        if cached is not None and _MEDIA_ID.fullmatch(cached):
             return cached
         prepared = prepare(image, cover=True)
         if prepared.note:
@@ -154,7 +169,11 @@ def _write_back(post: Post, draft_id: str, notify: Notify) -> None:
             "to its front matter yourself"
         )
         return
-    updated = frontmatter.with_draft_id(current, draft_id)
+    try:
+        updated = frontmatter.with_draft_id(current, draft_id)
+    except PostError as exc:  # the draft is saved: say what to do, do not fail the run
+        notify(f"{post.path.name}: {exc}")
+        return
     with AtomicFile(post.path.parent) as part:  # the post is whole, old or new, at any moment
         part.file.write(updated.encode("utf-8"))
         part.commit(post.path)
@@ -187,7 +206,7 @@ def publish_post(
         post = load_post(Path(path), theme=options.theme, css=options.css)
         warnings = post.warnings
     post_path = post.path
-    images = read_post_images(post, http)
+    images = read_post_images(post, http, rules=options.images.trusting(client.base_url))
     cache = cache or AccountCache.for_account(client.base_url, client.appid)
     run = _Run(client, post, cache, notify)
     for warning in warnings:

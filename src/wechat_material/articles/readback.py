@@ -122,9 +122,10 @@ def compare(sent: str, stored: str) -> list[Change]:
             changes.append(Change("image", f"image {url} removed"))
     removed = before.elements - after.elements
     for name, count in _lost(before.attributes, after.attributes, removed).items():
-        changes.append(Change("attribute", f"{_plural(count, f'{name!r} attribute')} removed"))
+        what = _plural(count, "'" + name + "' attribute")
+        changes.append(Change("attribute", f"{what} removed"))
     for prop, count in _lost(before.styles, after.styles, removed).items():
-        changes.append(Change("style", f"CSS {prop!r} removed from {_plural(count, 'element')}"))
+        changes.append(Change("style", f"CSS '{prop}' removed from {_plural(count, 'element')}"))
     text_before = " ".join("".join(before.text).split())
     text_after = " ".join("".join(after.text).split())
     if text_before != text_after:

@@ -348,7 +348,15 @@ def markdown_parser() -> MarkdownIt:
     )
     for name, rule in RULES.items():
         md.add_render_rule(name, rule)
+    # Every image stays an image whatever its scheme, so that the publisher can
+    # refuse a file: or javascript: one by its line rather than let it pass as
+    # text; links never become <a href> unless they lead to WeChat (_link_open).
+    md.validateLink = _keep_link  # type: ignore[method-assign]
     return md
+
+
+def _keep_link(url: str) -> bool:
+    return True
 
 
 def _mark_note_paragraphs(tokens: Sequence[Token]) -> None:

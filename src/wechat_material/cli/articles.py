@@ -118,7 +118,7 @@ def _parse(path: Path) -> Any:
     except tomllib.TOMLDecodeError as exc:
         raise LocalInputError(f"{path}: invalid TOML: {exc}") from None
     raise LocalInputError(
-        f"{path}: unknown article file type {suffix or '(none)'!r}",
+        f"{path}: unknown article file type '{suffix or '(none)'}'",
         hint="use a .json or .toml file.",
     )
 
@@ -159,7 +159,7 @@ def _inline_content(article: dict[str, Any], index: int, path: Path) -> dict[str
 def _warn_unknown(article: dict[str, Any], index: int, path: Path, warn: Warn) -> None:
     for key in article:
         if key not in KNOWN_FIELDS:
-            warn(f"{path}: article {index + 1}: unknown field {key!r} (WeChat ignores it)")
+            warn(f"{path}: article {index + 1}: unknown field '{key}' (WeChat ignores it)")
 
 
 def load_articles(path: Path, warn: Warn, *, draft: bool = False) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ the sandbox (its ``legacy`` news mode) and on accounts that kept them.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from itertools import islice
@@ -49,6 +50,8 @@ from wechat_material.models import NewsContent
 
 MAX_WAIT = 24 * 3600.0
 POLL_SECONDS = 3.0
+# Off a terminal, how often a line says the publish is still being waited for.
+PROGRESS_SECONDS = 10.0
 
 ArticleFileArg = Annotated[
     Path, typer.Argument(help="A JSON or TOML article file.", metavar="FILE", show_default=False)
@@ -243,32 +246,48 @@ def publish_draft(
             submission.publish_id,
         )
         return
-    result = _wait_for_publish(current.output, client, submission.publish_id, max_wait)
+    result = wait_for_publication(current.output, client, submission.publish_id, max_wait)
     _show_publish(current.output, result)
 
 
-def pause(seconds: float) -> None:
-    """Wait between two polls (tests move the sandbox's clock here instead)."""
-    time.sleep(seconds)
-
-
-def _wait_for_publish(
-    out: Output, client: WeChatClient, publish_id: str, max_wait: float
+def wait_for_publication(
+    out: Output,
+    client: WeChatClient,
+    publish_id: str,
+    max_wait: float,
+    *,
+    every: float | None = None,
 ) -> PublishResult:
-    """Poll until the publish is done, showing its status meanwhile (a spinner on a terminal)."""
-    deadline = time.monotonic() + max_wait
+    """Wait with ``client.publish.wait`` until the publish is done, saying how it stands.
+
+    On a terminal a live status; otherwise a line every ``every`` seconds
+    (:data:`PROGRESS_SECONDS`), so a log shows the run is alive.
+    """
+    every = every or PROGRESS_SECONDS
+    # Polls spaced evenly inside each slice, so that a slice (and a line) ends
+    # every ``every`` seconds rather than at the next multiple of the interval.
+    interval = every / math.ceil(every / POLL_SECONDS)
+    started = time.monotonic()
     with out.status(f"publish {publish_id}: waiting for WeChat") as show:
         while True:
-            result = client.publish.get(publish_id)
-            show(f"publish {publish_id}: {_status_name(result.publish_status)}")
-            left = deadline - time.monotonic()
-            if result.done:
-                return result
-            if left <= 0:
-                raise PublishTimeoutError(
-                    f"publish {publish_id} was still in progress after {max_wait:g} s", result
+            left = max(0.0, max_wait - (time.monotonic() - started))
+            try:
+                result = client.publish.wait(
+                    publish_id, interval=interval, max_wait=min(every, left)
                 )
-            pause(min(POLL_SECONDS, left))
+            except PublishTimeoutError as exc:
+                waited = time.monotonic() - started
+                status = _status_name(exc.result.publish_status)
+                if waited >= max_wait:
+                    raise PublishTimeoutError(
+                        f"publish {publish_id} was still in progress after {max_wait:g} s; "
+                        f"check it later with 'wxm draft status {publish_id}'",
+                        exc.result,
+                    ) from None
+                show(f"publish {publish_id}: {status} ({waited:.0f} s)")
+                continue
+            show(f"publish {publish_id}: {_status_name(result.publish_status)}")
+            return result
 
 
 @draft_app.command("status", epilog=examples("wxm draft status PUBLISH_ID"))

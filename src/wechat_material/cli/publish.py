@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from wechat_material.cli.context import Session, session
-from wechat_material.cli.drafts import _status_name
-from wechat_material.cli.errors import CliError
+from wechat_material.cli.drafts import _status_name, wait_for_publication
+from wechat_material.cli.errors import CliError, UsageProblem
 from wechat_material.cli.output import JsonFlag, examples, table
 
 if TYPE_CHECKING:
     from wechat_material.articles import Post, PublishOutcome
+    from wechat_material.articles.images import ImageRules
 
 THEME_HELP = "The look: default, ink or ocean."
 # Stands for the embedded sandbox in the cache's key (the sandbox's data outlives its port).
@@ -34,19 +35,21 @@ def _extra() -> Any:
     return articles
 
 
-def _preview(current: Session, post: Post, out: Path | None, open_it: bool) -> None:
+def _preview(
+    current: Session, post: Post, rules: ImageRules, out: Path | None, open_it: bool
+) -> None:
     articles = _extra()
-    images = articles.read_post_images(post, with_cover=False)
+    images = articles.read_post_images(post, with_cover=False, rules=rules)
     path = articles.write_preview(post, images, out).resolve()
     current.output.result({"preview": str(path)}, str(path))
     if open_it:
         webbrowser.open(path.as_uri())
 
 
-def _dry_run(current: Session, post: Post) -> None:
-    from wechat_material.articles.images import prepare
+def _dry_run(current: Session, post: Post, rules: ImageRules) -> None:
+    from wechat_material.articles.images import prepare, shown
 
-    images = _extra().read_post_images(post)
+    images = _extra().read_post_images(post, rules=rules)
     for source in post.rendered.images:
         note = prepare(images[source]).note
         if note:
@@ -58,8 +61,8 @@ def _dry_run(current: Session, post: Post) -> None:
         "dry_run": True,
         "title": post.meta.title,
         "digest": post.digest,
-        "cover": post.cover_source,
-        "images": list(post.rendered.images),
+        "cover": shown(post.cover_source),
+        "images": [shown(source) for source in post.rendered.images],
         "references": list(post.rendered.references),
         "content_characters": len(post.rendered.html),
         "warnings": list(post.warnings),
@@ -67,7 +70,7 @@ def _dry_run(current: Session, post: Post) -> None:
     rows = [
         ("title", post.meta.title),
         ("digest", post.digest),
-        ("cover", post.cover_source),
+        ("cover", shown(post.cover_source)),
         ("images", len(post.rendered.images)),
         ("references", len(post.rendered.references)),
         ("content", f"{len(post.rendered.html)} characters"),
@@ -84,8 +87,7 @@ def _submit(
     current.output.note(f"submitted for publishing: publish id {publish_id}")
     if not wait:
         return {"publish_id": publish_id, "status": "publishing"}
-    with current.output.err.status(f"waiting for WeChat to publish {publish_id} ..."):
-        result = client.publish.wait(publish_id, max_wait=max_wait)
+    result = wait_for_publication(current.output, client, publish_id, max_wait)
     status = _status_name(result.publish_status)
     found = {
         "publish_id": publish_id,
@@ -144,6 +146,15 @@ def _report(current: Session, outcome: PublishOutcome, published: dict[str, Any]
     out.result(data, table(None, ("", ""), rows))
 
 
+def _assets_folder(folder: Path) -> Path:
+    if not folder.is_dir():
+        raise UsageProblem(
+            f"--assets {folder}: not a folder",
+            hint="name a folder that holds the post's images.",
+        )
+    return folder.resolve()
+
+
 def publish_command(
     ctx: typer.Context,
     file: Annotated[
@@ -182,6 +193,23 @@ def publish_command(
         Path | None, typer.Option("--preview-out", help="Where to write the preview.")
     ] = None,
     open_it: Annotated[bool, typer.Option("--open", help="Open the preview in a browser.")] = False,
+    assets: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--assets",
+            help="Also take local images from this folder (repeatable; by default only "
+            "the post's folder).",
+            metavar="DIR",
+            show_default=False,
+        ),
+    ] = None,
+    allow_private_hosts: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private-hosts",
+            help="Fetch remote images from loopback, private and link-local addresses too.",
+        ),
+    ] = False,
     json_out: JsonFlag = False,
 ) -> None:
     """Publish a Markdown post as a draft: render, upload new images, save, read back.
@@ -190,17 +218,25 @@ def publish_command(
     """
     current = session(ctx, json_out)
     articles = _extra()
+    from wechat_material.articles.images import ImageRules
+
     extra_css = css.read_text("utf-8") if css is not None else None
+    rules = ImageRules(
+        assets=tuple(_assets_folder(folder) for folder in assets or ()),
+        allow_private_hosts=allow_private_hosts,
+    )
     post = articles.load_post(file, theme=theme, css=extra_css)
     for warning in post.warnings:
         current.output.warn(warning)
     if preview or open_it or preview_out is not None:
-        _preview(current, post, preview_out, open_it)
+        _preview(current, post, rules, preview_out, open_it)
         return
     if dry_run:
-        _dry_run(current, post)
+        _dry_run(current, post, rules)
         return
-    options = articles.PublishOptions(theme=theme, css=extra_css, write_back=write_back)
+    options = articles.PublishOptions(
+        theme=theme, css=extra_css, write_back=write_back, images=rules
+    )
     outcome = articles.publish_post(
         current.client(), post, options, cache=_cache(current), notify=current.output.note
     )
@@ -215,6 +251,7 @@ def register(app: typer.Typer) -> None:
             "wxm publish post.md",
             "wxm publish post.md --theme ink --preview --open",
             "wxm publish post.md --dry-run",
+            "wxm publish post.md --assets ../shared-images",
             "wxm publish post.md --submit --wait",
         ),
     )(publish_command)

@@ -101,6 +101,13 @@ def serve_sandbox(
     max_connections: Annotated[
         int, typer.Option(help="Answer HTTP 503 past this many connections.", min=1)
     ] = 200,
+    publish_seconds: Annotated[
+        float,
+        typer.Option(
+            help="How long a publication takes, in seconds of the sandbox's clock.",
+            min=0,
+        ),
+    ] = 3.0,
 ) -> None:
     """Run the sandbox in the foreground (Ctrl-C stops it); it prints its base URL."""
     from wechat_material.sandbox import SandboxInUseError, ServerLimits
@@ -131,6 +138,7 @@ def serve_sandbox(
             allowed_hosts=allowed_host or [],
             news_api=news_api.value,
             limits=limits,
+            publish_seconds=publish_seconds,
         )
     except SandboxInUseError as exc:
         raise sandbox_busy(

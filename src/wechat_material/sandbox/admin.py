@@ -196,6 +196,11 @@ class SandboxAdmin:
         documented) or as a number (as the sandbox did before)."""
         self._send(AdminOps.settings(msg_data_id=form))
 
+    def set_publish_seconds(self, seconds: float) -> None:
+        """How long publications submitted from now on take (seconds of the sandbox's
+        clock; 3 by default)."""
+        self._send(AdminOps.settings(publish_seconds=seconds))
+
     def set_next_publication(
         self, status: int, *, fail_idx: Sequence[int] | None = None
     ) -> PublishOutcome:
@@ -373,6 +378,10 @@ class AsyncSandboxAdmin:
     async def set_msg_data_id_form(self, form: Literal["string", "number"]) -> None:
         """See :meth:`SandboxAdmin.set_msg_data_id_form`."""
         await self._send(AdminOps.settings(msg_data_id=form))
+
+    async def set_publish_seconds(self, seconds: float) -> None:
+        """See :meth:`SandboxAdmin.set_publish_seconds`."""
+        await self._send(AdminOps.settings(publish_seconds=seconds))
 
     async def set_next_publication(
         self, status: int, *, fail_idx: Sequence[int] | None = None

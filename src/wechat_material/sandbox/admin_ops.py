@@ -143,7 +143,7 @@ class AdminOps:
         return AdminRequest("DELETE", "/_sandbox/faults", _none)
 
     @staticmethod
-    def settings(**changes: str) -> AdminRequest[None]:
+    def settings(**changes: str | float) -> AdminRequest[None]:
         return AdminRequest("PUT", "/_sandbox/settings", _none, json=changes)
 
     @staticmethod

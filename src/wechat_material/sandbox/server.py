@@ -230,6 +230,7 @@ def serve(
     allowed_hosts: Sequence[str] = (),
     news_api: NewsAPI = "retired",
     limits: ServerLimits | None = None,
+    publish_seconds: float = SandboxConfig.publish_seconds,
 ) -> None:
     """Run a sandbox in the foreground until interrupted (Ctrl-C).
 
@@ -241,7 +242,7 @@ def serve(
     ``news_api="legacy"`` keeps add_news/update_news working (WeChat retired them).
     ``SandboxInUseError`` when another sandbox holds the data directory; it is
     released on exit. ``limits``: timeouts and connection limits (default:
-    :class:`ServerLimits`).
+    :class:`ServerLimits`). ``publish_seconds``: how long a publication takes.
     """
     if memory and data_dir is not None:
         raise ValueError("choose either a data directory or memory, not both")
@@ -254,6 +255,7 @@ def serve(
         admin_token=admin_token or os.environ.get(ADMIN_TOKEN_ENV) or None,
         allowed_hosts=list(allowed_hosts),
         news_api=news_api,
+        publish_seconds=publish_seconds,
     )
     app = create_app(config)
     with contextlib.ExitStack() as cleanup:

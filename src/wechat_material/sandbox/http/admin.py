@@ -181,11 +181,14 @@ async def settings(request: Request, backend: SandboxBackend) -> Any:
         form = getattr(changes, field)
         if form is not None:
             backend.set_id_form(field, form)
+    if changes.publish_seconds is not None:
+        backend.publishing.publish_seconds = changes.publish_seconds
     return {
         "news_api": backend.switches.news_api,
         "json_content_type": backend.switches.json_content_type,
         "publish_id": backend.switches.publish_id,
         "msg_data_id": backend.switches.msg_data_id,
+        "publish_seconds": backend.publishing.publish_seconds,
     }
 
 

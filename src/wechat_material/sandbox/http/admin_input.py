@@ -25,6 +25,7 @@ from wechat_material.sandbox.state.clock import LATEST
 from wechat_material.sandbox.state.config import (
     JSON_CONTENT_TYPE,
     JSON_LABELS,
+    MAX_PUBLISH_SECONDS,
     TEXT_CONTENT_TYPE,
 )
 from wechat_material.sandbox.state.faults import MAX_DELAY_MS
@@ -123,6 +124,13 @@ class SettingsInput(_Input):
     )
     msg_data_id: Literal["string", "number"] | None = Field(
         default=None, description="'string' or 'number'"
+    )
+    publish_seconds: float | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_PUBLISH_SECONDS,
+        allow_inf_nan=False,
+        description=f"how long a publication takes: 0 to {MAX_PUBLISH_SECONDS:g} seconds",
     )
 
     @field_validator("json_content_type")

@@ -29,6 +29,8 @@ JSON_LABELS = (WECHAT_LABELS, JSON_CONTENT_TYPE, TEXT_CONTENT_TYPE, "application
 """What the ``json_content_type`` setting may be."""
 
 PublishIdForm = Literal["string", "number"]
+# The longest a publication may be set to take (admin settings): a week.
+MAX_PUBLISH_SECONDS = 7 * 24 * 3600.0
 
 NewsAPI = Literal["legacy", "retired"]
 ClockMode = Literal["frozen", "running"]
@@ -67,8 +69,9 @@ class SandboxConfig:
     """Makes ids, rids, tokens and faults reproducible; None: unguessable ids."""
     clock: ClockMode = "frozen"
     """``frozen``: time moves only when advanced (tests); ``running``: it also follows real time."""
-    publish_seconds: float = 60.0
-    """How long freepublish/submit stays in ``publish_status`` 1 (sandbox clock)."""
+    publish_seconds: float = 3.0
+    """How long freepublish/submit stays in ``publish_status`` 1 (sandbox clock): a few
+    seconds, so a publish can be waited for; a test of the long window sets more."""
     permanent_caps: dict[frozenset[MaterialType], int] = field(default_factory=_default_caps)
     """How many permanent items an account may hold, per group of types (45001 past it)."""
     token_daily_limit: int = 2000

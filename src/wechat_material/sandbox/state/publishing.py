@@ -2,7 +2,7 @@
 
 ``submit`` moves the draft out of the draft box at once [assumed] and the
 publish job reports ``publish_status`` 1 (publishing) until the clock has
-passed ``publish_seconds`` (60 s by default), then its outcome: 0 with the
+passed ``publish_seconds`` (3 s by default), then its outcome: 0 with the
 article id and URLs, unless a test planned another one for the next
 publication (:class:`PublishOutcome`): 2 (originality check failed) and 3
 (failed) with the 1-based ``fail_idx`` of the articles at fault, 4 (rejected
