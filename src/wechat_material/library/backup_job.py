@@ -41,7 +41,12 @@ from wechat_material.library.manifest import (
     Entry,
     Manifest,
 )
-from wechat_material.library.pacing import DEFAULT_CONCURRENCY, Pacer, QuotaExhausted
+from wechat_material.library.pacing import (
+    DEFAULT_CONCURRENCY,
+    Pacer,
+    QuotaExhausted,
+    check_account,
+)
 from wechat_material.library.pages import write_pages
 from wechat_material.library.store import ObjectStore, Stored
 from wechat_material.limits import PAGE_MAX
@@ -550,6 +555,7 @@ async def backup_library(
         >>> summary.ok, summary.totals().new
     """
     check_kinds(kinds)
+    await check_account(client)  # before anything is written
     target = prepare_directory(directory)
     started = time.monotonic()
     with locked(target), Manifest(target) as manifest:

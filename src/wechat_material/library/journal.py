@@ -1,10 +1,12 @@
 """The restore journal: what a restore made in a target account (``DIR/restore/<appid>.sqlite3``).
 
-A row goes ``pending`` just before the call that creates something in the
-target, and ``done`` (with the new id) once its answer is in. A crash between
-the two leaves a ``pending`` row: the next run looks the item up in the
-target's own lists by its ``marker`` before creating anything, so a restore
-never creates one item twice however it is interrupted.
+A row goes ``sent`` just as the call that creates something in the target
+goes out, and ``done`` (with the new id) once its answer is in. A crash between
+the two leaves a ``sent`` row (``pending`` in journals of older versions): the
+next run looks the item up in the target's own lists, by name and content,
+before creating anything, so a restore never creates one item twice however it
+is interrupted. The journal is the fast path: a ``done`` row is not looked at
+again.
 """
 
 from __future__ import annotations
@@ -57,24 +59,29 @@ class Journal:
         ).fetchone()
         return Mapping(*row) if row else None
 
-    def pending(self, kind: str) -> list[Mapping]:
-        rows = self._db.execute(
-            "SELECT kind, old, new, url, marker, state FROM done "
-            "WHERE kind = ? AND state = 'pending'",
-            (kind,),
-        ).fetchall()
-        return [Mapping(*row) for row in rows]
+    def created(self) -> set[str]:
+        """Every id this journal holds as made (or adopted) in the target."""
+        rows = self._db.execute("SELECT new FROM done WHERE state = 'done' AND new IS NOT NULL")
+        return {row[0] for row in rows}
 
-    def begin(self, kind: str, old: str, marker: str) -> None:
-        """Record that the item is about to be created (committed before the call)."""
+    def sent(self, kind: str, old: str) -> None:
+        """Record that the creating call is going out now (committed before it does)."""
         self._db.execute(
-            "INSERT INTO done (kind, old, marker, state) VALUES (?, ?, ?, 'pending') "
-            "ON CONFLICT(kind, old) DO UPDATE SET marker = excluded.marker, state = 'pending'",
-            (kind, old, marker),
+            "INSERT INTO done (kind, old, marker, state) VALUES (?, ?, '', 'sent') "
+            "ON CONFLICT(kind, old) DO UPDATE SET state = 'sent'",
+            (kind, old),
+        )
+
+    def unsent(self, kind: str, old: str) -> None:
+        """The call was refused before anything went out: forget the ``sent`` row."""
+        self._db.execute(
+            "DELETE FROM done WHERE kind = ? AND old = ? AND state != 'done'", (kind, old)
         )
 
     def finish(self, kind: str, old: str, new: str, url: str | None = None) -> None:
         self._db.execute(
-            "UPDATE done SET new = ?, url = ?, state = 'done' WHERE kind = ? AND old = ?",
-            (new, url, kind, old),
+            "INSERT INTO done (kind, old, new, url, marker, state) VALUES (?, ?, ?, ?, '', 'done') "
+            "ON CONFLICT(kind, old) DO UPDATE SET new = excluded.new, url = excluded.url, "
+            "state = 'done'",
+            (kind, old, new, url),
         )

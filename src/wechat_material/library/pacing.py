@@ -18,9 +18,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
 
 from wechat_material.errors import (
+    APIError,
+    AuthenticationError,
     NotAFileError,
     QuotaError,
     RateLimitError,
@@ -29,6 +33,9 @@ from wechat_material.errors import (
     UnexpectedReplyError,
     WeChatError,
 )
+
+if TYPE_CHECKING:
+    from wechat_material.client import AsyncWeChatClient
 
 T = TypeVar("T")
 
@@ -130,3 +137,52 @@ class Pacer:
             await self._sleep(self._rate_limit_pause)
         finally:
             self._open.set()
+
+
+class AccountUnavailable(WeChatError):
+    """The account cannot get an access token: nothing else of the run can work.
+
+    ``appid`` names the account, ``cause`` is what went wrong; ``hint`` says
+    what to check. The run stops at once rather than fail every item alone.
+    """
+
+    def __init__(self, appid: str, cause: WeChatError) -> None:
+        self.appid = appid
+        self.cause = cause
+        if isinstance(cause, AuthenticationError):
+            self.hint = (
+                "check the account's appid and secret (wxm config show), and that this "
+                "machine's IP is on the account's whitelist"
+            )
+        elif isinstance(cause, APIError):
+            self.hint = "check the account's settings on the WeChat platform"
+        else:
+            self.hint = "check the network and the base URL of the account's profile"
+        super().__init__(f"account {appid}: cannot get an access token: {cause}")
+
+
+async def check_account(client: AsyncWeChatClient) -> None:
+    """Get the account's token once; :class:`AccountUnavailable` if it cannot be had."""
+    try:
+        await client.token_manager.get()
+    except WeChatError as exc:
+        raise AccountUnavailable(client.appid, exc) from exc
+
+
+class CallMeter:
+    """Counts every HTTP request a client sends while attached: API calls, listings,
+    downloads, token fetches and the client's own retries (what a server would count)."""
+
+    def __init__(self, client: AsyncWeChatClient) -> None:
+        self._hooks: list[Any] = client._http.event_hooks["request"]
+        self.calls = 0
+
+    async def _count(self, request: httpx.Request) -> None:
+        self.calls += 1
+
+    def __enter__(self) -> CallMeter:
+        self._hooks.append(self._count)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._hooks.remove(self._count)
