@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 DEFAULT_CONCURRENCY = 8
+_TOKEN_LOG = logging.getLogger("wechat_material.tokens")
 CHINA = timezone(timedelta(hours=8))
 RETRYABLE = (TransportError, SystemBusyError, UnexpectedReplyError)
 
@@ -161,12 +163,27 @@ class AccountUnavailable(WeChatError):
         super().__init__(f"account {appid}: cannot get an access token: {cause}")
 
 
+class _Quiet(logging.Filter):
+    """Drops the token flow's own warning about a fetch that the exception reports."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("fetching an access token")
+
+
 async def check_account(client: AsyncWeChatClient) -> None:
-    """Get the account's token once; :class:`AccountUnavailable` if it cannot be had."""
+    """Get the account's token once; :class:`AccountUnavailable` if it cannot be had.
+
+    The failure is told once, by the exception: the token flow's warning about
+    the same fetch is held back while it is made.
+    """
+    quiet = _Quiet()
+    _TOKEN_LOG.addFilter(quiet)
     try:
         await client.token_manager.get()
     except WeChatError as exc:
         raise AccountUnavailable(client.appid, exc) from exc
+    finally:
+        _TOKEN_LOG.removeFilter(quiet)
 
 
 class CallMeter:
