@@ -652,8 +652,13 @@ async def _restore(
         try:
             summary.needed = _plan(entries, kinds, journal, ObjectStore(path))
             job = _Restore(client, path, entries, journal, pacer, summary, shorten_titles)
-            for cgi_path in RESTORE_PATHS:
-                summary.remain[cgi_path] = await _remaining(pacer, client, cgi_path)
+            # The quotas left and the target's lists, asked for at once.
+            remains = asyncio.gather(*(_remaining(pacer, client, p) for p in RESTORE_PATHS))
+            if dry_run:
+                left = await remains
+            else:
+                left, _ = await asyncio.gather(remains, _survey(job, entries, kinds))
+            summary.remain = dict(zip(RESTORE_PATHS, left, strict=True))
             if not dry_run:
                 await _run(job, entries, kinds)
         except* QuotaExhausted as group:
@@ -695,11 +700,17 @@ def _label(entry: Entry) -> str:
     return entry.name or str(entry.extra.get("filename") or "")
 
 
+async def _survey(job: _Restore, entries: list[Entry], kinds: tuple[str, ...]) -> None:
+    """Read the target's lists that the items to restore could be found in."""
+    files = {e.kind for e in entries if e.kind in kinds and e.kind in FILE_KINDS}
+    articles = any(e.kind in kinds and e.kind in ARTICLE_KINDS for e in entries)
+    listed = sorted(files | ({"image"} if articles else set()))
+    await job.survey(listed, drafts=articles)
+
+
 async def _run(job: _Restore, entries: list[Entry], kinds: tuple[str, ...]) -> None:
     files = [e for e in entries if e.kind in kinds and e.kind in FILE_KINDS]
     articles = [e for e in entries if e.kind in kinds and e.kind in ARTICLE_KINDS]
-    listed = sorted({e.kind for e in files} | ({"image"} if articles else set()))
-    await job.survey(listed, drafts=bool(articles))
     await asyncio.gather(
         *(
             job.guarded(MATERIAL, e.id, _label(e), lambda e=e: job.material(e.id, e))  # type: ignore[misc]
