@@ -75,6 +75,25 @@ def test_an_unreachable_target_stops_at_once_with_one_line(
 
 
 @pytest.mark.timeout(120)
+def test_a_target_that_never_answers_gives_up_at_the_token_deadline(
+    wxm: Run, wxm_process: Callable[..., Any], backed_up: Path
+) -> None:
+    from wechat_material.library.pacing import TOKEN_DEADLINE
+
+    with socket.socket() as silent:  # connections wait in its backlog, never answered
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        profile(wxm, "silent", *TARGET, f"http://127.0.0.1:{silent.getsockname()[1]}")
+
+        result = wxm_process("restore", str(backed_up), "--to", "silent", timeout=60)
+
+    assert result.returncode == 3, result.stderr
+    (line,) = error_lines(result.stderr)
+    assert TARGET[0] in line
+    assert f"no answer within {TOKEN_DEADLINE:g} s" in line
+
+
+@pytest.mark.timeout(120)
 def test_a_wrong_secret_stops_at_once_with_one_line(
     wxm: Run, wxm_process: Callable[..., Any], sandbox: Any, backed_up: Path
 ) -> None:

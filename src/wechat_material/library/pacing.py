@@ -42,6 +42,7 @@ T = TypeVar("T")
 
 DEFAULT_CONCURRENCY = 8
 _TOKEN_LOG = logging.getLogger("wechat_material.tokens")
+TOKEN_DEADLINE = 8.0  # seconds for the first token of a run, retries included
 CHINA = timezone(timedelta(hours=8))
 RETRYABLE = (TransportError, SystemBusyError, UnexpectedReplyError)
 
@@ -170,18 +171,24 @@ class _Quiet(logging.Filter):
         return not record.getMessage().startswith("fetching an access token")
 
 
-async def check_account(client: AsyncWeChatClient) -> None:
+async def check_account(client: AsyncWeChatClient, deadline: float = TOKEN_DEADLINE) -> None:
     """Get the account's token once; :class:`AccountUnavailable` if it cannot be had.
 
+    A host that never answers (a firewall dropping packets) gives up after
+    ``deadline`` seconds, retries included, rather than after every timeout.
     The failure is told once, by the exception: the token flow's warning about
     the same fetch is held back while it is made.
     """
     quiet = _Quiet()
     _TOKEN_LOG.addFilter(quiet)
     try:
-        await client.token_manager.get()
+        async with asyncio.timeout(deadline):
+            await client.token_manager.get()
     except WeChatError as exc:
         raise AccountUnavailable(client.appid, exc) from exc
+    except TimeoutError as exc:
+        silent = TransportError(f"the token server gave no answer within {deadline:g} s")
+        raise AccountUnavailable(client.appid, silent) from exc
     finally:
         _TOKEN_LOG.removeFilter(quiet)
 
