@@ -175,3 +175,23 @@ def test_an_incomplete_restore_lists_what_is_missing_and_what_will_help(
     assert f"material {victim.id} (image.png) cannot be restored as it is" in result.stderr
     assert "wxm backup" in result.stderr
     assert "run the same command again" not in result.stderr
+
+
+def test_shorten_titles_lists_each_title_it_cut(
+    on_sandbox: Run, wxm: Run, sandbox: Any, tmp_path: Path
+) -> None:
+    long_title = "A legacy news title far longer than drafts take"
+    with WeChatClient(DEMO_APPID, DEMO_SECRET, base_url=sandbox.base_url) as client:
+        cover = client.material.add_material("image", (MEDIA / "image.png").read_bytes())
+        article = {"title": long_title, "thumb_media_id": cover.media_id, "content": "<p>x</p>"}
+        client.material.add_news([article])
+    run_json(on_sandbox("--json", "backup", str(tmp_path)))
+    add_target_profile(wxm, sandbox)
+
+    refused = on_sandbox("restore", str(tmp_path), "--to", "target")
+    cut = on_sandbox("restore", str(tmp_path), "--to", "target", "--shorten-titles")
+
+    assert refused.exit_code == 1
+    assert "--shorten-titles" in refused.stderr
+    assert cut.exit_code == 0, cut.output
+    assert f"{long_title} -> {long_title[:32].rstrip()}" in cut.stderr

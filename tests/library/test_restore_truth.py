@@ -211,3 +211,25 @@ async def test_a_target_that_gets_no_token_stops_the_restore_before_anything(
     assert not (tmp_path / "restore").exists()
     with pytest.raises(AccountUnavailable):
         await arestore(wrong, tmp_path, dry_run=True)
+
+
+async def test_a_cover_deleted_upstream_still_comes_with_its_draft(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    source = sandbox.client()
+    cover = await source.material.add_material("image", png(7), "cover.png")
+    await source.material.add_material("image", png(8), "gone.png")
+    await source.draft.add([{"title": "Kept", "thumb_media_id": cover.media_id, "content": "x"}])
+    await backed_up(sandbox, tmp_path)
+    gone = [i async for i in source.material.stream_get_material("image") if i.name == "gone.png"]
+    await source.material.del_material(gone[0].media_id)
+    await source.material.del_material(cover.media_id)
+    await backed_up(sandbox, tmp_path)  # both marked gone, kept in the backup
+    client = target(sandbox)
+
+    summary = await arestore(client, tmp_path, concurrency=4)
+
+    assert summary.status == "complete", summary.failures
+    (draft,) = [d async for d in client.draft.stream()]
+    assert draft.content.articles[0].title == "Kept"
+    assert await names_in(client, "image") == ["cover.png"]  # as the cover only

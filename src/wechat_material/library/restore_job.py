@@ -564,12 +564,17 @@ class _Restore:
         self.summary.steps[ARTICLE].created += 1
 
 
+def _chosen(entries: list[Entry], kinds: tuple[str, ...], group: tuple[str, ...]) -> list[Entry]:
+    """The items of ``group`` a run restores: of the kinds asked for, not gone upstream."""
+    return [e for e in entries if e.gone_at is None and e.kind in kinds and e.kind in group]
+
+
 def _plan(
     entries: list[Entry], kinds: tuple[str, ...], journal: Journal, store: ObjectStore
 ) -> dict[str, int]:
     """Calls a restore still needs (covers not among the files add a few more)."""
-    files = [e for e in entries if e.kind in kinds and e.kind in FILE_KINDS]
-    articles = [e for e in entries if e.kind in kinds and e.kind in ARTICLE_KINDS]
+    files = _chosen(entries, kinds, FILE_KINDS)
+    articles = _chosen(entries, kinds, ARTICLE_KINDS)
     assets = {e.id for e in entries if e.kind == ASSET}
     pictures: set[str] = set()
     for entry in articles:
@@ -619,7 +624,9 @@ async def restore_library(
     started = time.monotonic()
     with Manifest(path, create=False) as manifest:
         source = manifest.meta().get("appid", "")
-        entries = [e for e in manifest.entries() if e.gone_at is None]
+        # Items deleted upstream are not restored, but an article may still use one as
+        # its cover or picture: they stay known, and go in only as such.
+        kept = list(manifest.entries())
     if source == client.appid:
         raise ValidationError(
             f"{path} is a backup of {source} itself; restore it into another account "
@@ -629,7 +636,7 @@ async def restore_library(
     pacer = Pacer(concurrency, sleep=sleep)
     with CallMeter(client) as meter:
         await check_account(client)  # before anything is written or planned
-        await _restore(client, path, entries, kinds, summary, pacer, dry_run, shorten_titles)
+        await _restore(client, path, kept, kinds, summary, pacer, dry_run, shorten_titles)
         summary.calls = meter.calls
     summary.seconds = time.monotonic() - started
     if summary.status == "complete" and summary.failures:
@@ -702,15 +709,15 @@ def _label(entry: Entry) -> str:
 
 async def _survey(job: _Restore, entries: list[Entry], kinds: tuple[str, ...]) -> None:
     """Read the target's lists that the items to restore could be found in."""
-    files = {e.kind for e in entries if e.kind in kinds and e.kind in FILE_KINDS}
-    articles = any(e.kind in kinds and e.kind in ARTICLE_KINDS for e in entries)
+    files = {e.kind for e in _chosen(entries, kinds, FILE_KINDS)}
+    articles = bool(_chosen(entries, kinds, ARTICLE_KINDS))
     listed = sorted(files | ({"image"} if articles else set()))
     await job.survey(listed, drafts=articles)
 
 
 async def _run(job: _Restore, entries: list[Entry], kinds: tuple[str, ...]) -> None:
-    files = [e for e in entries if e.kind in kinds and e.kind in FILE_KINDS]
-    articles = [e for e in entries if e.kind in kinds and e.kind in ARTICLE_KINDS]
+    files = _chosen(entries, kinds, FILE_KINDS)
+    articles = _chosen(entries, kinds, ARTICLE_KINDS)
     await asyncio.gather(
         *(
             job.guarded(MATERIAL, e.id, _label(e), lambda e=e: job.material(e.id, e))  # type: ignore[misc]
