@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sqlite3
 from pathlib import Path
@@ -233,3 +234,27 @@ async def test_a_cover_deleted_upstream_still_comes_with_its_draft(
     (draft,) = [d async for d in client.draft.stream()]
     assert draft.content.articles[0].title == "Kept"
     assert await names_in(client, "image") == ["cover.png"]  # as the cover only
+
+
+async def test_a_daily_quota_spent_mid_restore_stops_it_cleanly_and_a_rerun_finishes(
+    sandbox: Sandbox, library: Library, tmp_path: Path
+) -> None:
+    await backed_up(sandbox, tmp_path)
+    await sandbox.admin.set_quota(TARGET_APPID, ADD, daily_limit=3)
+    client = target(sandbox)
+
+    stopped = await arestore(client, tmp_path, concurrency=1)
+
+    assert stopped.status == "quota"
+    assert "45009" in stopped.message
+    assert stopped.failures == []  # nothing counted as failed or lost: the quota ended it
+    calls = await sandbox.admin.counters(TARGET_APPID)
+    await asyncio.sleep(0.2)
+    assert await sandbox.admin.counters(TARGET_APPID) == calls  # no call outlived the run
+    await sandbox.admin.set_quota(TARGET_APPID, ADD, daily_limit=100)
+
+    resumed = await arestore(client, tmp_path, concurrency=4)
+
+    assert resumed.status == "complete", resumed.failures
+    count = await client.material.get_material_count()
+    assert (count.image_count, count.voice_count, count.video_count) == (5, 1, 1)

@@ -34,7 +34,7 @@ import io
 import json
 import time
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
@@ -45,6 +45,8 @@ from wechat_material.errors import (
     ContentLimitError,
     InvalidMediaError,
     MediaValidationError,
+    TransportError,
+    UnexpectedReplyError,
     ValidationError,
     WeChatError,
 )
@@ -277,13 +279,13 @@ class _Restore:
         jobs = [self.survey_files(kind) for kind in material_kinds]
         if drafts:
             jobs.append(self.survey_drafts())
-        await asyncio.gather(*jobs)
+        await _each(jobs)
 
     async def pages(self, read: Callable[[int], Awaitable[tuple[int, list[T]]]]) -> list[T]:
         """Every item of a list: the first page says how many more to read at once."""
         total, items = await read(0)
         offsets = range(PAGE_MAX, total, PAGE_MAX)
-        for _, more in await asyncio.gather(*(read(offset) for offset in offsets)):
+        for _, more in await _each(read(offset) for offset in offsets):
             items.extend(more)
         return items
 
@@ -353,10 +355,9 @@ class _Restore:
         except ValidationError:
             self.journal.unsent(step, old)  # refused here: nothing went out
             raise
-        except (InvalidMediaError, ContentLimitError, BadRequestError):
-            raise  # refused by WeChat: nothing was created
-        except WeChatError as exc:
-            # WeChat may hold it now: not again in this run; the next one looks it up.
+        except (TransportError, UnexpectedReplyError) as exc:
+            # No answer to go by: WeChat may hold it now. Not again in this run;
+            # the next one looks it up. (An errcode is an answer: nothing was made.)
             self.uncertain.add((step, old))
             raise AnswerLost(
                 f"{exc}; it may have been created all the same: the next run finds it "
@@ -508,7 +509,7 @@ class _Restore:
         for copy in articles:
             content = str(copy.get("content") or "")
             urls = content_images(content)
-            new_urls = await asyncio.gather(*(self.picture(url) for url in urls))
+            new_urls = await _each(self.picture(url) for url in urls)
             replaced = {old: new for old, new in zip(urls, new_urls, strict=True) if new}
             copy["content"] = replace_images(content, replaced)
             image_info = copy.get("image_info")
@@ -660,22 +661,21 @@ async def _restore(
             summary.needed = _plan(entries, kinds, journal, ObjectStore(path))
             job = _Restore(client, path, entries, journal, pacer, summary, shorten_titles)
             # The quotas left and the target's lists, asked for at once.
-            remains = asyncio.gather(*(_remaining(pacer, client, p) for p in RESTORE_PATHS))
-            if dry_run:
-                left = await remains
-            else:
-                left, _ = await asyncio.gather(remains, _survey(job, entries, kinds))
-            summary.remain = dict(zip(RESTORE_PATHS, left, strict=True))
+            asked = [_remaining(pacer, client, p) for p in RESTORE_PATHS]
+            if not dry_run:
+                asked.append(_survey(job, entries, kinds))
+            left = await _each(asked)
+            summary.remain = dict(zip(RESTORE_PATHS, left[: len(RESTORE_PATHS)], strict=True))
             if not dry_run:
                 await _run(job, entries, kinds)
         except* QuotaExhausted as group:
             summary.status = "quota"
-            summary.message = str(group.exceptions[0])
+            summary.message = str(_first(group))
             summary.hint = RUN_AGAIN
         except* WeChatError as group:
             # The target's lists could not be read: nothing may be created blind.
             summary.status = "incomplete"
-            summary.message = f"the target could not be read: {group.exceptions[0]}"
+            summary.message = f"the target could not be read: {_first(group)}"
             summary.hint = RUN_AGAIN
         finally:
             journal.close()
@@ -716,17 +716,30 @@ async def _survey(job: _Restore, entries: list[Entry], kinds: tuple[str, ...]) -
 
 
 async def _run(job: _Restore, entries: list[Entry], kinds: tuple[str, ...]) -> None:
-    files = _chosen(entries, kinds, FILE_KINDS)
-    articles = _chosen(entries, kinds, ARTICLE_KINDS)
-    await asyncio.gather(
-        *(
-            job.guarded(MATERIAL, e.id, _label(e), lambda e=e: job.material(e.id, e))  # type: ignore[misc]
-            for e in files
-        )
-    )
-    await asyncio.gather(
-        *(
-            job.guarded(ARTICLE, f"{e.kind}:{e.id}", _label(e), lambda e=e: job.article(e))  # type: ignore[misc]
-            for e in articles
-        )
-    )
+    """Files first, then articles; what ends the run (a spent quota) stops every call."""
+    async with asyncio.TaskGroup() as group:
+        for e in _chosen(entries, kinds, FILE_KINDS):
+            work = job.guarded(MATERIAL, e.id, _label(e), lambda e=e: job.material(e.id, e))  # type: ignore[misc]
+            group.create_task(work)
+    async with asyncio.TaskGroup() as group:
+        for e in _chosen(entries, kinds, ARTICLE_KINDS):
+            key = f"{e.kind}:{e.id}"
+            group.create_task(job.guarded(ARTICLE, key, _label(e), lambda e=e: job.article(e)))  # type: ignore[misc]
+
+
+async def _each(works: Iterable[Awaitable[T]]) -> list[T]:
+    """Await them all at once; the first failure is raised once every one has ended,
+    so that no call outlives the step that made it."""
+    results = await asyncio.gather(*works, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return cast(list[T], results)
+
+
+def _first(group: BaseExceptionGroup[Any]) -> BaseException:
+    """The first exception in a (possibly nested) group."""
+    first: BaseException = group
+    while isinstance(first, BaseExceptionGroup):
+        first = first.exceptions[0]
+    return first
