@@ -257,3 +257,23 @@ async def test_a_daily_quota_spent_mid_restore_stops_it_cleanly_and_a_rerun_fini
     assert resumed.status == "complete", resumed.failures
     count = await client.material.get_material_count()
     assert (count.image_count, count.voice_count, count.video_count) == (5, 1, 1)
+
+
+async def test_an_article_whose_kept_json_is_garbled_is_named_not_restorable(
+    sandbox: Sandbox, library: Library, tmp_path: Path
+) -> None:
+    await backed_up(sandbox, tmp_path)
+    with Manifest(tmp_path, create=False) as manifest:
+        draft = next(manifest.entries("draft"))
+    kept = ObjectStore(tmp_path).path_of(draft.sha256)
+    kept.write_bytes(b"\xff" * draft.size)  # same size: only reading it tells
+    client = target(sandbox)
+
+    summary = await arestore(client, tmp_path, concurrency=4)
+
+    assert summary.status == "incomplete"
+    (failure,) = summary.failures
+    assert failure["id"] == f"draft:{draft.id}"
+    assert failure["permanent"] is True
+    assert "not readable JSON" in failure["error"]
+    assert await client.draft.count() == 3  # the other three articles

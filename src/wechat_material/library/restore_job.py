@@ -525,8 +525,9 @@ class _Restore:
         return {"image_list": images}
 
     def load(self, entry: Entry) -> dict[str, Any]:
+        text = self.object_path(entry).read_bytes()
         try:
-            raw = json.loads(self.object_path(entry).read_text(encoding="utf-8"))
+            raw = json.loads(text)
         except ValueError as exc:
             raise NotRestorable(
                 f"the backed-up {entry.kind} {entry.name or entry.id} is not readable JSON",
