@@ -126,6 +126,9 @@ async def test_a_reply_lost_after_wechat_accepted_never_makes_a_second_copy(
     flaky = sandbox.client(TARGET_APPID, TARGET_SECRET, transport=LosingReplies())
     first = await arestore(flaky, tmp_path, concurrency=1)
     assert first.status == "incomplete"
+    assert first.failures
+    assert not any(f["permanent"] for f in first.failures)  # another run will do it
+    assert first.hint == "run the same command again to finish"
 
     second = await arestore(target(sandbox), tmp_path, concurrency=2)
 

@@ -197,9 +197,12 @@ def _permanent(exc: BaseException) -> bool:
 
 
 def _hint(exc: BaseException) -> str:
-    given = getattr(exc, "hint", None)
-    if isinstance(exc, NotRestorable) or (getattr(exc, "permanent", False) and not given):
-        return given or BACKUP_AGAIN
+    """What will bring the item over: its own hint, a fresh backup of a damaged file,
+    nothing for what WeChat will not take, or simply another run."""
+    if isinstance(exc, NotRestorable):
+        return exc.hint
+    if getattr(exc, "permanent", False):
+        return BACKUP_AGAIN  # a kept file found damaged as it was read
     if _permanent(exc):
         return NOT_TAKEN
     return RUN_AGAIN
