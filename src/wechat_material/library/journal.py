@@ -59,6 +59,10 @@ class Journal:
         ).fetchone()
         return Mapping(*row) if row else None
 
+    def is_done(self, kind: str, old: str) -> bool:
+        row = self.get(kind, old)
+        return row is not None and row.state == "done"
+
     def created(self) -> set[str]:
         """Every id this journal holds as made (or adopted) in the target."""
         rows = self._db.execute("SELECT new FROM done WHERE state = 'done' AND new IS NOT NULL")

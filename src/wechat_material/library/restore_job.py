@@ -591,8 +591,7 @@ def _plan(
             pictures.update(u for u in content_images(str(article.get("content") or "")))
 
     def todo(kind: str, old: str) -> bool:
-        done = journal.get(kind, old)
-        return done is None or done.state != "done"
+        return not journal.is_done(kind, old)
 
     pictures &= assets
     return {
@@ -712,10 +711,17 @@ def _label(entry: Entry) -> str:
 
 
 async def _survey(job: _Restore, entries: list[Entry], kinds: tuple[str, ...]) -> None:
-    """Read the target's lists that the items to restore could be found in."""
-    files = {e.kind for e in _chosen(entries, kinds, FILE_KINDS)}
-    articles = bool(_chosen(entries, kinds, ARTICLE_KINDS))
-    listed = sorted(files | ({"image"} if articles else set()))
+    """Read the target's lists that the items still to restore could be found in.
+
+    What the journal holds as done is not looked for: a rerun after a finished
+    restore reads no list at all.
+    """
+    done = job.journal.is_done
+    files = {e.kind for e in _chosen(entries, kinds, FILE_KINDS) if not done(MATERIAL, e.id)}
+    articles = not all(
+        done(ARTICLE, f"{e.kind}:{e.id}") for e in _chosen(entries, kinds, ARTICLE_KINDS)
+    )
+    listed = sorted(files | ({"image"} if articles else set()))  # covers are images
     await job.survey(listed, drafts=articles)
 
 
