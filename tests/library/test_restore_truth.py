@@ -277,3 +277,16 @@ async def test_an_article_whose_kept_json_is_garbled_is_named_not_restorable(
     assert failure["permanent"] is True
     assert "not readable JSON" in failure["error"]
     assert await client.draft.count() == 3  # the other three articles
+
+
+async def test_a_target_whose_whitelist_leaves_this_machine_out_is_said_so(
+    sandbox: Sandbox, library: Library, tmp_path: Path
+) -> None:
+    await backed_up(sandbox, tmp_path)
+    await sandbox.admin.set_whitelist(TARGET_APPID, ["203.0.113.9"])
+
+    with pytest.raises(AccountUnavailable) as raised:
+        await arestore(target(sandbox), tmp_path)
+
+    assert "40164" in str(raised.value)
+    assert "whitelist" in raised.value.hint
