@@ -484,7 +484,7 @@ class _Restore:
             return title
         if not self.shorten_titles:
             raise NotRestorable(
-                f"the title {title!r} has {len(title)} characters; "
+                f'the title "{title}" has {len(title)} characters; '
                 f"the draft box takes at most {TITLE_LIMIT}",
                 hint=SHORTEN,
             )
