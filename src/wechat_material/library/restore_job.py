@@ -691,7 +691,7 @@ def _incomplete(summary: RestoreSummary) -> None:
     permanent = sum(1 for f in failures if f["permanent"])
     summary.message = f"{len(failures)} item(s) were not restored"
     if permanent:
-        summary.message += f" ({permanent} of them cannot be by running it again)"
+        summary.message += f"; running it again cannot restore {permanent} of them"
     hints = dict.fromkeys(str(f["hint"]) for f in failures)
     summary.hint = "; ".join(hints)
 
