@@ -17,13 +17,11 @@ missing. An incremental run skips an item only when its row is intact, its
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import hashlib
 import json
 import math
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -42,8 +40,14 @@ from wechat_material.library.manifest import (
     Manifest,
 )
 from wechat_material.library.pacing import DEFAULT_CONCURRENCY, Pacer, QuotaExhausted
-from wechat_material.library.pages import write_pages
-from wechat_material.library.store import ObjectStore, Stored
+from wechat_material.library.pages import prepare_pages, write_pages
+from wechat_material.library.store import (
+    FOLDER_MODE,
+    ObjectStore,
+    Stored,
+    UnsafeFolderError,
+    locked,
+)
 from wechat_material.limits import PAGE_MAX
 
 if TYPE_CHECKING:
@@ -178,28 +182,13 @@ class BackupSummary:
         return data
 
 
-@contextmanager
-def locked(directory: Path) -> Iterator[None]:
-    """Hold the backup directory: two runs on one directory would undo each other."""
-    with (directory / ".lock").open("a") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ValidationError(
-                f"{directory} is in use by another backup or restore; wait for it to finish"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
 def prepare_directory(path: str | Path) -> Path:
     directory = Path(path).expanduser()
     if directory.exists() and not directory.is_dir():
         raise ValidationError(f"{directory} is not a directory")
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        # The account's whole library: readable by its owner only (umask may only narrow it).
+        directory.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
     except OSError as exc:
         raise ValidationError(f"cannot make {directory}: {exc.strerror or exc}") from None
     return directory
@@ -396,7 +385,7 @@ class _Backup:
 
     # what is unchanged ------------------------------------------------------------
 
-    def known(
+    async def known(
         self,
         kind: str,
         id_: str,
@@ -404,11 +393,16 @@ class _Backup:
         update_time: int | None,
         sha: str | None = None,
     ) -> bool:
-        """Whether ``old``, the kept copy, can be trusted as it is (else it is fetched again)."""
+        """Whether ``old``, the kept copy, can be trusted as it is (else it is fetched again).
+
+        Trusted means: the row is as the backup wrote it, its digest is one,
+        and its file is there, no link, of its size, and hashes to it (each
+        file re-hashed once per run, on a worker thread).
+        """
         if old is None:
             return False
         counts = self.summary.kinds[kind]
-        if not old.intact or not self.store.has(old.sha256, old.size):
+        if not old.intact or not await asyncio.to_thread(self.store.intact, old.sha256, old.size):
             counts.repaired += 1
             return False
         if (sha is not None and old.sha256 != sha) or old.update_time != update_time:
@@ -431,7 +425,7 @@ class _Backup:
     async def save_file(self, kind: str, media_id: str, item: dict[str, Any]) -> int:
         update_time = _update_time(item)
         old = self.manifest.get(kind, media_id)
-        if self.known(kind, media_id, old, update_time):
+        if await self.known(kind, media_id, old, update_time):
             return 0
         stored, extra = await self.fetch_object(lambda part: self.download(media_id, part))
         entry = Entry(
@@ -460,7 +454,7 @@ class _Backup:
     async def download(self, media_id: str, part: Path) -> dict[str, Any]:
         """get_material into ``part`` (a video through its ``down_url``); what else it said."""
         extra: dict[str, Any] = {}
-        with part.open("w+b") as file:
+        with self.store.create_part(part) as file:
             reply = await self.driver.call(fetch_file(ep.MATERIAL_GET, media_id, lambda: file))
             if isinstance(reply, JsonReply):
                 link = reply.data.get("down_url")
@@ -490,7 +484,7 @@ class _Backup:
                 group.create_task(self.guard(ASSET, url, self.asset_work(url)))
         update_time = _update_time(item)
         old = self.manifest.get(kind, id_)
-        if self.known(kind, id_, old, update_time, sha):
+        if await self.known(kind, id_, old, update_time, sha):
             return 0
         stored = await asyncio.to_thread(self.store.admit_bytes, data)
         heads = titles(item)
@@ -508,7 +502,7 @@ class _Backup:
 
     async def save_asset(self, url: str) -> int:
         old = self.manifest.get(ASSET, url)
-        if self.known(ASSET, url, old, None):
+        if await self.known(ASSET, url, old, None):
             return 0
         stored, content_type = await self.fetch_object(lambda part: self.fetch_url(url, part))
         entry = Entry(
@@ -559,11 +553,12 @@ async def backup_library(
                 f"{target} is a backup of {meta['appid']}, not {client.appid}: "
                 "use another directory for another account"
             )
-        manifest.set_meta({"appid": client.appid})
+        manifest.set_meta({"appid": client.appid, "backup_id": manifest.backup_id()})
         job = _Backup(
             client, target, manifest, Pacer(concurrency, sleep=sleep), kinds, on_progress, clock
         )
         job.summary.leftovers_removed = job.store.prepare()
+        prepare_pages(target, kinds)
         run_id = manifest.start_run(clock())
         summary = job.summary
         # Until the run ends on its own: a Ctrl-C or a crash is recorded as such.
@@ -592,6 +587,10 @@ async def backup_library(
                     f"{len(summary.failures)} item(s) could not be read; "
                     "run the backup again to fetch them"
                 )
-            write_pages(target, list(manifest.entries()))
+            try:
+                write_pages(target, list(manifest.entries()))
+            except UnsafeFolderError as exc:  # a link made while the run went on
+                summary.status = "incomplete"
+                summary.message = str(exc)
             manifest.finish_run(run_id, clock(), summary.status, summary.to_dict())
     return summary

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import urllib.parse
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from wechat_material.errors import ValidationError
+from wechat_material.library.store import FILE_MODE, NOFOLLOW
 
 FORMAT_NAME = "wechat-material-backup"
 FORMAT_VERSION = 1
@@ -134,37 +138,54 @@ def _entry(row: tuple[Any, ...]) -> Entry:
 
 
 class Manifest:
-    """The manifest database of one backup directory (one writer at a time)."""
+    """The manifest database of one backup directory (one writer at a time).
 
-    def __init__(self, directory: Path, *, create: bool = True) -> None:
+    ``readonly``: for looking only (``verify``, ``ls``, a restore). The file is
+    opened read-only, so a backup on read-only media or in a folder the user
+    cannot write is read all the same; nothing is written, not even SQLite's
+    side files when the folder would not take them.
+    """
+
+    def __init__(self, directory: Path, *, create: bool = True, readonly: bool = False) -> None:
         path = directory / MANIFEST_NAME
-        if not create and not path.exists():
+        if (readonly or not create) and not path.exists():
             raise BackupFormatError(
                 f"{directory} is not a backup: it has no {MANIFEST_NAME} "
                 "(make one with `wxm backup DIR`)"
             )
         self.path = path
-        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT).
-        self._db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        self.readonly = readonly
         try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode: a commit survives the process being killed at
-            # any instant; only a power cut may lose the last commits, never
-            # the database's consistency.
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
+            self._db = _open_readonly(path) if readonly else _open_writable(path)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise BackupFormatError(f"{path} is not a readable manifest: {_why(exc)}") from None
+        try:
+            if not readonly:
+                # NORMAL in WAL mode: a commit survives the process being killed at
+                # any instant; only a power cut may lose the last commits, never
+                # the database's consistency.
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.executescript(_SCHEMA)
             self._check_format()
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise BackupFormatError(f"{path} is not a readable manifest: {exc}") from None
+            raise BackupFormatError(f"{path} is not a readable manifest: {_why(exc)}") from None
+        except BaseException:
+            self._db.close()
+            raise
 
     def _check_format(self) -> None:
         meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-        if not meta:
+        if not meta and not self.readonly:
             with self.transaction():
                 self._db.executemany(
                     "INSERT INTO meta (key, value) VALUES (?, ?)",
-                    [("format", FORMAT_NAME), ("format_version", str(FORMAT_VERSION))],
+                    [
+                        ("format", FORMAT_NAME),
+                        ("format_version", str(FORMAT_VERSION)),
+                        ("backup_id", uuid.uuid4().hex),
+                    ],
                 )
             return
         if meta.get("format") != FORMAT_NAME:
@@ -212,6 +233,19 @@ class Manifest:
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 list(values.items()),
             )
+
+    def backup_id(self) -> str:
+        """What names this backup (and its copies) wherever it is: made with the manifest.
+
+        A backup made before the id existed is named by its account and the
+        start of its first run, which its copies share too.
+        """
+        meta = self.meta()
+        if meta.get("backup_id"):
+            return meta["backup_id"]
+        first = self._db.execute("SELECT MIN(started_at) FROM runs").fetchone()[0]
+        seed = f"{meta.get('appid', '')}:{first}"
+        return hashlib.sha256(seed.encode()).hexdigest()[:32]
 
     # items -------------------------------------------------------------------
 
@@ -295,6 +329,7 @@ class Manifest:
             )
 
     def runs(self) -> list[dict[str, Any]]:
+        """Every run; a summary that is not a JSON object reads as ``{"damaged": True}``."""
         rows = self._db.execute(
             "SELECT id, started_at, finished_at, status, summary FROM runs ORDER BY id"
         ).fetchall()
@@ -304,7 +339,63 @@ class Manifest:
                 "started_at": started,
                 "finished_at": finished,
                 "status": status,
-                "summary": json.loads(summary),
+                "summary": _summary(summary),
             }
             for id_, started, finished, status, summary in rows
         ]
+
+
+def _summary(text: object) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if isinstance(text, str | bytes) else None
+    except ValueError:
+        value = None
+    return value if isinstance(value, dict) else {"damaged": True}
+
+
+def _why(exc: BaseException) -> str:
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
+
+
+def _refuse_links(path: Path) -> None:
+    """The manifest and SQLite's side files are written in place: never through a link."""
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+        if (path.parent / name).is_symlink():
+            raise BackupFormatError(
+                f"{path.parent / name} is a symbolic link; a backup writes nothing through "
+                "links: remove it"
+            )
+
+
+def _open_writable(path: Path) -> sqlite3.Connection:
+    _refuse_links(path)
+    if not path.exists():
+        # Made owner-only before SQLite opens it: its side files take the same mode.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | NOFOLLOW, FILE_MODE))
+    # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT).
+    return sqlite3.connect(path, isolation_level=None, timeout=30.0)
+
+
+def _open_readonly(path: Path) -> sqlite3.Connection:
+    """Read-only; in a folder that cannot be written, immutable (SQLite takes no locks).
+
+    Immutable skips the write-ahead log: used only when there is none to read
+    (a backup that ended cleanly leaves none). Otherwise the log is read in
+    read-only mode, which needs its index file (``-shm``) to be there already.
+    """
+    where = urllib.parse.quote(str(path.resolve()))
+    wal = path.with_name(f"{path.name}-wal")
+    has_log = wal.exists() and wal.stat().st_size > 0
+    if not has_log and not os.access(path.parent, os.W_OK):
+        return sqlite3.connect(f"file:{where}?immutable=1", uri=True, isolation_level=None)
+    db = sqlite3.connect(f"file:{where}?mode=ro", uri=True, isolation_level=None, timeout=30.0)
+    try:
+        db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+    except sqlite3.OperationalError as exc:
+        db.close()
+        raise BackupFormatError(
+            f"{path} cannot be read where it is ({exc}): its last run left changes in "
+            f"{wal.name} that only a writable folder can apply; copy the backup to a "
+            "writable place and use the copy"
+        ) from None
+    return db

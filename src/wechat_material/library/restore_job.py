@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from wechat_material import _endpoints as ep
 from wechat_material.errors import MediaValidationError, ValidationError, WeChatError
 from wechat_material.library.articles import articles_of, content_images, replace_images
-from wechat_material.library.backup_job import LIST_KINDS, check_kinds, locked
-from wechat_material.library.journal import Journal
+from wechat_material.library.backup_job import LIST_KINDS, check_kinds
+from wechat_material.library.journal import Journal, journal_lock, open_journal
 from wechat_material.library.manifest import ARTICLE_KINDS, ASSET, FILE_KINDS, Entry, Manifest
 from wechat_material.library.pacing import DEFAULT_CONCURRENCY, Pacer, QuotaExhausted
 from wechat_material.library.store import ObjectStore
@@ -86,6 +86,7 @@ class RestoreSummary:
     failures: list[dict[str, str]] = field(default_factory=list)
     calls: int = 0
     seconds: float = 0.0
+    journal: str = ""  # where the journal is ("" for a dry run without one)
 
     @property
     def ok(self) -> bool:
@@ -217,18 +218,20 @@ class _Restore:
                 return found
             tag = marker(self.source, old)
             name = marked_name(entry.name or str(entry.extra.get("filename") or "file"), tag)
-            path = self.store.path_of(entry.sha256)
             kind = entry.kind if entry.kind in FILE_KINDS else "image"
-            self.journal.begin(MATERIAL, old, tag)
-            material = self.client.material
-            if kind == "video":
-                title = str(entry.extra.get("title") or entry.name or "video")
-                intro = str(entry.extra.get("description") or title)
-                uploaded = await self.creating(
-                    lambda: material.add_video_material(path, title, intro, name)
-                )
-            else:
-                uploaded = await self.creating(lambda: material.add_material(kind, path, name))
+            # Checked (inside objects/, no link, hashed) before anything is sent.
+            path = await asyncio.to_thread(self.store.open_object, entry.sha256, entry.size)
+            with path:
+                self.journal.begin(MATERIAL, old, tag)
+                material = self.client.material
+                if kind == "video":
+                    title = str(entry.extra.get("title") or entry.name or "video")
+                    intro = str(entry.extra.get("description") or title)
+                    uploaded = await self.creating(
+                        lambda: material.add_video_material(path, title, intro, name)
+                    )
+                else:
+                    uploaded = await self.creating(lambda: material.add_material(kind, path, name))
             self.journal.finish(MATERIAL, old, uploaded.media_id, uploaded.url)
             self.seen.add((MATERIAL, old))
             self.summary.steps[MATERIAL].created += 1
@@ -258,11 +261,12 @@ class _Restore:
         asset = self.assets.get(url)
         if asset is None:
             return None  # never backed up: the article keeps the old link
-        path = self.store.path_of(asset.sha256)
+        path = await asyncio.to_thread(self.store.open_object, asset.sha256, asset.size)
         self.journal.begin(PICTURE, url, "")
         new_url: str | None
         try:
-            image = await self.pacer.run(lambda: self.client.material.upload_image(path))
+            with path:
+                image = await self.pacer.run(lambda: self.client.material.upload_image(path))
             new_url = image.url
         except MediaValidationError:
             # uploadimg takes JPG/PNG under 1 MB only; anything else goes in as material.
@@ -322,7 +326,8 @@ class _Restore:
             return
         if await self.adopted(ARTICLE, key) is not None:
             return
-        raw = json.loads(self.store.path_of(entry.sha256).read_text(encoding="utf-8"))
+        data = await asyncio.to_thread(self.store.read_object, entry.sha256, entry.size)
+        raw = json.loads(data.decode("utf-8"))
         articles = await self.rewritten(raw, entry.kind)
         if not articles:
             return
@@ -343,8 +348,8 @@ def _plan(
     pictures: set[str] = set()
     for entry in articles:
         try:
-            raw = json.loads(store.path_of(entry.sha256).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            raw = json.loads(store.read_object(entry.sha256, entry.size).decode("utf-8"))
+        except (OSError, ValueError):  # DamagedObject too: the restore reports it
             continue
         for article in articles_of(raw):
             pictures.update(u for u in content_images(str(article.get("content") or "")))
@@ -381,8 +386,9 @@ async def restore_library(
     check_kinds(kinds)
     path = Path(directory).expanduser()  # noqa: ASYNC240 - no I/O: expands ~ only
     started = time.monotonic()
-    with Manifest(path, create=False) as manifest:
+    with Manifest(path, readonly=True) as manifest:
         source = manifest.meta().get("appid", "")
+        backup_id = manifest.backup_id()
         entries = [e for e in manifest.entries() if e.gone_at is None and e.intact]
     if source == client.appid:
         raise ValidationError(
@@ -391,8 +397,9 @@ async def restore_library(
         )
     summary = RestoreSummary(str(path), source, client.appid, dry_run=dry_run)
     pacer = Pacer(concurrency, sleep=sleep)
-    with locked(path):
-        journal = Journal(path, client.appid)
+    journal = open_journal(path, backup_id, client.appid, dry_run=dry_run)
+    summary.journal = str(journal.path or "")
+    with journal_lock(journal, path):
         try:
             summary.needed = _plan(entries, kinds, journal, ObjectStore(path))
             job = _Restore(client, path, entries, source, journal, pacer, summary)

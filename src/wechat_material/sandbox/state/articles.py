@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from wechat_material.article_html import CleanedHtml as CleanedHtml
+from wechat_material.article_html import clean_article_html as clean_article_html
 from wechat_material.checks import article_problem, articles_problem, flag_value, text_of
 from wechat_material.limits import (
     ARTICLE_FIELDS,
@@ -28,8 +30,6 @@ from wechat_material.limits import (
     PAGE_MIN,
 )
 from wechat_material.sandbox.state import SandboxError
-from wechat_material.article_html import CleanedHtml as CleanedHtml
-from wechat_material.article_html import clean_article_html as clean_article_html
 from wechat_material.sandbox.state.links import LinkPath, Links, link_path
 
 NEWS = "news"
