@@ -161,6 +161,13 @@ def show_summary(output: Output, summary: BackupSummary) -> None:
     )
     for failure in summary.failures[:10]:
         output.warn(f"{failure.kind} {failure.id}: {failure.error}")
+    if summary.external:
+        output.note(
+            f"{len(summary.external)} picture(s) kept as links, not downloaded "
+            "(pictures are fetched from WeChat only; listed in index.html):"
+        )
+        for picture in summary.external[:10]:
+            output.note(f"  - {picture.url}: {picture.reason}")
     output.note("not reachable through the API, so not in the backup:")
     for line in summary.unreachable:
         output.note(f"  - {line}")

@@ -25,11 +25,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import SplitResult, urlsplit
 
 from wechat_material import _endpoints as ep
 from wechat_material._calls import Call, fetch_file, raw_reply, video_file
 from wechat_material._flow import FileReply, JsonReply, Reply
-from wechat_material.errors import NotAFileError, ValidationError, WeChatError
+from wechat_material.errors import NotAFileError, URLRefusedError, ValidationError, WeChatError
+from wechat_material.fetching import FetchPolicy, afetch_to
 from wechat_material.library.articles import articles_of, picture_urls, titles
 from wechat_material.library.manifest import (
     ARTICLE_KINDS,
@@ -100,6 +102,7 @@ class Progress:
     items_total: int = 0
     items_done: int = 0
     bytes_done: int = 0
+    external: int = 0  # pictures kept as links: not from WeChat, never fetched
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -124,6 +127,14 @@ class Failure:
     kind: str
     id: str
     error: str
+
+
+@dataclass
+class ExternalPicture:
+    """A picture an article uses that the backup keeps as its address only, and why."""
+
+    url: str
+    reason: str
 
 
 @dataclass
@@ -162,6 +173,7 @@ class BackupSummary:
     plan: QuotaPlan | None = None
     failures: list[Failure] = field(default_factory=list)
     leftovers_removed: int = 0
+    external: list[ExternalPicture] = field(default_factory=list)
     unreachable: tuple[str, ...] = UNREACHABLE
 
     @property
@@ -208,6 +220,10 @@ def item_id(kind: str, item: dict[str, Any]) -> str:
     return str(item.get("article_id" if kind == "published" else "media_id") or "")
 
 
+def _port(parts: SplitResult) -> int | None:
+    return parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+
+
 def _update_time(item: dict[str, Any]) -> int | None:
     value = item.get("update_time")
     if value is None and isinstance(item.get("content"), dict):
@@ -242,6 +258,8 @@ class _Backup:
         self.incomplete: set[str] = set()
         self.assets_seen: set[str] = set()
         self.unchanged: list[tuple[str, str]] = []
+        # Pictures come from WeChat's picture hosts and the API's own host only.
+        self.pictures = FetchPolicy.wechat_pictures(client.base_url)
 
     # the run -------------------------------------------------------------------
 
@@ -478,10 +496,16 @@ class _Backup:
         data = json.dumps(item, ensure_ascii=False).encode()
         sha = hashlib.sha256(data).hexdigest()
         for url in picture_urls(item):
-            if url not in self.assets_seen:
-                self.assets_seen.add(url)
-                self.progress.items_total += 1
-                group.create_task(self.guard(ASSET, url, self.asset_work(url)))
+            if url in self.assets_seen:
+                continue
+            self.assets_seen.add(url)
+            try:
+                self.check_picture(url)
+            except URLRefusedError as refused:
+                self.external(url, refused)
+                continue
+            self.progress.items_total += 1
+            group.create_task(self.guard(ASSET, url, self.asset_work(url)))
         update_time = _update_time(item)
         old = self.manifest.get(kind, id_)
         if await self.known(kind, id_, old, update_time, sha):
@@ -500,11 +524,37 @@ class _Backup:
         self.record(entry, existed=old is not None)
         return 0
 
+    def check_picture(self, url: str) -> None:
+        """Refuse a picture :attr:`pictures` refuses, or one on the API's host but another port.
+
+        The API's host is trusted for the pictures it serves (the sandbox's);
+        another port of it is another service (a database on 127.0.0.1).
+        """
+        self.pictures.check_url(url)
+        api = urlsplit(self.client.base_url)
+        found = urlsplit(url)
+        if (found.hostname or "").rstrip(".").lower() == (api.hostname or "").lower() and (
+            _port(found) != _port(api)
+        ):
+            raise URLRefusedError(
+                f"{url}: another port than the API's ({_port(api)}) on its host", url=url
+            )
+
+    def external(self, url: str, refused: URLRefusedError) -> None:
+        """Keep a picture as its address: not one to fetch (never a failure of the run)."""
+        reason = str(refused).removeprefix(f"{url}: ").removeprefix(f"{url} ")
+        self.summary.external.append(ExternalPicture(url, reason))
+        self.progress.external += 1
+
     async def save_asset(self, url: str) -> int:
         old = self.manifest.get(ASSET, url)
         if await self.known(ASSET, url, old, None):
             return 0
-        stored, content_type = await self.fetch_object(lambda part: self.fetch_url(url, part))
+        try:
+            stored, content_type = await self.fetch_object(lambda part: self.fetch_url(url, part))
+        except URLRefusedError as refused:  # cut short: a redirect elsewhere, too big, too slow
+            self.external(url, refused)
+            return 0
         entry = Entry(
             kind=ASSET,
             id=url,
@@ -517,10 +567,12 @@ class _Backup:
         return stored.size
 
     async def fetch_url(self, url: str, part: Path) -> str:
-        with part.open("w+b") as file:
-            reply = await self.driver.call(video_file(url, lambda: file))
-        assert isinstance(reply, FileReply)
-        return reply.content_type or ""
+        """A picture into ``part``, under :attr:`pictures` (hosts, redirects, size, time)."""
+        http = self.driver.http
+        assert http is not None
+        with self.store.create_part(part) as file:
+            content_type, _size = await afetch_to(url, self.pictures, http, file)
+        return content_type
 
 
 async def backup_library(
