@@ -290,6 +290,8 @@ def show_restore(output: Output, summary: RestoreSummary) -> None:
     )
     for failure in summary.failures[:10]:
         output.warn(f"{failure['step']} {failure['id']}: {failure['error']}")
+    if summary.journal:
+        output.note(f"journal of this restore: {summary.journal}")
 
 
 def restore_command(

@@ -13,6 +13,7 @@ by an incremental run nor passed by ``verify``. The format is described in
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from wechat_material.errors import ValidationError
-from wechat_material.library.store import FILE_MODE, NOFOLLOW
+from wechat_material.library.store import CLOEXEC, FILE_MODE, NOFOLLOW
 
 FORMAT_NAME = "wechat-material-backup"
 FORMAT_VERSION = 1
@@ -155,8 +156,12 @@ class Manifest:
             )
         self.path = path
         self.readonly = readonly
+        self._lock: int | None = None
         try:
-            self._db = _open_readonly(path) if readonly else _open_writable(path)
+            if readonly:
+                self._db, self._lock = _open_readonly(path)
+            else:
+                self._db = _open_writable(path)
         except (sqlite3.DatabaseError, OSError) as exc:
             raise BackupFormatError(f"{path} is not a readable manifest: {_why(exc)}") from None
         try:
@@ -169,10 +174,10 @@ class Manifest:
                 self._db.executescript(_SCHEMA)
             self._check_format()
         except sqlite3.DatabaseError as exc:
-            self._db.close()
+            self.close()
             raise BackupFormatError(f"{path} is not a readable manifest: {_why(exc)}") from None
         except BaseException:
-            self._db.close()
+            self.close()
             raise
 
     def _check_format(self) -> None:
@@ -199,6 +204,9 @@ class Manifest:
 
     def close(self) -> None:
         self._db.close()
+        if self._lock is not None:
+            os.close(self._lock)  # the shared hold of the folder's lock goes with it
+            self._lock = None
 
     def __enter__(self) -> Manifest:
         return self
@@ -376,18 +384,23 @@ def _open_writable(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path, isolation_level=None, timeout=30.0)
 
 
-def _open_readonly(path: Path) -> sqlite3.Connection:
-    """Read-only; in a folder that cannot be written, immutable (SQLite takes no locks).
+def _open_readonly(path: Path) -> tuple[sqlite3.Connection, int | None]:
+    """The manifest opened for reading only, and the lock held meanwhile (a file descriptor).
 
-    Immutable skips the write-ahead log: used only when there is none to read
-    (a backup that ended cleanly leaves none). Otherwise the log is read in
-    read-only mode, which needs its index file (``-shm``) to be there already.
+    When no write-ahead log is left to read (a run that ended cleanly leaves
+    none) and no backup runs in the folder (its ``.lock`` is taken shared
+    here, so none starts meanwhile), the file is opened immutable: SQLite
+    then writes nothing at all, not even its side files, and needs no write
+    access. Otherwise the log is read in read-only mode (its index file,
+    ``-shm``, must be there already where the folder cannot be written).
     """
     where = urllib.parse.quote(str(path.resolve()))
     wal = path.with_name(f"{path.name}-wal")
     has_log = wal.exists() and wal.stat().st_size > 0
-    if not has_log and not os.access(path.parent, os.W_OK):
-        return sqlite3.connect(f"file:{where}?immutable=1", uri=True, isolation_level=None)
+    held = None if has_log else _shared_lock(path.parent / ".lock")
+    if held is not None:
+        db = sqlite3.connect(f"file:{where}?immutable=1", uri=True, isolation_level=None)
+        return db, (held if held >= 0 else None)
     db = sqlite3.connect(f"file:{where}?mode=ro", uri=True, isolation_level=None, timeout=30.0)
     try:
         db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
@@ -398,4 +411,20 @@ def _open_readonly(path: Path) -> sqlite3.Connection:
             f"{wal.name} that only a writable folder can apply; copy the backup to a "
             "writable place and use the copy"
         ) from None
-    return db
+    return db, None
+
+
+def _shared_lock(lock: Path) -> int | None:
+    """A shared hold of a backup's lock file: -1 if it has none, None if a run holds it."""
+    try:
+        fd = os.open(lock, os.O_RDONLY | NOFOLLOW | CLOEXEC)
+    except FileNotFoundError:
+        return -1
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
