@@ -226,9 +226,14 @@ def verify(ctx: typer.Context, directory: DirArg, json_out: JsonFlag = False) ->
             "(an interrupted run; harmless)"
         )
     if not report.ok:
+        links = any(d.kind == "folder" for d in report.damaged)
         raise CliError(
             f"the backup in {directory} is damaged",
-            hint="run `wxm backup DIR` again: damaged items are fetched anew",
+            hint=(
+                "remove the symbolic links listed, then run `wxm backup DIR` again"
+                if links
+                else "run `wxm backup DIR` again: damaged items are fetched anew"
+            ),
         )
 
 
