@@ -92,6 +92,36 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.Comp
     )
 
 
+CONFIG = SandboxConfig(
+    accounts=[(DEMO_APPID, DEMO_SECRET), (TARGET_APPID, TARGET_SECRET)], news_api="legacy"
+)
+ADD = "/cgi-bin/material/add_material"
+
+
+def backed_up(base_url: str, backup: Path, *, restored: bool = False) -> None:
+    """A library of 3 images, voice, video and articles, backed up (and restored) as root."""
+
+    async def prepare() -> None:
+        async with (
+            AsyncWeChatClient(DEMO_APPID, DEMO_SECRET, base_url=base_url) as client,
+            AsyncWeChatClient(TARGET_APPID, TARGET_SECRET, base_url=base_url) as target,
+        ):
+            await seed_library(client, images=3)
+            summary = await abackup(client, backup, concurrency=4)
+            assert summary.status == "complete", summary.failures
+            if restored:
+                assert (await arestore(target, backup, concurrency=4)).status == "complete"
+
+    asyncio.run(prepare())
+
+
+def state_dir(where: Path) -> Path:
+    state = where / "state"
+    state.mkdir()
+    shutil.chown(state, "nobody", "nogroup")
+    return state
+
+
 def read_only_copy(backup: Path, where: Path) -> Path:
     """``backup`` copied for ``nobody``, then made unwritable: ``chmod -R a-w``."""
     copy = where / "backup"
@@ -109,24 +139,10 @@ def test_verify_ls_dry_run_and_restore_work_on_a_backup_nobody_can_write(
 ) -> None:
     if SETPRIV is None:
         pytest.skip("no setpriv to run as a user without CAP_DAC_OVERRIDE (util-linux)")
-    config = SandboxConfig(
-        accounts=[(DEMO_APPID, DEMO_SECRET), (TARGET_APPID, TARGET_SECRET)], news_api="legacy"
-    )
-    with run_in_thread(config) as running:
-
-        async def prepare() -> None:
-            async with AsyncWeChatClient(
-                DEMO_APPID, DEMO_SECRET, base_url=running.base_url
-            ) as client:
-                await seed_library(client, images=3)
-                summary = await abackup(client, tmp_path / "backup", concurrency=4)
-                assert summary.status == "complete", summary.failures
-
-        asyncio.run(prepare())
+    with run_in_thread(CONFIG) as running:
+        backed_up(running.base_url, tmp_path / "backup")
         copy = read_only_copy(tmp_path / "backup", shared_tmp)
-        state = shared_tmp / "state"
-        state.mkdir()
-        shutil.chown(state, "nobody", "nogroup")
+        state = state_dir(shared_tmp)
         probe = as_nobody("touch", copy / "probe")
         assert probe.returncode != 0, "nobody could write the read-only copy"
         before = tree(copy)
@@ -156,7 +172,7 @@ def test_verify_ls_dry_run_and_restore_work_on_a_backup_nobody_can_write(
     assert out["runs"] == 1
     assert out["dry"]["status"] == "complete"
     assert out["dry"]["journal"] == ""  # a dry run made none
-    assert out["dry"]["needed"]["/cgi-bin/material/add_material"] == 5  # 3 images, voice, video
+    assert out["dry"]["needed"][ADD] == 5  # 3 images, voice, video
     assert out["restore"] == {
         "status": "complete",
         "journal": out["restore"]["journal"],
@@ -166,12 +182,38 @@ def test_verify_ls_dry_run_and_restore_work_on_a_backup_nobody_can_write(
     assert journal.is_relative_to(state / "restore")
     assert journal.name == f"{TARGET_APPID}.sqlite3"
     assert stat.S_IMODE(journal.stat().st_mode) == 0o600
-    assert count.get("/cgi-bin/material/add_material") == 5
+    assert count.get(ADD) == 5
     assert after == before
     assert listed.returncode == 0, listed.stderr
     assert json.loads(listed.stdout)["runs"][0]["status"] == "complete"
     assert checked.returncode == 0, checked.stderr
     assert json.loads(checked.stdout)["ok"] is True
+
+
+def test_a_journal_the_read_only_folder_holds_is_carried_over(
+    tmp_path: Path, shared_tmp: Path
+) -> None:
+    if SETPRIV is None:
+        pytest.skip("no setpriv to run as a user without CAP_DAC_OVERRIDE (util-linux)")
+    with run_in_thread(CONFIG) as running:
+        backed_up(running.base_url, tmp_path / "backup", restored=True)
+        copy = read_only_copy(tmp_path / "backup", shared_tmp)
+        state = state_dir(shared_tmp)
+        args = (sys.executable, "-c", JOB, copy, running.base_url, TARGET_APPID, TARGET_SECRET)
+
+        nowhere = as_nobody(*args)  # HOME=/nonexistent: no state directory to write
+        done = as_nobody(*args, env={STATE_DIR_ENV: str(state)})
+        count = running.admin.counters(TARGET_APPID)
+
+    assert nowhere.returncode != 0
+    assert f"set {STATE_DIR_ENV} to a folder you can write" in nowhere.stderr
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["dry"]["needed"][ADD] == 0  # read from the folder's own journal
+    assert out["dry"]["journal"] == str(copy / "restore" / f"{TARGET_APPID}.sqlite3")
+    assert out["restore"]["status"] == "complete"
+    assert Path(out["restore"]["journal"]).is_relative_to(state)
+    assert count.get(ADD) == 5  # the first restore's; nothing again
 
 
 @pytest.mark.anyio

@@ -97,11 +97,30 @@ def open_journal(directory: Path, backup_id: str, appid: str, *, dry_run: bool =
             if found.exists():
                 return Journal(found, readonly=True)
         return Journal(None)
-    if path != inside and inside.exists() and not path.exists():
-        real_folder(_made(path.parent))
-        with Journal(inside, readonly=True) as old, _connect(path) as new:
-            old._db.backup(new)
-    return Journal(path)
+    try:
+        if path != inside and inside.exists() and not path.exists():
+            _carry_over(inside, path)
+        return Journal(path)
+    except (OSError, sqlite3.Error) as exc:
+        why = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+        raise ValidationError(
+            f"cannot keep the restore journal in {path.parent}: {why}; "
+            f"set {STATE_DIR_ENV} to a folder you can write"
+        ) from None
+
+
+def _carry_over(old: Path, path: Path) -> None:
+    """Copy the journal ``old`` to ``path``, whole or not at all."""
+    real_folder(_made(path.parent))
+    part = path.with_name(f".{path.name}.part")
+    part.unlink(missing_ok=True)
+    with Journal(old, readonly=True) as source:
+        copy = _connect(part)
+        try:
+            source._db.backup(copy)
+        finally:
+            copy.close()
+    os.replace(part, path)
 
 
 def _made(folder: Path) -> Path:
