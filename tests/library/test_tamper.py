@@ -272,3 +272,27 @@ async def test_a_linked_part_or_lock_file_is_never_written_through(
     assert summary.status == "complete"
     assert victim.read_text() == "untouched"
     assert not (scene.backup / "index.html").is_symlink()
+
+
+def fifo_object(scene: Scene) -> str:
+    scene.object.unlink()
+    os.mkfifo(scene.object)
+    return "not a regular file"
+
+
+async def test_a_fifo_in_place_of_an_object_is_never_opened(scene: Scene) -> None:
+    # Opening a FIFO for reading would wait for a writer forever.
+    reason = fifo_object(scene)
+
+    with pytest.raises(DamagedObject) as caught:
+        scene.store.open_object(scene.entry.sha256, scene.entry.size)
+
+    assert caught.value.reason == reason
+    assert [d.problem for d in verify_backup(scene.backup).damaged] == [
+        "its file is not a regular file"
+    ]
+
+
+async def test_an_intact_object_is_read_from_its_start(scene: Scene) -> None:
+    with scene.store.open_object(scene.entry.sha256, scene.entry.size) as file:
+        assert file.read() == png(VICTIM)

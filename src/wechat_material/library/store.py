@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import hashlib
 import os
 import re
@@ -68,6 +69,10 @@ class DamagedObject(ValidationError):
         super().__init__(message)
         self.reason = reason
         self.sha256 = sha256
+
+
+def _damaged(sha256: str, message: str, reason: str) -> DamagedObject:
+    return DamagedObject(message, reason=reason, sha256=sha256)
 
 
 DAMAGE_REASONS = (
@@ -233,10 +238,7 @@ class ObjectStore:
         it). Anything else is a :class:`DamagedObject` with its ``reason``.
         """
         path = self.path_of(sha256)
-
-        def damaged(message: str, reason: str) -> DamagedObject:
-            return DamagedObject(message, reason=reason, sha256=sha256)
-
+        damaged = functools.partial(_damaged, sha256)
         try:
             info = os.lstat(path)
         except FileNotFoundError:
@@ -245,6 +247,8 @@ class ObjectStore:
             raise damaged(f"its file cannot be read: {exc.strerror}", "unreadable") from None
         if stat.S_ISLNK(info.st_mode):
             raise damaged("its file is a symbolic link, not a file of the backup", "symlink")
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or a device is never opened
+            raise damaged("its file is not a regular file", "not a regular file")
         try:
             confine(path, [self.objects])
         except OutsideRootError:
@@ -252,7 +256,8 @@ class ObjectStore:
                 f"its file resolves outside {self.objects} (a folder there is a link)", "outside"
             ) from None
         try:
-            fd = os.open(path, os.O_RDONLY | NOFOLLOW | CLOEXEC)
+            # Non-blocking: a FIFO swapped in after the check cannot hold the open.
+            fd = os.open(path, os.O_RDONLY | NOFOLLOW | CLOEXEC | os.O_NONBLOCK)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 raise damaged(
@@ -272,9 +277,7 @@ class ObjectStore:
 
     @staticmethod
     def _check_open(file: BinaryIO, sha256: str, size: int | None) -> Stored:
-        def damaged(message: str, reason: str) -> DamagedObject:
-            return DamagedObject(message, reason=reason, sha256=sha256)
-
+        damaged = functools.partial(_damaged, sha256)
         try:
             info = os.fstat(file.fileno())
             if not stat.S_ISREG(info.st_mode):
