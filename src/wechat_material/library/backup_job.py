@@ -42,7 +42,7 @@ from wechat_material.library.manifest import (
     Manifest,
 )
 from wechat_material.library.pacing import DEFAULT_CONCURRENCY, Pacer, QuotaExhausted
-from wechat_material.library.pages import prepare_pages, write_pages
+from wechat_material.library.pages import prepare_pages, require_cleaner, write_pages
 from wechat_material.library.store import (
     FOLDER_MODE,
     ObjectStore,
@@ -596,6 +596,7 @@ async def backup_library(
         >>> summary.ok, summary.totals().new
     """
     check_kinds(kinds)
+    require_cleaner()
     target = prepare_directory(directory)
     started = time.monotonic()
     with locked(target), Manifest(target) as manifest:

@@ -18,8 +18,10 @@ import os
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from importlib.util import find_spec
 from pathlib import Path
 
+from wechat_material._extras import MissingExtraError, install_hint
 from wechat_material.library.articles import picture_urls, render_page
 from wechat_material.library.manifest import ARTICLE_KINDS, ASSET, FILE_KINDS, Entry
 from wechat_material.library.store import (
@@ -46,6 +48,19 @@ def csp_meta(policy: str = CSP) -> str:
 def page_path(kind: str, id_: str) -> str:
     """Where an article item's page is, relative to the backup directory."""
     return f"{PAGES}/{kind}/{_UNSAFE.sub('_', id_)}.html"
+
+
+def require_cleaner() -> None:
+    """The pages need the article cleaner's library (nh3, brought by the ``cli`` extra).
+
+    Called before a run touches anything: without it, a run stops at once,
+    not after its downloads.
+    """
+    if find_spec("nh3") is None:
+        raise MissingExtraError(
+            f"the offline pages of a backup need nh3: {install_hint('cli')} (or pip install nh3)",
+            name="nh3",
+        )
 
 
 def prepare_pages(directory: Path, kinds: Iterable[str]) -> None:
