@@ -143,3 +143,26 @@ def test_another_port_on_the_api_host_is_not_fetched(
     assert redirector.hits == []
     assert [p.url for p in summary.external] == outside
     assert all("another port than the API's" in p.reason for p in summary.external)
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_a_wechat_picture_too_slow_to_come_is_a_failure_not_a_link(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # A picture WeChat serves but too slowly may come next time: the run is
+    # incomplete, and the picture is not written off as a foreign one.
+    client = sandbox.client()
+    figure = (await client.material.upload_image(png(1), "f.png")).url
+    cover = (await client.material.add_material("image", png(2), "c.png")).media_id
+    await client.draft.add(
+        [{"title": "Slow", "thumb_media_id": cover, "content": f'<img src="{figure}">'}]
+    )
+    await sandbox.admin.set_faults("/mmbiz/*", latency_ms=10_500)
+
+    summary = await abackup(client, tmp_path, concurrency=4)
+
+    assert summary.status == "incomplete"
+    assert summary.external == []
+    assert figure in {f.id for f in summary.failures}
+    assert all("took longer than" in f.error for f in summary.failures)

@@ -550,10 +550,13 @@ class _Backup:
         old = self.manifest.get(ASSET, url)
         if await self.known(ASSET, url, old, None):
             return 0
+        started = time.monotonic()
         try:
             stored, content_type = await self.fetch_object(lambda part: self.fetch_url(url, part))
-        except URLRefusedError as refused:  # cut short: a redirect elsewhere, too big, too slow
-            self.external(url, refused)
+        except URLRefusedError as refused:
+            if time.monotonic() - started >= self.pictures.timeout:
+                raise  # out of time: a failure a later run may not meet, not a foreign picture
+            self.external(url, refused)  # a redirect elsewhere, too big: kept as its address
             return 0
         entry = Entry(
             kind=ASSET,
