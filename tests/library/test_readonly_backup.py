@@ -37,11 +37,16 @@ WXM = Path(sys.executable).with_name("wxm")
 JOB = """
 import json, sys
 from wechat_material import WeChatClient
-from wechat_material.library import describe_backup, restore, verify_backup
+from wechat_material.errors import ValidationError
+from wechat_material.library import backup, describe_backup, restore, verify_backup
 
 directory, base_url, appid, secret = sys.argv[1:5]
 out = {"verify": verify_backup(directory).ok, "runs": len(describe_backup(directory).runs)}
 with WeChatClient(appid, secret, base_url=base_url) as client:
+    try:
+        backup(client, directory)
+    except ValidationError as exc:
+        out["backup"] = str(exc)
     plan = restore(client, directory, dry_run=True)
     out["dry"] = {"status": plan.status, "needed": plan.needed, "journal": plan.journal}
     done = restore(client, directory, concurrency=4)
@@ -170,6 +175,10 @@ def test_verify_ls_dry_run_and_restore_work_on_a_backup_nobody_can_write(
 
     assert out["verify"] is True
     assert out["runs"] == 1
+    assert out["backup"] == (
+        f"{copy} cannot be written: back up into a folder you can write "
+        "(verify, ls and restore read a backup where it is)"
+    )
     assert out["dry"]["status"] == "complete"
     assert out["dry"]["journal"] == ""  # a dry run made none
     assert out["dry"]["needed"][ADD] == 5  # 3 images, voice, video

@@ -20,6 +20,7 @@ import asyncio
 import hashlib
 import json
 import math
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
@@ -203,6 +204,11 @@ def prepare_directory(path: str | Path) -> Path:
         directory.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
     except OSError as exc:
         raise ValidationError(f"cannot make {directory}: {exc.strerror or exc}") from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise ValidationError(
+            f"{directory} cannot be written: back up into a folder you can write "
+            "(verify, ls and restore read a backup where it is)"
+        )
     return directory
 
 
