@@ -207,6 +207,7 @@ def test_a_journal_the_read_only_folder_holds_is_carried_over(
     with run_in_thread(CONFIG) as running:
         backed_up(running.base_url, tmp_path / "backup", restored=True)
         copy = read_only_copy(tmp_path / "backup", shared_tmp)
+        shutil.chown(copy / ".lock", "root", "root")  # a lock file nobody may even open
         state = state_dir(shared_tmp)
         args = (sys.executable, "-c", JOB, copy, running.base_url, TARGET_APPID, TARGET_SECRET)
 
@@ -218,6 +219,7 @@ def test_a_journal_the_read_only_folder_holds_is_carried_over(
     assert f"set {STATE_DIR_ENV} to a folder you can write" in nowhere.stderr
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
+    assert out["verify"] is True
     assert out["dry"]["needed"][ADD] == 0  # read from the folder's own journal
     assert out["dry"]["journal"] == str(copy / "restore" / f"{TARGET_APPID}.sqlite3")
     assert out["restore"]["status"] == "complete"

@@ -415,11 +415,15 @@ def _open_readonly(path: Path) -> tuple[sqlite3.Connection, int | None]:
 
 
 def _shared_lock(lock: Path) -> int | None:
-    """A shared hold of a backup's lock file: -1 if it has none, None if a run holds it."""
+    """A shared hold of a backup's lock file: -1 if none can be held, None if a run holds it."""
     try:
         fd = os.open(lock, os.O_RDONLY | NOFOLLOW | CLOEXEC)
     except FileNotFoundError:
         return -1
+    except PermissionError:
+        # Someone else's lock: read-only mode needs to write where we cannot, so the
+        # best to be had is immutable; where we can write, read-only mode is safe.
+        return None if os.access(lock.parent, os.W_OK) else -1
     except OSError:
         return None
     try:
