@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from wechat_material import AsyncWeChatClient, MediaFile
+from wechat_material.errors import ValidationError
 from wechat_material.library import abackup, arestore, verify_backup
 from wechat_material.library.manifest import Entry, Manifest
 from wechat_material.library.store import DamagedObject, ObjectStore, UnsafeFolderError
@@ -296,3 +297,14 @@ async def test_a_fifo_in_place_of_an_object_is_never_opened(scene: Scene) -> Non
 async def test_an_intact_object_is_read_from_its_start(scene: Scene) -> None:
     with scene.store.open_object(scene.entry.sha256, scene.entry.size) as file:
         assert file.read() == png(VICTIM)
+
+
+async def test_a_linked_lock_file_is_refused_and_named(sandbox: Sandbox, scene: Scene) -> None:
+    victim = scene.outside / "victim.txt"
+    victim.write_text("untouched")
+    (scene.backup / ".lock").unlink()
+    (scene.backup / ".lock").symlink_to(victim)
+
+    with pytest.raises(ValidationError, match=r"\.lock: it is a symbolic link"):
+        await abackup(sandbox.client(), scene.backup, concurrency=4)
+    assert victim.read_text() == "untouched"

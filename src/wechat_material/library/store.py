@@ -138,10 +138,12 @@ def locked(directory: Path) -> Iterator[None]:
     try:
         fd = os.open(directory / ".lock", os.O_RDWR | os.O_CREAT | NOFOLLOW | CLOEXEC, FILE_MODE)
     except OSError as exc:
-        raise ValidationError(
-            f"cannot lock {directory / '.lock'}: {exc.strerror or exc} "
-            "(a backup writes nothing through links; remove it if it is one)"
-        ) from None
+        why = (
+            "it is a symbolic link, which a backup never writes through; remove it"
+            if exc.errno == errno.ELOOP
+            else exc.strerror or str(exc)
+        )
+        raise ValidationError(f"cannot lock {directory / '.lock'}: {why}") from None
     with os.fdopen(fd, "r+b") as handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
