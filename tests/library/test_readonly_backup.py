@@ -246,6 +246,22 @@ async def test_a_dry_run_writes_nothing_anywhere(
 
 
 @pytest.mark.anyio
+async def test_a_dry_run_after_a_restore_reads_its_journal_and_writes_nothing(
+    sandbox: Sandbox, library: Library, tmp_path: Path
+) -> None:
+    await abackup(sandbox.client(), tmp_path, concurrency=4)
+    done = await arestore(sandbox.client(TARGET_APPID, TARGET_SECRET), tmp_path, concurrency=4)
+    assert done.status == "complete"
+    before = tree(tmp_path)
+
+    plan = await arestore(sandbox.client(TARGET_APPID, TARGET_SECRET), tmp_path, dry_run=True)
+
+    assert set(plan.needed.values()) == {0}
+    assert plan.journal == done.journal
+    assert tree(tmp_path) == before
+
+
+@pytest.mark.anyio
 async def test_what_a_backup_and_a_restore_write_is_the_owners_only(
     sandbox: Sandbox, library: Library, tmp_path: Path
 ) -> None:

@@ -21,11 +21,11 @@ import hashlib
 import os
 import re
 import sqlite3
-import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
 from wechat_material.errors import ValidationError
+from wechat_material.library.manifest import open_readonly
 from wechat_material.library.store import CLOEXEC, FILE_MODE, NOFOLLOW, locked, real_folder
 
 STATE_DIR_ENV = "WECHAT_MATERIAL_STATE_DIR"
@@ -95,7 +95,8 @@ def open_journal(directory: Path, backup_id: str, appid: str, *, dry_run: bool =
     if dry_run:
         for found in (path, inside):
             if found.exists():
-                return Journal(found, readonly=True)
+                held = directory / ".lock" if found == inside else found.parent / ".lock"
+                return Journal(found, readonly=True, lock=held)
         return Journal(None)
     try:
         if path != inside and inside.exists() and not path.exists():
@@ -114,7 +115,7 @@ def _carry_over(old: Path, path: Path) -> None:
     real_folder(_made(path.parent))
     part = path.with_name(f".{path.name}.part")
     part.unlink(missing_ok=True)
-    with Journal(old, readonly=True) as source:
+    with Journal(old, readonly=True, lock=old.parent.parent / ".lock") as source:
         copy = _connect(part)
         try:
             source._db.backup(copy)
@@ -152,18 +153,21 @@ class Journal:
     """One target account's journal (one writer at a time: the backup directory's lock).
 
     ``path`` None: an empty journal in memory (a dry run with no journal yet);
-    ``readonly``: one that is looked at, never written.
+    ``readonly``: one that is looked at, never written (``lock``: the lock file
+    a restore that writes it holds, taken shared meanwhile).
     """
 
-    def __init__(self, path: Path | None, *, readonly: bool = False) -> None:
+    def __init__(
+        self, path: Path | None, *, readonly: bool = False, lock: Path | None = None
+    ) -> None:
         self.path = path
         self.readonly = readonly
+        self._lock: int | None = None
         if path is None:
             self._db = sqlite3.connect(":memory:", isolation_level=None)
         elif readonly:
-            where = urllib.parse.quote(str(path.resolve()))
-            mode = "mode=ro" if writable(path.parent) else "immutable=1"
-            self._db = sqlite3.connect(f"file:{where}?{mode}", uri=True, isolation_level=None)
+            # ``lock``: what a restore writing this journal holds (see journal_lock).
+            self._db, self._lock = open_readonly(path, lock or path.parent / ".lock")
         else:
             real_folder(_made(path.parent))
             if path.is_symlink():
@@ -176,11 +180,6 @@ class Journal:
         if not readonly:
             self._db.executescript(_SCHEMA)
 
-    @property
-    def folder(self) -> Path | None:
-        """The folder holding the journal (where a restore takes its lock), if any."""
-        return None if self.path is None else self.path.parent
-
     def __enter__(self) -> Journal:
         return self
 
@@ -189,6 +188,9 @@ class Journal:
 
     def close(self) -> None:
         self._db.close()
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
 
     def get(self, kind: str, old: str) -> Mapping | None:
         row = self._db.execute(

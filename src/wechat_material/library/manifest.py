@@ -159,7 +159,7 @@ class Manifest:
         self._lock: int | None = None
         try:
             if readonly:
-                self._db, self._lock = _open_readonly(path)
+                self._db, self._lock = open_readonly(path, path.parent / ".lock")
             else:
                 self._db = _open_writable(path)
         except (sqlite3.DatabaseError, OSError) as exc:
@@ -384,12 +384,12 @@ def _open_writable(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path, isolation_level=None, timeout=30.0)
 
 
-def _open_readonly(path: Path) -> tuple[sqlite3.Connection, int | None]:
-    """The manifest opened for reading only, and the lock held meanwhile (a file descriptor).
+def open_readonly(path: Path, lock: Path) -> tuple[sqlite3.Connection, int | None]:
+    """A database of a backup opened for reading only, and the lock held meanwhile (an fd).
 
     When no write-ahead log is left to read (a run that ended cleanly leaves
-    none) and no backup runs in the folder (its ``.lock`` is taken shared
-    here, so none starts meanwhile), the file is opened immutable: SQLite
+    none) and no run holds ``lock`` (it is taken shared here, so none starts
+    meanwhile), the file is opened immutable: SQLite
     then writes nothing at all, not even its side files, and needs no write
     access. Otherwise the log is read in read-only mode (its index file,
     ``-shm``, must be there already where the folder cannot be written).
@@ -397,7 +397,7 @@ def _open_readonly(path: Path) -> tuple[sqlite3.Connection, int | None]:
     where = urllib.parse.quote(str(path.resolve()))
     wal = path.with_name(f"{path.name}-wal")
     has_log = wal.exists() and wal.stat().st_size > 0
-    held = None if has_log else _shared_lock(path.parent / ".lock")
+    held = None if has_log else _shared_lock(lock)
     if held is not None:
         db = sqlite3.connect(f"file:{where}?immutable=1", uri=True, isolation_level=None)
         return db, (held if held >= 0 else None)
