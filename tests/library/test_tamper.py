@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -308,3 +309,27 @@ async def test_a_linked_lock_file_is_refused_and_named(sandbox: Sandbox, scene: 
     with pytest.raises(ValidationError, match=r"\.lock: it is a symbolic link"):
         await abackup(sandbox.client(), scene.backup, concurrency=4)
     assert victim.read_text() == "untouched"
+
+
+async def test_a_row_edited_without_its_checksum_is_reported_by_the_restore(
+    sandbox: Sandbox, scene: Scene, library: Library
+) -> None:
+    # The plainest tampering: the row changed, its checksum left as it was.
+    with sqlite3.connect(scene.backup / "manifest.sqlite3") as db:
+        db.execute(
+            "UPDATE items SET sha256 = ? WHERE kind = 'image' AND id = ?",
+            (str(scene.outside / "private.png"), library.images[VICTIM]),
+        )
+    client = sandbox.client(TARGET_APPID, TARGET_SECRET)
+
+    summary = await arestore(client, scene.backup, concurrency=4, kinds=("image",))
+
+    assert summary.status == "incomplete"
+    assert summary.failures == [
+        {
+            "step": "material",
+            "id": library.images[VICTIM],
+            "error": "the manifest row was changed after it was written",
+        }
+    ]
+    assert PRIVATE not in await target_images(client)

@@ -33,7 +33,7 @@ from wechat_material.library.backup_job import LIST_KINDS, check_kinds
 from wechat_material.library.journal import Journal, journal_lock, open_journal
 from wechat_material.library.manifest import ARTICLE_KINDS, ASSET, FILE_KINDS, Entry, Manifest
 from wechat_material.library.pacing import DEFAULT_CONCURRENCY, Pacer, QuotaExhausted
-from wechat_material.library.store import ObjectStore
+from wechat_material.library.store import ObjectStore, edited_row
 from wechat_material.models import MaterialItem
 
 if TYPE_CHECKING:
@@ -389,7 +389,9 @@ async def restore_library(
     with Manifest(path, readonly=True) as manifest:
         source = manifest.meta().get("appid", "")
         backup_id = manifest.backup_id()
-        entries = [e for e in manifest.entries() if e.gone_at is None and e.intact]
+        rows = [e for e in manifest.entries() if e.gone_at is None]
+    entries = [e for e in rows if e.intact]
+    edited = [e for e in rows if not e.intact and e.kind in kinds]  # never used: reported
     if source == client.appid:
         raise ValidationError(
             f"{path} is a backup of {source} itself; restore it into another account "
@@ -406,6 +408,10 @@ async def restore_library(
             for cgi_path in RESTORE_PATHS:
                 summary.remain[cgi_path] = await _remaining(pacer, client, cgi_path)
             if not dry_run:
+                for row in (e for e in edited if e.kind in kinds):  # never used: reported
+                    job.fail(
+                        ARTICLE if row.kind in ARTICLE_KINDS else MATERIAL, row.id, edited_row(row)
+                    )
                 await _run(job, entries, kinds)
         except* QuotaExhausted as group:
             summary.status = "quota"

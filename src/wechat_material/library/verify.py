@@ -14,7 +14,13 @@ from typing import Any
 from wechat_material.errors import ValidationError
 from wechat_material.library.manifest import KINDS, Manifest
 from wechat_material.library.pages import PAGES
-from wechat_material.library.store import OBJECTS, STAGING, DamagedObject, ObjectStore
+from wechat_material.library.store import (
+    EDITED_ROW,
+    OBJECTS,
+    STAGING,
+    DamagedObject,
+    ObjectStore,
+)
 
 
 @dataclass
@@ -60,9 +66,7 @@ def verify_backup(directory: str | Path) -> VerifyReport:
     for entry in entries:
         report.checked_rows += 1
         if not entry.intact:
-            report.damaged.append(
-                Damage(entry.kind, entry.id, "the manifest row was changed after it was written")
-            )
+            report.damaged.append(Damage(entry.kind, entry.id, EDITED_ROW))
             continue
         key = (entry.sha256, entry.size)
         if key not in checked:
