@@ -23,13 +23,18 @@ import stat
 import sys
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
-from wechat_material.errors import FileTargetError, TargetExistsError, ValidationError
+from wechat_material.errors import (
+    FileTargetError,
+    OutsideRootError,
+    TargetExistsError,
+    ValidationError,
+)
 
 NAME_MAX_BYTES = 200
 """The longest file name (UTF-8 bytes) chosen from a server's name; most file systems take 255."""
@@ -206,6 +211,84 @@ def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a directory"
     return "not a regular file"
+
+
+# confined reading ---------------------------------------------------------------
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
+# A FIFO opened to be checked must not wait for a writer first.
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
+def confine(
+    path: str | os.PathLike[str],
+    roots: Sequence[str | os.PathLike[str]],
+    *,
+    base: str | os.PathLike[str] | None = None,
+) -> Path:
+    """``path`` resolved, when it lies inside one of ``roots``; nothing is opened.
+
+    A relative path is taken from ``base`` (by default the first root); ``~``
+    is not expanded. Every symlink, in the path and in the roots, is resolved
+    first, so a link that points out of its folder is caught like ``../``. A
+    root itself counts as inside. Raises :class:`OutsideRootError` naming the
+    path as given.
+    """
+    if not roots:
+        raise ValueError("confine() needs at least one root")
+    given = os.fspath(path)
+    if "\x00" in given:
+        raise ValidationError(f"{given!a} holds a NUL character, which no file name may hold")
+    resolved_roots = [Path(root).resolve() for root in roots]
+    start = Path(base).resolve() if base is not None else resolved_roots[0]
+    resolved = (start / given).resolve()
+    for root in resolved_roots:
+        if resolved == root or resolved.is_relative_to(root):
+            return resolved
+    where = " or ".join(str(root) for root in resolved_roots)
+    raise OutsideRootError(
+        f"{given} is outside {where}",
+        path=given,
+        roots=tuple(str(root) for root in resolved_roots),
+    )
+
+
+def open_confined(
+    path: str | os.PathLike[str],
+    roots: Sequence[str | os.PathLike[str]],
+    *,
+    base: str | os.PathLike[str] | None = None,
+) -> BinaryIO:
+    """:func:`confine` ``path``, then open it for reading, never through a symlink.
+
+    The last step of the path is opened without following a link (where the
+    platform has ``O_NOFOLLOW``), so a link swapped in after the check is
+    refused rather than followed, and what was opened must be a regular file.
+    Raises :class:`OutsideRootError`, or :class:`ValidationError` for a missing
+    file or one that is not a regular file, naming the path as given.
+    """
+    resolved = confine(path, roots, base=base)
+    given = os.fspath(path)
+    try:
+        fd = os.open(resolved, os.O_RDONLY | _NOFOLLOW | _BINARY | _NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ValidationError(f"{given} turned into a symbolic link as it was opened") from None
+        reason = exc.strerror or type(exc).__name__
+        raise ValidationError(f"{given}: {reason.lower()}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = _kind(mode)
+            what = kind if kind.startswith("not ") else f"{kind}, not a regular file"
+            raise ValidationError(f"{given} is {what}")
+        if _NONBLOCK:
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 # atomic writes ----------------------------------------------------------------

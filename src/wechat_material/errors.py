@@ -6,8 +6,10 @@
     ├── ValidationError            bad local input (arguments, settings, files); nothing was sent
     │   ├── MediaValidationError   a file of the wrong kind, too big or too long
     │   ├── ArticleValidationError an article field missing or out of bounds
-    │   └── FileTargetError        a place to save to that cannot take a file
-    │       └── TargetExistsError  a file is there and replacing it was not allowed
+    │   ├── FileTargetError        a place to save to that cannot take a file
+    │   │   └── TargetExistsError  a file is there and replacing it was not allowed
+    │   ├── OutsideRootError       a path that leads out of the folder it must stay in
+    │   └── URLRefusedError        a URL that may not be fetched, or a fetch cut short
     ├── TransportError             the request did not get a reply (wraps httpx)
     ├── UnexpectedReplyError       a reply that is not what the endpoint gives
     │   └── NotAFileError          a download of something that is not a file (news)
@@ -81,6 +83,32 @@ class FileTargetError(ValidationError):
 
 class TargetExistsError(FileTargetError):
     """A file exists where the download would go, and replacing it was not asked for."""
+
+
+class OutsideRootError(ValidationError):
+    """A path read from a post, a manifest or a tool call that leads out of its folder.
+
+    ``path`` is the path as given, ``roots`` the folders it had to stay in
+    (symlinks resolved). Nothing was opened or read.
+    """
+
+    def __init__(self, message: str, *, path: str | Path, roots: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.path = str(path)
+        self.roots = roots
+
+
+class URLRefusedError(ValidationError):
+    """A URL found in content that may not be fetched, or whose fetch was cut short.
+
+    A scheme other than http(s), a host outside the allowed ones, an address
+    that is loopback, private, link-local or reserved, too many redirects, too
+    many bytes or too slow. ``url`` is the URL as given.
+    """
+
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message)
+        self.url = url
 
 
 class TransportError(WeChatError):

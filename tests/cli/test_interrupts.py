@@ -32,6 +32,24 @@ pytestmark = [
 ADD_MATERIAL = "/cgi-bin/material/add_material"
 
 
+@pytest.fixture(autouse=True)
+def ctrl_c_delivered() -> Iterator[None]:
+    """Ctrl-C reaches these tests and their children even when pytest ignores it.
+
+    Started with SIGINT ignored (``nohup pytest &`` from a script), pytest
+    would pass the ignoring on to every process it starts, and a Python that
+    starts with SIGINT ignored never raises KeyboardInterrupt. A handler set
+    here is reset to the default in each child as it starts.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if previous == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @pytest.fixture
 def sandbox() -> Iterator[Any]:
     """A sandbox of this test's own: an interrupted upload may still be in flight at its end."""

@@ -259,14 +259,14 @@ async def test_a_daily_quota_spent_mid_restore_stops_it_cleanly_and_a_rerun_fini
     assert (count.image_count, count.voice_count, count.video_count) == (5, 1, 1)
 
 
-async def test_an_article_whose_kept_json_is_garbled_is_named_not_restorable(
+async def test_an_article_whose_kept_json_is_garbled_is_named_damaged(
     sandbox: Sandbox, library: Library, tmp_path: Path
 ) -> None:
     await backed_up(sandbox, tmp_path)
     with Manifest(tmp_path, create=False) as manifest:
         draft = next(manifest.entries("draft"))
     kept = ObjectStore(tmp_path).path_of(draft.sha256)
-    kept.write_bytes(b"\xff" * draft.size)  # same size: only reading it tells
+    kept.write_bytes(b"\xff" * draft.size)  # same size: only its hash tells
     client = target(sandbox)
 
     summary = await arestore(client, tmp_path, concurrency=4)
@@ -275,7 +275,8 @@ async def test_an_article_whose_kept_json_is_garbled_is_named_not_restorable(
     (failure,) = summary.failures
     assert failure["id"] == f"draft:{draft.id}"
     assert failure["permanent"] is True
-    assert "not readable JSON" in failure["error"]
+    assert failure["error"] == "its backup is damaged: its file's content changed"
+    assert "wxm backup" in failure["hint"]
     assert await client.draft.count() == 3  # the other three articles
 
 

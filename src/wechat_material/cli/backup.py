@@ -170,6 +170,13 @@ def show_summary(output: Output, summary: BackupSummary) -> None:
     )
     for failure in summary.failures[:10]:
         output.warn(f"{failure.kind} {failure.id}: {failure.error}")
+    if summary.external:
+        output.note(
+            f"{len(summary.external)} picture(s) kept as links, not downloaded "
+            "(pictures are fetched from WeChat only; listed in index.html):"
+        )
+        for picture in summary.external[:10]:
+            output.note(f"  - {picture.url}: {picture.reason}")
     output.note("not reachable through the API, so not in the backup:")
     for line in summary.unreachable:
         output.note(f"  - {line}")
@@ -228,9 +235,14 @@ def verify(ctx: typer.Context, directory: DirArg, json_out: JsonFlag = False) ->
             "(an interrupted run; harmless)"
         )
     if not report.ok:
+        links = any(d.kind == "folder" for d in report.damaged)
         raise CliError(
             f"the backup in {directory} is damaged",
-            hint="run `wxm backup DIR` again: damaged items are fetched anew",
+            hint=(
+                "remove the symbolic links listed, then run `wxm backup DIR` again"
+                if links
+                else "run `wxm backup DIR` again: damaged items are fetched anew"
+            ),
         )
 
 
@@ -303,6 +315,8 @@ def show_restore(output: Output, summary: RestoreSummary) -> None:
         output.warn(
             f"... and {len(summary.failures) - SHOWN_FAILURES} more (--json lists every one)"
         )
+    if summary.journal:
+        output.note(f"journal of this restore: {summary.journal}")
 
 
 def restore_command(

@@ -51,8 +51,8 @@ from wechat_material.errors import (
     WeChatError,
 )
 from wechat_material.library.articles import articles_of, content_images, replace_images
-from wechat_material.library.backup_job import LIST_KINDS, check_kinds, locked
-from wechat_material.library.journal import Journal
+from wechat_material.library.backup_job import LIST_KINDS, check_kinds
+from wechat_material.library.journal import Journal, journal_lock, open_journal
 from wechat_material.library.manifest import ARTICLE_KINDS, ASSET, FILE_KINDS, Entry, Manifest
 from wechat_material.library.pacing import (
     DEFAULT_CONCURRENCY,
@@ -61,7 +61,7 @@ from wechat_material.library.pacing import (
     QuotaExhausted,
     check_account,
 )
-from wechat_material.library.store import ObjectStore
+from wechat_material.library.store import DamagedObject, ObjectStore, edited_row
 from wechat_material.limits import ARTICLE_FIELDS_BY_NAME, PAGE_MAX
 from wechat_material.models import MaterialItem
 
@@ -151,6 +151,7 @@ class RestoreSummary:
     shortened: list[dict[str, str]] = field(default_factory=list)
     calls: int = 0
     seconds: float = 0.0
+    journal: str = ""  # where the journal is ("" for a dry run without one)
 
     @property
     def ok(self) -> bool:
@@ -264,12 +265,15 @@ class _Restore:
 
     def fail(self, step: str, old: str, name: str, exc: BaseException) -> None:
         self.summary.steps[step].failed += 1
+        error = str(exc)
+        if isinstance(exc, DamagedObject):
+            error = f"its backup is damaged: {error}"
         self.summary.failures.append(
             {
                 "step": step,
                 "id": old,
                 "name": name,
-                "error": str(exc),
+                "error": error,
                 "permanent": _permanent(exc),
                 "hint": _hint(exc),
             }
@@ -367,20 +371,16 @@ class _Restore:
                 "in the target instead of creating it twice"
             ) from exc
 
-    def object_path(self, entry: Entry) -> Path:
-        """The backed-up file of ``entry``; :class:`NotRestorable` if it is not there whole."""
-        what = f"{entry.kind} {entry.name or entry.id}"
+    async def opened(self, entry: Entry) -> BinaryIO:
+        """The backed-up file of ``entry``, open and checked (:meth:`.ObjectStore.open_object`).
+
+        A row whose checksum no longer matches, or a file missing, linked, cut
+        or changed, is a :class:`~.store.DamagedObject`: permanent, nothing of
+        it is sent.
+        """
         if not entry.intact:
-            raise NotRestorable(
-                f"the backup's record of {what} is damaged (its checksum does not match)",
-                hint=BACKUP_AGAIN,
-            )
-        if not self.store.has(entry.sha256, entry.size):
-            raise NotRestorable(
-                f"the backed-up file of {what} is missing or has the wrong size",
-                hint=BACKUP_AGAIN,
-            )
-        return self.store.path_of(entry.sha256)
+            raise edited_row(entry)
+        return await asyncio.to_thread(self.store.open_object, entry.sha256, entry.size)
 
     def check_uncertain(self, step: str, old: str) -> None:
         if (step, old) in self.uncertain:
@@ -398,25 +398,26 @@ class _Restore:
                 self.already(MATERIAL, old)
                 return done.new, done.url
             self.check_uncertain(MATERIAL, old)
-            path = self.object_path(entry)
             name = entry.name or str(entry.extra.get("filename") or "") or "file"
             kind = entry.kind if entry.kind in FILE_KINDS else "image"
-            if (found := await self.match(kind, name, entry.sha256)) is not None:
-                self.journal.finish(MATERIAL, old, found[0], found[1])
-                self.seen.add((MATERIAL, old))
-                self.summary.steps[MATERIAL].adopted += 1
-                return found
-            material = self.client.material
-            if kind == "video":
-                title = str(entry.extra.get("title") or entry.name or "video")
-                intro = str(entry.extra.get("description") or title)
-                uploaded = await self.creating(
-                    MATERIAL, old, lambda: material.add_video_material(path, title, intro, name)
-                )
-            else:
-                uploaded = await self.creating(
-                    MATERIAL, old, lambda: material.add_material(kind, path, name)
-                )
+            # Checked (inside objects/, no link, hashed) before anything is compared or sent.
+            with await self.opened(entry) as file:
+                if (found := await self.match(kind, name, entry.sha256)) is not None:
+                    self.journal.finish(MATERIAL, old, found[0], found[1])
+                    self.seen.add((MATERIAL, old))
+                    self.summary.steps[MATERIAL].adopted += 1
+                    return found
+                material = self.client.material
+                if kind == "video":
+                    title = str(entry.extra.get("title") or entry.name or "video")
+                    intro = str(entry.extra.get("description") or title)
+                    uploaded = await self.creating(
+                        MATERIAL, old, lambda: material.add_video_material(file, title, intro, name)
+                    )
+                else:
+                    uploaded = await self.creating(
+                        MATERIAL, old, lambda: material.add_material(kind, file, name)
+                    )
             self.claimed.add(uploaded.media_id)
             self.journal.finish(MATERIAL, old, uploaded.media_id, uploaded.url)
             self.seen.add((MATERIAL, old))
@@ -449,11 +450,11 @@ class _Restore:
         asset = self.assets.get(url)
         if asset is None:
             return None  # never backed up: the article keeps the old link
-        path = self.object_path(asset)
         new_url: str | None
         try:
-            material = self.client.material
-            image = await self.creating(PICTURE, url, lambda: material.upload_image(path))
+            with await self.opened(asset) as file:
+                material = self.client.material
+                image = await self.creating(PICTURE, url, lambda: material.upload_image(file))
             new_url = image.url
         except MediaValidationError:
             # uploadimg takes JPG/PNG under 1 MB only; anything else goes in as material.
@@ -527,8 +528,9 @@ class _Restore:
                 images.append({"image_media_id": (await self.material(old, self.images[old]))[0]})
         return {"image_list": images}
 
-    def load(self, entry: Entry) -> dict[str, Any]:
-        text = self.object_path(entry).read_bytes()
+    async def load(self, entry: Entry) -> dict[str, Any]:
+        with await self.opened(entry) as file:
+            text = await asyncio.to_thread(file.read)
         try:
             raw = json.loads(text)
         except ValueError as exc:
@@ -550,7 +552,7 @@ class _Restore:
             self.already(ARTICLE, key)
             return
         self.check_uncertain(ARTICLE, key)
-        articles = await self.outline(key, self.load(entry), entry.kind)
+        articles = await self.outline(key, await self.load(entry), entry.kind)
         if not articles:
             return
         same = self.target_drafts.get(fingerprint(articles), [])
@@ -584,8 +586,8 @@ def _plan(
     pictures: set[str] = set()
     for entry in articles:
         try:
-            raw = json.loads(store.path_of(entry.sha256).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            raw = json.loads(store.read_object(entry.sha256, entry.size).decode("utf-8"))
+        except (OSError, ValueError):  # DamagedObject too: the restore reports it
             continue
         for article in articles_of(raw):
             pictures.update(u for u in content_images(str(article.get("content") or "")))
@@ -626,8 +628,9 @@ async def restore_library(
     check_kinds(kinds)
     path = Path(directory).expanduser()  # noqa: ASYNC240 - no I/O: expands ~ only
     started = time.monotonic()
-    with Manifest(path, create=False) as manifest:
+    with Manifest(path, readonly=True) as manifest:
         source = manifest.meta().get("appid", "")
+        backup_id = manifest.backup_id()
         # Items deleted upstream are not restored, but an article may still use one as
         # its cover or picture: they stay known, and go in only as such.
         kept = list(manifest.entries())
@@ -640,7 +643,9 @@ async def restore_library(
     pacer = Pacer(concurrency, sleep=sleep)
     with CallMeter(client) as meter:
         await check_account(client)  # before anything is written or planned
-        await _restore(client, path, kept, kinds, summary, pacer, dry_run, shorten_titles)
+        await _restore(
+            client, path, backup_id, kept, kinds, summary, pacer, dry_run, shorten_titles
+        )
         summary.calls = meter.calls
     summary.seconds = time.monotonic() - started
     if summary.status == "complete" and summary.failures:
@@ -651,6 +656,7 @@ async def restore_library(
 async def _restore(
     client: AsyncWeChatClient,
     path: Path,
+    backup_id: str,
     entries: list[Entry],
     kinds: tuple[str, ...],
     summary: RestoreSummary,
@@ -658,8 +664,9 @@ async def _restore(
     dry_run: bool,
     shorten_titles: bool,
 ) -> None:
-    with locked(path):
-        journal = Journal(path, client.appid)
+    journal = open_journal(path, backup_id, client.appid, dry_run=dry_run)
+    summary.journal = str(journal.path or "")
+    with journal_lock(journal, path):
         try:
             summary.needed = _plan(entries, kinds, journal, ObjectStore(path))
             job = _Restore(client, path, entries, journal, pacer, summary, shorten_titles)
