@@ -142,7 +142,7 @@ def test_another_port_on_the_api_host_is_not_fetched(
     assert victim.hits == []
     assert redirector.hits == []
     assert [p.url for p in summary.external] == outside
-    assert all("another port than the API's" in p.reason for p in summary.external)
+    assert all("is not trusted (only" in p.reason for p in summary.external)
 
 
 @pytest.mark.slow

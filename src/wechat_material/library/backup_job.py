@@ -26,7 +26,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import SplitResult, urlsplit
 
 from wechat_material import _endpoints as ep
 from wechat_material._calls import Call, fetch_file, raw_reply, video_file
@@ -229,10 +228,6 @@ def page_call(kind: str, offset: int) -> Call[Reply]:
 
 def item_id(kind: str, item: dict[str, Any]) -> str:
     return str(item.get("article_id" if kind == "published" else "media_id") or "")
-
-
-def _port(parts: SplitResult) -> int | None:
-    return parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
 
 
 def _update_time(item: dict[str, Any]) -> int | None:
@@ -511,7 +506,7 @@ class _Backup:
                 continue
             self.assets_seen.add(url)
             try:
-                self.check_picture(url)
+                self.pictures.check_url(url)
             except URLRefusedError as refused:
                 self.external(url, refused)
                 continue
@@ -534,22 +529,6 @@ class _Backup:
         )
         self.record(entry, existed=old is not None)
         return 0
-
-    def check_picture(self, url: str) -> None:
-        """Refuse a picture :attr:`pictures` refuses, or one on the API's host but another port.
-
-        The API's host is trusted for the pictures it serves (the sandbox's);
-        another port of it is another service (a database on 127.0.0.1).
-        """
-        self.pictures.check_url(url)
-        api = urlsplit(self.client.base_url)
-        found = urlsplit(url)
-        if (found.hostname or "").rstrip(".").lower() == (api.hostname or "").lower() and (
-            _port(found) != _port(api)
-        ):
-            raise URLRefusedError(
-                f"{url}: another port than the API's ({_port(api)}) on its host", url=url
-            )
 
     def external(self, url: str, refused: URLRefusedError) -> None:
         """Keep a picture as its address: not one to fetch (never a failure of the run)."""
