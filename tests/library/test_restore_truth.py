@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -278,6 +279,28 @@ async def test_an_article_whose_kept_json_is_garbled_is_named_damaged(
     assert failure["error"] == "its backup is damaged: its file's content changed"
     assert "wxm backup" in failure["hint"]
     assert await client.draft.count() == 3  # the other three articles
+
+
+async def test_an_article_row_naming_a_sound_file_that_is_no_json_is_not_restorable(
+    sandbox: Sandbox, library: Library, tmp_path: Path
+) -> None:
+    # The row is sealed anew and names an intact object: only reading it as JSON tells.
+    await backed_up(sandbox, tmp_path)
+    with Manifest(tmp_path, create=False) as manifest:
+        draft = next(manifest.entries("draft"))
+        picture = next(manifest.entries("image"))
+        manifest.put(replace(draft, sha256=picture.sha256, size=picture.size), 0.0)
+    client = target(sandbox)
+
+    summary = await arestore(client, tmp_path, concurrency=4)
+
+    assert summary.status == "incomplete"
+    (failure,) = summary.failures
+    assert failure["id"] == f"draft:{draft.id}"
+    assert failure["permanent"] is True
+    assert "is not readable JSON" in failure["error"]
+    assert "wxm backup" in failure["hint"]
+    assert await client.draft.count() == 3
 
 
 async def test_a_target_whose_whitelist_leaves_this_machine_out_is_said_so(
