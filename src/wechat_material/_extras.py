@@ -21,7 +21,7 @@ from importlib.util import find_spec
 EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "sandbox": ("starlette", "uvicorn", "python_multipart", "nh3", "platformdirs"),
     "redis": ("redis",),
-    "cli": ("typer", "rich", "platformdirs", "tomli_w", "redis"),
+    "cli": ("typer", "rich", "platformdirs", "tomli_w", "redis", "nh3"),
     "publish": (
         "markdown_it",
         "mdit_py_plugins",

@@ -7,7 +7,9 @@ address (``http://169.254.169.254/``) or, through a redirect, anywhere else.
 Every URL therefore goes through one policy:
 
 - ``http`` and ``https`` only, with no user name or password in the URL;
-- the host is one the caller allows (``FetchPolicy.hosts``);
+- the host is one the caller allows (``FetchPolicy.hosts``) or trusts
+  (``FetchPolicy.trusted_hosts``); a host trusted on one port only
+  (``host:port``) is refused on every other, which is another service;
 - every address the host resolves to is public: loopback, private,
   link-local, unique-local, multicast, reserved and unspecified addresses are
   refused unless ``allow_private`` is set or the host is a trusted one (the
@@ -28,7 +30,6 @@ failed on the network or got an HTTP error raises
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import socket
 import time
@@ -63,8 +64,14 @@ def is_wechat_picture_host(host: str) -> bool:
     return any(name == domain or name.endswith("." + domain) for domain in WECHAT_PICTURE_DOMAINS)
 
 
-def _picture_host_or(base_host: str, host: str) -> bool:
-    return host == base_host or is_wechat_picture_host(host)
+def host_port(host: str, port: int) -> str:
+    """``host:port`` as :attr:`FetchPolicy.trusted_hosts` spells it (``[::1]:8123`` for IPv6)."""
+    name = host.lower().rstrip(".")
+    return f"[{name}]:{port}" if ":" in name else f"{name}:{port}"
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme.lower() == "https" else 80
 
 
 @dataclass(frozen=True)
@@ -72,9 +79,14 @@ class FetchPolicy:
     """What may be fetched: which hosts, which addresses, how far, how much.
 
     ``hosts`` decides by host name (lower case); ``None`` lets any host
-    through to the address check. ``trusted_hosts`` are exempt from the
-    address check (the sandbox on 127.0.0.1). ``private_hint`` is added to
-    the message of an address refusal, to say how to allow it.
+    through to the address check. ``trusted_hosts`` are allowed whatever
+    ``hosts`` says and exempt from the address check (the sandbox on
+    127.0.0.1): an entry ``host:port`` (``[::1]:8123`` for IPv6, see
+    :func:`host_port`) trusts that port only, and then the host on any other
+    port is refused, since another port of one machine is another service
+    (a database on 127.0.0.1); a bare ``host`` trusts every port of it.
+    ``private_hint`` is added to the message of an address refusal, to say
+    how to allow it.
     """
 
     hosts: Callable[[str], bool] | None = None
@@ -87,17 +99,30 @@ class FetchPolicy:
 
     @classmethod
     def wechat_pictures(cls, api_base_url: str, **options: object) -> FetchPolicy:
-        """WeChat's picture hosts, and the host of the API base URL in use (trusted).
+        """WeChat's picture hosts, and the host and port of the API base URL in use (trusted).
 
         The second is the sandbox when the client talks to one, which serves
-        the pictures of its articles itself.
+        the pictures of its articles itself; the same host on another port is
+        refused.
         """
-        base_host = (urlsplit(api_base_url).hostname or "").lower()
+        base = urlsplit(api_base_url)
+        base_host = base.hostname or ""
+        trusted = host_port(base_host, base.port or _default_port(base.scheme))
         return cls(
-            hosts=functools.partial(_picture_host_or, base_host),
-            trusted_hosts=frozenset({base_host}) if base_host else frozenset(),
+            hosts=is_wechat_picture_host,
+            trusted_hosts=frozenset({trusted}) if base_host else frozenset(),
             **options,  # type: ignore[arg-type]
         )
+
+    def trusts(self, host: str, port: int) -> bool:
+        """Whether ``host`` on ``port`` is one of :attr:`trusted_hosts`."""
+        name = host.lower().rstrip(".")
+        return name in self.trusted_hosts or host_port(name, port) in self.trusted_hosts
+
+    def trusted_ports(self, host: str) -> list[str]:
+        """The ports ``host`` is trusted on alone (none when it is trusted on none or on all)."""
+        prefix = host_port(host, 0)[:-1]  # "host:" or "[host]:"
+        return sorted(t.removeprefix(prefix) for t in self.trusted_hosts if t.startswith(prefix))
 
     def check_url(self, url: str) -> None:
         """Raise :class:`URLRefusedError` if ``url`` may not be fetched (no I/O)."""
@@ -159,14 +184,19 @@ class _Target:
             raise refuse("the URL names no host")
         if parts.username is not None or parts.password is not None:
             raise refuse("a URL with a user name or password is not fetched")
-        if policy.hosts is not None and not policy.hosts(host):
+        port = port or _default_port(scheme)
+        trusted = policy.trusts(host, port)
+        if not trusted and (ports := policy.trusted_ports(host)):
+            raise refuse(
+                f"port {port} of {host} is not trusted (only {', '.join(ports)}): "
+                "another port of a host is another service"
+            )
+        if policy.hosts is not None and not trusted and not policy.hosts(host):
             raise refuse(f"{host} is not a host pictures are fetched from")
         literal = _literal(host)
-        trusted = host in policy.trusted_hosts
         if literal is not None and not trusted:
             _check_address(literal, policy, host, refuse)
-        default = 443 if scheme == "https" else 80
-        return cls(url, host, port or default, literal, trusted)
+        return cls(url, host, port, literal, trusted)
 
     @property
     def needs_lookup(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ import pytest
 from wechat_material import WeChatClient
 from wechat_material.library.manifest import Manifest
 from wechat_material.library.store import ObjectStore
+from wechat_material.library.verify import DAMAGED_SUMMARY
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
 from .conftest import MEDIA, Run, run_json, stdout_json
@@ -97,6 +100,35 @@ def test_ls_summarises_a_backup(on_sandbox: Run, stocked: list[str], tmp_path: P
     table = on_sandbox("backup", "ls", str(tmp_path))
     assert table.exit_code == 0
     assert "image" in table.stdout
+
+
+def test_ls_reads_a_damaged_run_summary(
+    on_sandbox: Run, stocked: list[str], tmp_path: Path
+) -> None:
+    run_json(on_sandbox("--json", "backup", str(tmp_path)))
+    with sqlite3.connect(tmp_path / "manifest.sqlite3") as db:
+        db.execute("UPDATE runs SET summary = '{\"ok\": tru'")
+
+    result = on_sandbox("backup", "ls", str(tmp_path), "--json")
+
+    assert result.exit_code == 0, result.output
+    assert stdout_json(result)["runs"][0]["message"] == DAMAGED_SUMMARY
+
+
+def test_verify_names_a_linked_folder_and_says_to_remove_it(
+    on_sandbox: Run, stocked: list[str], tmp_path: Path
+) -> None:
+    backup = tmp_path / "backup"
+    run_json(on_sandbox("--json", "backup", str(backup)))
+    shutil.rmtree(backup / "articles" / "draft")
+    (tmp_path / "elsewhere").mkdir()
+    (backup / "articles" / "draft").symlink_to(tmp_path / "elsewhere")
+
+    result = on_sandbox("backup", "verify", str(backup))
+
+    assert result.exit_code == 1
+    assert "articles/draft" in result.stdout
+    assert "remove the symbolic links" in result.stderr
 
 
 def test_a_spent_daily_quota_exits_1_and_says_when_to_resume(

@@ -22,6 +22,7 @@ from wechat_material.fetching import (
     afetch,
     afetch_to,
     fetch,
+    host_port,
     is_wechat_picture_host,
 )
 
@@ -305,16 +306,57 @@ def test_wechat_picture_hosts(host: str, allowed: bool) -> None:
     assert is_wechat_picture_host(host) is allowed
 
 
-def test_the_picture_policy_allows_wechat_and_the_api_host_only() -> None:
+def test_the_picture_policy_allows_wechat_and_the_api_host_and_port_only() -> None:
     policy = FetchPolicy.wechat_pictures("http://127.0.0.1:8123/")
     assert policy.allows("https://mmbiz.qpic.cn/mmbiz_png/abc/0?wx_fmt=png")
     assert policy.allows("http://127.0.0.1:8123/_sandbox/pictures/1.png")
-    assert policy.allows("http://127.0.0.1:9999/other-port")
+    assert not policy.allows("http://127.0.0.1:9999/other-port")
+    assert not policy.allows("https://127.0.0.1/default-port")
     assert not policy.allows("http://localhost:8123/x")
     assert not policy.allows("https://example.com/x.png")
     assert not policy.allows("file:///etc/passwd")
     with pytest.raises(URLRefusedError, match=r"example\.com is not a host pictures are fetched"):
         policy.check_url("https://example.com/x.png")
+
+
+@pytest.mark.parametrize(
+    ("base", "url", "allowed"),
+    [
+        ("https://api.weixin.qq.com", "https://api.weixin.qq.com/x.png", True),
+        ("https://api.weixin.qq.com", "https://API.weixin.qq.com.:443/x.png", True),
+        ("https://api.weixin.qq.com", "https://api.weixin.qq.com:8443/x.png", False),
+        ("https://api.weixin.qq.com", "http://api.weixin.qq.com/x.png", False),
+        ("http://127.0.0.1:8123", "http://127.0.0.1:6379/", False),
+        ("http://[::1]:8123/", "http://[::1]:8123/x.png", True),
+        ("http://[::1]:8123/", "http://[::1]:8124/x.png", False),
+        ("http://localhost:8123/", "http://localhost/x.png", False),
+    ],
+)
+def test_a_trusted_host_is_trusted_on_its_port_only(base: str, url: str, allowed: bool) -> None:
+    assert FetchPolicy.wechat_pictures(base).allows(url) is allowed
+
+
+def test_another_port_of_a_trusted_host_is_refused_saying_why() -> None:
+    policy = FetchPolicy(trusted_hosts=frozenset({host_port("127.0.0.1", 8123)}))
+    assert policy.trusts("127.0.0.1", 8123)
+    assert not policy.trusts("127.0.0.1", 6379)
+    with pytest.raises(URLRefusedError) as refused:
+        policy.check_url("http://127.0.0.1:6379/")
+    assert str(refused.value) == (
+        "http://127.0.0.1:6379/: port 6379 of 127.0.0.1 is not trusted (only 8123): "
+        "another port of a host is another service"
+    )
+    # A bare host stays trusted on every port.
+    assert FetchPolicy(trusted_hosts=frozenset({"127.0.0.1"})).allows("http://127.0.0.1:6379/")
+
+
+def test_a_redirect_to_another_port_of_the_trusted_host_is_refused(recorder: Recorder) -> None:
+    policy = FetchPolicy.wechat_pictures(f"http://127.0.0.1:{recorder.port}")
+    onward = "http://127.0.0.1:9/secret"
+    refused = pytest.raises(URLRefusedError, match=r"port 9 of 127\.0\.0\.1 is not trusted")
+    with httpx.Client() as client, refused:
+        fetch(recorder.url(f"/to/{onward}"), policy, client)
+    assert len(recorder.seen) == 1
 
 
 @pytest.mark.anyio

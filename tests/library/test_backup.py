@@ -14,6 +14,7 @@ import pytest
 from wechat_material import AsyncWeChatClient
 from wechat_material.library import BackupSummary, abackup
 from wechat_material.library.manifest import Manifest
+from wechat_material.library.pacing import AccountUnavailable
 from wechat_material.library.store import ObjectStore
 from wechat_material.sandbox import DEMO_APPID
 
@@ -144,15 +145,16 @@ async def test_unknown_kinds_are_refused_before_anything_is_written(
     assert not (tmp_path / "bk").exists()
 
 
-async def test_a_refusal_of_the_whole_run_is_an_incomplete_run_said_once(
+async def test_an_account_that_gets_no_token_stops_the_run_before_it_writes(
     sandbox: Sandbox, library: Library, tmp_path: Path
 ) -> None:
     await sandbox.admin.set_account_status(DEMO_APPID, frozen=True)
 
-    summary = await abackup(sandbox.client(), tmp_path, concurrency=4)
+    with pytest.raises(AccountUnavailable, match="50007") as raised:
+        await abackup(sandbox.client(), tmp_path / "bk", concurrency=4)
 
-    assert summary.status == "incomplete"
-    assert "50007" in summary.message
+    assert DEMO_APPID in str(raised.value)
+    assert not (tmp_path / "bk").exists()
 
 
 async def test_a_cancelled_run_is_recorded_as_interrupted(

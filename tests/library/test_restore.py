@@ -76,6 +76,9 @@ async def test_a_second_restore_creates_nothing(
     calls = await sandbox.admin.counters(TARGET_APPID)
     assert calls.get(ADD, 0) == 0
     assert calls.get(DRAFT_ADD, 0) == 0
+    # the journal says everything is done: no list of the target is read
+    assert calls.get("/cgi-bin/material/batchget_material", 0) == 0
+    assert calls.get("/cgi-bin/draft/batchget", 0) == 0
 
 
 async def test_a_dry_run_says_what_it_needs_and_creates_nothing(
@@ -126,6 +129,9 @@ async def test_a_reply_lost_after_wechat_accepted_never_makes_a_second_copy(
     flaky = sandbox.client(TARGET_APPID, TARGET_SECRET, transport=LosingReplies())
     first = await arestore(flaky, tmp_path, concurrency=1)
     assert first.status == "incomplete"
+    assert first.failures
+    assert not any(f["permanent"] for f in first.failures)  # another run will do it
+    assert first.hint == "run the same command again to finish"
 
     second = await arestore(target(sandbox), tmp_path, concurrency=2)
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Annotated, Any
+from collections.abc import Awaitable
+from dataclasses import replace
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -18,15 +20,23 @@ from typer.core import TyperGroup
 
 from wechat_material.cli.connection import ConnectionOptions
 from wechat_material.cli.context import Session, session
-from wechat_material.cli.errors import CliError, UsageProblem
+from wechat_material.cli.errors import CliError, LocalInputError, UsageProblem
 from wechat_material.cli.output import JsonFlag, Output, examples, table
 from wechat_material.library import DEFAULT_CONCURRENCY, LIST_KINDS
 from wechat_material.library import Progress as RunProgress
 from wechat_material.library.backup_job import BackupSummary, QuotaPlan, backup_library
+from wechat_material.library.pacing import AccountUnavailable
 from wechat_material.library.restore_job import RestoreSummary, restore_library
 from wechat_material.library.verify import describe_backup, verify_backup
 
 PLAIN_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
+SHOWN_FAILURES = 50  # failures listed on the terminal; --json has them all
+
+T = TypeVar("T")
+
+
+class AccountProblem(LocalInputError):
+    """The account cannot get an access token (wrong secret, unreachable, IP not allowed)."""
 
 
 class BackupGroup(TyperGroup):
@@ -161,6 +171,13 @@ def show_summary(output: Output, summary: BackupSummary) -> None:
     )
     for failure in summary.failures[:10]:
         output.warn(f"{failure.kind} {failure.id}: {failure.error}")
+    if summary.external:
+        output.note(
+            f"{len(summary.external)} picture(s) kept as links, not downloaded "
+            "(pictures are fetched from WeChat only; listed in index.html):"
+        )
+        for picture in summary.external[:10]:
+            output.note(f"  - {picture.url}: {picture.reason}")
     output.note("not reachable through the API, so not in the backup:")
     for line in summary.unreachable:
         output.note(f"  - {line}")
@@ -179,7 +196,7 @@ def run_backup(
     """Back up the account into DIR (also: `wxm backup DIR`)."""
     current = session(ctx, json_out)
     kinds = _kinds(types)
-    summary = asyncio.run(_backup(current, directory, concurrency, kinds))
+    summary = asyncio.run(account_checked(_backup(current, directory, concurrency, kinds)))
     show_summary(current.output, summary)
     if not summary.ok:
         raise CliError(summary.message, hint="run the same command again to finish")
@@ -219,9 +236,14 @@ def verify(ctx: typer.Context, directory: DirArg, json_out: JsonFlag = False) ->
             "(an interrupted run; harmless)"
         )
     if not report.ok:
+        links = any(d.kind == "folder" for d in report.damaged)
         raise CliError(
             f"the backup in {directory} is damaged",
-            hint="run `wxm backup DIR` again: damaged items are fetched anew",
+            hint=(
+                "remove the symbolic links listed, then run `wxm backup DIR` again"
+                if links
+                else "run `wxm backup DIR` again: damaged items are fetched anew"
+            ),
         )
 
 
@@ -248,11 +270,17 @@ def list_backup(ctx: typer.Context, directory: DirArg, json_out: JsonFlag = Fals
 
 
 def target_session(current: Session, profile: str) -> Session:
-    """A session for the profile restored into (sharing the run's embedded sandbox)."""
-    target = Session(ConnectionOptions(profile=profile), current.output)
+    """A session for the profile restored into (sharing the run's embedded sandbox).
+
+    The run's --timeout and --proxy hold for the target too: they say how this
+    machine reaches WeChat, whichever account it speaks for.
+    """
+    timeout, proxy = current.options.timeout, current.options.proxy
+    options = ConnectionOptions(profile=profile, timeout=timeout, proxy=proxy)
+    target = Session(options, current.output)
     if target.connection().sandbox == "embedded":
         # One embedded sandbox per data directory: the target uses the run's own.
-        options = ConnectionOptions(profile=profile, sandbox=True, base_url=current.base_url())
+        options = replace(options, sandbox=True, base_url=current.base_url())
         target = Session(options, current.output)
     return target
 
@@ -277,12 +305,25 @@ def show_restore(output: Output, summary: RestoreSummary) -> None:
         summary.to_dict(),
         table(
             f"restore of {summary.source} into {summary.target}: {summary.status}",
-            ["step", "created", "done before", "recovered", "failed"],
+            ["step", "created", "done before", "found in the target", "failed"],
             done,
         ),
+        f"{summary.calls} calls in {summary.seconds:.1f} s",
     )
-    for failure in summary.failures[:10]:
-        output.warn(f"{failure['step']} {failure['id']}: {failure['error']}")
+    for cut in summary.shortened:
+        output.note(f"title shortened ({cut['id']}): {cut['title']} -> {cut['shortened']}")
+    for failure in summary.failures[:SHOWN_FAILURES]:
+        what = f"{failure['step']} {failure['id']}"
+        if failure.get("name") and failure["name"] != failure["id"]:
+            what += f" ({failure['name']})"
+        kind = "cannot be restored as it is" if failure["permanent"] else "not restored"
+        output.warn(f"{what} {kind}: {failure['error']}")
+    if len(summary.failures) > SHOWN_FAILURES:
+        output.warn(
+            f"... and {len(summary.failures) - SHOWN_FAILURES} more (--json lists every one)"
+        )
+    if summary.journal:
+        output.note(f"journal of this restore: {summary.journal}")
 
 
 def restore_command(
@@ -295,31 +336,63 @@ def restore_command(
         typer.Option("--dry-run", help="Print the plan and the quota it needs; change nothing."),
     ] = False,
     concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    shorten_titles: Annotated[
+        bool,
+        typer.Option(
+            "--shorten-titles",
+            help="Cut titles longer than the draft box takes (legacy news) at its limit, "
+            "and list each one; without it such items are reported as not restorable.",
+        ),
+    ] = False,
     json_out: JsonFlag = False,
 ) -> None:
     """Restore a backup into another account: material, then articles as drafts.
 
-    Run it again after any interruption: a journal in DIR/restore/ makes sure
-    nothing is created twice.
+    Names are kept as they were. Run it again after any interruption: a journal
+    in DIR/restore/ and a look at the target's own lists make sure nothing is
+    created twice. The result is `complete` (exit 0) only when every item is in
+    the target; otherwise each missing item is listed with its reason (exit 1).
     """
     current = session(ctx, json_out)
     kinds = _kinds(types)
     target = target_session(current, to)
     try:
-        summary = asyncio.run(_restore(target, directory, kinds, dry_run, concurrency))
+        summary = asyncio.run(
+            account_checked(
+                _restore(target, directory, kinds, dry_run, concurrency, shorten_titles)
+            )
+        )
     finally:
         target.close()
     show_restore(current.output, summary)
     if not summary.ok:
-        raise CliError(summary.message, hint="run the same command again to finish")
+        raise CliError(summary.message, hint=summary.hint or None)
+
+
+async def account_checked(work: Awaitable[T]) -> T:
+    """``work``, with an account that cannot get a token told as one line (exit 3)."""
+    try:
+        return await work
+    except AccountUnavailable as exc:
+        raise AccountProblem(str(exc), hint=exc.hint) from exc
 
 
 async def _restore(
-    target: Session, directory: str, kinds: tuple[str, ...], dry_run: bool, concurrency: int
+    target: Session,
+    directory: str,
+    kinds: tuple[str, ...],
+    dry_run: bool,
+    concurrency: int,
+    shorten_titles: bool,
 ) -> RestoreSummary:
     async with target.async_client() as client:
         return await restore_library(
-            client, directory, kinds=kinds, dry_run=dry_run, concurrency=concurrency
+            client,
+            directory,
+            kinds=kinds,
+            dry_run=dry_run,
+            concurrency=concurrency,
+            shorten_titles=shorten_titles,
         )
 
 
@@ -330,5 +403,6 @@ def register(app: typer.Typer) -> None:
         epilog=examples(
             "wxm restore ~/wx-backup --to newaccount --dry-run",
             "wxm restore ~/wx-backup --to newaccount --types image,video,draft",
+            "wxm restore ~/wx-backup --to newaccount --shorten-titles",
         ),
     )(restore_command)

@@ -8,6 +8,11 @@ file), then the defaults (WeChat's own URL). A secret only goes with the appid
 it came with: an exported ``WECHAT_SECRET`` is not sent with a profile's
 other appid.
 
+A profile named on the command line (``--profile``/``-p``, or ``--to`` of
+``wxm restore``) is explicit and beats the ambient environment: its appid,
+secret and base URL are used even when ``WECHAT_*`` are exported (the
+environment only fills what the profile leaves out); flags still win.
+
 How long to wait (``--timeout``, ``WECHAT_TIMEOUT``, a profile's ``timeout``)
 follows the same order. The proxy is ``--proxy``, else the profile's ``proxy``,
 else the standard ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` and ``NO_PROXY``
@@ -121,18 +126,28 @@ class _Given:
     proxy: str | None = None
 
 
-def _given(options: ConnectionOptions, environ: Mapping[str, str]) -> _Given:
+def _given(
+    options: ConnectionOptions, environ: Mapping[str, str], explicit: Profile | None = None
+) -> _Given:
+    """Flags, then the environment; ``explicit``, a profile named on the command line,
+    puts its own appid (with its secret) and base URL before the environment's."""
+
     def pick(value: str | None, check: Any, source: Source) -> str | None:
         return check(value, source) if value is not None else None
 
     env_appid = pick(environ.get(APPID_ENV) or None, check_appid, env(APPID_ENV))
+    env_secret = pick(environ.get(SECRET_ENV) or None, check_secret, env(SECRET_ENV))
+    env_base_url = pick(environ.get(BASE_URL_ENV) or None, check_base_url, env(BASE_URL_ENV))
+    if explicit is not None and explicit.appid:
+        env_appid = env_secret = None
+    if explicit is not None and explicit.base_url:
+        env_base_url = None
     return _Given(
         appid=pick(options.appid, check_appid, flag("--appid")) or env_appid,
         secret=pick(options.secret, check_secret, flag("--secret")),
-        base_url=pick(options.base_url, check_base_url, flag("--base-url"))
-        or pick(environ.get(BASE_URL_ENV) or None, check_base_url, env(BASE_URL_ENV)),
+        base_url=pick(options.base_url, check_base_url, flag("--base-url")) or env_base_url,
         env_appid=env_appid,
-        env_secret=pick(environ.get(SECRET_ENV) or None, check_secret, env(SECRET_ENV)),
+        env_secret=env_secret,
         timeout=_timeout(options, environ),
         proxy=pick(options.proxy, check_proxy, flag("--proxy")),
     )
@@ -215,11 +230,14 @@ def resolve(
     """The connection for a run; :class:`UsageProblem` says what is missing or malformed.
 
     Each setting is taken from the first of: flag, environment, profile, default;
-    on a sandbox too, where the default account is the sandbox's demo account.
+    on a sandbox too, where the default account is the sandbox's demo account. A
+    profile named by ``--profile`` comes before the environment.
     """
     environ = os.environ if env is None else env
-    given = _given(options, environ)
     name, profile = _chosen_profile(options, environ, config)
+    # --sandbox with an ordinary profile ignores that profile: it is not explicit then.
+    named = options.profile is not None and (profile.sandbox or not options.sandbox)
+    given = _given(options, environ, profile if named else None)
     if options.sandbox or profile.sandbox:
         return _sandbox_connection(given, name, profile)
 

@@ -6,7 +6,8 @@
 2     usage error: a bad option, a missing argument, no credentials
 3     invalid local input: a missing file, a wrong format, a file too big,
       an article that breaks WeChat's rules, an unreadable config file,
-      a sandbox data directory that a running sandbox holds
+      a sandbox data directory that a running sandbox holds, an account
+      that cannot get a token at the start of a backup or restore
 129   stopped by SIGHUP (the terminal closed)
 130   interrupted (Ctrl-C)
 143   stopped by SIGTERM (``kill``, ``timeout``)

@@ -223,6 +223,8 @@ app = typer.Typer(
         "Settings come from, highest first: flags (--appid, --secret, --base-url), the "
         "environment (WECHAT_APPID, WECHAT_SECRET, WECHAT_BASE_URL), the profile "
         "(--profile, WXM_PROFILE, or the current one: 'wxm config set'), then defaults. "
+        "A profile named with --profile (or restore's --to) beats the environment: "
+        "its appid, secret and base URL are used even when WECHAT_* are set. "
         "The same order holds on a sandbox (--sandbox or a sandbox profile), whose default "
         "account is the sandbox's demo account. --sandbox runs any command on a local "
         "sandbox, no WeChat account needed.\n\n"

@@ -30,8 +30,8 @@ from wechat_material.library.backup_job import (
     backup_library,
 )
 from wechat_material.library.manifest import FORMAT_VERSION, BackupFormatError, Entry, Manifest
-from wechat_material.library.pacing import DEFAULT_CONCURRENCY, QuotaExhausted
-from wechat_material.library.restore_job import RestoreSummary, restore_library
+from wechat_material.library.pacing import DEFAULT_CONCURRENCY, AccountUnavailable, QuotaExhausted
+from wechat_material.library.restore_job import NotRestorable, RestoreSummary, restore_library
 from wechat_material.library.verify import VerifyReport, describe_backup, verify_backup
 
 if TYPE_CHECKING:
@@ -42,10 +42,12 @@ __all__ = [
     "FORMAT_VERSION",
     "LIST_KINDS",
     "UNREACHABLE",
+    "AccountUnavailable",
     "BackupFormatError",
     "BackupSummary",
     "Entry",
     "Manifest",
+    "NotRestorable",
     "Progress",
     "QuotaExhausted",
     "QuotaPlan",

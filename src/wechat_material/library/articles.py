@@ -68,11 +68,20 @@ def replace_images(content: str, new_urls: Mapping[str, str]) -> str:
     return _IMG_TAG.sub(tag, content)
 
 
-def render_page(raw: Mapping[str, Any], title: str, local: Mapping[str, str]) -> str:
-    """A standalone HTML page of a listed item's articles, pictures from ``local`` paths."""
+def render_page(
+    raw: Mapping[str, Any], title: str, local: Mapping[str, str], *, head: str = ""
+) -> str:
+    """A standalone HTML page of a listed item's articles, pictures from ``local`` paths.
+
+    The articles' HTML is cleaned as the sandbox cleans it (what could run
+    goes); ``head`` goes into the page's ``<head>`` first (its policy).
+    """
+    from wechat_material.article_html import clean_article_html
+
     parts = [
         "<!doctype html>",
         '<html lang="zh"><head><meta charset="utf-8">',
+        head,
         f"<title>{html.escape(title)}</title>",
         "<style>body{max-width:720px;margin:2em auto;font-family:sans-serif;line-height:1.6}"
         "img{max-width:100%}.cover{max-height:240px}article{margin-bottom:3em}</style>",
@@ -86,7 +95,8 @@ def render_page(raw: Mapping[str, Any], title: str, local: Mapping[str, str]) ->
         thumb = article.get("thumb_url")
         if isinstance(thumb, str) and thumb in local:
             parts.append(f'<img class="cover" src="{html.escape(local[thumb])}" alt="">')
-        parts.append(replace_images(str(article.get("content") or ""), local))
+        content = replace_images(str(article.get("content") or ""), local)
+        parts.append(clean_article_html(content).html)
         parts.append("</article>")
     parts.append("</body></html>")
     return "\n".join(parts)

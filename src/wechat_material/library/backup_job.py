@@ -17,13 +17,12 @@ missing. An incremental run skips an item only when its row is intact, its
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import hashlib
 import json
 import math
+import os
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,7 +30,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from wechat_material import _endpoints as ep
 from wechat_material._calls import Call, fetch_file, raw_reply, video_file
 from wechat_material._flow import FileReply, JsonReply, Reply
-from wechat_material.errors import NotAFileError, ValidationError, WeChatError
+from wechat_material.errors import NotAFileError, URLRefusedError, ValidationError, WeChatError
+from wechat_material.fetching import FetchPolicy, afetch_to
 from wechat_material.library.articles import articles_of, picture_urls, titles
 from wechat_material.library.manifest import (
     ARTICLE_KINDS,
@@ -41,9 +41,20 @@ from wechat_material.library.manifest import (
     Entry,
     Manifest,
 )
-from wechat_material.library.pacing import DEFAULT_CONCURRENCY, Pacer, QuotaExhausted
-from wechat_material.library.pages import write_pages
-from wechat_material.library.store import ObjectStore, Stored
+from wechat_material.library.pacing import (
+    DEFAULT_CONCURRENCY,
+    Pacer,
+    QuotaExhausted,
+    check_account,
+)
+from wechat_material.library.pages import prepare_pages, require_cleaner, write_pages
+from wechat_material.library.store import (
+    FOLDER_MODE,
+    ObjectStore,
+    Stored,
+    UnsafeFolderError,
+    locked,
+)
 from wechat_material.limits import PAGE_MAX
 
 if TYPE_CHECKING:
@@ -96,6 +107,7 @@ class Progress:
     items_total: int = 0
     items_done: int = 0
     bytes_done: int = 0
+    external: int = 0  # pictures kept as links: not from WeChat, never fetched
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -120,6 +132,14 @@ class Failure:
     kind: str
     id: str
     error: str
+
+
+@dataclass
+class ExternalPicture:
+    """A picture an article uses that the backup keeps as its address only, and why."""
+
+    url: str
+    reason: str
 
 
 @dataclass
@@ -158,6 +178,7 @@ class BackupSummary:
     plan: QuotaPlan | None = None
     failures: list[Failure] = field(default_factory=list)
     leftovers_removed: int = 0
+    external: list[ExternalPicture] = field(default_factory=list)
     unreachable: tuple[str, ...] = UNREACHABLE
 
     @property
@@ -178,30 +199,20 @@ class BackupSummary:
         return data
 
 
-@contextmanager
-def locked(directory: Path) -> Iterator[None]:
-    """Hold the backup directory: two runs on one directory would undo each other."""
-    with (directory / ".lock").open("a") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ValidationError(
-                f"{directory} is in use by another backup or restore; wait for it to finish"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
 def prepare_directory(path: str | Path) -> Path:
     directory = Path(path).expanduser()
     if directory.exists() and not directory.is_dir():
         raise ValidationError(f"{directory} is not a directory")
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        # The account's whole library: readable by its owner only (umask may only narrow it).
+        directory.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
     except OSError as exc:
         raise ValidationError(f"cannot make {directory}: {exc.strerror or exc}") from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise ValidationError(
+            f"{directory} cannot be written: back up into a folder you can write "
+            "(verify, ls and restore read a backup where it is)"
+        )
     return directory
 
 
@@ -253,6 +264,8 @@ class _Backup:
         self.incomplete: set[str] = set()
         self.assets_seen: set[str] = set()
         self.unchanged: list[tuple[str, str]] = []
+        # Pictures come from WeChat's picture hosts and the API's own host only.
+        self.pictures = FetchPolicy.wechat_pictures(client.base_url)
 
     # the run -------------------------------------------------------------------
 
@@ -396,7 +409,7 @@ class _Backup:
 
     # what is unchanged ------------------------------------------------------------
 
-    def known(
+    async def known(
         self,
         kind: str,
         id_: str,
@@ -404,11 +417,16 @@ class _Backup:
         update_time: int | None,
         sha: str | None = None,
     ) -> bool:
-        """Whether ``old``, the kept copy, can be trusted as it is (else it is fetched again)."""
+        """Whether ``old``, the kept copy, can be trusted as it is (else it is fetched again).
+
+        Trusted means: the row is as the backup wrote it, its digest is one,
+        and its file is there, no link, of its size, and hashes to it (each
+        file re-hashed once per run, on a worker thread).
+        """
         if old is None:
             return False
         counts = self.summary.kinds[kind]
-        if not old.intact or not self.store.has(old.sha256, old.size):
+        if not old.intact or not await asyncio.to_thread(self.store.intact, old.sha256, old.size):
             counts.repaired += 1
             return False
         if (sha is not None and old.sha256 != sha) or old.update_time != update_time:
@@ -431,7 +449,7 @@ class _Backup:
     async def save_file(self, kind: str, media_id: str, item: dict[str, Any]) -> int:
         update_time = _update_time(item)
         old = self.manifest.get(kind, media_id)
-        if self.known(kind, media_id, old, update_time):
+        if await self.known(kind, media_id, old, update_time):
             return 0
         stored, extra = await self.fetch_object(lambda part: self.download(media_id, part))
         entry = Entry(
@@ -460,7 +478,7 @@ class _Backup:
     async def download(self, media_id: str, part: Path) -> dict[str, Any]:
         """get_material into ``part`` (a video through its ``down_url``); what else it said."""
         extra: dict[str, Any] = {}
-        with part.open("w+b") as file:
+        with self.store.create_part(part) as file:
             reply = await self.driver.call(fetch_file(ep.MATERIAL_GET, media_id, lambda: file))
             if isinstance(reply, JsonReply):
                 link = reply.data.get("down_url")
@@ -484,13 +502,19 @@ class _Backup:
         data = json.dumps(item, ensure_ascii=False).encode()
         sha = hashlib.sha256(data).hexdigest()
         for url in picture_urls(item):
-            if url not in self.assets_seen:
-                self.assets_seen.add(url)
-                self.progress.items_total += 1
-                group.create_task(self.guard(ASSET, url, self.asset_work(url)))
+            if url in self.assets_seen:
+                continue
+            self.assets_seen.add(url)
+            try:
+                self.pictures.check_url(url)
+            except URLRefusedError as refused:
+                self.external(url, refused)
+                continue
+            self.progress.items_total += 1
+            group.create_task(self.guard(ASSET, url, self.asset_work(url)))
         update_time = _update_time(item)
         old = self.manifest.get(kind, id_)
-        if self.known(kind, id_, old, update_time, sha):
+        if await self.known(kind, id_, old, update_time, sha):
             return 0
         stored = await asyncio.to_thread(self.store.admit_bytes, data)
         heads = titles(item)
@@ -506,11 +530,24 @@ class _Backup:
         self.record(entry, existed=old is not None)
         return 0
 
+    def external(self, url: str, refused: URLRefusedError) -> None:
+        """Keep a picture as its address: not one to fetch (never a failure of the run)."""
+        reason = str(refused).removeprefix(f"{url}: ").removeprefix(f"{url} ")
+        self.summary.external.append(ExternalPicture(url, reason))
+        self.progress.external += 1
+
     async def save_asset(self, url: str) -> int:
         old = self.manifest.get(ASSET, url)
-        if self.known(ASSET, url, old, None):
+        if await self.known(ASSET, url, old, None):
             return 0
-        stored, content_type = await self.fetch_object(lambda part: self.fetch_url(url, part))
+        started = time.monotonic()
+        try:
+            stored, content_type = await self.fetch_object(lambda part: self.fetch_url(url, part))
+        except URLRefusedError as refused:
+            if time.monotonic() - started >= self.pictures.timeout:
+                raise  # out of time: a failure a later run may not meet, not a foreign picture
+            self.external(url, refused)  # a redirect elsewhere, too big: kept as its address
+            return 0
         entry = Entry(
             kind=ASSET,
             id=url,
@@ -523,10 +560,12 @@ class _Backup:
         return stored.size
 
     async def fetch_url(self, url: str, part: Path) -> str:
-        with part.open("w+b") as file:
-            reply = await self.driver.call(video_file(url, lambda: file))
-        assert isinstance(reply, FileReply)
-        return reply.content_type or ""
+        """A picture into ``part``, under :attr:`pictures` (hosts, redirects, size, time)."""
+        http = self.driver.http
+        assert http is not None
+        with self.store.create_part(part) as file:
+            content_type, _size = await afetch_to(url, self.pictures, http, file)
+        return content_type
 
 
 async def backup_library(
@@ -550,6 +589,8 @@ async def backup_library(
         >>> summary.ok, summary.totals().new
     """
     check_kinds(kinds)
+    require_cleaner()
+    await check_account(client)  # before anything is written
     target = prepare_directory(directory)
     started = time.monotonic()
     with locked(target), Manifest(target) as manifest:
@@ -559,11 +600,12 @@ async def backup_library(
                 f"{target} is a backup of {meta['appid']}, not {client.appid}: "
                 "use another directory for another account"
             )
-        manifest.set_meta({"appid": client.appid})
+        manifest.set_meta({"appid": client.appid, "backup_id": manifest.backup_id()})
         job = _Backup(
             client, target, manifest, Pacer(concurrency, sleep=sleep), kinds, on_progress, clock
         )
         job.summary.leftovers_removed = job.store.prepare()
+        prepare_pages(target, kinds)
         run_id = manifest.start_run(clock())
         summary = job.summary
         # Until the run ends on its own: a Ctrl-C or a crash is recorded as such.
@@ -592,6 +634,10 @@ async def backup_library(
                     f"{len(summary.failures)} item(s) could not be read; "
                     "run the backup again to fetch them"
                 )
-            write_pages(target, list(manifest.entries()))
+            try:
+                write_pages(target, list(manifest.entries()))
+            except UnsafeFolderError as exc:  # a link made while the run went on
+                summary.status = "incomplete"
+                summary.message = str(exc)
             manifest.finish_run(run_id, clock(), summary.status, summary.to_dict())
     return summary

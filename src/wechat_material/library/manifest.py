@@ -13,15 +13,20 @@ by an incremental run nor passed by ``verify``. The format is described in
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import sqlite3
+import urllib.parse
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from wechat_material.errors import ValidationError
+from wechat_material.library.store import CLOEXEC, FILE_MODE, NOFOLLOW
 
 FORMAT_NAME = "wechat-material-backup"
 FORMAT_VERSION = 1
@@ -134,37 +139,58 @@ def _entry(row: tuple[Any, ...]) -> Entry:
 
 
 class Manifest:
-    """The manifest database of one backup directory (one writer at a time)."""
+    """The manifest database of one backup directory (one writer at a time).
 
-    def __init__(self, directory: Path, *, create: bool = True) -> None:
+    ``readonly``: for looking only (``verify``, ``ls``, a restore). The file is
+    opened read-only, so a backup on read-only media or in a folder the user
+    cannot write is read all the same; nothing is written, not even SQLite's
+    side files when the folder would not take them.
+    """
+
+    def __init__(self, directory: Path, *, create: bool = True, readonly: bool = False) -> None:
         path = directory / MANIFEST_NAME
-        if not create and not path.exists():
+        if (readonly or not create) and not path.exists():
             raise BackupFormatError(
                 f"{directory} is not a backup: it has no {MANIFEST_NAME} "
                 "(make one with `wxm backup DIR`)"
             )
         self.path = path
-        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT).
-        self._db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        self.readonly = readonly
+        self._lock: int | None = None
         try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode: a commit survives the process being killed at
-            # any instant; only a power cut may lose the last commits, never
-            # the database's consistency.
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
+            if readonly:
+                self._db, self._lock = open_readonly(path, path.parent / ".lock")
+            else:
+                self._db = _open_writable(path)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise BackupFormatError(f"{path} is not a readable manifest: {_why(exc)}") from None
+        try:
+            if not readonly:
+                # NORMAL in WAL mode: a commit survives the process being killed at
+                # any instant; only a power cut may lose the last commits, never
+                # the database's consistency.
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.executescript(_SCHEMA)
             self._check_format()
         except sqlite3.DatabaseError as exc:
-            self._db.close()
-            raise BackupFormatError(f"{path} is not a readable manifest: {exc}") from None
+            self.close()
+            raise BackupFormatError(f"{path} is not a readable manifest: {_why(exc)}") from None
+        except BaseException:
+            self.close()
+            raise
 
     def _check_format(self) -> None:
         meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-        if not meta:
+        if not meta and not self.readonly:
             with self.transaction():
                 self._db.executemany(
                     "INSERT INTO meta (key, value) VALUES (?, ?)",
-                    [("format", FORMAT_NAME), ("format_version", str(FORMAT_VERSION))],
+                    [
+                        ("format", FORMAT_NAME),
+                        ("format_version", str(FORMAT_VERSION)),
+                        ("backup_id", uuid.uuid4().hex),
+                    ],
                 )
             return
         if meta.get("format") != FORMAT_NAME:
@@ -178,6 +204,9 @@ class Manifest:
 
     def close(self) -> None:
         self._db.close()
+        if self._lock is not None:
+            os.close(self._lock)  # the shared hold of the folder's lock goes with it
+            self._lock = None
 
     def __enter__(self) -> Manifest:
         return self
@@ -212,6 +241,19 @@ class Manifest:
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 list(values.items()),
             )
+
+    def backup_id(self) -> str:
+        """What names this backup (and its copies) wherever it is: made with the manifest.
+
+        A backup made before the id existed is named by its account and the
+        start of its first run, which its copies share too.
+        """
+        meta = self.meta()
+        if meta.get("backup_id"):
+            return meta["backup_id"]
+        first = self._db.execute("SELECT MIN(started_at) FROM runs").fetchone()[0]
+        seed = f"{meta.get('appid', '')}:{first}"
+        return hashlib.sha256(seed.encode()).hexdigest()[:32]
 
     # items -------------------------------------------------------------------
 
@@ -295,6 +337,7 @@ class Manifest:
             )
 
     def runs(self) -> list[dict[str, Any]]:
+        """Every run; a summary that is not a JSON object reads as ``{"damaged": True}``."""
         rows = self._db.execute(
             "SELECT id, started_at, finished_at, status, summary FROM runs ORDER BY id"
         ).fetchall()
@@ -304,7 +347,88 @@ class Manifest:
                 "started_at": started,
                 "finished_at": finished,
                 "status": status,
-                "summary": json.loads(summary),
+                "summary": _summary(summary),
             }
             for id_, started, finished, status, summary in rows
         ]
+
+
+def _summary(text: object) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if isinstance(text, str | bytes) else None
+    except ValueError:
+        value = None
+    return value if isinstance(value, dict) else {"damaged": True}
+
+
+def _why(exc: BaseException) -> str:
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
+
+
+def _refuse_links(path: Path) -> None:
+    """The manifest and SQLite's side files are written in place: never through a link."""
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+        if (path.parent / name).is_symlink():
+            raise BackupFormatError(
+                f"{path.parent / name} is a symbolic link; a backup writes nothing through "
+                "links: remove it"
+            )
+
+
+def _open_writable(path: Path) -> sqlite3.Connection:
+    _refuse_links(path)
+    if not path.exists():
+        # Made owner-only before SQLite opens it: its side files take the same mode.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | NOFOLLOW, FILE_MODE))
+    # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT).
+    return sqlite3.connect(path, isolation_level=None, timeout=30.0)
+
+
+def open_readonly(path: Path, lock: Path) -> tuple[sqlite3.Connection, int | None]:
+    """A database of a backup opened for reading only, and the lock held meanwhile (an fd).
+
+    When no write-ahead log is left to read (a run that ended cleanly leaves
+    none) and no run holds ``lock`` (it is taken shared here, so none starts
+    meanwhile), the file is opened immutable: SQLite
+    then writes nothing at all, not even its side files, and needs no write
+    access. Otherwise the log is read in read-only mode (its index file,
+    ``-shm``, must be there already where the folder cannot be written).
+    """
+    where = urllib.parse.quote(str(path.resolve()))
+    wal = path.with_name(f"{path.name}-wal")
+    has_log = wal.exists() and wal.stat().st_size > 0
+    held = None if has_log else _shared_lock(lock)
+    if held is not None:
+        db = sqlite3.connect(f"file:{where}?immutable=1", uri=True, isolation_level=None)
+        return db, (held if held >= 0 else None)
+    db = sqlite3.connect(f"file:{where}?mode=ro", uri=True, isolation_level=None, timeout=30.0)
+    try:
+        db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+    except sqlite3.OperationalError as exc:
+        db.close()
+        raise BackupFormatError(
+            f"{path} cannot be read where it is ({exc}): its last run left changes in "
+            f"{wal.name} that only a writable folder can apply; copy the backup to a "
+            "writable place and use the copy"
+        ) from None
+    return db, None
+
+
+def _shared_lock(lock: Path) -> int | None:
+    """A shared hold of a backup's lock file: -1 if none can be held, None if a run holds it."""
+    try:
+        fd = os.open(lock, os.O_RDONLY | NOFOLLOW | CLOEXEC)
+    except FileNotFoundError:
+        return -1
+    except PermissionError:
+        # Someone else's lock: read-only mode needs to write where we cannot, so the
+        # best to be had is immutable; where we can write, read-only mode is safe.
+        return None if os.access(lock.parent, os.W_OK) else -1
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd

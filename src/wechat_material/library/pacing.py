@@ -16,11 +16,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
 
 from wechat_material.errors import (
+    APIError,
+    AuthenticationError,
     NotAFileError,
     QuotaError,
     RateLimitError,
@@ -30,9 +35,14 @@ from wechat_material.errors import (
     WeChatError,
 )
 
+if TYPE_CHECKING:
+    from wechat_material.client import AsyncWeChatClient
+
 T = TypeVar("T")
 
 DEFAULT_CONCURRENCY = 8
+_TOKEN_LOG = logging.getLogger("wechat_material.tokens")
+TOKEN_DEADLINE = 8.0  # seconds for the first token of a run, retries included
 CHINA = timezone(timedelta(hours=8))
 RETRYABLE = (TransportError, SystemBusyError, UnexpectedReplyError)
 
@@ -130,3 +140,73 @@ class Pacer:
             await self._sleep(self._rate_limit_pause)
         finally:
             self._open.set()
+
+
+class AccountUnavailable(WeChatError):
+    """The account cannot get an access token: nothing else of the run can work.
+
+    ``appid`` names the account, ``cause`` is what went wrong; ``hint`` says
+    what to check. The run stops at once rather than fail every item alone.
+    """
+
+    def __init__(self, appid: str, cause: WeChatError) -> None:
+        self.appid = appid
+        self.cause = cause
+        if isinstance(cause, AuthenticationError):
+            self.hint = (
+                "check the account's appid and secret (wxm config show), and that this "
+                "machine's IP is on the account's whitelist"
+            )
+        elif isinstance(cause, APIError):
+            self.hint = "check the account's settings on the WeChat platform"
+        else:
+            self.hint = "check the network and the base URL of the account's profile"
+        super().__init__(f"account {appid}: cannot get an access token: {cause}")
+
+
+class _Quiet(logging.Filter):
+    """Drops the token flow's own warning about a fetch that the exception reports."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("fetching an access token")
+
+
+async def check_account(client: AsyncWeChatClient, deadline: float = TOKEN_DEADLINE) -> None:
+    """Get the account's token once; :class:`AccountUnavailable` if it cannot be had.
+
+    A host that never answers (a firewall dropping packets) gives up after
+    ``deadline`` seconds, retries included, rather than after every timeout.
+    The failure is told once, by the exception: the token flow's warning about
+    the same fetch is held back while it is made.
+    """
+    quiet = _Quiet()
+    _TOKEN_LOG.addFilter(quiet)
+    try:
+        async with asyncio.timeout(deadline):
+            await client.token_manager.get()
+    except WeChatError as exc:
+        raise AccountUnavailable(client.appid, exc) from exc
+    except TimeoutError as exc:
+        silent = TransportError(f"the token server gave no answer within {deadline:g} s")
+        raise AccountUnavailable(client.appid, silent) from exc
+    finally:
+        _TOKEN_LOG.removeFilter(quiet)
+
+
+class CallMeter:
+    """Counts every HTTP request a client sends while attached: API calls, listings,
+    downloads, token fetches and the client's own retries (what a server would count)."""
+
+    def __init__(self, client: AsyncWeChatClient) -> None:
+        self._hooks: list[Any] = client._http.event_hooks["request"]
+        self.calls = 0
+
+    async def _count(self, request: httpx.Request) -> None:
+        self.calls += 1
+
+    def __enter__(self) -> CallMeter:
+        self._hooks.append(self._count)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._hooks.remove(self._count)

@@ -13,7 +13,14 @@ from typing import Any
 
 from wechat_material.errors import ValidationError
 from wechat_material.library.manifest import KINDS, Manifest
-from wechat_material.library.store import ObjectStore, hash_file
+from wechat_material.library.pages import PAGES
+from wechat_material.library.store import (
+    EDITED_ROW,
+    OBJECTS,
+    STAGING,
+    DamagedObject,
+    ObjectStore,
+)
 
 
 @dataclass
@@ -45,7 +52,7 @@ def _open(directory: str | Path) -> tuple[Path, Manifest]:
     path = Path(directory).expanduser()
     if not path.is_dir():
         raise ValidationError(f"{path} is not a directory")
-    return path, Manifest(path, create=False)
+    return path, Manifest(path, readonly=True)
 
 
 def verify_backup(directory: str | Path) -> VerifyReport:
@@ -53,38 +60,56 @@ def verify_backup(directory: str | Path) -> VerifyReport:
     path, manifest = _open(directory)
     store = ObjectStore(path)
     report = VerifyReport(str(path))
-    hashed: dict[str, tuple[str, int] | None] = {}
+    checked: dict[tuple[str, int], str | None] = {}
     with manifest:
         entries = list(manifest.entries())
     for entry in entries:
         report.checked_rows += 1
         if not entry.intact:
-            report.damaged.append(
-                Damage(entry.kind, entry.id, "the manifest row was changed after it was written")
-            )
+            report.damaged.append(Damage(entry.kind, entry.id, EDITED_ROW))
             continue
-        if entry.sha256 not in hashed:
-            target = store.path_of(entry.sha256)
-            try:
-                stored = hash_file(target)
-            except OSError:
-                hashed[entry.sha256] = None
-            else:
-                hashed[entry.sha256] = (stored.sha256, stored.size)
+        key = (entry.sha256, entry.size)
+        if key not in checked:
+            checked[key] = _check(store, entry.sha256, entry.size)
+            if checked[key] is None:
                 report.checked_files += 1
-                report.checked_bytes += stored.size
-        found = hashed[entry.sha256]
-        if found is None:
-            report.damaged.append(Damage(entry.kind, entry.id, "its file is missing"))
-        elif found[1] != entry.size:
-            report.damaged.append(
-                Damage(entry.kind, entry.id, f"its file has {found[1]} bytes, not {entry.size}")
-            )
-        elif found[0] != entry.sha256:
-            report.damaged.append(Damage(entry.kind, entry.id, "its file's content changed"))
+                report.checked_bytes += entry.size
+        if (problem := checked[key]) is not None:
+            report.damaged.append(Damage(entry.kind, entry.id, problem))
+    report.damaged.extend(
+        Damage("folder", str(link.relative_to(path)), LINKED_FOLDER)
+        for link in linked_folders(path)
+    )
     report.unreferenced = store.unreferenced({e.sha256 for e in entries})
     report.partial = store.staged()
     return report
+
+
+LINKED_FOLDER = "it is a symbolic link: a backup writes nothing through links; remove it"
+
+
+def linked_folders(directory: Path) -> list[Path]:
+    """The folders of a backup that are links (the next backup refuses to write through them)."""
+    found: list[Path] = []
+    for name in (OBJECTS, STAGING, PAGES, "restore"):
+        folder = directory / name
+        if folder.is_symlink():
+            found.append(folder)
+        elif folder.is_dir():
+            found.extend(sub for sub in sorted(folder.iterdir()) if sub.is_symlink())
+    return found
+
+
+def _check(store: ObjectStore, sha256: str, size: int) -> str | None:
+    """What is wrong with an object, in the words the restore uses too (None: intact)."""
+    try:
+        store.check_object(sha256, size)
+    except DamagedObject as exc:
+        return str(exc)
+    return None
+
+
+DAMAGED_SUMMARY = "its summary in the manifest is damaged (unreadable); the items are not affected"
 
 
 @dataclass
@@ -125,8 +150,11 @@ def describe_backup(directory: str | Path) -> BackupDescription:
         unique[entry.sha256] = entry.size
     for run in runs:  # the summaries are long; ls shows what a person wants
         summary_of = run.pop("summary")
-        run["ok"] = bool(summary_of.get("ok"))
-        run["message"] = summary_of.get("message", "")
+        run["ok"] = summary_of.get("ok") is True
+        message = summary_of.get("message", "")
+        run["message"] = message if isinstance(message, str) else ""
+        if summary_of.get("damaged"):
+            run["message"] = DAMAGED_SUMMARY
     return BackupDescription(
         directory=str(path),
         appid=meta.get("appid", ""),

@@ -103,7 +103,7 @@ def wechat_would_drop(html: str) -> list[str]:
 
     The one place the tools ask this, so that a better report can replace it.
     """
-    from wechat_material.sandbox.state.article_html import clean_article_html
+    from wechat_material.article_html import clean_article_html
 
     return list(clean_article_html(html).removed)
 

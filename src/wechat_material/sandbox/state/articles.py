@@ -4,7 +4,7 @@ Used by news material (add_news/update_news), mass-send news (uploadnews) and
 the draft box. The field rules are :mod:`wechat_material.checks`; this adds
 the parts that need the account's state (which ids are valid thumbnails,
 which image URLs are the account's own) and what WeChat does to the content
-(:func:`clean_article_html`, from :mod:`.article_html`): whatever could run
+(:func:`clean_article_html`, from :mod:`wechat_material.article_html`): whatever could run
 is removed (scripts, frames, forms, event handlers, ``javascript:`` URLs...),
 and so are ``<img>`` tags whose ``src`` is not an image WeChat hosts
 (uploadimg or material URLs).
@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from wechat_material.article_html import CleanedHtml as CleanedHtml
+from wechat_material.article_html import clean_article_html as clean_article_html
 from wechat_material.checks import article_problem, articles_problem, flag_value, text_of
 from wechat_material.limits import (
     ARTICLE_FIELDS,
@@ -28,8 +30,6 @@ from wechat_material.limits import (
     PAGE_MIN,
 )
 from wechat_material.sandbox.state import SandboxError
-from wechat_material.sandbox.state.article_html import CleanedHtml as CleanedHtml
-from wechat_material.sandbox.state.article_html import clean_article_html as clean_article_html
 from wechat_material.sandbox.state.links import LinkPath, Links, link_path
 
 NEWS = "news"

@@ -7,9 +7,10 @@ scripts, frames, forms, plugins, SVG and MathML, event handler attributes,
 HTML parser (nh3, the binding of the ammonia sanitizer), never with patterns
 over raw markup, which ``<scr<script></script>ipt>`` and friends slip past.
 
-:func:`clean_article_html` is the one place this happens: articles are cleaned
-when they are stored (draft/add, add_news, uploadnews...) and again when their
-pages are served, so content stored before a rule existed is covered too.
+:func:`clean_article_html` is the one place this happens: the sandbox cleans
+articles when they are stored (draft/add, add_news, uploadnews...) and again
+when their pages are served, so content stored before a rule existed is
+covered too; a backup cleans the articles of its offline pages with it.
 """
 
 from __future__ import annotations
