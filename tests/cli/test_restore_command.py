@@ -195,3 +195,21 @@ def test_shorten_titles_lists_each_title_it_cut(
     assert "--shorten-titles" in refused.stderr
     assert cut.exit_code == 0, cut.output
     assert f"{long_title} -> {long_title[:32].rstrip()}" in cut.stderr
+
+
+def test_the_runs_timeout_and_proxy_reach_the_target_account(wxm: Run, sandbox: Any) -> None:
+    from wechat_material.cli.backup import target_session
+    from wechat_material.cli.connection import ConnectionOptions
+    from wechat_material.cli.context import Session
+    from wechat_material.cli.output import Output
+
+    profile(wxm, "other", *TARGET, sandbox.base_url)
+    given = ConnectionOptions(timeout="7", proxy="http://127.0.0.1:3128")
+    target = target_session(Session(given, Output()), "other")
+
+    assert (target.options.timeout, target.options.proxy) == ("7", "http://127.0.0.1:3128")
+    assert target.connection().appid == TARGET[0]
+    assert (target.connection().timeout, target.connection().proxy) == (
+        7.0,
+        "http://127.0.0.1:3128",
+    )
