@@ -80,14 +80,15 @@ def test_nested_lists_are_flat_blocks_with_their_own_markers(full: rendering.Ren
     assert not elements.named("ul")
     assert not elements.named("ol")
     assert not elements.named("li")
-    margins = re.findall(r"margin:0.2em 0 0.2em ([\d.]+)em", full.html)
-    assert {"0", "1.5", "3"} <= set(margins)
+    # Each depth is indented 1.5em more, past the 1.4em the marker hangs into.
+    indents = re.findall(r"padding-left:([\d.]+)em", full.html)
+    assert {"1.4", "2.9", "4.4"} <= set(indents)
     for marker in ("•", "◦", "▪", "1.", "2.", "3."):
         assert f">{marker}</span>" in full.html
     # The third level is a sibling block, not inside the second.
     third = full.html.index("第三层 A")
     block_start = full.html.rindex("<section", 0, third)
-    assert "margin:0.2em 0 0.2em 3em" in full.html[block_start:third]
+    assert "padding-left:4.4em" in full.html[block_start:third]
 
 
 def test_tables_scroll_sideways(full: rendering.Rendered) -> None:

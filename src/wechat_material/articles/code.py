@@ -32,10 +32,10 @@ def lexer_for(language: str) -> Lexer:
     return TextLexer(stripnl=False, ensurenl=False)
 
 
-def _token_style(style: StyleMeta, token: _TokenType) -> str:
+def _token_style(style: StyleMeta, token: _TokenType, text_colour: str) -> str:
     spec = style.style_for_token(token)
     declarations = []
-    if spec["color"]:
+    if spec["color"] and spec["color"].lower() != text_colour:
         declarations.append(f"color:#{spec['color']}")
     if spec["bold"]:
         declarations.append("font-weight:bold")
@@ -51,12 +51,22 @@ def kept_whitespace(text: str) -> str:
 
 
 def highlight(code: str, language: str, style_name: str) -> str:
-    """The inner HTML of a code block: coloured spans, ``&nbsp;`` and ``<br>``."""
+    """The inner HTML of a code block: coloured spans, ``&nbsp;`` and ``<br>``.
+
+    Text in the block's own colour needs no span, and neighbours of one style share
+    a span; whitespace shows no colour, so it joins the span before it.
+    """
     style = get_style_by_name(style_name)
+    text_colour = _text_colour(style)
     code = code.removesuffix("\n")
-    runs: list[tuple[str, str]] = []  # (style, text): neighbours of one style share a span
+    runs: list[tuple[str, str]] = []  # (style, text)
     for token, value in lexer_for(language).get_tokens(code):
-        css = _token_style(style, token) if value.strip() else ""
+        if not value:
+            continue
+        if runs and not value.strip():
+            runs[-1] = (runs[-1][0], runs[-1][1] + value)
+            continue
+        css = _token_style(style, token, text_colour)
         if runs and runs[-1][0] == css:
             runs[-1] = (css, runs[-1][1] + value)
         else:
@@ -67,6 +77,12 @@ def highlight(code: str, language: str, style_name: str) -> str:
     )
 
 
+def _text_colour(style: StyleMeta) -> str:
+    """The colour of plain text in a block of ``style`` (hex digits, lower case)."""
+    found = style.style_for_token(Token.Text)["color"] or style.style_for_token(Token)["color"]
+    return (found or "333333").lower()
+
+
 def colours(style_name: str) -> str:
     """The background and text colour of a Pygments style, as declarations.
 
@@ -74,8 +90,7 @@ def colours(style_name: str) -> str:
     around it: the block sets one, or the article's dark text would show.
     """
     style = get_style_by_name(style_name)
-    text = style.style_for_token(Token.Text)["color"] or style.style_for_token(Token)["color"]
-    return f"background:{style.background_color or '#f8f8f8'};color:#{text or '333333'}"
+    return f"background:{style.background_color or '#f8f8f8'};color:#{_text_colour(style)}"
 
 
 def code_block(code: str, language: str, style_name: str) -> str:
