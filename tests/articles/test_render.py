@@ -66,8 +66,9 @@ def test_code_keeps_indentation_and_line_breaks_and_scrolls(full: rendering.Rend
 
     assert "\n" not in python
     assert python.count("<br>") == 3
-    assert "<br>&nbsp;&nbsp;&nbsp;&nbsp;if" in re.sub(r"<span[^>]*>|</span>", "", python)
-    assert "<br>&nbsp;&nbsp;&nbsp;&nbsp;fmt" in re.sub(r"<span[^>]*>|</span>", "", go)
+    tokens = re.compile(r"</?(?:span|b|i)\b[^>]*>")  # coloured, bold and italic tokens
+    assert "<br>&nbsp;&nbsp;&nbsp;&nbsp;if" in tokens.sub("", python)
+    assert "<br>&nbsp;&nbsp;&nbsp;&nbsp;fmt" in tokens.sub("", go)
     assert "plain&nbsp;&nbsp;&nbsp;text" in full.html
     assert "white-space:nowrap" in full.html
     assert "color:#" in python  # highlighted

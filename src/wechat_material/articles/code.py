@@ -8,6 +8,7 @@ does not wrap (``white-space: nowrap``); its container scrolls sideways.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
 from pygments.lexer import Lexer
@@ -32,16 +33,32 @@ def lexer_for(language: str) -> Lexer:
     return TextLexer(stripnl=False, ensurenl=False)
 
 
-def _token_style(style: StyleMeta, token: _TokenType, text_colour: str) -> str:
+@dataclass(frozen=True)
+class _Look:
+    """How a token is drawn: its colour (None: the block's) and weight and slant."""
+
+    colour: str | None = None
+    bold: bool = False
+    italic: bool = False
+
+    def wrap(self, html: str) -> str:
+        # <b> and <i> say bold and italic in fewer characters than a style does.
+        tag = "b" if self.bold else "i" if self.italic else "span"
+        declarations = [f"color:#{self.colour}"] if self.colour else []
+        if self.bold and self.italic:
+            declarations.append("font-style:italic")
+        if tag == "span" and not declarations:
+            return html
+        style = f' style="{";".join(declarations)}"' if declarations else ""
+        return f"<{tag}{style}>{html}</{tag}>"
+
+
+def _look(style: StyleMeta, token: _TokenType, text_colour: str) -> _Look:
     spec = style.style_for_token(token)
-    declarations = []
-    if spec["color"] and spec["color"].lower() != text_colour:
-        declarations.append(f"color:#{spec['color']}")
-    if spec["bold"]:
-        declarations.append("font-weight:bold")
-    if spec["italic"]:
-        declarations.append("font-style:italic")
-    return ";".join(declarations)
+    colour = spec["color"].lower() if spec["color"] else None
+    return _Look(
+        None if colour == text_colour else colour, bool(spec["bold"]), bool(spec["italic"])
+    )
 
 
 def kept_whitespace(text: str) -> str:
@@ -59,22 +76,19 @@ def highlight(code: str, language: str, style_name: str) -> str:
     style = get_style_by_name(style_name)
     text_colour = _text_colour(style)
     code = code.removesuffix("\n")
-    runs: list[tuple[str, str]] = []  # (style, text)
+    runs: list[tuple[_Look, str]] = []
     for token, value in lexer_for(language).get_tokens(code):
         if not value:
             continue
         if runs and not value.strip():
             runs[-1] = (runs[-1][0], runs[-1][1] + value)
             continue
-        css = _token_style(style, token, text_colour)
-        if runs and runs[-1][0] == css:
-            runs[-1] = (css, runs[-1][1] + value)
+        look = _look(style, token, text_colour)
+        if runs and runs[-1][0] == look:
+            runs[-1] = (look, runs[-1][1] + value)
         else:
-            runs.append((css, value))
-    return "".join(
-        f'<span style="{css}">{kept_whitespace(text)}</span>' if css else kept_whitespace(text)
-        for css, text in runs
-    )
+            runs.append((look, value))
+    return "".join(look.wrap(kept_whitespace(text)) for look, text in runs)
 
 
 def _text_colour(style: StyleMeta) -> str:
