@@ -91,7 +91,7 @@ BLOCKS = frozenset(
     {
         "address", "article", "aside", "blockquote", "caption", "dd", "div", "dl", "dt",
         "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
-        "li", "main", "nav", "ol", "p", "section", "table", "tbody", "td", "tfoot", "th",
+        "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th",
         "thead", "tr", "ul",
     }
 )  # fmt: skip
@@ -386,24 +386,22 @@ class _Compactor:
     def run(self, html: str) -> str:
         pieces = _Pieces(self)
         position = 0
-        after_block = False  # the previous piece was a block element's tag
-        pending = ""  # blank text after a block tag: dropped if a block tag follows
+        after_block = False  # the last tag was a block element's
+        pending = ""  # blank text: dropped where a block starts or ends beside it
         for match in _TOKEN.finditer(html):
             text = html[position : match.start()]
             position = match.end()
-            if text:
-                if after_block and self.pre_depth == 0 and not text.strip(" \t\r\n"):
-                    pending = text
-                else:
-                    pieces.append(text)
-                    after_block = False
+            if text and self.pre_depth == 0 and not text.strip(" \t\r\n"):
+                pending = text
+            elif text:
+                pieces.append(text)
+                after_block = False
             if match.group("comment") is not None:
                 pieces.append(pending + match.group(0))
                 pending, after_block = "", False
                 continue
-            tag = match.group("name").lower()
-            is_block = tag in BLOCKS and self.svg_depth == 0
-            if pending and not is_block:
+            is_block = match.group("name").lower() in BLOCKS and self.svg_depth == 0
+            if pending and not (is_block or after_block):
                 pieces.append(pending)
             pending = ""
             pieces.append(self.end(match) if match.group("close") else self.start(match))
