@@ -27,6 +27,7 @@ from wechat_material.articles.formula import compact_svg
         # Later wins; a side after the shorthand is folded into it; a longhand before a
         # shorthand is dead.
         ("color: red; color: blue", {"color": "blue"}),
+        ("color: red !important; color: blue", {"color": "red !important"}),
         ("margin: 0 0 1em 0; margin-bottom: 0.5em", {"margin": "0 0 .5em"}),
         ("border-left: 1px solid #000; border: none", {"border": "none"}),
         # Nothing inside quotes or functions is touched; a ; there does not split.

@@ -240,6 +240,8 @@ def compact_declarations(style: str) -> dict[str, str]:
                 sides[_SIDES.index(side)] = value
                 result[box] = " ".join(_short_box(sides))
                 continue
+        if "!important" in result.get(prop, "") and "!important" not in value:
+            continue  # an important declaration beats a later ordinary one
         for dead in _RESETS.get(prop, ()):
             result.pop(dead, None)
         result.pop(prop, None)  # the later declaration wins; it takes the later place
