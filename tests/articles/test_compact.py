@@ -86,6 +86,14 @@ def test_comments_and_attribute_text_are_left_alone() -> None:
     assert compact_html(html) == '<p title="a > b" style="color:red"><!-- <span style="x"> -->x</p>'
 
 
+def test_quotes_in_attributes_stay_quoted() -> None:
+    html = '<p title=\'say "hi"\' style="font-family: &quot;A;B&quot;, serif; color: red">x</p>'
+
+    assert compact_html(html) == (
+        '<p title=\'say "hi"\' style="font-family:&quot;A;B&quot;,serif;color:red">x</p>'
+    )
+
+
 def test_badly_nested_html_keeps_every_inherited_declaration() -> None:
     html = '<section style="color:red"><p style="color:red"><b>x</p></section>'
 

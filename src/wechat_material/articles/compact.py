@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html import unescape as html_unescape
 
 # Rules of WeChat's article stylesheet (the ``.rich_media_content`` rules of
 # its article page) that an inline declaration need not repeat; see
@@ -295,14 +296,19 @@ def _well_nested(html: str) -> bool:
     return not stack
 
 
-def _attributes(text: str) -> list[tuple[str, str | None]]:
+def _attributes(text: str) -> list[tuple[str, str | None, str]]:
+    """(name, value, the attribute as written) for each attribute of a tag."""
     found = []
     for match in _ATTR.finditer(text):
         value = match.group(2)
         if value is not None and value[:1] in {'"', "'"}:
             value = value[1:-1]
-        found.append((match.group(1), value))
+        found.append((match.group(1), value, " " + match.group(0).lstrip()))
     return found
+
+
+def _style_attribute(style: str) -> str:
+    return ' style="' + style.replace("&", "&amp;").replace('"', "&quot;") + '"'
 
 
 class _Compactor:
@@ -341,7 +347,7 @@ class _Compactor:
         out = []
         style = None
         mark = None
-        for attribute, value in _attributes(match.group("attrs")):
+        for attribute, value, written in _attributes(match.group("attrs")):
             lowered = attribute.lower()
             if lowered in {"class", "id"}:
                 continue
@@ -349,19 +355,19 @@ class _Compactor:
                 mark = value
                 continue
             if lowered == "style":
-                style = value or ""
+                style = html_unescape(value or "")
                 continue
-            out.append(f" {attribute}" if value is None else f' {attribute}="{value}"')
+            out.append(written)  # as written: its quotes and escapes stay valid
         if self.svg_depth or tag == "svg":
             if style:
                 declarations = compact_declarations(style)
-                out.append(' style="' + ";".join(f"{p}:{v}" for p, v in declarations.items()) + '"')
+                out.append(_style_attribute(";".join(f"{p}:{v}" for p, v in declarations.items())))
             if not closed:
                 self.svg_depth += 1
             return f"<{name}{''.join(out)}{'/>' if closed else '>'}"
         compacted, inherited = self.style(tag, style or "")
         if compacted:
-            out.append(f' style="{compacted}"')
+            out.append(_style_attribute(compacted))
         if tag in VOID or closed:
             return f"<{name}{''.join(out)}>"
         if tag == "pre":
