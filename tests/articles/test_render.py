@@ -67,9 +67,11 @@ def test_code_keeps_indentation_and_line_breaks_and_scrolls(full: rendering.Rend
     assert "\n" not in python
     assert python.count("<br>") == 3
     tokens = re.compile(r"</?(?:span|b|i)\b[^>]*>")  # coloured, bold and italic tokens
-    assert "<br>&nbsp;&nbsp;&nbsp;&nbsp;if" in tokens.sub("", python)
-    assert "<br>&nbsp;&nbsp;&nbsp;&nbsp;fmt" in tokens.sub("", go)
-    assert "plain&nbsp;&nbsp;&nbsp;text" in full.html
+    # Spaces as the no-break space character (U+00A0), one character instead of "&nbsp;".
+    assert "<br>\u00a0\u00a0\u00a0\u00a0if" in tokens.sub("", python)
+    assert "<br>\u00a0\u00a0\u00a0\u00a0fmt" in tokens.sub("", go)
+    assert "plain\u00a0\u00a0\u00a0text" in full.html
+    assert "&nbsp;" not in full.html
     assert "white-space:nowrap" in full.html
     assert "color:#" in python  # highlighted
     assert "overflow-x:auto" in full.html
@@ -123,8 +125,10 @@ def test_footnotes_without_anchors(full: rendering.Rendered) -> None:
     assert "↩" not in full.html
 
 
-def test_math_is_svg(full: rendering.Rendered) -> None:
-    assert full.html.count("<svg") == 2
+def test_simple_math_is_text_and_the_rest_svg(full: rendering.Rendered) -> None:
+    # $E = mc^2$ reads the same as text; the block formula (a sum) is drawn.
+    assert "<i>E</i>\u00a0=\u00a0<i>mc</i><sup" in full.html
+    assert full.html.count("<svg") == 1
     assert "<use" not in full.html
     assert "<symbol" not in full.html
 
@@ -134,10 +138,10 @@ def test_math_that_cannot_be_drawn_is_shown_as_code(monkeypatch: pytest.MonkeyPa
         raise ValueError(latex)
 
     monkeypatch.setattr(formula, "_svg", refuse)
-    rendered = rendering.render("$a < b$ and\n\n$$\n\\frac{1}{2}\n$$")
+    rendered = rendering.render("$\\sqrt{a} < b$ and\n\n$$\n\\frac{1}{2}\n$$")
 
     assert "<code" in rendered.html
-    assert "a &lt; b" in rendered.html
+    assert "\\sqrt{a} &lt; b" in rendered.html
     assert "<pre" in rendered.html
     assert "\\frac{1}{2}" in rendered.html
     assert "<svg" not in rendered.html

@@ -16,7 +16,11 @@ what a reader sees:
   element inherits from its parent is dropped, unless the browser's own
   stylesheet sets that property on the element (``a``, ``code``, ``th``, …);
 - a ``<span>`` left without attributes is unwrapped, and the line breaks
-  between block elements, which show nothing, go.
+  between block elements, which show nothing, go;
+- ``&nbsp;`` in text is written as the character it stands for, U+00A0: an
+  HTML parser reads both as the same character, and the character counts one
+  against WeChat's limit instead of six (a code block's indentation is all
+  no-break spaces).
 
 Classes and ids are removed too: WeChat drops them.
 """
@@ -269,6 +273,7 @@ def _inheritable(prop: str, value: str) -> bool:
     return "(" not in value or prop == "color"
 
 
+NBSP = "\u00a0"
 BLOCK_MARK = "data-wxm-block"
 """Marks an element to measure (:func:`compact_measured`); removed from the output."""
 
@@ -402,7 +407,7 @@ class _Compactor:
             if text and self.pre_depth == 0 and not text.strip(" \t\r\n"):
                 pending = text
             elif text:
-                pieces.append(text)
+                pieces.append(text.replace("&nbsp;", NBSP))
                 after_block = False
             if match.group("comment") is not None:
                 pieces.append(pending + match.group(0))
@@ -414,7 +419,7 @@ class _Compactor:
             pending = ""
             pieces.append(self.end(match) if match.group("close") else self.start(match))
             after_block = is_block
-        pieces.append(pending + html[position:])
+        pieces.append(pending + html[position:].replace("&nbsp;", NBSP))
         return "".join(pieces)
 
 
