@@ -89,6 +89,14 @@ UA_SETS: dict[str, frozenset[str]] = {
         for tag in ("input", "button", "select", "textarea", "option")
     },
 }
+# The fixed values the browser's stylesheet gives (the HTML standard's rendering
+# section): declared again, they change nothing.
+UA_VALUES: dict[tuple[str, str], str] = {
+    ("th", "font-weight"): "700",
+    **{(f"h{n}", "font-weight"): "700" for n in range(1, 7)},
+    **{(tag, "font-style"): "italic" for tag in ("em", "i", "cite", "var", "dfn", "address")},
+}
+_BORDERS = frozenset({"border", "border-top", "border-right", "border-bottom", "border-left"})
 VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 )
@@ -335,9 +343,18 @@ class _Compactor:
         inherited = {prop: (None if prop in ua else value) for prop, value in parent.items()}
         inherited.update(dict.fromkeys(ua))
         kept = []
-        for prop, value in compact_declarations(style).items():
+        declarations = compact_declarations(style)
+        inherits_colour = self.inherit and "color" not in ua
+        colour = declarations.get("color", parent.get("color") if inherits_colour else None)
+        for prop, value in declarations.items():
             if wechat_applies(tag, prop, value):
                 continue
+            if UA_VALUES.get((tag, prop)) == value:
+                inherited[prop] = value
+                continue
+            if prop in _BORDERS and colour and "!" not in colour:
+                # A border's colour is the element's own colour unless it says otherwise.
+                value = re.sub(rf"\s+{re.escape(colour)}$", "", value)
             if prop in INHERITED:
                 redundant = self.inherit and prop not in ua and parent.get(prop) == value
                 inherited[prop] = value if _inheritable(prop, value) else None
