@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from wechat_material.articles import rendering
 from wechat_material.articles.compact import compact_html
 
 
@@ -34,3 +35,15 @@ def test_no_break_spaces_are_written_as_the_character() -> None:
 
     # In text only; an attribute stays as written, and "&amp;nbsp;" is not a space.
     assert html == '<p>a\u00a0\u00a0b <abbr title="&nbsp;">&amp;nbsp;</abbr>\u00a0</p>'
+
+
+def test_a_list_marker_floats_unless_the_first_line_may_be_taller() -> None:
+    html = rendering.render(
+        "- 普通\n- [x] 完成\n- 分数 $\\frac{a}{b}$ 在第一行\n- 文字 $t_i$ 公式\n"
+    ).html
+
+    floated = html.count("float:left;margin-left:-1.4em")
+    inline = html.count("display:inline-block;width:1.4em;margin-left:-1.4em")
+    assert (floated, inline) == (3, 1)
+    # The task's space stays after the floated box, where an ordinary one would go.
+    assert "☑</span>\u00a0完成" in html

@@ -37,7 +37,7 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 
 from wechat_material.articles.code import code_block
 from wechat_material.articles.compact import BLOCK_MARK
-from wechat_material.articles.formula import formula
+from wechat_material.articles.formula import as_text, formula
 from wechat_material.articles.size import Block, BlockKind
 from wechat_material.articles.themes import (
     DEFAULT_THEME,
@@ -101,15 +101,33 @@ def is_wechat_link(url: str) -> bool:
 # lists -----------------------------------------------------------------------
 
 
-def _item_section(depth: int, marker: str | None) -> str:
+def _item_section(depth: int, marker: str | None, *, tall: bool = False) -> str:
     # The depth's indent and the marker's room are one padding: nothing draws in between.
     indent = f"padding-left:{depth * INDENT_EM + MARKER_EM:g}em"
     if marker is None:
         return f'<section class="list-continued" style="{indent}">'
+    # The marker floats into the room (fewer characters), on the first line's top:
+    # the text's baseline when that line is of the text's height. A line that may be
+    # taller (a drawn formula, an image, raw HTML) keeps the marker on its baseline.
+    kind = "list-marker-inline" if tall else "list-marker"
     return (
-        f'<section class="list-item" style="{indent}">'
-        f'<span class="list-marker">{escape(marker)}</span>'
+        f'<section class="list-item" style="{indent}"><span class="{kind}">{escape(marker)}</span>'
     )
+
+
+def _first_line_may_be_tall(tokens: Sequence[Token], idx: int) -> bool:
+    """Whether the item opened at ``idx`` starts with a line taller than its text."""
+    for token in tokens[idx + 1 :]:
+        if token.type == "inline":
+            return any(
+                child.type == "image"
+                or (child.type == "html_inline" and "task-list-item-checkbox" not in child.content)
+                or (child.type.startswith("math") and as_text(child.content.strip()) is None)
+                for child in token.children or []
+            )
+        if token.type != "paragraph_open":
+            return True  # no paragraph first: a nested list, code, a formula block…
+    return False
 
 
 def _list_open(
@@ -157,7 +175,7 @@ def _item_open(
     if marker is None:
         marker = f"{level.number}." if level.ordered else BULLETS[depth % len(BULLETS)]
     level.item_open = level.fresh = True
-    return _item_section(depth, marker)
+    return _item_section(depth, marker, tall=_first_line_may_be_tall(tokens, idx))
 
 
 def _item_close(
@@ -292,7 +310,14 @@ def _html_inline(
     self: RendererHTML, tokens: Sequence[Token], idx: int, o: OptionsDict, env: EnvType
 ) -> str:
     content = tokens[idx].content
-    return "" if "task-list-item-checkbox" in content else content
+    if "task-list-item-checkbox" not in content:
+        return content
+    following = tokens[idx + 1] if idx + 1 < len(tokens) else None
+    if following is not None and following.type == "text" and following.content[:1] == " ":
+        # The space between the box and the text stays: at the start of a line, after
+        # the floated marker, an ordinary space would be dropped.
+        following.content = "\u00a0" + following.content[1:]
+    return ""
 
 
 # footnotes: numbered notes without anchors (WeChat removes ids and in-page links) --
