@@ -50,7 +50,7 @@ def test_anything_else_is_left_to_drawing(latex: str) -> None:
     assert as_text(latex) is None
 
 
-def test_a_text_formula_is_not_drawn_and_takes_the_text_around_it(
+def test_a_text_formula_is_not_drawn_and_is_set_in_serif(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     drawn: list[str] = []
@@ -63,10 +63,12 @@ def test_a_text_formula_is_not_drawn_and_takes_the_text_around_it(
     rendered = rendering.render("其中 $t_i$ 是时间。\n\n$$\n\\frac{1}{2}\n$$\n\n$$\nE = mc^2\n$$\n")
 
     assert drawn == ["\\frac{1}{2}"]
-    # Inline: no wrapper left; the script keeps a footnote mark's line height.
-    assert '其中 <i>t</i><sub style="line-height:0;font-size:.75em"><i>i</i></sub> 是' in (
-        rendered.html
-    )
-    assert "text-align:center" in rendered.html.split("<i>E</i>")[0].rsplit("<section", 1)[1]
+    # In a serif face, as math is set; a script keeps the line's height, as a footnote's.
+    serif = '<span style="font-family:serif">'
+    script = '<sub style="line-height:0;font-size:.75em">'
+    assert f"其中 {serif}<i>t</i>{script}<i>i</i></sub></span> 是" in rendered.html
+    block = rendered.html.split("<i>E</i>")[0].rsplit("<section", 1)[1]
+    assert "text-align:center" in block
+    assert "font-family:serif" in block
     blocks = [(block.kind, block.line) for block in rendered.blocks]
     assert blocks == [("formula", 1), ("formula", 3), ("formula", 7)]

@@ -2,8 +2,8 @@
 
 A formula of letters, digits, operators, Greek letters, common symbols and
 simple super- and subscripts (``E = mc^2``, ``t_i``, ``P(H)``) is written as
-text: variables in italics (``<i>``), ``<sup>``/``<sub>`` for the scripts, the
-symbols as their Unicode characters. It reads as the same formula in a tenth
+text in a serif face: variables in italics (``<i>``), ``<sup>``/``<sub>`` for
+the scripts, the symbols as their Unicode characters. It reads as the same formula in a tenth
 of the characters of its drawing, and takes the size and colour of the text
 around it. Anything else (fractions, sums, roots, accents, matrices…) is
 drawn as SVG: plain paths (no ``<symbol>``/``<use>`` with ids, which WeChat
@@ -355,8 +355,10 @@ def formula(latex: str, *, inline: bool, warn: list[str]) -> str:
     latex = latex.strip()
     text = as_text(latex)
     if text is not None:
-        # No class: the text takes the look of the text around it.
-        return f"<span>{text}</span>" if inline else f'<section class="math-block">{text}</section>'
+        # In a serif face, as math is set; the size and colour of the text around it.
+        if inline:
+            return f'<span class="math-text">{text}</span>'
+        return f'<section class="math-block math-text">{text}</section>'
     try:
         svg = _svg(latex, inline=inline)
     except Exception as exc:  # ziamath raises many kinds on LaTeX it does not know
