@@ -5,8 +5,8 @@ Run: .venv/bin/python bench/bench_render.py [--baseline REF] [--wenyan PREFIX]
 WeChat refuses content of 20,000 characters or more, counting the HTML with its
 inline styles, so the characters spent on markup decide how long a post can be.
 For every post in ``docs/examples/`` and every theme this prints the HTML's
-length and its ratio to the visible text (the text a reader sees, formulas
-excepted), now and as rendered by the commit ``--baseline`` (default: the last
+length and its ratio to the visible text (the text a reader sees, formulas drawn
+as SVG excepted), now and as rendered by the commit ``--baseline`` (default: the last
 one before the styles were compacted), checked out from git into a temporary
 folder. Goals: at most half of the baseline, and no more than wenyan.
 
@@ -61,7 +61,7 @@ process.stdout.write(context.gzhContent.content);
 
 
 def visible_text(html: str) -> str:
-    """What a reader reads: the text of the HTML without formulas, whitespace collapsed."""
+    """What a reader reads: the text of the HTML without drawn formulas, whitespace collapsed."""
     html = re.sub(r"<svg\b.*?</svg>", "", html, flags=re.S | re.I)
     html = re.sub(r"<br\s*/?>", " ", html, flags=re.I)
     text = unescape(re.sub(r"<[^>]*>", "", html))

@@ -20,9 +20,10 @@ BEFORE: dict[str, dict[str, int]] = {
     "tutorial": {"default": 27778, "ink": 25114, "ocean": 29994},
     "notes": {"default": 15403, "ink": 15608, "ocean": 15448},
 }
-# The goal is half; code, tables and list markers keep these posts above it
-# without a change of look (docs/publishing.md has the figures).
-AT_MOST = 0.56
+# The goal is half. Two of the nine are under it; the rest are 51-54 %: a drawn
+# fraction, headings, table cells and code tokens that draw something, each already
+# in its shortest form (docs/publishing.md has the figures and what was tried).
+AT_MOST = 0.545
 
 
 @pytest.mark.parametrize("theme", ["default", "ink", "ocean"])
