@@ -66,9 +66,12 @@ def test_code_keeps_indentation_and_line_breaks_and_scrolls(full: rendering.Rend
 
     assert "\n" not in python
     assert python.count("<br>") == 3
-    assert "<br>&nbsp;&nbsp;&nbsp;&nbsp;if" in re.sub(r"<span[^>]*>|</span>", "", python)
-    assert "<br>&nbsp;&nbsp;&nbsp;&nbsp;fmt" in re.sub(r"<span[^>]*>|</span>", "", go)
-    assert "plain&nbsp;&nbsp;&nbsp;text" in full.html
+    tokens = re.compile(r"</?(?:span|b|i)\b[^>]*>")  # coloured, bold and italic tokens
+    # Spaces as the no-break space character (U+00A0), one character instead of "&nbsp;".
+    assert "<br>\u00a0\u00a0\u00a0\u00a0if" in tokens.sub("", python)
+    assert "<br>\u00a0\u00a0\u00a0\u00a0fmt" in tokens.sub("", go)
+    assert "plain\u00a0\u00a0\u00a0text" in full.html
+    assert "&nbsp;" not in full.html
     assert "white-space:nowrap" in full.html
     assert "color:#" in python  # highlighted
     assert "overflow-x:auto" in full.html
@@ -80,14 +83,15 @@ def test_nested_lists_are_flat_blocks_with_their_own_markers(full: rendering.Ren
     assert not elements.named("ul")
     assert not elements.named("ol")
     assert not elements.named("li")
-    margins = re.findall(r"margin:0.2em 0 0.2em ([\d.]+)em", full.html)
-    assert {"0", "1.5", "3"} <= set(margins)
+    # Each depth is indented 1.5em more, past the 1.4em the marker hangs into.
+    indents = re.findall(r"padding-left:([\d.]+)em", full.html)
+    assert {"1.4", "2.9", "4.4"} <= set(indents)
     for marker in ("•", "◦", "▪", "1.", "2.", "3."):
         assert f">{marker}</span>" in full.html
     # The third level is a sibling block, not inside the second.
     third = full.html.index("第三层 A")
     block_start = full.html.rindex("<section", 0, third)
-    assert "margin:0.2em 0 0.2em 3em" in full.html[block_start:third]
+    assert "padding-left:4.4em" in full.html[block_start:third]
 
 
 def test_tables_scroll_sideways(full: rendering.Rendered) -> None:
@@ -121,8 +125,10 @@ def test_footnotes_without_anchors(full: rendering.Rendered) -> None:
     assert "↩" not in full.html
 
 
-def test_math_is_svg(full: rendering.Rendered) -> None:
-    assert full.html.count("<svg") == 2
+def test_simple_math_is_text_and_the_rest_svg(full: rendering.Rendered) -> None:
+    # $E = mc^2$ reads the same as text; the block formula (a sum) is drawn.
+    assert "<i>E</i>\u00a0=\u00a0<i>mc</i><sup" in full.html
+    assert full.html.count("<svg") == 1
     assert "<use" not in full.html
     assert "<symbol" not in full.html
 
@@ -132,10 +138,10 @@ def test_math_that_cannot_be_drawn_is_shown_as_code(monkeypatch: pytest.MonkeyPa
         raise ValueError(latex)
 
     monkeypatch.setattr(formula, "_svg", refuse)
-    rendered = rendering.render("$a < b$ and\n\n$$\n\\frac{1}{2}\n$$")
+    rendered = rendering.render("$\\sqrt{a} < b$ and\n\n$$\n\\frac{1}{2}\n$$")
 
     assert "<code" in rendered.html
-    assert "a &lt; b" in rendered.html
+    assert "\\sqrt{a} &lt; b" in rendered.html
     assert "<pre" in rendered.html
     assert "\\frac{1}{2}" in rendered.html
     assert "<svg" not in rendered.html

@@ -32,12 +32,14 @@ from wechat_material.articles.publisher import (  # noqa: E402
 )
 from wechat_material.articles.readback import Change, compare  # noqa: E402
 from wechat_material.articles.rendering import Rendered, render  # noqa: E402
+from wechat_material.articles.size import Block, SizeReport, size_report  # noqa: E402
 from wechat_material.articles.themes import DEFAULT_THEME, THEMES  # noqa: E402
 
 __all__ = [
     "DEFAULT_THEME",
     "THEMES",
     "AccountCache",
+    "Block",
     "Change",
     "FrontMatter",
     "MissingExtraError",
@@ -46,6 +48,7 @@ __all__ = [
     "PublishOptions",
     "PublishOutcome",
     "Rendered",
+    "SizeReport",
     "Uploads",
     "compare",
     "default_cache_dir",
@@ -54,5 +57,6 @@ __all__ = [
     "publish_post",
     "read_post_images",
     "render",
+    "size_report",
     "write_preview",
 ]

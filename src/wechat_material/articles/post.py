@@ -6,7 +6,6 @@ post that cannot be published fails here, before anything is uploaded.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from wechat_material.articles import frontmatter
 from wechat_material.articles.frontmatter import FrontMatter, PostError
 from wechat_material.articles.images import ImageRef, image_references, refuse_scheme
 from wechat_material.articles.rendering import Rendered, markdown_parser, render
+from wechat_material.articles.size import SizeReport, size_report
 from wechat_material.articles.themes import DEFAULT_THEME
 from wechat_material.checks import article_problem
 from wechat_material.limits import DIGEST_DEFAULT_CHARS
@@ -64,6 +64,12 @@ class Post:
         """``digest`` of the front matter, else the start of the first paragraph."""
         return self.meta.digest or self.rendered.first_paragraph[:DIGEST_DEFAULT_CHARS]
 
+    @property
+    def size(self) -> SizeReport:
+        """The content's size against WeChat's limit, with its images' URLs counted."""
+        allowance = dict.fromkeys(self.rendered.images, URL_ALLOWANCE)
+        return size_report(self.rendered.with_image_urls(allowance), self.rendered.blocks)
+
     def article(self, content: str, thumb_media_id: str) -> Article:
         """The article to send, with ``content`` (images uploaded) and the cover's id."""
         meta = self.meta
@@ -78,25 +84,17 @@ class Post:
         )
 
 
-def _content_hint(html: str) -> str:
-    # WeChat counts the HTML, not the text: say where the characters went.
-    math = sum(len(svg) for svg in re.findall(r"<svg\b.*?</svg>", html, re.S))
-    styles = sum(len(style) for style in re.findall(r' style="[^"]*"', html))
-    return (
-        f" (inline styles take {styles} characters and math drawn as SVG {math}: "
-        "split the post, or use fewer formulas)"
-    )
-
-
 def _check_article(post: Post) -> None:
+    size = post.size
+    too_big = size.problem()
+    if too_big is not None:
+        raise PostError(f"{post.path.name}: {too_big}", field="content")
     sized = post.rendered.with_image_urls(dict.fromkeys(post.rendered.images, URL_ALLOWANCE))
     wire = post.article(sized, "cover").model_dump(exclude_none=True)
     problem = article_problem(wire, draft=True)
     if problem is not None:
         field = {"content_source_url": "source_url"}.get(problem.field or "", problem.field)
         message = problem.message.removeprefix("article 1: ")
-        if problem.field == "content":
-            message += _content_hint(sized)
         line = post.meta.line_of(field or "")  # a front matter field: its line
         where = f"{post.path.name}:{line}" if line else post.path.name
         raise PostError(f"{where}: {message}", field=field)

@@ -15,6 +15,7 @@ from html import escape
 from pathlib import Path
 
 from wechat_material._files import AtomicFile
+from wechat_material.articles.compact import WECHAT_CSS
 from wechat_material.articles.images import ImageData, mime_type
 from wechat_material.articles.post import Post
 
@@ -41,7 +42,8 @@ def preview_document(post: Post, images: Mapping[str, ImageData]) -> str:
     return (
         '<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(meta.title)}</title></head>\n"
+        # WeChat's own rules for article content: the HTML counts on them (compact.py).
+        f"<title>{escape(meta.title)}</title><style>{WECHAT_CSS}</style></head>\n"
         '<body style="margin:0;background:#ededed;font-family:-apple-system,'
         "BlinkMacSystemFont,'PingFang SC','Microsoft YaHei',sans-serif\">\n"
         f'<main style="box-sizing:border-box;width:{PHONE_WIDTH}px;margin:24px auto;'
@@ -49,7 +51,7 @@ def preview_document(post: Post, images: Mapping[str, ImageData]) -> str:
         '<h1 style="font-size:22px;line-height:1.4;margin:0 0 8px 0;color:#222222">'
         f"{escape(meta.title)}</h1>\n"
         f'<p style="font-size:15px;color:#576b95;margin:0 0 24px 0">{byline}</p>\n'
-        f"{body}\n</main>\n</body></html>\n"
+        f'<div class="rich_media_content">{body}</div>\n</main>\n</body></html>\n'
     )
 
 

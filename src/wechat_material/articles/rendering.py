@@ -36,19 +36,23 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from wechat_material.articles.code import code_block
-from wechat_material.articles.formula import formula
+from wechat_material.articles.compact import BLOCK_MARK
+from wechat_material.articles.formula import as_text, formula
+from wechat_material.articles.size import Block, BlockKind
 from wechat_material.articles.themes import (
     DEFAULT_THEME,
     dropped_declarations,
-    inline_styles,
+    inline_measured,
     theme_named,
 )
 
 WECHAT_HOSTS = frozenset({"mp.weixin.qq.com"})
 BULLETS = ("•", "◦", "▪")
 INDENT_EM = 1.5
+MARKER_EM = 1.4  # the room of a list marker; base.css hangs the marker into it
 NOTES_TITLE = "注释"
 REFERENCES_TITLE = "参考链接"
+_FIRST_TAG = re.compile(r"^<[A-Za-z][\w-]*")
 _IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)(["'])(.*?)\2""", re.I | re.S)
 
 
@@ -69,6 +73,14 @@ class _State:
     references: dict[str, int] = field(default_factory=dict)
     link_ends: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    blocks: list[tuple[BlockKind, int | None]] = field(default_factory=list)
+
+    def marked(self, html: str, kind: BlockKind, token: Token) -> str:
+        """``html`` with its first element marked, to measure its size once inlined."""
+        line = token.map[0] + 1 if token.map else token.meta.get("line")
+        self.blocks.append((kind, line))
+        mark = f' {BLOCK_MARK}="{len(self.blocks) - 1}"'
+        return _FIRST_TAG.sub(lambda tag: tag.group(0) + mark, html, count=1)
 
 
 def _state(env: EnvType) -> _State:
@@ -89,14 +101,33 @@ def is_wechat_link(url: str) -> bool:
 # lists -----------------------------------------------------------------------
 
 
-def _item_section(depth: int, marker: str | None) -> str:
-    margin = f"margin:0.2em 0 0.2em {depth * INDENT_EM:g}em"
+def _item_section(depth: int, marker: str | None, *, tall: bool = False) -> str:
+    # The depth's indent and the marker's room are one padding: nothing draws in between.
+    indent = f"padding-left:{depth * INDENT_EM + MARKER_EM:g}em"
     if marker is None:
-        return f'<section class="list-continued" style="{margin}">'
+        return f'<section class="list-continued" style="{indent}">'
+    # The marker floats into the room (fewer characters), on the first line's top:
+    # the text's baseline when that line is of the text's height. A line that may be
+    # taller (a drawn formula, an image, raw HTML) keeps the marker on its baseline.
+    kind = "list-marker-inline" if tall else "list-marker"
     return (
-        f'<section class="list-item" style="{margin}">'
-        f'<span class="list-marker">{escape(marker)}</span>'
+        f'<section class="list-item" style="{indent}"><span class="{kind}">{escape(marker)}</span>'
     )
+
+
+def _first_line_may_be_tall(tokens: Sequence[Token], idx: int) -> bool:
+    """Whether the item opened at ``idx`` starts with a line taller than its text."""
+    for token in tokens[idx + 1 :]:
+        if token.type == "inline":
+            return any(
+                child.type == "image"
+                or (child.type == "html_inline" and "task-list-item-checkbox" not in child.content)
+                or (child.type.startswith("math") and as_text(child.content.strip()) is None)
+                for child in token.children or []
+            )
+        if token.type != "paragraph_open":
+            return True  # no paragraph first: a nested list, code, a formula block…
+    return False
 
 
 def _list_open(
@@ -144,7 +175,7 @@ def _item_open(
     if marker is None:
         marker = f"{level.number}." if level.ordered else BULLETS[depth % len(BULLETS)]
     level.item_open = level.fresh = True
-    return _item_section(depth, marker)
+    return _item_section(depth, marker, tall=_first_line_may_be_tall(tokens, idx))
 
 
 def _item_close(
@@ -191,7 +222,8 @@ def _fence(
     token = tokens[idx]
     state = _state(env)
     _leave_fresh_item(state)
-    return code_block(token.content, token.info if token.type == "fence" else "", state.code_style)
+    block = code_block(token.content, token.info if token.type == "fence" else "", state.code_style)
+    return state.marked(block, "code block", token)
 
 
 def _leave_fresh_item(state: _State) -> None:
@@ -202,7 +234,7 @@ def _leave_fresh_item(state: _State) -> None:
 def _table_open(
     self: RendererHTML, tokens: Sequence[Token], idx: int, o: OptionsDict, env: EnvType
 ) -> str:
-    return '<section class="table-wrap"><table>'
+    return _state(env).marked('<section class="table-wrap"><table>', "table", tokens[idx])
 
 
 def _table_close(
@@ -220,13 +252,17 @@ def _nothing(
 def _math_inline(
     self: RendererHTML, tokens: Sequence[Token], idx: int, o: OptionsDict, env: EnvType
 ) -> str:
-    return formula(tokens[idx].content, inline=True, warn=_state(env).warnings)
+    state = _state(env)
+    drawn = formula(tokens[idx].content, inline=True, warn=state.warnings)
+    return state.marked(drawn, "formula", tokens[idx])
 
 
 def _math_block(
     self: RendererHTML, tokens: Sequence[Token], idx: int, o: OptionsDict, env: EnvType
 ) -> str:
-    return formula(tokens[idx].content, inline=False, warn=_state(env).warnings)
+    state = _state(env)
+    drawn = formula(tokens[idx].content, inline=False, warn=state.warnings)
+    return state.marked(drawn, "formula", tokens[idx])
 
 
 # inline --------------------------------------------------------------------------
@@ -274,7 +310,14 @@ def _html_inline(
     self: RendererHTML, tokens: Sequence[Token], idx: int, o: OptionsDict, env: EnvType
 ) -> str:
     content = tokens[idx].content
-    return "" if "task-list-item-checkbox" in content else content
+    if "task-list-item-checkbox" not in content:
+        return content
+    following = tokens[idx + 1] if idx + 1 < len(tokens) else None
+    if following is not None and following.type == "text" and following.content[:1] == " ":
+        # The space between the box and the text stays: at the start of a line, after
+        # the floated marker, an ordinary space would be dropped.
+        following.content = "\u00a0" + following.content[1:]
+    return ""
 
 
 # footnotes: numbered notes without anchors (WeChat removes ids and in-page links) --
@@ -371,6 +414,14 @@ def _mark_note_paragraphs(tokens: Sequence[Token]) -> None:
             token.hidden = True
 
 
+def _mark_inline_lines(tokens: Sequence[Token]) -> None:
+    # Inline tokens (a formula in a paragraph) know no line; their paragraph does.
+    for token in tokens:
+        if token.type == "inline" and token.map:
+            for child in token.children or []:
+                child.meta.setdefault("line", token.map[0] + 1)
+
+
 def _first_paragraph(tokens: Sequence[Token]) -> str:
     for index, token in enumerate(tokens):
         if token.type == "paragraph_open" and token.level == 0 and index + 1 < len(tokens):
@@ -404,6 +455,8 @@ class Rendered:
     first_paragraph: str
     references: tuple[str, ...]
     warnings: tuple[str, ...]
+    blocks: tuple[Block, ...] = ()
+    """The code blocks, formulas and tables, with their size in :attr:`html`."""
 
     @property
     def images(self) -> tuple[str, ...]:
@@ -433,13 +486,21 @@ def render(markdown: str, *, theme: str = DEFAULT_THEME, css: str | None = None)
     env: dict[str, Any] = {"wxm": state}
     tokens = md.parse(markdown, env)
     _mark_note_paragraphs(tokens)
+    _mark_inline_lines(tokens)
     body = md.renderer.render(tokens, md.options, env)
     html = f'<section class="article">{body}{_references(state.references)}</section>'
     stylesheet = chosen.css() + (css or "")
     warnings = [*dropped_declarations(css or ""), *state.warnings]
+    inlined, sizes = inline_measured(html, stylesheet)
+    blocks = tuple(
+        Block(kind, line, sizes[str(index)])
+        for index, (kind, line) in enumerate(state.blocks)
+        if str(index) in sizes
+    )
     return Rendered(
-        html=inline_styles(html, stylesheet),
+        html=inlined,
         first_paragraph=_first_paragraph(tokens),
         references=tuple(state.references),
         warnings=tuple(warnings),
+        blocks=blocks,
     )

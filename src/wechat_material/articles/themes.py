@@ -15,6 +15,7 @@ from importlib import resources
 
 import css_inline
 
+from wechat_material.articles.compact import BLOCK_MARK, compact_measured
 from wechat_material.articles.frontmatter import PostError
 
 
@@ -100,29 +101,24 @@ def dropped_declarations(css: str) -> list[str]:
 
 _CLASS_ATTR = re.compile(r"""\s(?:class|id)\s*=\s*(?:"[^"]*"|'[^']*')""", re.I)
 _TAG = re.compile(r"<[A-Za-z][^<>]*>")
+_BLOCK_MARK = re.compile(rf'\s{BLOCK_MARK}="[^"]*"')
 _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.I | re.S)
 
 
-_STYLE_ATTR = re.compile(r'\sstyle="([^"]*)"')
+def inline_styles(html: str, css: str, *, compact: bool = True) -> str:
+    """``html`` with ``css`` written into style attributes; no classes, ids, <style>.
+
+    The styles are compacted (:func:`~wechat_material.articles.compact.compact_html`):
+    ``compact=False`` keeps them as inlined, to compare the two.
+    """
+    return inline_measured(html, css, compact=compact)[0]
 
 
-def _compact(style: re.Match[str]) -> str:
-    # WeChat counts the characters of the whole HTML: inline styles are most of it.
-    declarations = []
-    for declaration in style.group(1).split(";"):
-        prop, colon, value = declaration.partition(":")
-        if colon and prop.strip():
-            value = re.sub(r"\s*,\s*", ",", value.strip())
-            declarations.append(f"{prop.strip()}:{value}")
-    return f' style="{";".join(declarations)}"'
-
-
-def _clean_tag(tag: re.Match[str]) -> str:
-    return _STYLE_ATTR.sub(_compact, _CLASS_ATTR.sub("", tag.group(0)))
-
-
-def inline_styles(html: str, css: str) -> str:
-    """``html`` with ``css`` written into compact style attributes; no classes, ids, <style>."""
+def inline_measured(html: str, css: str, *, compact: bool = True) -> tuple[str, dict[str, int]]:
+    """:func:`inline_styles`, and the size of each element marked as a block to measure."""
     inlined = css_inline.inline_fragment(html, css)  # no <style> kept, no @-rules
     inlined = _STYLE_ELEMENT.sub("", inlined)
-    return _TAG.sub(_clean_tag, inlined)
+    if compact:
+        return compact_measured(inlined)
+    plain = _TAG.sub(lambda tag: _CLASS_ATTR.sub("", tag.group(0)), inlined)
+    return _BLOCK_MARK.sub("", plain), {}

@@ -46,6 +46,15 @@ def _preview(
         webbrowser.open(path.as_uri())
 
 
+def _size(current: Session, post: Post) -> None:
+    """``content: 6,180 of 20,000 characters``; a warning instead when close to the limit."""
+    warning = post.size.warning()
+    if warning is not None:
+        current.output.warn(warning)
+    else:
+        current.output.note(post.size.line())
+
+
 def _dry_run(current: Session, post: Post, rules: ImageRules) -> None:
     from wechat_material.articles.images import prepare, shown
 
@@ -64,7 +73,8 @@ def _dry_run(current: Session, post: Post, rules: ImageRules) -> None:
         "cover": shown(post.cover_source),
         "images": [shown(source) for source in post.rendered.images],
         "references": list(post.rendered.references),
-        "content_characters": len(post.rendered.html),
+        "content_characters": post.size.characters,
+        "content_size": post.size.as_dict(),
         "warnings": list(post.warnings),
     }
     rows = [
@@ -73,7 +83,7 @@ def _dry_run(current: Session, post: Post, rules: ImageRules) -> None:
         ("cover", shown(post.cover_source)),
         ("images", len(post.rendered.images)),
         ("references", len(post.rendered.references)),
-        ("content", f"{len(post.rendered.html)} characters"),
+        ("content", post.size.line().removeprefix("content: ")),
     ]
     current.output.note("dry run: rendered and checked; nothing was sent")
     current.output.result(data, table(None, ("", ""), rows))
@@ -228,6 +238,7 @@ def publish_command(
     post = articles.load_post(file, theme=theme, css=extra_css)
     for warning in post.warnings:
         current.output.warn(warning)
+    _size(current, post)
     if preview or open_it or preview_out is not None:
         _preview(current, post, rules, preview_out, open_it)
         return
