@@ -74,6 +74,17 @@ def _default_port(scheme: str) -> int:
     return 443 if scheme.lower() == "https" else 80
 
 
+def service_of(base_url: str) -> str | None:
+    """The ``host:port`` of ``base_url`` (the port filled in from the scheme), or None.
+
+    What a policy trusts for the API in use: that service, not its whole host.
+    """
+    base = urlsplit(base_url)
+    if not base.hostname:
+        return None
+    return host_port(base.hostname, base.port or _default_port(base.scheme))
+
+
 @dataclass(frozen=True)
 class FetchPolicy:
     """What may be fetched: which hosts, which addresses, how far, how much.
@@ -105,12 +116,10 @@ class FetchPolicy:
         the pictures of its articles itself; the same host on another port is
         refused.
         """
-        base = urlsplit(api_base_url)
-        base_host = base.hostname or ""
-        trusted = host_port(base_host, base.port or _default_port(base.scheme))
+        trusted = service_of(api_base_url)
         return cls(
             hosts=is_wechat_picture_host,
-            trusted_hosts=frozenset({trusted}) if base_host else frozenset(),
+            trusted_hosts=frozenset({trusted}) if trusted else frozenset(),
             **options,  # type: ignore[arg-type]
         )
 

@@ -24,6 +24,7 @@ from wechat_material import WeChatClient
 from wechat_material.articles import PostError, PublishOptions, load_post, publish_post
 from wechat_material.articles.images import ImageRules
 from wechat_material.articles.publisher import read_post_images
+from wechat_material.errors import URLRefusedError
 
 from .conftest import MEDIA, WebServer
 
@@ -317,13 +318,28 @@ def test_by_default_no_request_reaches_a_loopback_server(
 def test_a_redirect_to_a_private_address_is_refused(
     recorded: WebServer, client: WeChatClient, blog: Path
 ) -> None:
-    # The first hop is the trusted API host; the hop it redirects to is checked again.
+    # The first hop is a trusted service; the hop it redirects to is checked again.
     post = write_post(blog, recorded.url("/jump"))
+    service = recorded.url("").removeprefix("http://")
+    options = PublishOptions(images=ImageRules(trusted_hosts=frozenset({service})))
 
     with pytest.raises(PostError, match="--allow-private-hosts"):
-        publish_post(client, post)
+        publish_post(client, post, options)
 
     assert recorded.hits == ["/jump"]
+
+
+def test_another_port_of_the_api_host_is_not_fetched_from(
+    recorded: WebServer, client: WeChatClient, blog: Path
+) -> None:
+    # The sandbox listens on 127.0.0.1 too, on another port: that does not make
+    # every service of 127.0.0.1 a picture host.
+    post = write_post(blog, recorded.url("/photo.png"))
+
+    with pytest.raises(PostError, match="is not trusted"):
+        publish_post(client, post)
+
+    assert recorded.hits == []
 
 
 @pytest.mark.parametrize("path", ["/photo.png", "/jump"])
@@ -446,3 +462,13 @@ def test_assets_must_name_a_folder(wxm: Any, blog: Path) -> None:
     assert result.exit_code == 2
     assert "--assets" in result.stderr
     assert "not a folder" in result.stderr
+
+
+def test_the_api_in_use_is_trusted_on_its_own_port_only() -> None:
+    policy = ImageRules().trusting("http://127.0.0.1:8123/").policy()
+
+    assert policy.allows("http://127.0.0.1:8123/_sandbox/pictures/1.png")
+    # Another port of the sandbox's machine is another service (a database, an admin page).
+    with pytest.raises(URLRefusedError, match=r"port 6379 of 127\.0\.0\.1 is not trusted"):
+        policy.check_url("http://127.0.0.1:6379/x.png")
+    assert ImageRules().trusting(None) == ImageRules()

@@ -21,6 +21,7 @@ require_extra("publish")
 
 from wechat_material.articles.cache import AccountCache, default_cache_dir  # noqa: E402
 from wechat_material.articles.frontmatter import FrontMatter, PostError  # noqa: E402
+from wechat_material.articles.images import ImageRules  # noqa: E402
 from wechat_material.articles.post import Post, load_post  # noqa: E402
 from wechat_material.articles.preview import preview_document, write_preview  # noqa: E402
 from wechat_material.articles.publisher import (  # noqa: E402
@@ -42,6 +43,7 @@ __all__ = [
     "Block",
     "Change",
     "FrontMatter",
+    "ImageRules",
     "MissingExtraError",
     "Post",
     "PostError",

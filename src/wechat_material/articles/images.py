@@ -44,7 +44,7 @@ from wechat_material.errors import (
     URLRefusedError,
     ValidationError,
 )
-from wechat_material.fetching import FetchPolicy, fetch
+from wechat_material.fetching import FetchPolicy, fetch, service_of
 from wechat_material.limits import MaterialType, MediaFormat, Target, limit_for
 from wechat_material.mediainfo import SNIFF_BYTES, detect_format
 
@@ -150,11 +150,12 @@ class ImageRules:
     """Hosts exempt from the address check: the API's own (the sandbox)."""
 
     def trusting(self, base_url: str | None) -> ImageRules:
-        """These rules with the host of ``base_url`` (the API, e.g. a sandbox) trusted."""
-        host = urlsplit(base_url).hostname if base_url else None
-        if not host:
+        """These rules with the service at ``base_url`` (the API, e.g. a sandbox) trusted:
+        its host on its port, not the other services of that host."""
+        service = service_of(base_url) if base_url else None
+        if not service:
             return self
-        return ImageRules(self.assets, self.allow_private_hosts, self.trusted_hosts | {host})
+        return ImageRules(self.assets, self.allow_private_hosts, self.trusted_hosts | {service})
 
     def policy(self) -> FetchPolicy:
         return FetchPolicy(

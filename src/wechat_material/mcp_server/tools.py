@@ -110,15 +110,15 @@ def wechat_would_drop(html: str) -> list[str]:
 
 def size_report(html: str) -> r.SizeReport:
     """``html`` measured against WeChat's limits for an article's content."""
-    characters, size = len(html), len(html.encode("utf-8"))
-    max_chars = _CONTENT.max_chars or 0
-    max_bytes = _CONTENT.max_bytes or 0
+    from wechat_material.articles import size_report as measure
+
+    measured = measure(html)
     return r.SizeReport(
-        characters=characters,
-        bytes=size,
-        max_characters=max_chars,
-        max_bytes=max_bytes,
-        within_limit=characters <= max_chars and size <= max_bytes,
+        characters=measured.characters,
+        bytes=measured.bytes,
+        max_characters=_CONTENT.max_chars or 0,
+        max_bytes=_CONTENT.max_bytes or 0,
+        within_limit=measured.fits,
     )
 
 
@@ -262,13 +262,9 @@ class Tools:
     def _local_images(self, base_dir: Path, sources: Iterable[str]) -> None:
         """Every local image must lie in the roots, as the publisher will read it."""
         for source in sources:
-            if urlsplit(source).scheme in {"http", "https"}:
-                raise ValidationError(
-                    f"image {source}: this server does not fetch images from the web; "
-                    "save it into a root folder and refer to it by path"
-                )
-            # The path exactly as the publisher reads it (expanduser included).
-            confine((base_dir / unquote(source)).expanduser(), self.ws.roots)
+            if urlsplit(source).scheme:
+                continue  # the publisher's fetching and scheme rules judge URLs
+            confine(base_dir / unquote(source), self.ws.roots)
 
     def _read_post(self, path: str) -> str:
         """The text of the post at ``path`` (in the roots), read once."""
@@ -340,7 +336,9 @@ class Tools:
         post = self._load(path, theme)
         cover = post.cover_source
         self._local_images(post.base_dir, [cover])
-        options = articles.PublishOptions(theme=theme, write_back=False)
+        # The publisher itself keeps every image inside the roots as it reads it.
+        rules = articles.ImageRules(assets=tuple(self.ws.roots))
+        options = articles.PublishOptions(theme=theme, write_back=False, images=rules)
         notes: list[str] = []
         outcome = articles.publish_post(
             self.client,
