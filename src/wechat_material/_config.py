@@ -45,6 +45,7 @@ class ClientConfig:
     settings: Settings
     refresh_margin: float
     has_fetcher: bool  # tokens come from a token_fetcher, not from the secret
+    proxy: str | None = None  # the proxy of the client's own httpx client, if any
 
     def token_scope(self) -> TokenScope:
         """This client's slot in any token store (see :mod:`wechat_material.tokens.scope`).
@@ -160,6 +161,7 @@ def client_config(
         settings,
         margin,
         has_fetcher,
+        proxy,
     )
 
 

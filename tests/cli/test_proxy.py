@@ -302,3 +302,19 @@ def test_a_socks5_proxy_carries_the_calls(
     port = sandbox.base_url.rsplit(":", 1)[1]
     assert socks.seen
     assert set(socks.seen) == {f"CONNECT 127.0.0.1:{port}"}
+
+
+def test_a_blocking_backup_goes_through_the_clients_proxy(
+    sandbox: Any, proxy: LoopbackProxy, tmp_path: Path
+) -> None:
+    # backup() runs on an async twin of the client: the twin keeps its proxy.
+    from wechat_material.library import backup
+
+    with WeChatClient(DEMO_APPID, DEMO_SECRET, base_url=sandbox.base_url, proxy=proxy.url) as c:
+        c.material.add_material("image", MEDIA / "image.jpg")
+        proxy.seen.clear()
+        summary = backup(c, tmp_path / "bk", kinds=("image",))
+
+    assert summary.status == "complete"
+    assert _through(proxy, "/cgi-bin/material/batchget_material")
+    assert _through(proxy, "/cgi-bin/material/get_material")

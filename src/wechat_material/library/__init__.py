@@ -70,7 +70,11 @@ arestore = restore_library
 
 
 def async_twin(client: WeChatClient) -> AsyncWeChatClient:
-    """An async client with the same account, host, token store mode and retries."""
+    """An async client with the same account, host, proxy, token store mode and retries.
+
+    (A client given an ``http_client`` of its own has no proxy of ours to pass on:
+    the twin then goes direct, or through the proxy variables of the environment.)
+    """
     from wechat_material.client import AsyncWeChatClient
     from wechat_material.tokens.scope import ScopedTokenStore
 
@@ -96,6 +100,7 @@ def async_twin(client: WeChatClient) -> AsyncWeChatClient:
         token_store=shared,
         retry=settings.retry,
         refresh_margin=config.refresh_margin,
+        proxy=config.proxy,
     )
 
 
