@@ -23,8 +23,9 @@ import json
 import tomllib
 from collections.abc import Callable
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -33,7 +34,9 @@ from wechat_material._files import AtomicFile, prepare_target, safe_filename
 from wechat_material.checks import article_problem, articles_problem
 from wechat_material.cli.errors import LocalInputError
 from wechat_material.limits import ARTICLE_FIELDS_BY_NAME
-from wechat_material.models import Article, NewsContent
+
+if TYPE_CHECKING:
+    from wechat_material.models import NewsContent
 
 CONTENT_FILE = "content_file"
 
@@ -87,7 +90,13 @@ def article_file_help() -> str:
     )
 
 
-KNOWN_FIELDS = frozenset(Article.model_fields)
+@cache
+def known_fields() -> frozenset[str]:
+    """The fields an article may have (the model loads when an article file is read)."""
+    from wechat_material.models import Article
+
+    return frozenset(Article.model_fields)
+
 
 Warn = Callable[[str], None]
 
@@ -158,7 +167,7 @@ def _inline_content(article: dict[str, Any], index: int, path: Path) -> dict[str
 
 def _warn_unknown(article: dict[str, Any], index: int, path: Path, warn: Warn) -> None:
     for key in article:
-        if key not in KNOWN_FIELDS:
+        if key not in known_fields():
             warn(f"{path}: article {index + 1}: unknown field '{key}' (WeChat ignores it)")
 
 

@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections.abc import Awaitable
 from dataclasses import replace
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -22,12 +22,16 @@ from wechat_material.cli.connection import ConnectionOptions
 from wechat_material.cli.context import Session, session
 from wechat_material.cli.errors import CliError, LocalInputError, UsageProblem
 from wechat_material.cli.output import JsonFlag, Output, examples, table
-from wechat_material.library import DEFAULT_CONCURRENCY, LIST_KINDS
-from wechat_material.library import Progress as RunProgress
-from wechat_material.library.backup_job import BackupSummary, QuotaPlan, backup_library
-from wechat_material.library.pacing import AccountUnavailable
-from wechat_material.library.restore_job import RestoreSummary, restore_library
-from wechat_material.library.verify import describe_backup, verify_backup
+
+# Light: the kinds and the default concurrency the options show. The jobs, and
+# httpx and the client under them, load when a command runs, not for its --help.
+from wechat_material.library.manifest import LIST_KINDS
+from wechat_material.library.pacing import DEFAULT_CONCURRENCY, AccountUnavailable
+
+if TYPE_CHECKING:
+    from wechat_material.library.backup_job import BackupSummary, QuotaPlan
+    from wechat_material.library.backup_job import Progress as RunProgress
+    from wechat_material.library.restore_job import RestoreSummary
 
 PLAIN_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
 SHOWN_FAILURES = 50  # failures listed on the terminal; --json has them all
@@ -205,6 +209,8 @@ def run_backup(
 async def _backup(
     current: Session, directory: str, concurrency: int, kinds: tuple[str, ...]
 ) -> BackupSummary:
+    from wechat_material.library.backup_job import backup_library
+
     with Display(current.output) as display:
         async with current.async_client() as client:
             return await backup_library(
@@ -220,6 +226,8 @@ async def _backup(
 @backup_app.command("verify", epilog=examples("wxm backup verify ~/wx-backup"))
 def verify(ctx: typer.Context, directory: DirArg, json_out: JsonFlag = False) -> None:
     """Re-hash every file of a backup against its manifest; report any damage."""
+    from wechat_material.library.verify import verify_backup
+
     current = session(ctx, json_out)
     report = verify_backup(directory)
     rows = [(d.kind, d.id, d.problem) for d in report.damaged]
@@ -250,6 +258,8 @@ def verify(ctx: typer.Context, directory: DirArg, json_out: JsonFlag = False) ->
 @backup_app.command("ls", epilog=examples("wxm backup ls ~/wx-backup", "wxm backup ls DIR --json"))
 def list_backup(ctx: typer.Context, directory: DirArg, json_out: JsonFlag = False) -> None:
     """Summarise a backup: items and sizes by kind, and its runs."""
+    from wechat_material.library.verify import describe_backup
+
     current = session(ctx, json_out)
     described = describe_backup(directory)
     kinds = [(k.kind, k.items, k.gone, _size(k.bytes)) for k in described.kinds]
@@ -385,6 +395,8 @@ async def _restore(
     concurrency: int,
     shorten_titles: bool,
 ) -> RestoreSummary:
+    from wechat_material.library.restore_job import restore_library
+
     async with target.async_client() as client:
         return await restore_library(
             client,

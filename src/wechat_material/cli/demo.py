@@ -31,10 +31,10 @@ from wechat_material.cli.errors import sandbox_busy
 from wechat_material.cli.output import JsonFlag, console_for, examples, table
 from wechat_material.errors import WeChatError
 from wechat_material.limits import MaterialType
-from wechat_material.models import MaterialItem, NewsItem
 
 if TYPE_CHECKING:
     from wechat_material import WeChatClient
+    from wechat_material.models import NewsItem
 
 # (sample file, material type, permanent?) in upload order.
 SAMPLES: tuple[tuple[str, MaterialType, bool], ...] = (
@@ -115,6 +115,8 @@ def _upload_samples(client: WeChatClient, samples: Path, report: DemoReport) -> 
 
 
 def _list_and_count(client: WeChatClient, report: DemoReport) -> None:
+    from wechat_material.models import MaterialItem
+
     for kind in (MaterialType.IMAGE, MaterialType.VOICE, MaterialType.VIDEO):
         item: MaterialItem | NewsItem
         for item in client.material.stream_get_material(kind):

@@ -15,12 +15,11 @@ import sys
 import time
 from itertools import islice
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import RenderableType
 
-from wechat_material import PublishResult, PublishStatus, WeChatClient
 from wechat_material.cli.articles import (
     NewsFormat,
     NewsFormatOption,
@@ -46,7 +45,10 @@ from wechat_material.cli.output import (
 )
 from wechat_material.errors import PublishTimeoutError
 from wechat_material.limits import ARTICLES_MAX
-from wechat_material.models import NewsContent
+
+if TYPE_CHECKING:
+    from wechat_material import PublishResult, WeChatClient
+    from wechat_material.models import NewsContent
 
 MAX_WAIT = 24 * 3600.0
 POLL_SECONDS = 3.0
@@ -186,6 +188,8 @@ def remove_drafts(
 def _status_name(code: int) -> str:
     """``success``, ``publishing``, ... (a code WeChat adds later: ``status N``)."""
     try:
+        from wechat_material.models import PublishStatus
+
         return PublishStatus(code).name.lower()
     except ValueError:
         return f"status {code}"

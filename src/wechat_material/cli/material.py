@@ -39,18 +39,21 @@ from wechat_material.cli.output import (
 )
 from wechat_material.errors import NotAFileError
 from wechat_material.limits import MaterialType
-from wechat_material.media_file import MediaFile
-from wechat_material.models import MaterialItem, NewsItem, NewsMaterial, VideoMaterial
 
 if TYPE_CHECKING:
-    # The client (and httpx under it) loads when a command calls WeChat, not for its --help.
+    # The client, its models (pydantic) and httpx load when a command calls WeChat,
+    # not for its --help.
     from wechat_material import WeChatClient
+    from wechat_material.models import MaterialItem, NewsItem, NewsMaterial
 
 # wxm get -------------------------------------------------------------------
 
 
 def fetch_news(client: WeChatClient, media_id: str) -> NewsMaterial:
     """The news material ``media_id``; :class:`UsageProblem` if the id is a file or a video."""
+    from wechat_material.media_file import MediaFile
+    from wechat_material.models import NewsMaterial, VideoMaterial
+
     material = client.material.get_material(media_id)
     if isinstance(material, NewsMaterial):
         return material
@@ -111,6 +114,8 @@ def _under_listed_name(current: Session, media_id: str, output: str) -> str:
 
 def _listed_name(client: WeChatClient, media_id: str) -> str | None:
     """The name batchget_material gives ``media_id`` (images and thumbs, voices, videos)."""
+    from wechat_material.models import MaterialItem
+
     for kind in (MaterialType.IMAGE, MaterialType.VOICE, MaterialType.VIDEO):
         for item in islice(client.material.stream_get_material(kind), NAME_LOOKUP_ITEMS):
             if isinstance(item, MaterialItem) and item.media_id == media_id:
@@ -215,6 +220,8 @@ def get(
         out.result({"media_id": media_id, "kind": "file", "path": saved, "size": size}, str(saved))
         return
     # Not a file: a news material (its articles came with the reply), or the error it was.
+    from wechat_material.models import NewsMaterial
+
     if not isinstance(saved.news, NewsMaterial):
         raise saved
     _save_news(current, saved.news, media_id, output, format, force)
@@ -233,6 +240,8 @@ class ListType(StrEnum):
 
 
 def _row(kind: ListType, item: MaterialItem | NewsItem) -> dict[str, Any]:
+    from wechat_material.models import NewsItem
+
     if isinstance(item, NewsItem):
         titles = [article.title for article in item.content.articles]
         return {

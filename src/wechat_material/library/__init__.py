@@ -16,26 +16,80 @@ The on-disk format is described in ``docs/backup-format.md``.
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from wechat_material.errors import ValidationError
-from wechat_material.library.backup_job import (
-    LIST_KINDS,
-    UNREACHABLE,
-    BackupSummary,
-    Progress,
-    QuotaPlan,
-    backup_library,
-)
-from wechat_material.library.manifest import FORMAT_VERSION, BackupFormatError, Entry, Manifest
-from wechat_material.library.pacing import DEFAULT_CONCURRENCY, AccountUnavailable, QuotaExhausted
-from wechat_material.library.restore_job import NotRestorable, RestoreSummary, restore_library
-from wechat_material.library.verify import VerifyReport, describe_backup, verify_backup
 
 if TYPE_CHECKING:
     from wechat_material.client import AsyncWeChatClient, WeChatClient
+    from wechat_material.library.backup_job import (
+        UNREACHABLE,
+        BackupSummary,
+        Progress,
+        QuotaPlan,
+        backup_library,
+    )
+    from wechat_material.library.manifest import (
+        FORMAT_VERSION,
+        LIST_KINDS,
+        BackupFormatError,
+        Entry,
+        Manifest,
+    )
+    from wechat_material.library.pacing import (
+        DEFAULT_CONCURRENCY,
+        AccountUnavailable,
+        QuotaExhausted,
+    )
+    from wechat_material.library.restore_job import NotRestorable, RestoreSummary, restore_library
+    from wechat_material.library.verify import VerifyReport, describe_backup, verify_backup
+
+    abackup = backup_library
+    arestore = restore_library
+
+# Where each public name lives, imported when first used: ``wxm backup --help``
+# and the constants its options show load neither httpx nor the client.
+_WHERE: dict[str, tuple[str, str]] = {
+    "LIST_KINDS": ("manifest", "LIST_KINDS"),
+    "UNREACHABLE": ("backup_job", "UNREACHABLE"),
+    "BackupSummary": ("backup_job", "BackupSummary"),
+    "Progress": ("backup_job", "Progress"),
+    "QuotaPlan": ("backup_job", "QuotaPlan"),
+    "backup_library": ("backup_job", "backup_library"),
+    "abackup": ("backup_job", "backup_library"),
+    "FORMAT_VERSION": ("manifest", "FORMAT_VERSION"),
+    "BackupFormatError": ("manifest", "BackupFormatError"),
+    "Entry": ("manifest", "Entry"),
+    "Manifest": ("manifest", "Manifest"),
+    "DEFAULT_CONCURRENCY": ("pacing", "DEFAULT_CONCURRENCY"),
+    "AccountUnavailable": ("pacing", "AccountUnavailable"),
+    "QuotaExhausted": ("pacing", "QuotaExhausted"),
+    "NotRestorable": ("restore_job", "NotRestorable"),
+    "RestoreSummary": ("restore_job", "RestoreSummary"),
+    "restore_library": ("restore_job", "restore_library"),
+    "arestore": ("restore_job", "restore_library"),
+    "VerifyReport": ("verify", "VerifyReport"),
+    "describe_backup": ("verify", "describe_backup"),
+    "verify_backup": ("verify", "verify_backup"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attribute = where
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -64,9 +118,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-abackup = backup_library
-arestore = restore_library
 
 
 def async_twin(client: WeChatClient) -> AsyncWeChatClient:
@@ -116,9 +167,13 @@ def run_with(client: WeChatClient, work: Callable[[AsyncWeChatClient], Awaitable
 
 def backup(client: WeChatClient, directory: str | Path, **options: Any) -> BackupSummary:
     """Blocking :func:`backup_library` (same options) for a :class:`WeChatClient`."""
+    from wechat_material.library.backup_job import backup_library
+
     return run_with(client, lambda twin: backup_library(twin, directory, **options))
 
 
 def restore(client: WeChatClient, directory: str | Path, **options: Any) -> RestoreSummary:
     """Blocking :func:`restore_library` (same options) into the account of ``client``."""
+    from wechat_material.library.restore_job import restore_library
+
     return run_with(client, lambda twin: restore_library(twin, directory, **options))

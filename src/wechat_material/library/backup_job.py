@@ -37,6 +37,7 @@ from wechat_material.library.manifest import (
     ARTICLE_KINDS,
     ASSET,
     FILE_KINDS,
+    LIST_KINDS,
     BackupFormatError,
     Entry,
     Manifest,
@@ -61,8 +62,6 @@ if TYPE_CHECKING:
     from wechat_material.client import AsyncWeChatClient
 
 T = TypeVar("T")
-
-LIST_KINDS = (*FILE_KINDS, *ARTICLE_KINDS)
 
 
 def check_kinds(kinds: tuple[str, ...]) -> None:

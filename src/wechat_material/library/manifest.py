@@ -37,6 +37,8 @@ MANIFEST_NAME = "manifest.sqlite3"
 # material), draft, published. Pictures the articles use, by URL: asset.
 FILE_KINDS = ("image", "voice", "video")
 ARTICLE_KINDS = ("news", "draft", "published")
+LIST_KINDS = (*FILE_KINDS, *ARTICLE_KINDS)
+"""Every kind a backup lists from the API, in the order it lists them."""
 ASSET = "asset"
 KINDS = (*FILE_KINDS, *ARTICLE_KINDS, ASSET)
 

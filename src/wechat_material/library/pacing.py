@@ -21,8 +21,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
-
 from wechat_material.errors import (
     APIError,
     AuthenticationError,
@@ -36,6 +34,8 @@ from wechat_material.errors import (
 )
 
 if TYPE_CHECKING:
+    import httpx
+
     from wechat_material.client import AsyncWeChatClient
 
 T = TypeVar("T")

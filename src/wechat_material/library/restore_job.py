@@ -51,9 +51,16 @@ from wechat_material.errors import (
     WeChatError,
 )
 from wechat_material.library.articles import articles_of, content_images, replace_images
-from wechat_material.library.backup_job import LIST_KINDS, check_kinds
+from wechat_material.library.backup_job import check_kinds
 from wechat_material.library.journal import Journal, journal_lock, open_journal
-from wechat_material.library.manifest import ARTICLE_KINDS, ASSET, FILE_KINDS, Entry, Manifest
+from wechat_material.library.manifest import (
+    ARTICLE_KINDS,
+    ASSET,
+    FILE_KINDS,
+    LIST_KINDS,
+    Entry,
+    Manifest,
+)
 from wechat_material.library.pacing import (
     DEFAULT_CONCURRENCY,
     CallMeter,
