@@ -7,7 +7,9 @@
     python3 run.py test --fast  # the quick loop: no slow or redis tests, no redis-server needed
     python3 run.py setup        # only create .venv and install the project (what CI does first)
     python3 run.py lowest       # the tests on the oldest dependencies pyproject.toml allows
-    python3 run.py mutate       # mutation testing of the core modules (slow; docs/testing.md)
+    python3 run.py mutate       # mutation testing of the core modules (slow; docs/testing.en.md)
+    python3 run.py docs         # the documentation site, built strictly into site/
+    python3 run.py docs --serve # the same, served on http://127.0.0.1:8000/ while you edit
 
 They create ``.venv`` beside this file and install the project into it (with
 every extra) the first time; later runs reuse it. ``lowest`` uses a venv of its
@@ -106,7 +108,7 @@ def ensure_venv(venv_dir: Path = VENV, *, lowest: bool = False) -> Path:
             "--disable-pip-version-check",
             *pins,
             "-e",
-            f"{ROOT}[all,dev]",
+            f"{ROOT}[all,dev,docs]",
         ],
         check=True,
     )
@@ -117,14 +119,15 @@ def ensure_venv(venv_dir: Path = VENV, *, lowest: bool = False) -> Path:
 def lowest_pins() -> list[str]:
     """``name==lower-bound`` for every runtime dependency and extra in pyproject.toml.
 
-    The test tools (the dev extra) are left free: they are not what users install.
+    The test and documentation tools (the dev and docs extras) are left free: they
+    are not what users install.
     """
     import tomllib  # here, not above: run.py must reach its version check on old Pythons
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     requirements = list(project["dependencies"])
     for extra, listed in project["optional-dependencies"].items():
-        if extra != "dev":
+        if extra not in {"dev", "docs"}:
             requirements += listed
     pins: dict[str, str] = {}
     for requirement in requirements:
@@ -171,7 +174,7 @@ def ensure_redis_server() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"demo", "test", "setup", "lowest", "mutate"}:
+    if not argv or argv[0] not in {"demo", "test", "setup", "lowest", "mutate", "docs"}:
         print(__doc__, file=sys.stderr)
         return 2
     command, rest = argv[0], argv[1:]
@@ -186,6 +189,8 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(bin_dir(VENV) / "wxm"), "demo", *rest])
     if command == "mutate":
         return run_mutmut(rest)
+    if command == "docs":
+        return build_docs(rest)
     return run_tests(python, rest)
 
 
@@ -201,6 +206,21 @@ def run_tests(python: Path, arguments: list[str]) -> int:
         say("pytest collected no tests")
         return 1
     return code
+
+
+def build_docs(arguments: list[str]) -> int:
+    """The documentation site: built strictly into site/, or served on loopback with --serve.
+
+    Strict: a broken link or anchor, a page missing in one language or an unresolved
+    cross-reference stops the build. Nothing is fetched from the network.
+    """
+    mkdocs = str(bin_dir(VENV) / "mkdocs")
+    if "--serve" in arguments:
+        rest = [a for a in arguments if a != "--serve"]
+        return subprocess.call(
+            [mkdocs, "serve", "--strict", "-a", "127.0.0.1:8000", *rest], cwd=ROOT
+        )
+    return subprocess.call([mkdocs, "build", "--strict", *arguments], cwd=ROOT)
 
 
 def run_mutmut(arguments: list[str]) -> int:
