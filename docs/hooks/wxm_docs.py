@@ -203,6 +203,15 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     return MARKER.sub(expand, markdown)
 
 
+# Docstrings name other objects with Sphinx roles (:class:`TokenManager`); Markdown
+# shows the role's name before the code. The reference shows the code alone.
+SPHINX_ROLE = re.compile(r":(?:class|func|meth|attr|data|mod|exc|obj):(?=<code>)")
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    return SPHINX_ROLE.sub("", html)
+
+
 # ---------------------------------------------------------------- the command tree
 
 
@@ -228,12 +237,18 @@ def command_tree() -> Iterator[tuple[list[str], Any, Any]]:
     yield from walk(["wxm"], root, context)
 
 
-def plain(text: str) -> str:
-    """Help text as a terminal shows it: rich markup and click's ``\\b`` markers removed."""
-    from rich.text import Text
+# The rich markup wxm's help uses for emphasis; anything else in brackets, such as
+# click's "[default: auto]" or "[required]", is text and stays.
+RICH_TAG = re.compile(
+    r"\[/?(?:bold|dim|italic|underline|reverse|b|i|u|code|red|green|yellow|blue|magenta|cyan"
+    r"|white)(?: [a-z ]+)?\]"
+)
 
+
+def plain(text: str) -> str:
+    """Help text as a terminal shows it: rich emphasis and click's ``\\b`` markers removed."""
     lines = [line for line in text.splitlines() if line.strip() != "\b"]
-    return Text.from_markup("\n".join(lines)).plain.strip()
+    return RICH_TAG.sub("", "\n".join(lines)).strip()
 
 
 def prose(text: str) -> str:

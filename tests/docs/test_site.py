@@ -88,6 +88,13 @@ def test_every_public_name_is_in_the_api_reference(site: Path, module: str, path
         assert missing == [], f"{language} {path}: not in the reference: {missing}"
 
 
+def test_the_reference_shows_no_sphinx_role_names(site: Path) -> None:
+    for language in LANGUAGES:
+        html = page(site, language, "reference/api/tokens")
+        assert "MemoryTokenStore" in html
+        assert re.findall(r":(?:class|func|meth|data|mod):", html) == []
+
+
 def command_paths() -> list[list[str]]:
     """Every wxm command, found through click's own group API."""
     from wechat_material.cli import app
@@ -123,6 +130,9 @@ def test_every_command_and_option_is_in_the_command_reference(site: Path) -> Non
             for option in param.opts:
                 if option.startswith("-"):
                     assert f"{option}" in html, f"{language}: wxm upload {option} is missing"
+        # With what --help says of it: its default, a required argument.
+        assert "[default: auto]" in html
+        assert "[required]" in html
 
 
 def test_every_errcode_is_on_the_troubleshooting_page(site: Path) -> None:
