@@ -217,12 +217,11 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
 
 def command_tree() -> Iterator[tuple[list[str], Any, Any]]:
     """Every command of ``wxm``, depth first: its path, the command and its context."""
-    import typer
 
     from wechat_material.cli import app
 
-    root = typer.main.get_command(app)
-    context = typer.Context(root, info_name="wxm")
+    root = root_command(app)
+    context = root.context_class(root, info_name="wxm")
 
     def walk(path: list[str], command: Any, ctx: Any) -> Iterator[tuple[list[str], Any, Any]]:
         yield path, command, ctx
@@ -232,7 +231,7 @@ def command_tree() -> Iterator[tuple[list[str], Any, Any]]:
             sub = command.get_command(ctx, name)
             if sub is None or sub.hidden:
                 continue
-            yield from walk([*path, name], sub, typer.Context(sub, info_name=name, parent=ctx))
+            yield from walk([*path, name], sub, sub.context_class(sub, info_name=name, parent=ctx))
 
     yield from walk(["wxm"], root, context)
 
@@ -243,6 +242,13 @@ RICH_TAG = re.compile(
     r"\[/?(?:bold|dim|italic|underline|reverse|b|i|u|code|red|green|yellow|blue|magenta|cyan"
     r"|white)(?: [a-z ]+)?\]"
 )
+
+
+def root_command(app: Any) -> Any:
+    """wxm's click command: the typer app's, or the app itself if it is a click group."""
+    import typer
+
+    return app if hasattr(app, "list_commands") else typer.main.get_command(app)
 
 
 def plain(text: str) -> str:

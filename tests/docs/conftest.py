@@ -35,8 +35,14 @@ def offline() -> list[str]:
     return [unshare, "--net"] if probe.returncode == 0 else []
 
 
-def build(config: Path, site_dir: Path) -> subprocess.CompletedProcess[str]:
-    """``mkdocs build --strict`` of ``config`` into ``site_dir``, without network when possible."""
+def build(
+    config: Path, site_dir: Path, *, language: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``mkdocs build --strict`` of ``config`` into ``site_dir``, without network when possible.
+
+    ``language`` builds that language alone.
+    """
+    only = {"WXM_DOCS_LANGUAGE": language} if language else {}
     return subprocess.run(
         [
             *offline(),
@@ -52,7 +58,12 @@ def build(config: Path, site_dir: Path) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=300,
-        env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin", "HOME": str(site_dir.parent)},
+        env={
+            "NO_MKDOCS_2_WARNING": "1",
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(site_dir.parent),
+            **only,
+        },
     )
 
 

@@ -99,16 +99,16 @@ def command_paths() -> list[list[str]]:
     """Every wxm command, found through click's own group API."""
     from wechat_material.cli import app
 
-    root = typer.main.get_command(app)
+    root = load_hook().root_command(app)
     found: list[list[str]] = []
 
     def walk(path: list[str], command: object, ctx: typer.Context) -> None:
         found.append(path)
         for name in getattr(command, "list_commands", lambda _: [])(ctx):
             sub = command.get_command(ctx, name)  # type: ignore[attr-defined]
-            walk([*path, name], sub, typer.Context(sub, info_name=name, parent=ctx))
+            walk([*path, name], sub, sub.context_class(sub, info_name=name, parent=ctx))
 
-    walk(["wxm"], root, typer.Context(root, info_name="wxm"))
+    walk(["wxm"], root, root.context_class(root, info_name="wxm"))
     return found
 
 
@@ -117,14 +117,14 @@ def test_every_command_and_option_is_in_the_command_reference(site: Path) -> Non
 
     paths = command_paths()
     assert ["wxm", "backup", "verify"] in paths
-    root = typer.main.get_command(app)
+    root = load_hook().root_command(app)
     for language in LANGUAGES:
         html = page(site, language, "reference/cli")
         found = ids(html)
         for path in paths:
             assert "-".join(path) in found, f"{language}: no section for {' '.join(path)}"
         # Every option of one command, as --help spells it.
-        ctx = typer.Context(root, info_name="wxm")
+        ctx = root.context_class(root, info_name="wxm")
         upload = root.get_command(ctx, "upload")  # type: ignore[attr-defined]
         for param in upload.params:
             for option in param.opts:
@@ -235,7 +235,7 @@ def test_a_broken_link_or_cross_reference_fails_the_build(tmp_path: Path) -> Non
         + "\n[gone](no-such-page.md) and [a client][wechat_material.NoSuchClient]\n",
         encoding="utf-8",
     )
-    result = build(copy / "mkdocs.yml", tmp_path / "site")
+    result = build(copy / "mkdocs.yml", tmp_path / "site", language="en")
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "no-such-page.md" in output
