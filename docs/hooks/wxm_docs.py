@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import html
 import importlib
+import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 
 MARKER = re.compile(r"^<!-- wxm:(?P<what>[a-z]+)(?: (?P<arg>[A-Za-z0-9_.]+))? -->$", re.MULTILINE)
 
@@ -210,6 +213,57 @@ SPHINX_ROLE = re.compile(r":(?:class|func|meth|attr|data|mod|exc|obj):(?=<code>)
 
 def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
     return SPHINX_ROLE.sub("", html)
+
+
+# ---------------------------------------------------------------- search, per language
+
+CONFIG_BASE = re.compile(
+    r'(<script id="__config" type="application/json">\{"annotate": [^,]*, "base": ")([^"]*)(")'
+)
+
+
+# After the i18n plugin (-100), which builds the other languages and writes the index.
+@event_priority(-200)
+def on_post_build(config: Any) -> None:
+    """Give each language a search index of its own.
+
+    The i18n plugin gathers every language's pages into one index at the site's root,
+    so a Chinese query would list English pages and the other way round. Once that
+    index is written (the last step of the build), its English entries move to
+    en/search/search_index.json and the English pages look for their index there.
+    """
+    site = Path(config["site_dir"])
+    index_file = site / "search" / "search_index.json"
+    if not (site / "en" / "index.html").is_file() or not index_file.is_file():
+        return
+    index = json.loads(index_file.read_text(encoding="utf-8"))
+    english = [doc for doc in index["docs"] if doc["location"].startswith("en/")]
+    if not english:
+        return
+    chinese = [doc for doc in index["docs"] if not doc["location"].startswith("en/")]
+    for doc in english:
+        doc["location"] = doc["location"].removeprefix("en/")
+    # Chinese pages are full of English names too: their index reads both languages.
+    zh = {**index, "config": {**index["config"], "lang": ["en", "zh"]}, "docs": chinese}
+    en = {**index, "config": {**index["config"], "lang": ["en"]}, "docs": english}
+    write_index(index_file, zh)
+    write_index(site / "en" / "search" / "search_index.json", en)
+    for page in (site / "en").rglob("*.html"):
+        to_root = Path(os.path.relpath(site, page.parent)).as_posix()
+        to_en = Path(os.path.relpath(site / "en", page.parent)).as_posix()
+        text = page.read_text(encoding="utf-8")
+        moved = CONFIG_BASE.sub(
+            lambda m, old=to_root, new=to_en: m[1] + (new if m[2] == old else m[2]) + m[3],
+            text,
+            count=1,
+        )
+        if moved != text:
+            page.write_text(moved, encoding="utf-8")
+
+
+def write_index(path: Path, index: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
 # ---------------------------------------------------------------- the command tree

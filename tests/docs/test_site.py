@@ -4,6 +4,7 @@ references that follow the code, and nothing loaded from another host."""
 from __future__ import annotations
 
 import importlib
+import json
 import re
 import shutil
 from html.parser import HTMLParser
@@ -54,6 +55,22 @@ def test_both_languages_are_built_with_the_same_pages(site: Path) -> None:
     assert len(chinese) >= 20
     assert '<html lang="zh"' in page(site, "zh", ".")
     assert '<html lang="en"' in page(site, "en", ".")
+
+
+def test_each_language_has_a_search_index_of_its_own(site: Path) -> None:
+    chinese = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    english = json.loads((site / "en" / "search" / "search_index.json").read_text("utf-8"))
+    assert [doc for doc in chinese["docs"] if doc["location"].startswith("en/")] == []
+    assert chinese["config"]["lang"] == ["en", "zh"]
+    assert english["config"]["lang"] == ["en"]
+    assert any("素材" in doc["text"] for doc in chinese["docs"])
+    # The API reference's sections are in both, though their docstrings are the same.
+    names = {doc["location"] for doc in english["docs"]}
+    assert "reference/api/tokens/#wechat_material.tokens.FileTokenStore" in names
+    # The English pages look for the English index.
+    assert '"base": ".."' in page(site, "en", "sdk")
+    assert '"base": ".."' in page(site, "zh", "sdk")
+    assert '"base": "."' in page(site, "en", ".")
 
 
 def test_the_readme_has_a_chinese_twin_linked_from_the_top_of_each() -> None:

@@ -118,6 +118,8 @@ def test_switch_language_search_and_follow_a_reference_link(
     # The Chinese search finds Chinese words.
     chinese = search(page, "/", "素材")
     assert chinese, "searching 素材 found nothing"
+    # Each language searches its own pages only.
+    assert [url for url in chinese if "/en/" in url] == []
 
     # Switch to English with the language menu in the header.
     page.locator(".md-header__option .md-select").hover()
@@ -126,6 +128,7 @@ def test_switch_language_search_and_follow_a_reference_link(
     assert page.locator("html").get_attribute("lang") == "en"
     english = search(page, "/en/", "upload")
     assert english, "searching upload found nothing"
+    assert [url for url in english if "/en/" not in url] == []
 
     # From the SDK guide, a cross-reference lands on the class in the API reference.
     page.goto("/en/sdk/")
