@@ -7,14 +7,16 @@
     python3 run.py test --fast  # the quick loop: no slow or redis tests, no redis-server needed
     python3 run.py setup        # only create .venv and install the project (what CI does first)
     python3 run.py lowest       # the tests on the oldest dependencies pyproject.toml allows
-    python3 run.py mutate       # mutation testing of the core modules (slow; docs/testing.md)
+    python3 run.py mutate       # mutation testing of the core modules (slow; docs/testing.en.md)
+    python3 run.py docs         # the documentation site, built strictly into site/
+    python3 run.py docs --serve # the same, served on http://127.0.0.1:8000/ while you edit
 
 They create ``.venv`` beside this file and install the project into it the
 first time; later runs reuse it. ``demo`` installs only what the demo uses (the
 ``cli`` and ``sandbox`` extras: seconds with pip's cache warm); ``test`` and
-``setup`` install every extra and the development tools (``all,dev``), adding
-them to a ``.venv`` that ``demo`` made. ``lowest`` uses a venv of its
-own, ``.venv-lowest``, where each dependency is pinned to the lower bound
+``setup`` install every extra and the development and documentation tools
+(``all,dev,docs``), adding them to a ``.venv`` that ``demo`` made. ``lowest``
+uses a venv of its own, ``.venv-lowest``, where each dependency is pinned to the lower bound
 pyproject.toml gives it. Extra arguments go to the command
 (``python3 run.py test -k sandbox``, ``python3 run.py test --fast tests/cli``).
 
@@ -48,7 +50,7 @@ LOWEST_VENV = ROOT / ".venv-lowest"
 FAST = "--fast"
 FAST_MARKERS = "not slow and not redis"
 DEMO_EXTRAS = "cli,sandbox"  # all that `wxm demo` imports
-FULL_EXTRAS = "all,dev"
+FULL_EXTRAS = "all,dev,docs"  # what the tests need, the documentation site included
 # The tests that prove the lower bounds: all but those of the quick start and the
 # installs, which make environments of their own.
 LOWEST_TESTS = [
@@ -128,14 +130,15 @@ def ensure_venv(venv_dir: Path = VENV, *, lowest: bool = False, extras: str = FU
 def lowest_pins() -> list[str]:
     """``name==lower-bound`` for every runtime dependency and extra in pyproject.toml.
 
-    The test tools (the dev extra) are left free: they are not what users install.
+    The test and documentation tools (the dev and docs extras) are left free: they
+    are not what users install.
     """
     import tomllib  # here, not above: run.py must reach its version check on old Pythons
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     requirements = list(project["dependencies"])
     for extra, listed in project["optional-dependencies"].items():
-        if extra != "dev":
+        if extra not in {"dev", "docs"}:
             requirements += listed
     pins: dict[str, str] = {}
     for requirement in requirements:
@@ -182,7 +185,7 @@ def ensure_redis_server() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"demo", "test", "setup", "lowest", "mutate"}:
+    if not argv or argv[0] not in {"demo", "test", "setup", "lowest", "mutate", "docs"}:
         print(__doc__, file=sys.stderr)
         return 2
     command, rest = argv[0], argv[1:]
@@ -198,6 +201,8 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "mutate":
         return run_mutmut(rest)
+    if command == "docs":
+        return build_docs(rest)
     return run_tests(python, rest)
 
 
@@ -213,6 +218,21 @@ def run_tests(python: Path, arguments: list[str]) -> int:
         say("pytest collected no tests")
         return 1
     return code
+
+
+def build_docs(arguments: list[str]) -> int:
+    """The documentation site: built strictly into site/, or served on loopback with --serve.
+
+    Strict: a broken link or anchor, a page missing in one language or an unresolved
+    cross-reference stops the build. Nothing is fetched from the network.
+    """
+    mkdocs = str(bin_dir(VENV) / "mkdocs")
+    if "--serve" in arguments:
+        rest = [a for a in arguments if a != "--serve"]
+        return subprocess.call(
+            [mkdocs, "serve", "--strict", "-a", "127.0.0.1:8000", *rest], cwd=ROOT
+        )
+    return subprocess.call([mkdocs, "build", "--strict", *arguments], cwd=ROOT)
 
 
 def run_mutmut(arguments: list[str]) -> int:

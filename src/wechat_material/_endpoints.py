@@ -71,7 +71,7 @@ class Endpoint:
     the request surely never reached WeChat (the connection was refused or
     never made) or WeChat answered ``-1``.
 
-    Assumption (docs/wire-contract.md §10): ``-1`` ("system error") means
+    Assumption (docs/wire-contract.en.md §10): ``-1`` ("system error") means
     WeChat did *not* carry the call out, so even a call that is not replay-safe
     is retried after it, with backoff and within the retry policy's bound.
     WeChat's documentation says only "busy, retry later" and nothing of

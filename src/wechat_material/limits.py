@@ -3,7 +3,7 @@
 The SDK checks a file against these limits *before* it is sent; the sandbox
 enforces the same numbers and answers with the same error codes. Source: the
 official pages 新增临时素材 / 新增永久素材 / 上传图文消息内的图片 and the
-contract in ``docs/wire-contract.md`` (§5, §7).
+contract in ``docs/wire-contract.en.md`` (§5, §7).
 
 >>> from wechat_material.limits import limit_for, Target, MaterialType
 >>> limit_for(Target.PERMANENT, MaterialType.THUMB).max_bytes
@@ -189,7 +189,7 @@ class ArticleField:
 
 ARTICLE_FIELDS: tuple[ArticleField, ...] = (
     # The draft box's 32 dates from 2025-12; add_news and uploadnews document no bound,
-    # and the console's older limit of 64 is applied to them (docs/wire-contract.md).
+    # and the console's older limit of 64 is applied to them (docs/wire-contract.en.md).
     ArticleField("title", required=True, max_chars=32, errcode=45003, news_max_chars=64),
     ArticleField("thumb_media_id", required=True),
     # 45110 "author size out of limit" is WeChat's code for a long author.

@@ -57,7 +57,7 @@ def test_first_publish_uploads_every_image_once_and_writes_the_draft_id_back(
     assert article.digest.startswith("这是第一段")
     assert (article.need_open_comment, article.only_fans_can_comment) == (1, 1)
     assert draft_id_in(post) == outcome.draft_id
-    # The sandbox removes SVG (see docs/publishing.md): the two formulas are reported.
+    # The sandbox removes SVG (see docs/publishing.en.md): the two formulas are reported.
     assert [str(change) for change in outcome.changes] == []
 
 

@@ -4,7 +4,7 @@ up to 64 characters, where the draft box has 54 and 32.
 add_news and uploadnews document a digest that defaults to the first 64
 characters of the text and no bound for the title; the draft box documents 54
 and, since 2025-12, 32. The bound applied to news titles is the console's
-long-standing 64 (docs/wire-contract.md says where each rule comes from).
+long-standing 64 (docs/wire-contract.en.md says where each rule comes from).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
 from .harness import FAST_RETRY, MEDIA, flow_settings
 
-CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "wire-contract.md"
+CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "wire-contract.en.md"
 
 
 def test_every_endpoint_is_one_the_contract_describes() -> None:

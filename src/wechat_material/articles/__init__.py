@@ -10,7 +10,7 @@ Needs the ``publish`` extra (``pip install 'wechat-material[publish]'``)::
         outcome = publish_post(client, "post.md")          # a draft, updated on every run
         print(outcome.draft_id, outcome.uploads)
 
-See ``docs/publishing.md`` for what rendering does and why.
+See ``docs/publishing.en.md`` for what rendering does and why.
 """
 
 from __future__ import annotations

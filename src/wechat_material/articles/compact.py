@@ -34,7 +34,7 @@ from html import unescape as html_unescape
 
 # Rules of WeChat's article stylesheet (the ``.rich_media_content`` rules of
 # its article page) that an inline declaration need not repeat; see
-# docs/publishing.md for the sources. (tag, property, value); "*" is every element.
+# docs/publishing.en.md for the sources. (tag, property, value); "*" is every element.
 WECHAT_RULES: tuple[tuple[str, str, str], ...] = (
     ("*", "max-width", "100%"),
     ("*", "box-sizing", "border-box"),

@@ -4,7 +4,7 @@ WeChat keeps neither ``<style>`` elements nor ``class`` attributes, so a
 theme's rules are applied to every element they select and written into its
 ``style`` attribute (css-inline); the classes are removed afterwards. Rules
 that cannot be inlined (pseudo-classes, ``@media``) and declarations WeChat is
-known to drop are reported as warnings (see ``docs/publishing.md``).
+known to drop are reported as warnings (see ``docs/publishing.en.md``).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def theme_named(name: str) -> Theme:
         ) from None
 
 
-# What WeChat is known to drop, as (pattern, explanation); see docs/publishing.md.
+# What WeChat is known to drop, as (pattern, explanation); see docs/publishing.en.md.
 _DROPPED: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(r"position\s*:\s*(absolute|fixed|sticky)", re.I),

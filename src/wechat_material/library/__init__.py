@@ -10,7 +10,7 @@ front are its blocking face, for a :class:`~wechat_material.WeChatClient`::
         summary = backup(client, "backup/", concurrency=16)
     print(summary.status, summary.totals().new)
 
-The on-disk format is described in ``docs/backup-format.md``.
+The on-disk format is described in ``docs/backup-format.en.md``.
 """
 
 from __future__ import annotations

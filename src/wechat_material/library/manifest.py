@@ -8,7 +8,7 @@ complete on disk, so a row never points at a partial file.
 Each row also carries ``checksum``, a digest of its own fields: a row edited
 by hand (or by a damaged disk) no longer matches it, and is neither trusted
 by an incremental run nor passed by ``verify``. The format is described in
-``docs/backup-format.md``; :data:`FORMAT_VERSION` changes with it.
+``docs/backup-format.en.md``; :data:`FORMAT_VERSION` changes with it.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Quirks included: tokens that rotate and overlap, quotas by China day,
 ``thumb_media_id``, errors as HTTP 200 with a ``rid``, files vs JSON replies.
 Time is a controllable clock; faults can be injected; state lives in memory or
-in a data directory. See ``docs/sandbox.md``.
+in a data directory. See ``docs/sandbox.en.md``.
 
 In-process (async tests)::
 

@@ -271,7 +271,7 @@ def serve(
             f"  accounts: {', '.join(appid for appid, _ in parsed)}"
             if parsed
             else f"  demo account: appid {DEMO_APPID}  secret {DEMO_SECRET}",
-            f"  admin API: {base_url}/_sandbox/health (see docs/sandbox.md)",
+            f"  admin API: {base_url}/_sandbox/health (see docs/sandbox.en.md)",
         ]
         if token is None:
             lines.insert(-1, f"  console: {base_url}/")

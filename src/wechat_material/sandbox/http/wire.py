@@ -77,7 +77,7 @@ def query_of(scope: Scope) -> Mapping[str, str]:
 
 # The endpoints whose success is a file. WeChat answers their errors labelled text/plain,
 # as users of several SDKs found when their clients saved the error JSON as the image
-# (docs/wire-contract.md); their JSON successes (a video's link) are labelled JSON.
+# (docs/wire-contract.en.md); their JSON successes (a video's link) are labelled JSON.
 DOWNLOAD_PATHS = frozenset(e.path for e in ALL if e.path and e.reply is not ReplyKind.JSON)
 
 
@@ -100,7 +100,7 @@ def json_reply(
     return Response(dump_json(payload, base), status_code=status, media_type=content_type)
 
 
-# A retired API's errmsg, as WeChat writes it (docs/wire-contract.md §3): the text, the
+# A retired API's errmsg, as WeChat writes it (docs/wire-contract.en.md §3): the text, the
 # announcement of the draft box, a hint, then the rid.
 RETIRED_CODES = frozenset({45103, 45106})
 RETIRED_ANNOUNCEMENT = (
