@@ -195,7 +195,9 @@ class _Target:
             raise refuse("a URL with a user name or password is not fetched")
         port = port or _default_port(scheme)
         trusted = policy.trusts(host, port)
-        if not trusted and (ports := policy.trusted_ports(host)):
+        # Another port of a trusted host is another service: refused, unless
+        # private addresses are allowed outright (then it is judged like any host).
+        if not trusted and not policy.allow_private and (ports := policy.trusted_ports(host)):
             raise refuse(
                 f"port {port} of {host} is not trusted (only {', '.join(ports)}): "
                 "another port of a host is another service"

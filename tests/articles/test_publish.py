@@ -15,6 +15,7 @@ from tests.articles.conftest import MEDIA, WebServer
 from wechat_material import WeChatClient
 from wechat_material.articles import (
     AccountCache,
+    ImageRules,
     PostError,
     PublishOptions,
     frontmatter,
@@ -24,6 +25,8 @@ from wechat_material.articles import (
 UPLOADIMG = "/cgi-bin/media/uploadimg"
 ADD_MATERIAL = "/cgi-bin/material/add_material"
 SENDING = (UPLOADIMG, ADD_MATERIAL, "/cgi-bin/draft/add", "/cgi-bin/draft/update")
+# The test's web server stands for the internet, on this machine's loopback address.
+FROM_LOOPBACK = PublishOptions(images=ImageRules(allow_private_hosts=True))
 
 
 def uploads(sandbox: Any) -> dict[str, int]:
@@ -131,7 +134,7 @@ def test_remote_and_converted_images(
     post = posts / "remote.md"
     post.write_text(post.read_text("utf-8").replace("REMOTE_URL", web.url("/big.png")), "utf-8")
 
-    outcome = publish_post(client, post)
+    outcome = publish_post(client, post, FROM_LOOPBACK)
 
     content = client.draft.get(outcome.draft_id).articles[0].content
     assert web.hits == ["/big.png"]
@@ -272,7 +275,7 @@ def test_a_remote_image_that_cannot_be_downloaded_fails_before_any_upload(
     post.write_text(post.read_text("utf-8").replace("REMOTE_URL", web.url("/gone.png")), "utf-8")
 
     with pytest.raises(PostError, match=r"^remote\.md:6: .*gone\.png.*404"):
-        publish_post(client, post)
+        publish_post(client, post, FROM_LOOPBACK)
 
     assert web.hits == ["/gone.png"]
     assert not any(path in sandbox.admin.counters() for path in SENDING)

@@ -348,6 +348,12 @@ def test_another_port_of_a_trusted_host_is_refused_saying_why() -> None:
     )
     # A bare host stays trusted on every port.
     assert FetchPolicy(trusted_hosts=frozenset({"127.0.0.1"})).allows("http://127.0.0.1:6379/")
+    # Private addresses allowed outright: another port is judged like any host.
+    opened = FetchPolicy(trusted_hosts=policy.trusted_hosts, allow_private=True)
+    assert opened.allows("http://127.0.0.1:6379/")
+    assert not FetchPolicy.wechat_pictures("http://127.0.0.1:8123", allow_private=True).allows(
+        "http://127.0.0.1:6379/"
+    )
 
 
 def test_a_redirect_to_another_port_of_the_trusted_host_is_refused(recorder: Recorder) -> None:
