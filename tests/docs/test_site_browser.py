@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from tests.console.conftest import browser  # noqa: F401 - the console tests' chromium
@@ -79,32 +80,56 @@ def console_error(message: Any) -> bool:
 
 
 def search(page: Any, path: str, query: str) -> list[str]:
-    """Open ``path`` and search it for ``query``; the addresses of the results.
-
-    The theme runs a query on a key release in the search field (or on focus), once its
-    search worker has loaded the index: the test waits for the worker to say it is
-    ready, types the query, then releases a key.
-    """
-    page.goto(path)
-    field = page.locator("input.md-search__input")
-    field.click()
-    ready = page.evaluate(
-        "JSON.parse(document.getElementById('__config').textContent)"
-        ".translations['search.result.placeholder']"
-    )
-    page.wait_for_function(
-        "ready => document.querySelector('.md-search-result__meta').textContent.trim() === ready",
-        arg=ready,
-        timeout=45_000,
-    )
-    field.fill(query)
-    field.press("End")
-    results = page.locator(".md-search-result__item")
-    results.first.wait_for()
-    links = page.locator(".md-search-result__link")
-    found: list[str] = [links.nth(i).evaluate("a => a.href") for i in range(links.count())]
+    """Open ``path`` and search it for ``query``; the addresses of the results."""
+    open_search(page, path)
+    found = ask(page, query)
     page.keyboard.press("Escape")
     return found
+
+
+def open_search(page: Any, path: str) -> None:
+    """Open ``path`` and its search field, once the theme's search worker is ready.
+
+    The theme runs a query on a key release in the search field (or on focus), once its
+    search worker has loaded the index: this waits for the worker to say it is ready.
+    """
+    page.goto(path)
+    page.locator("input.md-search__input").click()
+    page.wait_for_function(
+        "ready => document.querySelector('.md-search-result__meta').textContent.trim() === ready",
+        arg=placeholder(page),
+        timeout=45_000,
+    )
+
+
+def placeholder(page: Any) -> str:
+    """What the results say while the search field is empty, in the page's language."""
+    return str(
+        page.evaluate(
+            "JSON.parse(document.getElementById('__config').textContent)"
+            ".translations['search.result.placeholder']"
+        )
+    )
+
+
+def ask(page: Any, query: str) -> list[str]:
+    """Type ``query`` into the open search field; the addresses of the results, best first.
+
+    The field is emptied first and the results' line waits to say so: the answer read
+    afterwards is then the one to this query, not the one before it. A query that finds
+    nothing gives an empty list.
+    """
+    field = page.locator("input.md-search__input")
+    empty = placeholder(page)
+    meta = "document.querySelector('.md-search-result__meta').textContent.trim()"
+    field.fill("")
+    field.press("End")
+    page.wait_for_function(f"empty => {meta} === empty", arg=empty)
+    field.fill(query)
+    field.press("End")
+    page.wait_for_function(f"empty => {meta} !== empty", arg=empty)
+    links = page.locator(".md-search-result__link")
+    return [links.nth(i).evaluate("a => a.href") for i in range(links.count())]
 
 
 def test_switch_language_search_and_follow_a_reference_link(
@@ -160,3 +185,37 @@ def test_home_page_screenshots(
     assert shot.stat().st_size > 10_000
     # Nothing wider than the screen: no sideways scrolling on a phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+# Names as a reader types them: whole, in lower case, dotted. Each must find the section
+# of the API reference it names (for a module, its page).
+API_QUERIES = [
+    ("FileTokenStore", "reference/api/tokens/#wechat_material.tokens.FileTokenStore"),
+    ("filetokenstore", "reference/api/tokens/#wechat_material.tokens.FileTokenStore"),
+    ("WeChatClient", "reference/api/wechat_material/#wechat_material.WeChatClient"),
+    ("AsyncWeChatClient", "reference/api/wechat_material/#wechat_material.AsyncWeChatClient"),
+    ("wechat_material.tokens", "reference/api/tokens/"),
+]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_search_finds_api_names_in_the_reference(
+    tab: tuple[Any, list[str], list[str]], language: str
+) -> None:
+    page, _, _ = tab
+    root = "/" if language == "zh" else "/en/"
+    open_search(page, root)
+    for query, section in API_QUERIES:
+        found = [section_of(url, root) for url in ask(page, query)]
+        assert found, f"searching {query!r} ({language}) found nothing"
+        assert section in found, f"searching {query!r} ({language}) missed {section}: {found}"
+        if "." in query:
+            # A module's name puts its own page first.
+            assert found[0] == section, found
+
+
+def section_of(url: str, root: str) -> str:
+    """A result's page and anchor below the language's root, without the ?h= the theme
+    adds to highlight the query's terms on the page."""
+    parts = urlsplit(url)
+    return parts.path.removeprefix(root) + (f"#{parts.fragment}" if parts.fragment else "")
