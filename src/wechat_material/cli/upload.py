@@ -7,7 +7,6 @@ one bad file among twenty is reported before any of them is sent.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -233,6 +232,8 @@ async def _send_all(
     Each outcome lands in ``answered`` (by the file's position) as soon as it is
     known, so those are still there when Ctrl-C cancels the rest.
     """
+    import asyncio  # here: ls, count and the other commands of this group never need it
+
     with current.output.transfer_progress() as progress:
         task = progress.add_task(
             f"uploading {len(planned)} file(s)", total=sum(p.size for p in planned)
@@ -264,6 +265,8 @@ async def _send_all(
 
 def send_all(current: Session, planned: list[PlannedUpload], send: Send, jobs: int) -> Batch:
     """Run the uploads; Ctrl-C cancels those in flight and keeps those already done."""
+    import asyncio
+
     current.base_url()  # an embedded sandbox starts here, not inside the event loop
     answered: dict[int, Outcome] = {}
     interrupted = False
