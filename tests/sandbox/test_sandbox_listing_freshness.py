@@ -31,6 +31,22 @@ async def test_listing_follows_adds_and_deletes(wx: WeChat, admin: AsyncSandboxA
     assert [item["media_id"] for item in listing["item"]] == [first]
 
 
+async def test_every_page_follows_a_change(wx: WeChat, admin: AsyncSandboxAdmin) -> None:
+    """A page read before is read again after any change, whichever page it is."""
+    first = await wx.add_image()
+    await admin.advance(1)
+    second = await wx.add_image()
+    second_page = {"type": "image", "offset": 1, "count": 1}
+    assert await listed(wx, second_page) == [first]
+    assert await listed(wx, second_page) == [first]  # asked again, unchanged
+    await admin.advance(1)
+    third = await wx.add_image()
+    assert await listed(wx, second_page) == [second]
+    await wx.call("/cgi-bin/material/del_material", {"media_id": second})
+    assert await listed(wx, second_page) == [first]
+    assert await listed(wx, {"type": "image", "offset": 0, "count": 1}) == [third]
+
+
 async def test_listing_follows_news_updates(wx: WeChat, admin: AsyncSandboxAdmin) -> None:
     thumb = await wx.add_image()
     news = {"type": "news", "offset": 0, "count": 20}

@@ -53,3 +53,32 @@ def test_a_refused_token_says_why_in_the_log_detail(backend: SandboxBackend) -> 
         40001,
         "the token was replaced or revoked",
     )
+
+
+def _steps_of_one_rotation(backend: SandboxBackend) -> int:
+    """SQLite's virtual machine steps (in hundreds) that one /token rotation takes."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0  # go on
+
+    db = backend.storage.db
+    db.set_progress_handler(count, 100)
+    try:
+        backend.tokens.issue(DEMO_APPID)
+    finally:
+        db.set_progress_handler(None, 100)
+    return steps
+
+
+def test_a_rotation_reads_the_live_tokens_not_every_token_kept(backend: SandboxBackend) -> None:
+    """Tokens are kept a week after they expire: rotating must not read them all."""
+    for _ in range(20):
+        backend.tokens.issue(DEMO_APPID)
+    few = _steps_of_one_rotation(backend)
+    for _ in range(3000):
+        backend.tokens.issue(DEMO_APPID)
+    many = _steps_of_one_rotation(backend)
+    assert many <= few + 5, (few, many)

@@ -205,6 +205,7 @@ class _Bounds(asyncio.Protocol):
     _header_timer: asyncio.TimerHandle | None = None
     _body_timer: asyncio.TimerHandle | None = None
     _drain_timer: asyncio.TimerHandle | None = None
+    _header_deadline = 0.0
     _address: str | None = None
     _header_bytes = 0
     _tail = b""
@@ -267,18 +268,22 @@ class _Bounds(asyncio.Protocol):
         self._await_headers()
         self._after_parse()
 
-    # Headers: a deadline and a size.
+    # Headers: a deadline and a size. The deadline moves with every request on a
+    # kept-alive connection; its one timer is not replaced each time (a timer made and
+    # cancelled per request), it finds the deadline moved when it fires and waits on.
     def _await_headers(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-        self._header_timer = None
-        if not self.transport.is_closing():
-            self._header_timer = self.loop.call_later(
-                self.limits.header_seconds, self._headers_overdue
-            )
+        if self.transport.is_closing():
+            return
+        self._header_deadline = self.loop.time() + self.limits.header_seconds
+        if self._header_timer is None:
+            self._header_timer = self.loop.call_at(self._header_deadline, self._headers_overdue)
 
     def _headers_overdue(self) -> None:
         self._header_timer = None
+        if self.loop.time() < self._header_deadline:
+            if not self.transport.is_closing():
+                self._header_timer = self.loop.call_at(self._header_deadline, self._headers_overdue)
+            return
         waiting = self.cycle is None or self.cycle.response_complete
         if self._reading_headers() and waiting and not self.transport.is_closing():
             self.transport.close()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 
-from starlette.requests import ClientDisconnect
+from starlette.requests import ClientDisconnect, Request
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -124,7 +124,10 @@ class ApiRoutes:
         # What the router would have put in the scope on a match.
         scope["endpoint"] = route.endpoint
         scope["path_params"] = {}
-        await route.handle(scope, receive, send)
+        # The endpoint itself, without the route's wrapping: an API endpoint answers its
+        # own errors, and no exception handler is registered for the others.
+        response = await route.endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
 
 
 class GuardMiddleware(BackendLayer):

@@ -71,7 +71,20 @@ def query_of(scope: Scope) -> Mapping[str, str]:
     query: Mapping[str, str] | None = scope.get(_QUERY_KEY)
     if query is None:
         text = scope["query_string"].decode("latin-1")
-        query = scope[_QUERY_KEY] = dict(parse_qsl(text, keep_blank_values=True))
+        query = scope[_QUERY_KEY] = parse_query(text)
+    return query
+
+
+def parse_query(text: str) -> dict[str, str]:
+    """``dict(parse_qsl(text, keep_blank_values=True))``; a query with nothing to
+    decode (no ``%``, no ``+``, as clients send tokens and appids) is only split."""
+    if "%" in text or "+" in text:
+        return dict(parse_qsl(text, keep_blank_values=True))
+    query = {}
+    for part in text.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            query[name] = value
     return query
 
 

@@ -24,6 +24,8 @@ from wechat_material._redact import SECRET_NAMES, hide_query_secrets, hide_secre
 DEFAULT_CAPACITY = 1000
 HIDDEN_NAMES = SECRET_NAMES | {"admin_token"}
 """The parameters whose values the sandbox never shows: the SDK's secrets and its own."""
+_MAX_MASKED = 256
+"""Query strings kept masked: a client repeats its token in call after call."""
 
 
 @dataclass(frozen=True)
@@ -68,14 +70,25 @@ class Journal:
         self._lock = threading.Lock()
         self._entries: deque[JournalEntry] = deque(maxlen=capacity)
         self._last = 0
+        # Query → the same query masked; private to the journal, never shown or saved.
+        self._masked: dict[str, str] = {}
+
+    def _mask(self, query: str) -> str:
+        masked = self._masked.get(query)
+        if masked is None:
+            masked = hide_query_secrets(query, names=HIDDEN_NAMES)
+            if len(self._masked) >= _MAX_MASKED:
+                self._masked.clear()
+            self._masked[query] = masked
+        return masked
 
     def record(self, call: CallRecord) -> JournalEntry:
         # Every field is a str or a number: a shallow copy is enough (asdict deep-copies,
         # which was a fifth of the sandbox's time per request).
         fields = dict(vars(call))
-        fields["query"] = hide_query_secrets(call.query, names=HIDDEN_NAMES)
-        fields["errmsg"] = hide_secret_params(call.errmsg)
+        fields["errmsg"] = hide_secret_params(call.errmsg) if call.errmsg else ""
         with self._lock:
+            fields["query"] = self._mask(call.query)
             self._last += 1
             entry = JournalEntry(**fields, seq=self._last)
             self._entries.append(entry)
@@ -108,3 +121,4 @@ class Journal:
         """Forget the calls held; numbering goes on, so readers see no repeats."""
         with self._lock:
             self._entries.clear()
+            self._masked.clear()

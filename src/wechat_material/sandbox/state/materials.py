@@ -42,6 +42,10 @@ LISTED_TYPES: dict[str, tuple[str, ...]] = {
     "video": ("video",),
     "news": ("news",),
 }
+# A page of a listing, as read: (storage version, total count, rows of (media_id, name,
+# type, update_time, link key)). Listings are read far more often than material changes.
+_Page = tuple[int, int, tuple[tuple[Any, ...], ...]]
+_MAX_PAGES = 256
 
 
 class Materials:
@@ -58,6 +62,8 @@ class Materials:
         self._ids = ids
         self._links = links
         self._caps = caps
+        # (appid, type, offset, count) → the page read at a storage version.
+        self._pages: dict[tuple[str, str, int, int], _Page] = {}
 
     def _check_cap(self, db: sqlite3.Connection, appid: str, type: MaterialType) -> None:
         for group, cap in self._caps.items():
@@ -211,41 +217,67 @@ class Materials:
         if types is None:
             raise SandboxError(40004, f"type must be one of {', '.join(LISTED_TYPES)}")
         check_page(offset, count)
-        marks = ",".join("?" * len(types))
-        with self._storage.lock:
-            total = self._storage.row(
-                f"SELECT count(*) AS n FROM materials WHERE appid = ? AND type IN ({marks})",  # noqa: S608 - placeholders only
-                (appid, *types),
-            )
-            total_count = total["n"] if total else 0
-            if type == "news":
-                return self._news_page(appid, total_count, offset, count)
-            # A material has at most one file link; a video's is never shown in a listing.
-            rows = self._storage.rows(
-                "SELECT media_id, name, type, update_time, (SELECT l.key FROM links AS l "  # noqa: S608 - placeholders only
-                "WHERE l.owner = m.media_id AND l.kind = 'file') AS link "
-                f"FROM materials AS m WHERE appid = ? AND type IN ({marks}) "
-                "ORDER BY update_time DESC, seq DESC LIMIT ? OFFSET ?",
-                (appid, *types, count, offset),
-            )
+        if type == "news":
+            return self._news_page(appid, types, offset, count)
+        total_count, rows = self._file_page(appid, type, types, offset, count)
         items = [
             {
-                "media_id": row["media_id"],
-                "name": row["name"],
-                "update_time": int(row["update_time"]),
-                "url": "" if row["type"] == "video" else link_path(row["link"]),
+                "media_id": media_id,
+                "name": name,
+                "update_time": int(update_time),
+                "url": "" if kind == "video" else link_path(link),
             }
-            for row in rows
+            for media_id, name, kind, update_time, link in rows
         ]
         return {"total_count": total_count, "item_count": len(items), "item": items}
 
-    def _news_page(self, appid: str, total_count: int, offset: int, count: int) -> dict[str, Any]:
-        rows = self._storage.rows(
-            "SELECT media_id, body, created_at, update_time FROM materials "
-            "WHERE appid = ? AND type = 'news' "
-            "ORDER BY update_time DESC, seq DESC LIMIT ? OFFSET ?",
-            (appid, count, offset),
+    def _total(self, appid: str, types: tuple[str, ...]) -> int:
+        marks = ",".join("?" * len(types))
+        total = self._storage.row(
+            f"SELECT count(*) AS n FROM materials WHERE appid = ? AND type IN ({marks})",  # noqa: S608 - placeholders only
+            (appid, *types),
         )
+        return total["n"] if total else 0
+
+    def _file_page(
+        self, appid: str, type: str, types: tuple[str, ...], offset: int, count: int
+    ) -> tuple[int, tuple[tuple[Any, ...], ...]]:
+        """(total count, rows) of a page of files, remembered until the state changes."""
+        key = (appid, type, offset, count)
+        with self._storage.lock:
+            version = self._storage.version
+            kept = self._pages.get(key)
+            if kept is not None and kept[0] == version:
+                return kept[1], kept[2]
+            total_count = self._total(appid, types)
+            marks = ",".join("?" * len(types))
+            # A material has at most one file link; a video's is never shown in a listing.
+            rows = tuple(
+                tuple(row)
+                for row in self._storage.rows(
+                    "SELECT media_id, name, type, update_time, (SELECT l.key FROM links AS l "  # noqa: S608 - placeholders only
+                    "WHERE l.owner = m.media_id AND l.kind = 'file') AS link "
+                    f"FROM materials AS m WHERE appid = ? AND type IN ({marks}) "
+                    "ORDER BY update_time DESC, seq DESC LIMIT ? OFFSET ?",
+                    (appid, *types, count, offset),
+                )
+            )
+            if len(self._pages) >= _MAX_PAGES:
+                self._pages.clear()
+            self._pages[key] = (version, total_count, rows)
+            return total_count, rows
+
+    def _news_page(
+        self, appid: str, types: tuple[str, ...], offset: int, count: int
+    ) -> dict[str, Any]:
+        with self._storage.lock:
+            total_count = self._total(appid, types)
+            rows = self._storage.rows(
+                "SELECT media_id, body, created_at, update_time FROM materials "
+                "WHERE appid = ? AND type = 'news' "
+                "ORDER BY update_time DESC, seq DESC LIMIT ? OFFSET ?",
+                (appid, count, offset),
+            )
         items = [self._listed_news(row) for row in rows]
         return {"total_count": total_count, "item_count": len(items), "item": items}
 

@@ -165,6 +165,9 @@ class Storage:
     def __init__(self, data_dir: Path | None) -> None:
         """Open the state; ``SandboxInUseError`` when another sandbox holds ``data_dir``."""
         self.lock = threading.RLock()
+        self.version = 0
+        """Changes whenever a transaction begins or ends: a read made under the lock
+        and remembered with it holds while it is unchanged (:meth:`transaction`)."""
         self.data_dir = data_dir
         self._dir_lock: DataDirLock | None = None
         self._closed = False
@@ -197,14 +200,22 @@ class Storage:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Hold the lock and run the block as one transaction (rolled back on error)."""
+        """Hold the lock and run the block as one transaction (rolled back on error).
+
+        Every write to what is remembered of the state goes through here, and
+        :attr:`version` changes on the way in and on the way out (a read made inside
+        the block, then rolled back, is not taken for the state's).
+        """
         with self.lock:
+            self.version += 1
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 yield self.db
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
+            finally:
+                self.version += 1
             self.db.execute("COMMIT")
 
     @contextmanager

@@ -101,16 +101,15 @@ class Tokens:
                 return self.issue(appid, own)
         now = self._clock.now()
         self._remembered.clear()
-        # A token still in its overlap is ended by the next rotation.
+        # One statement, two kinds of rows: the current token gets its overlap, and a
+        # token still in its overlap is ended by this rotation. Each side of the OR is a
+        # search of tokens_live (SQLite's multi-index OR), never a scan of the table.
         db.execute(
-            "UPDATE tokens SET ended_at = ? "
-            "WHERE appid = ? AND kind = ? AND ended_at IS NOT NULL AND ended_at > ?",
-            (now, appid, TOKEN, now),
-        )
-        db.execute(
-            "UPDATE tokens SET ended_at = min(expires_at, ?) "
-            "WHERE appid = ? AND kind = ? AND ended_at IS NULL AND expires_at > ?",
-            (now + TOKEN_OVERLAP, appid, TOKEN, now),
+            "UPDATE tokens SET ended_at = "
+            "CASE WHEN ended_at IS NULL THEN min(expires_at, ?) ELSE ? END "
+            "WHERE (appid = ? AND kind = ? AND ended_at IS NULL AND expires_at > ?) "
+            "OR (appid = ? AND kind = ? AND ended_at > ?)",
+            (now + TOKEN_OVERLAP, now, appid, TOKEN, now, appid, TOKEN, now),
         )
         return self._insert(db, appid, TOKEN, now)
 
