@@ -138,6 +138,41 @@ def test_a_body_the_server_is_slow_to_read_is_not_cut(sandbox: RunningSandbox) -
     assert reply.json()["errcode"] == 40014
 
 
+def test_once_the_server_reads_again_the_client_gets_a_whole_window(
+    sandbox: RunningSandbox,
+) -> None:
+    # The fault ends just before the body clock runs out a second time; the client
+    # sends its last bytes after that moment. The server held the body through the
+    # last window, so the client gets a new one for the rest, not a 408.
+    latency = 2 * BODY_SECONDS - 0.1
+    head_and_most = (
+        b"POST /cgi-bin/draft/add?access_token=invalid HTTP/1.1\r\nHost: sandbox.test\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+    )
+    most = b'{"articles": [' + b" " * (300 * KB)
+    rest = b"]}"
+    sandbox.admin.set_faults("draft/add", latency_ms=int(latency * 1000))
+    try:
+        with connect(sandbox) as sock:
+            started = time.monotonic()
+            sock.sendall(head_and_most % (len(most) + len(rest)) + most)
+            time.sleep(max(0.0, 2 * BODY_SECONDS + 0.4 - (time.monotonic() - started)))
+            sock.sendall(rest)
+            reply = whole_reply_or_first(sock)
+    finally:
+        sandbox.admin.clear_faults()
+    assert reply.startswith(b"HTTP/1.1 200 "), reply[:120]
+    assert b"40014" in reply
+
+
+def whole_reply_or_first(sock: socket.socket) -> bytes:
+    """The reply's head and as much as came with it (the connection stays open)."""
+    reply = b""
+    while b"\r\n\r\n" not in reply and (chunk := sock.recv(65536)):
+        reply += chunk
+    return reply
+
+
 @pytest.mark.parametrize("http", ["h11", "httptools"])
 def test_past_its_limit_a_client_gets_503_and_others_are_served(http: str) -> None:
     limits = ServerLimits(header_seconds=GUARD, max_connections_per_client=5, http=http)  # type: ignore[arg-type]

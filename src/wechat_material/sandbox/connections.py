@@ -206,6 +206,7 @@ class _Bounds(asyncio.Protocol):
     _body_timer: asyncio.TimerHandle | None = None
     _drain_timer: asyncio.TimerHandle | None = None
     _header_deadline = 0.0
+    _body_held = False  # the server had stopped reading when the body clock last ran out
     _address: str | None = None
     _header_bytes = 0
     _tail = b""
@@ -348,6 +349,7 @@ class _Bounds(asyncio.Protocol):
             return
         if self._reading_body():
             if self._body_timer is None:
+                self._body_held = False
                 self._body_timer = self.loop.call_later(
                     self.limits.body_seconds, self._body_overdue
                 )
@@ -359,9 +361,11 @@ class _Bounds(asyncio.Protocol):
         self._body_timer = None
         if self.transport.is_closing() or not self._reading_body():
             return
-        if self.flow.read_paused:
+        held, self._body_held = self._body_held, self.flow.read_paused
+        if held or self._body_held:
             # The server stopped reading: the app has not taken what it holds yet (a
-            # latency fault, a slow handler). The wait is not the client's: not yet.
+            # latency fault, a slow handler). The wait is not the client's: not yet,
+            # and once reading resumes the client gets a whole window for the rest.
             self._body_timer = self.loop.call_later(self.limits.body_seconds, self._body_overdue)
             return
         if self.cycle is not None and not self.cycle.response_started:
