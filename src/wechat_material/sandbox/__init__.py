@@ -24,8 +24,7 @@ from wechat_material._extras import require_extra
 
 require_extra("sandbox")
 
-from wechat_material.sandbox.admin import AsyncSandboxAdmin, SandboxAdmin
-from wechat_material.sandbox.admin_ops import SandboxAdminError
+from wechat_material.sandbox.admin import AsyncSandboxAdmin, SandboxAdmin, SandboxAdminError
 from wechat_material.sandbox.connections import ServerLimits
 from wechat_material.sandbox.http.app import create_app
 from wechat_material.sandbox.http.faults import ConnectionDropped
