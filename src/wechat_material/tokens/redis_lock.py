@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import uuid
 from types import TracebackType
+from typing import Generic, TypeVar
 
 import redis
 import redis.asyncio
@@ -33,20 +34,23 @@ def _new_token() -> str:
     return uuid.uuid1().hex
 
 
-class RedisFetchLock:
-    """A redis-py lock whose failures are :class:`TokenStoreError`."""
+L = TypeVar("L")  # redis-py's lock, sync or async
+
+
+class _FetchLock(Generic[L]):
+    """What both fetch locks hold: redis-py's lock, its key and its two timeouts."""
 
     def __init__(
-        self,
-        lock: redis.lock.Lock,
-        key: str,
-        lock_timeout: float,
-        blocking_timeout: float | None,
+        self, lock: L, key: str, lock_timeout: float, blocking_timeout: float | None
     ) -> None:
-        self._lock = lock
+        self._lock: L = lock
         self._key = key
         self._lock_timeout = lock_timeout
         self._blocking_timeout = blocking_timeout
+
+
+class RedisFetchLock(_FetchLock[redis.lock.Lock]):
+    """A redis-py lock whose failures are :class:`TokenStoreError`."""
 
     def __enter__(self) -> RedisFetchLock:
         token = _new_token()
@@ -83,20 +87,9 @@ class RedisFetchLock:
             return False
 
 
-class AsyncRedisFetchLock:
-    """The async twin of :class:`RedisFetchLock`."""
-
-    def __init__(
-        self,
-        lock: redis.asyncio.lock.Lock,
-        key: str,
-        lock_timeout: float,
-        blocking_timeout: float | None,
-    ) -> None:
-        self._lock = lock
-        self._key = key
-        self._lock_timeout = lock_timeout
-        self._blocking_timeout = blocking_timeout
+class AsyncRedisFetchLock(_FetchLock[redis.asyncio.lock.Lock]):
+    """The async twin of :class:`RedisFetchLock`: the same rules, and a release that
+    runs to its end even when the task is being cancelled."""
 
     async def __aenter__(self) -> AsyncRedisFetchLock:
         token = _new_token()
