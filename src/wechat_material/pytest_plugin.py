@@ -27,6 +27,16 @@ Each test gets a fresh, empty sandbox with the demo account. Fixtures:
 ``async_wechat_client``
     An :class:`~wechat_material.AsyncWeChatClient` bound to
     ``wechat_sandbox_app`` in-process.
+``wechat_shared_sandbox``
+    For a suite where starting a sandbox per test costs too much: a sandbox on
+    a loopback port kept for the whole run, reset before each test that asks
+    for it, as if it had just been started: no media, drafts, tokens, added
+    accounts, counters or faults, its clock at the start. The tokens the
+    clients of this process share by default are forgotten too. Its
+    configuration is ``wechat_shared_sandbox_config``, overridden like
+    ``wechat_sandbox_config``; one sandbox serves each configuration. A test
+    that leaves requests in flight when it ends must use ``wechat_sandbox``
+    instead: they could land after the next test's reset.
 
 Publications succeed. To test code that handles the other endings, mark the
 test with the status the next publication ends in (2 originality check
@@ -49,7 +59,9 @@ to run.
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
 import pytest
@@ -110,11 +122,7 @@ IN_PROCESS_URL = "http://sandbox.invalid"
 def wechat_sandbox_config(request: pytest.FixtureRequest) -> SandboxConfig:
     """The configuration of the sandbox behind the other fixtures: in memory, demo account,
     the news API as the ``wechat_news_api`` option says."""
-    _require_sandbox()
-    from wechat_material.sandbox import SandboxConfig
-
-    mode = _news_api(request.config)
-    return SandboxConfig(news_api="legacy" if mode == "legacy" else "retired")
+    return _default_config(request.config)
 
 
 @pytest.fixture
@@ -128,6 +136,67 @@ def wechat_sandbox(
     with run_in_thread(wechat_sandbox_config) as sandbox:
         _plan_publication(request, sandbox.backend)
         yield sandbox
+
+
+@pytest.fixture
+def wechat_shared_sandbox_config(request: pytest.FixtureRequest) -> SandboxConfig:
+    """The configuration of ``wechat_shared_sandbox``: as ``wechat_sandbox_config``'s,
+    and overridden the same way. Tests whose configurations are equal share one sandbox."""
+    return _default_config(request.config)
+
+
+class _SharedSandboxes:
+    """The run's shared sandboxes: one per configuration asked for, all stopped at the end."""
+
+    def __init__(self) -> None:
+        self._stack = ExitStack()
+        self._running: list[tuple[SandboxConfig, RunningSandbox]] = []
+
+    def get(self, config: SandboxConfig) -> RunningSandbox:
+        """The sandbox serving ``config``, started on a loopback port the first time."""
+        for known, sandbox in self._running:
+            if known == config:
+                return sandbox
+        from wechat_material.sandbox import run_in_thread
+
+        # A copy: a test that changes its config object afterwards gets another sandbox.
+        started = self._stack.enter_context(run_in_thread(copy.deepcopy(config)))
+        self._running.append((copy.deepcopy(config), started))
+        return started
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+@pytest.fixture(scope="session")
+def _wechat_shared_sandboxes() -> Iterator[_SharedSandboxes]:
+    """The sandboxes behind ``wechat_shared_sandbox``, kept for the whole run."""
+    sandboxes = _SharedSandboxes()
+    try:
+        yield sandboxes
+    finally:
+        sandboxes.close()
+
+
+@pytest.fixture
+def wechat_shared_sandbox(
+    wechat_shared_sandbox_config: SandboxConfig,
+    _wechat_shared_sandboxes: _SharedSandboxes,
+    request: pytest.FixtureRequest,
+) -> RunningSandbox:
+    """A sandbox kept for the whole run, reset for this test as if it had just been started.
+
+    The reset goes through the admin API; the tokens this process's clients
+    share by default are forgotten too, since the sandbox no longer knows them.
+    """
+    _require_sandbox()
+    from wechat_material.tokens import forget_shared_memory_stores
+
+    sandbox = _wechat_shared_sandboxes.get(wechat_shared_sandbox_config)
+    sandbox.admin.reset()
+    forget_shared_memory_stores()
+    _plan_publication(request, sandbox.backend)
+    return sandbox
 
 
 @pytest.fixture
@@ -192,6 +261,15 @@ def async_wechat_client(
     # The in-process transport holds no sockets or loop-bound state, so closing it
     # on a loop of its own is safe whatever loop the test used.
     asyncio.run(http.aclose())
+
+
+def _default_config(config: pytest.Config) -> SandboxConfig:
+    """In memory, the demo account, the news API as the ``wechat_news_api`` option says."""
+    _require_sandbox()
+    from wechat_material.sandbox import SandboxConfig
+
+    mode = _news_api(config)
+    return SandboxConfig(news_api="legacy" if mode == "legacy" else "retired")
 
 
 def _require_sandbox() -> None:

@@ -16,27 +16,23 @@ pytest.importorskip("markdown_it")
 
 from wechat_material import WeChatClient
 from wechat_material.cli import app
-from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxConfig, run_in_thread
-from wechat_material.tokens import forget_shared_memory_stores
+from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxConfig
 
 HERE = Path(__file__).resolve().parent
 POSTS = HERE / "posts"
 MEDIA = HERE.parent / "media"
 
 
-@pytest.fixture(scope="session")
-def publishing_sandbox() -> Iterator[Any]:
-    """One sandbox for these tests; it publishes at once, so waiting returns the links."""
-    with run_in_thread(SandboxConfig(publish_seconds=0)) as running:
-        yield running
+@pytest.fixture
+def wechat_shared_sandbox_config() -> SandboxConfig:
+    """The sandbox of these tests publishes at once, so waiting returns the links."""
+    return SandboxConfig(publish_seconds=0)
 
 
 @pytest.fixture
-def sandbox(publishing_sandbox: Any) -> Any:
-    """The shared sandbox, reset to new, with its call counters at zero."""
-    publishing_sandbox.admin.reset()
-    forget_shared_memory_stores()
-    return publishing_sandbox
+def sandbox(wechat_shared_sandbox: Any) -> Any:
+    """The run's shared sandbox, reset to new by the package's pytest plugin."""
+    return wechat_shared_sandbox
 
 
 @pytest.fixture

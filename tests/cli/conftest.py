@@ -18,7 +18,6 @@ import typer.testing
 from typer.testing import CliRunner, Result
 
 from wechat_material.cli import app
-from wechat_material.tokens import forget_shared_memory_stores
 
 MEDIA = Path(__file__).resolve().parent.parent / "media"
 WXM = Path(sys.executable).with_name("wxm")
@@ -117,27 +116,24 @@ def fresh_sandbox() -> Iterator[Any]:
         yield running
 
 
-@pytest.fixture(scope="session")
-def session_sandbox() -> Iterator[Any]:
-    """One sandbox for the whole run: starting and stopping one per test is most of their time."""
-    with fresh_sandbox() as running:
-        yield running
+@pytest.fixture
+def wechat_shared_sandbox_config() -> Any:
+    """The CLI still offers add_news/update_news: its sandbox keeps them working."""
+    from wechat_material.sandbox import SandboxConfig
+
+    return SandboxConfig(news_api="legacy")
 
 
 @pytest.fixture
-def sandbox(session_sandbox: Any) -> Any:
-    """The shared sandbox, reset: no media, drafts, tokens, added accounts, counters or
-    faults, and its clock back at the start, as if it had just been started for this test.
-    The tokens this process's clients share by default are dropped too: the sandbox
-    no longer knows them.
+def sandbox(wechat_shared_sandbox: Any) -> Any:
+    """The run's shared sandbox, reset for this test by the package's own pytest plugin
+    (``wechat_shared_sandbox``): starting and stopping one per test is most of their time.
 
     A test that leaves requests in flight when it ends (a killed ``wxm`` mid-upload)
     must use a sandbox of its own (:func:`fresh_sandbox`), or they could land after
     the next test's reset.
     """
-    session_sandbox.admin.reset()
-    forget_shared_memory_stores()
-    return session_sandbox
+    return wechat_shared_sandbox
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,25 +21,21 @@ pytest.importorskip("mcp", reason="the mcp extra is not installed")
 
 from mcp import Client, StdioServerParameters
 
-from wechat_material.sandbox import SandboxConfig, run_in_thread
-from wechat_material.tokens import forget_shared_memory_stores
+from wechat_material.sandbox import SandboxConfig
 
 MEDIA = Path(__file__).resolve().parent.parent / "media"
 WXM = Path(sys.executable).with_name("wxm")
 
 
-@pytest.fixture(scope="session")
-def session_sandbox() -> Iterator[Any]:
-    with run_in_thread(SandboxConfig(news_api="legacy")) as running:
-        yield running
+@pytest.fixture
+def wechat_shared_sandbox_config() -> SandboxConfig:
+    return SandboxConfig(news_api="legacy")
 
 
 @pytest.fixture
-def sandbox(session_sandbox: Any) -> Any:
-    """The shared sandbox, emptied for this test."""
-    session_sandbox.admin.reset()
-    forget_shared_memory_stores()
-    return session_sandbox
+def sandbox(wechat_shared_sandbox: Any) -> Any:
+    """The run's shared sandbox, emptied for this test by the package's pytest plugin."""
+    return wechat_shared_sandbox
 
 
 @dataclass(frozen=True)
@@ -101,11 +97,6 @@ async def stdio_server(
 
     async with Client(stdio_client(params, errlog=log)) as client:
         yield client
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:

@@ -252,3 +252,92 @@ def test_a_mark_chooses_how_the_next_publication_ends(pytester: pytest.Pytester)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, errors=1)
     result.stdout.fnmatch_lines(["*wechat_publish_outcome*'status' must be one of*"])
+
+
+def test_the_shared_sandbox_is_one_server_reset_before_each_test(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_user=f"""
+        import time
+
+        import pytest
+
+        from wechat_material import WeChatClient, MaterialType
+        from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
+
+        JPEG = {JPEG!r}
+        SEEN = []
+        TOKENS = []
+
+        def client(sandbox):
+            # The default token store, shared by every client of the process.
+            return WeChatClient(DEMO_APPID, DEMO_SECRET, base_url=sandbox.base_url)
+
+        @pytest.mark.parametrize("round", [1, 2, 3])
+        def test_a_round(wechat_shared_sandbox, round):
+            SEEN.append(wechat_shared_sandbox.base_url)
+            assert len(set(SEEN)) == 1  # the same server every time
+            admin = wechat_shared_sandbox.admin
+            assert admin.counters() == {{}}
+            assert admin.faults() == []
+            assert admin.now() < time.time() + 60  # not 7200 s on, as the last round left it
+            with client(wechat_shared_sandbox) as made:
+                # The token of the last round is forgotten: this sandbox never issued it.
+                token = made.get_access_token()
+                assert token not in TOKENS
+                TOKENS.append(token)
+                assert made.material.get_material_count().image_count == 0  # empty again
+                made.material.add_material(MaterialType.IMAGE, JPEG)
+            assert admin.counters()["/cgi-bin/material/get_materialcount"] == 1
+            assert admin.counters()["/cgi-bin/token"] == 1
+            admin.set_faults("material/add_material", error_rate=1.0)
+            admin.advance(7200 * round)
+
+        def test_a_fresh_sandbox_is_another_server(wechat_sandbox):
+            assert wechat_sandbox.base_url not in SEEN
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=4)
+
+
+def test_the_shared_sandboxes_config_is_a_fixture_to_override(pytester: pytest.Pytester) -> None:
+    # Each configuration gets a sandbox of its own; equal ones share it.
+    pytester.makepyfile(
+        test_user="""
+        import pytest
+
+        from wechat_material.sandbox import DEMO_APPID, SandboxAdminError, SandboxConfig
+
+        ONE = ("wx00000000000000aa", "s" * 32)
+        URLS = {}
+
+        class TestOneAccount:
+            @pytest.fixture
+            def wechat_shared_sandbox_config(self):
+                return SandboxConfig(accounts=[ONE], publish_seconds=0)
+
+            @pytest.mark.parametrize("round", [1, 2])
+            def test_it(self, wechat_shared_sandbox, round):
+                URLS.setdefault("one", set()).add(wechat_shared_sandbox.base_url)
+                wechat_shared_sandbox.admin.account_status(ONE[0])  # it exists
+                with pytest.raises(SandboxAdminError):
+                    wechat_shared_sandbox.admin.account_status(DEMO_APPID)
+
+            @pytest.mark.wechat_publish_outcome(4)
+            def test_the_mark_applies_after_the_reset(self, wechat_shared_sandbox):
+                assert wechat_shared_sandbox.admin.next_publication().status == 4
+
+        def test_the_default(wechat_shared_sandbox):
+            URLS.setdefault("default", set()).add(wechat_shared_sandbox.base_url)
+            wechat_shared_sandbox.admin.account_status(DEMO_APPID)
+            assert wechat_shared_sandbox.admin.next_publication().status == 0
+
+        def test_after_them():
+            assert len(URLS["one"]) == 1
+            assert URLS["one"] != URLS["default"]
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=5)
