@@ -60,6 +60,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
+def anyio_backend() -> str:
+    """The async tests (``pytest.mark.anyio``) run on asyncio, as the SDK's async client does."""
+    return "asyncio"
+
+
+@pytest.fixture
 def media_dir() -> Path:
     """The folder of small real sample files (see tests/media/README.md)."""
     return MEDIA

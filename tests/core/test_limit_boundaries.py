@@ -52,11 +52,6 @@ BASE = "http://sandbox.test"
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 # --- Files of an exact size or length, made from the samples ---------------------------
 
 

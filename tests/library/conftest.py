@@ -80,11 +80,6 @@ class Sandbox:
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def sandbox(anyio_backend: str) -> AsyncIterator[Sandbox]:
     # "legacy": the library holds news materials made before WeChat retired add_news.
     app = create_app(SandboxConfig(seed=5, accounts=[(DEMO_APPID, DEMO_SECRET)], news_api="legacy"))

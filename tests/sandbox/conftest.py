@@ -18,11 +18,6 @@ from .wechat_wire import BASE, START, WeChat
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def config() -> SandboxConfig:
     """Override in a test module to start the sandbox differently."""
     return SandboxConfig(seed=5, start_time=START, news_api="legacy")

@@ -15,11 +15,6 @@ from wechat_material.tokens import forget_shared_memory_stores
 from .harness import ASGI_BASE, MEDIA, Both, run
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(autouse=True)
 def no_tokens_of_earlier_tests() -> None:
     """Each test resets its sandbox: tokens kept from earlier tests mean nothing to it."""

@@ -36,11 +36,6 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def sandbox() -> AsyncIterator[tuple[SandboxBackend, httpx.AsyncClient]]:
     forget_shared_memory_stores()
     app = create_app(SandboxConfig(seed=8, start_time=1_700_000_000.0))
