@@ -2,6 +2,9 @@
 
 The draft box replaced ``add_news``/``update_news`` in 2022: add a draft, then
 publish it with ``client.publish.submit``.
+
+Only :class:`AsyncDraftAPI` is written by hand: :class:`DraftAPI`, at the end
+of the module, is made from it by ``scripts/unasync.py``.
 """
 
 from __future__ import annotations

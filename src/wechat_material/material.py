@@ -3,6 +3,9 @@
 The method names follow the WeChat.Material module of the Elixir ``wechat``
 library. Each method checks its arguments (and files) before sending, and returns a
 typed result or raises a typed error (:mod:`wechat_material.errors`).
+
+Only :class:`AsyncMaterialAPI` is written by hand: :class:`MaterialAPI`, at the
+end of the module, is made from it by ``scripts/unasync.py``.
 """
 
 from __future__ import annotations

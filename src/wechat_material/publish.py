@@ -2,6 +2,9 @@
 
 Publishing is asynchronous: :meth:`PublishAPI.submit` returns at once with a
 ``publish_id``; :meth:`PublishAPI.wait` polls until WeChat has decided.
+
+Only :class:`AsyncPublishAPI` is written by hand: :class:`PublishAPI`, at the
+end of the module, is made from it by ``scripts/unasync.py``.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ as one Lua script on the server; the fetch lock is redis-py's ``Lock``, which
 expires by itself after ``lock_timeout`` seconds if its holder dies.
 :class:`RedisTokenStore` takes a ``redis.Redis``, :class:`AsyncRedisTokenStore`
 a ``redis.asyncio.Redis``; both keep the same keys (see :mod:`.redis_layout`),
-so sync and async programs can share tokens.
+so sync and async programs can share tokens. Only the async store is written
+by hand: the sync one, at the end of the module, is made from it by
+``scripts/unasync.py``.
 
 Every caller of ``get()`` reads the token from Redis. With hundreds of
 concurrent callers, give the client a ``BlockingConnectionPool`` (as
