@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from types import TracebackType
 from typing import Generic, TypeVar
 
 import redis
@@ -66,12 +65,7 @@ class RedisFetchLock(_FetchLock[redis.lock.Lock]):
             raise lock_timed_out(self._key, self._blocking_timeout)
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         try:
             self._lock.release()
         except redis.exceptions.RedisError:
@@ -104,12 +98,7 @@ class AsyncRedisFetchLock(_FetchLock[redis.asyncio.lock.Lock]):
             raise lock_timed_out(self._key, self._blocking_timeout)
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await finish(asyncio.ensure_future(self._release()))
 
     async def still_held(self) -> bool:
