@@ -181,6 +181,14 @@ def test_a_span_that_only_colours_or_sets_a_face_is_a_font() -> None:
     )
 
 
+def test_a_face_with_quotes_stays_one_attribute() -> None:
+    html = '<p><span style="font-family: &quot;A B&quot;, serif">a</span></p>'
+    hostile = '<p><span style="font-family: x&quot; onclick=&quot;y">a</span></p>'
+
+    assert compact_html(html) == '<p><font face="&quot;A B&quot;,serif">a</font></p>'
+    assert compact_html(hostile) == '<p><font face="x&quot; onclick=&quot;y">a</font></p>'
+
+
 def test_font_size_and_family_become_the_font_shorthand_where_nothing_else_changes() -> None:
     html = (
         '<section style="font-size:16px;line-height:1.75">'
