@@ -54,7 +54,7 @@ def test_an_inherited_value_equal_to_the_parents_is_dropped() -> None:
     assert compact_html(html) == (
         '<section style="color:#333;font-size:14px">'
         '<p style="margin:0">a b</p>'  # the span said nothing more: unwrapped
-        '<p style="font-size:.9em"><span style="font-size:.9em">c</span></p>'  # relative
+        '<p style="font-size:90%"><span style="font-size:90%">c</span></p>'  # relative
         '<a href="https://mp.weixin.qq.com/s/x" style="color:#333">d</a>'  # links are blue
         '<code style="font-family:x">e<span>f</span></code>'.replace("<span>f</span>", "f")
         + "</section>"
@@ -98,6 +98,123 @@ def test_badly_nested_html_keeps_every_inherited_declaration() -> None:
     html = '<section style="color:red"><p style="color:red"><b>x</p></section>'
 
     assert 'p style="color:red"' in compact_html(html)
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [(".75em", "75%"), ("1.25em", "125%"), ("0.9em", "90%"), ("1.125em", "112.5%"),
+     ("1em", "1em"), ("2em", "2em"), ("14px", "14px"), ("0em", "0")],
+)  # fmt: skip
+def test_a_font_size_in_em_is_written_as_the_shorter_percentage(size: str, expected: str) -> None:
+    assert compact_declarations(f"font-size: {size}") == {"font-size": expected}
+    # Elsewhere % is of something else (the containing block's width): left alone.
+    assert "%" not in compact_declarations(f"margin-left: {size}")["margin-left"]
+
+
+def test_table_groups_without_attributes_go_and_so_do_bare_columns() -> None:
+    html = (
+        '<table><colgroup><col span="2"><col span="1" style="border: 1px solid red"></colgroup>'
+        "<thead><tr><th>a</th></tr></thead><tbody><tr><td>b</td></tr></tbody></table>"
+    )
+
+    assert compact_html(html) == (
+        '<table><col span="1" style="border:1px solid red"><tr><th>a</th></tr>'
+        "<tr><td>b</td></tr></table>"
+    )
+
+
+def test_groups_stay_where_they_carry_something_or_the_table_draws_them() -> None:
+    styled = '<table><tbody style="color: red"><tr><td>b</td></tr></tbody></table>'
+    ruled = '<table rules="groups"><thead><tr><th>a</th></tr></thead><tbody></tbody></table>'
+    spanned = '<table><col span="2" width="40"><tr><td>b</td></tr></table>'
+
+    assert compact_html(styled) == styled.replace("color: red", "color:red")
+    assert compact_html(ruled) == ruled
+    assert compact_html(spanned) == spanned
+
+
+def test_left_alignment_a_cell_gets_anyway_is_dropped() -> None:
+    html = (
+        '<section style="text-align:left"><table><tr>'
+        '<th style="text-align:left">h</th><td style="text-align:left">l</td>'
+        '<td style="text-align:right">r</td></tr></table></section>'
+    )
+
+    assert compact_html(html) == (
+        '<section style="text-align:left"><table><tr>'
+        # A heading cell is centred by the browser unless told: it keeps its alignment.
+        '<th style="text-align:left">h</th><td>l</td>'
+        '<td style="text-align:right">r</td></tr></table></section>'
+    )
+
+
+@pytest.mark.parametrize(
+    "around",
+    [
+        'style="text-align:center"',  # the table inherits centre (standards mode)
+        'style="text-align:left;direction:rtl"',  # start is right
+        'style="text-align:left" dir="rtl"',
+        "",  # what is around the article is not known
+    ],
+)
+def test_left_alignment_stays_where_the_cell_would_not_get_it(around: str) -> None:
+    html = f'<section {around}><table><tr><td style="text-align:left">l</td></tr></table></section>'
+
+    assert 'td style="text-align:left"' in compact_html(html)
+
+
+def test_a_span_that_only_colours_or_sets_a_face_is_a_font() -> None:
+    html = (
+        '<p><span style="color: #666666">a</span><span style="font-family: serif">b</span>'
+        '<span style="color:#d14;font-family:serif">c</span>'
+        '<span style="color: rgb(1, 2, 3)">d</span>'  # not HTML's legacy colour syntax
+        '<span style="color: red; font-weight: bold">e</span>'  # more than a font says
+        '<span title="t" style="color:#666">f</span></p>'
+    )
+
+    assert compact_html(html) == (
+        '<p><font color="#666">a</font><font face="serif">b</font>'
+        '<font color="#d14" face="serif">c</font>'
+        '<span style="color:rgb(1, 2, 3)">d</span>'
+        '<span style="color:red;font-weight:700">e</span>'
+        '<span title="t" style="color:#666">f</span></p>'
+    )
+
+
+def test_a_face_with_quotes_stays_one_attribute() -> None:
+    html = '<p><span style="font-family: &quot;A B&quot;, serif">a</span></p>'
+    hostile = '<p><span style="font-family: x&quot; onclick=&quot;y">a</span></p>'
+
+    assert compact_html(html) == '<p><font face="&quot;A B&quot;,serif">a</font></p>'
+    assert compact_html(hostile) == '<p><font face="x&quot; onclick=&quot;y">a</font></p>'
+
+
+def test_font_size_and_family_become_the_font_shorthand_where_nothing_else_changes() -> None:
+    html = (
+        '<section style="font-size:16px;line-height:1.75">'
+        '<code style="font-family:Menlo,monospace;font-size:.9em">a</code>'
+        '<code style="font-family:Menlo,monospace;font-size:13px;line-height:1.6">b</code>'
+        '<b><code style="font-family:Menlo,monospace;font-size:.9em">c</code></b>'
+        '<span style="font-variant-numeric:tabular-nums">'
+        '<code style="font-family:Menlo,monospace;font-size:.9em">d</code></span>'
+        "</section>"
+        '<code style="font-family:Menlo,monospace;font-size:.9em">e</code>'
+    )
+
+    assert compact_html(html) == (
+        '<section style="font-size:16px;line-height:1.75">'
+        # The inherited line height goes in, so that the shorthand resets nothing.
+        '<code style="font:90%/1.75 Menlo,monospace">a</code>'
+        '<code style="font:13px/1.6 Menlo,monospace">b</code>'
+        # Inside <b> the weight is bolder: the shorthand would make it normal.
+        '<b><code style="font-family:Menlo,monospace;font-size:90%">c</code></b>'
+        # A font property the shorthand would reset is set around it.
+        '<span style="font-variant-numeric:tabular-nums">'
+        '<code style="font-family:Menlo,monospace;font-size:90%">d</code></span>'
+        "</section>"
+        # The page's line height is not known.
+        '<code style="font-family:Menlo,monospace;font-size:90%">e</code>'
+    )
 
 
 def _points(data: str) -> list[tuple[float, float]]:
@@ -183,6 +300,18 @@ def test_a_compact_formula_draws_the_same_points(latex: str) -> None:
     assert [float(v) * 10 for v in old_box.group(1).split()] == [
         float(v) for v in new_box.group(1).split()
     ]
+
+
+def test_a_compact_formula_is_written_for_html() -> None:
+    ziamath.config.svg2 = False
+    ziamath.config.precision = 1
+    drawn = str(ziamath.Latex(r"\frac{a}{b}", size=18).svg())
+
+    compact = compact_svg(drawn)
+
+    assert compact.startswith('<svg fill="black" width=')  # the one colour, said once
+    assert "xmlns" not in compact  # the HTML parser knows <svg>
+    assert "fill" not in compact.split(">", 1)[1]
 
 
 def test_an_svg_with_other_elements_is_left_as_it_is() -> None:

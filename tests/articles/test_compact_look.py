@@ -15,11 +15,10 @@ from typing import Any
 
 import pytest
 from PIL import Image, ImageChops
+from tests.articles.phone import phone_page
 from tests.console.conftest import browser  # noqa: F401 (the console tests' chromium)
 
 from wechat_material.articles import formula, rendering, themes
-from wechat_material.articles.compact import WECHAT_CSS
-from wechat_material.articles.preview import PHONE_WIDTH
 
 pytestmark = pytest.mark.slow
 
@@ -30,16 +29,8 @@ MAX_SHADE = 32
 
 
 def _picture(chromium: Any, html: str) -> Image.Image:
-    page = chromium.new_page(viewport={"width": PHONE_WIDTH, "height": 600})
-    try:
-        page.set_content(
-            f'<!doctype html><html><head><meta charset="utf-8"><style>{WECHAT_CSS}'
-            "body{margin:0}.rich_media_content{padding:0 16px}</style></head><body>"
-            f'<div class="rich_media_content">{html}</div></body></html>'
-        )
+    with phone_page(chromium, html) as page:
         return Image.open(io.BytesIO(page.screenshot(full_page=True))).convert("RGB")
-    finally:
-        page.close()
 
 
 def _in_full(markdown: str, theme: str, monkeypatch: pytest.MonkeyPatch) -> str:

@@ -83,15 +83,16 @@ def test_nested_lists_are_flat_blocks_with_their_own_markers(full: rendering.Ren
     assert not elements.named("ul")
     assert not elements.named("ol")
     assert not elements.named("li")
-    # Each depth is indented 1.5em more, past the 1.4em the marker hangs into.
-    indents = re.findall(r"padding-left:([\d.]+)em", full.html)
+    # Each depth is indented 1.5em more, past the 1.4em the marker hangs into (the left
+    # margin, after the item's own .2em above and below).
+    indents = re.findall(r"margin:\.2em 0 \.2em ([\d.]+)em", full.html)
     assert {"1.4", "2.9", "4.4"} <= set(indents)
     for marker in ("•", "◦", "▪", "1.", "2.", "3."):
         assert f">{marker}</span>" in full.html
     # The third level is a sibling block, not inside the second.
     third = full.html.index("第三层 A")
     block_start = full.html.rindex("<section", 0, third)
-    assert "padding-left:4.4em" in full.html[block_start:third]
+    assert "margin:.2em 0 .2em 4.4em" in full.html[block_start:third]
 
 
 def test_tables_scroll_sideways(full: rendering.Rendered) -> None:
@@ -187,3 +188,39 @@ def test_extra_css_is_applied_and_dropped_declarations_reported() -> None:
 def test_unknown_theme_names_the_choices() -> None:
     with pytest.raises(PostError, match="default, ink, ocean"):
         rendering.render("x", theme="neon")
+
+
+def test_a_table_has_a_column_per_cell_of_its_first_row_and_the_grid_on_rows() -> None:
+    rendered = rendering.render("| a | b | c |\n|---|:-:|---|\n| 1 | 2 | 3 |\n| 4 | 5 | 6 |\n")
+
+    elements = Elements(rendered.html)
+    # The columns draw the frame and the vertical lines, each body row the line above it.
+    assert [attrs.get("span") for attrs in elements.named("col")] == ["3"]
+    assert "border:1px solid" in str(elements.named("col")[0]["style"])
+    rows = [str(attrs.get("style")) for attrs in elements.named("tr")]
+    assert rows[0] == "background:#f0f9f4"
+    assert rows[1:] == ["border-top:1px solid #dfe2e5"] * 2
+    assert not elements.named("thead")  # the parser makes the groups itself
+    assert not elements.named("tbody")
+    assert all("border" not in str(attrs.get("style")) for attrs in elements.named("td"))
+
+
+def test_a_paragraph_of_one_image_is_the_image_with_the_paragraphs_margin() -> None:
+    rendered = rendering.render(
+        "![a](a.png)\n\n文字 ![b](b.png)\n\n> ![c](c.png)\n\n- ![d](d.png)\n"
+    )
+
+    elements = Elements(rendered.html)
+    styles = {attrs["alt"]: attrs.get("style") for attrs in elements.named("img")}
+    # Alone in its paragraph (in a quote too): no <p>, the paragraph's bottom margin.
+    assert styles["a"] == styles["c"] == "display:block;margin:.5em auto 1em"
+    assert styles["b"] == styles["d"] == "display:block;margin:.5em auto"
+    assert rendered.html.count("<p") == 1  # the paragraph with text
+    assert rendered.images == ("a.png", "b.png", "c.png", "d.png")
+
+
+def test_a_formula_of_one_variable_is_one_italic_element() -> None:
+    rendered = rendering.render("其中 $c$ 与 $t_i$。\n")
+
+    assert '<i style="font-family:serif">c</i>' in rendered.html
+    assert "<span" not in rendered.html

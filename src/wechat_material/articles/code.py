@@ -108,9 +108,14 @@ def colours(style_name: str) -> str:
 
 
 def code_block(code: str, language: str, style_name: str) -> str:
-    """A whole code block: a scrolling container holding the highlighted lines."""
+    """A whole code block: a scrolling ``<pre>`` holding the highlighted lines.
+
+    The ``<pre>`` is the box (background, padding, scrolling) and says every
+    property of its own that a stylesheet might set, so no container is needed
+    around it; it has both classes, ``code-block`` and ``code``.
+    """
     lines = highlight(code, language, style_name)
     return (
-        f'<section class="code-block" style="{colours(style_name)}">'
-        f'<pre class="code"><code class="code-lines">{lines}</code></pre></section>'
+        f'<pre class="code-block code" style="{colours(style_name)}">'
+        f'<code class="code-lines">{lines}</code></pre>'
     )

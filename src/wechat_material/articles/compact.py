@@ -6,8 +6,8 @@ WeChat counts every character of an article's HTML against its limit of
 what a reader sees:
 
 - the shortest equal value (``#fff``, ``0`` for ``0px``, ``.5em``,
-  ``margin:0 0 1em``, ``font-weight:700``), no spaces after ``:``, ``;`` or
-  ``,``, no trailing ``;``;
+  ``margin:0 0 1em``, ``font-weight:700``, ``font-size:75%`` for ``.75em``),
+  no spaces after ``:``, ``;`` or ``,``, no trailing ``;``;
 - a declaration that a later one overrides is dropped, and a side of
   ``margin``/``padding`` written after the shorthand is folded into it;
 - a declaration equal to what WeChat's own article stylesheet applies anyway
@@ -17,6 +17,18 @@ what a reader sees:
   stylesheet sets that property on the element (``a``, ``code``, ``th``, …);
 - a ``<span>`` left without attributes is unwrapped, and the line breaks
   between block elements, which show nothing, go;
+- a ``<span>`` that only sets a colour or a font family is written as
+  ``<font color="…" face="…">``, HTML's own attributes for the two, in fewer
+  characters (WeChat keeps ``<font>``; its dark mode recolours it as it does
+  styles);
+- a ``<thead>``, ``<tbody>`` or ``<colgroup>`` without attributes is left out
+  (the HTML parser puts the rows in a ``<tbody>`` and the columns in a
+  ``<colgroup>`` of its own; no group is styled, so the table draws the same,
+  unless the table's ``rules`` attribute draws lines between groups), and so is
+  a ``<col>`` with nothing but its ``span``;
+- ``text-align:left`` on a table cell is dropped where the cell gets ``left``
+  anyway: a table inherits the alignment around it (or, in quirks mode,
+  starts over at ``start``, which is ``left`` in left-to-right text).
 - ``&nbsp;`` in text is written as the character it stands for, U+00A0: an
   HTML parser reads both as the same character, and the character counts one
   against WeChat's limit instead of six (a code block's indentation is all
@@ -30,6 +42,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from html import unescape as html_unescape
 
 # Rules of WeChat's article stylesheet (the ``.rich_media_content`` rules of
@@ -63,6 +76,23 @@ INHERITED = frozenset(
         "text-align",
         "white-space",
         "word-break",
+        "direction",
+        # The rest of what the font shorthand sets: followed so that it is known when
+        # none of them was set around an element (see _font_shorthand).
+        "font-variant",
+        "font-stretch",
+        "font-kerning",
+        "font-size-adjust",
+        "font-feature-settings",
+        "font-variation-settings",
+        "font-optical-sizing",
+        "font-language-override",
+        "font-variant-caps",
+        "font-variant-ligatures",
+        "font-variant-numeric",
+        "font-variant-east-asian",
+        "font-variant-alternates",
+        "font-variant-position",
     }
 )
 # Inherited properties the browser's own stylesheet sets on an element: declared there,
@@ -108,6 +138,11 @@ BLOCKS = frozenset(
         "thead", "tr", "ul",
     }
 )  # fmt: skip
+# Left out when they carry no attribute: a span says nothing then, and the parser makes
+# the <tbody> of the rows and the <colgroup> of the columns itself (a table whose groups
+# have no style draws the same, unless its rules="groups" draws lines between them).
+_UNWRAPPED = frozenset({"span", "thead", "tbody", "colgroup"})
+_GROUPS = frozenset({"thead", "tbody", "colgroup"})
 _BOXES = ("margin", "padding")
 _SIDES = ("top", "right", "bottom", "left")
 # Shorthands and the longhands they reset: a longhand before its shorthand is dead.
@@ -202,6 +237,15 @@ def _short_hex(match: re.Match[str]) -> str:
     return "#" + digits
 
 
+def _short_font_size(value: str) -> str:
+    """``.75em`` as ``75%`` where that is shorter: for font-size both are of the parent's size."""
+    match = re.fullmatch(r"(\d*\.?\d+)em", value)
+    if match is None:
+        return value
+    percent = format(Decimal(match.group(1)).scaleb(2).normalize(), "f")
+    return f"{percent}%" if len(percent) + 1 < len(value) else value
+
+
 def short_value(prop: str, value: str) -> str:
     """The shortest spelling of ``value`` for ``prop`` that means the same."""
     pieces = []
@@ -217,6 +261,8 @@ def short_value(prop: str, value: str) -> str:
         value = _WEIGHTS.get(value.lower(), value)
     if prop in _BOXES:
         value = " ".join(_short_box(value.split()))
+    if prop == "font-size":
+        value = _short_font_size(value)
     return value
 
 
@@ -270,6 +316,14 @@ def wechat_applies(tag: str, prop: str, value: str) -> bool:
     )
 
 
+_LEFT = frozenset({"left", "start"})
+
+
+def _left_to_right(inherited: dict[str, str | None]) -> bool:
+    """Whether the text runs left to right: nothing said otherwise (the page's default)."""
+    return inherited.get("direction", "ltr") == "ltr"
+
+
 def _inheritable(prop: str, value: str) -> bool:
     """Whether a child that inherits ``value`` computes the same value (absolute values)."""
     if prop in {"font-size", "line-height"}:
@@ -279,6 +333,74 @@ def _inheritable(prop: str, value: str) -> bool:
     if prop == "font-weight":
         return value not in {"bolder", "lighter"}
     return "(" not in value or prop == "color"
+
+
+# What the font shorthand can say, in its order; it resets the rest of the font's
+# properties (_FONT_RESET) to their initial values.
+_FONT_SAYS = ("font-style", "font-variant", "font-weight", "font-stretch")
+_FONT_RESET = frozenset(prop for prop in INHERITED if prop.startswith("font-")) - {
+    "font-family",
+    "font-size",
+    *_FONT_SAYS,
+}
+_CSS_WIDE = frozenset({"inherit", "initial", "unset", "revert", "revert-layer"})
+
+
+def _font_shorthand(
+    kept: list[tuple[str, str]],
+    declarations: dict[str, str],
+    parent: dict[str, str | None],
+    ua: frozenset[str],
+) -> list[tuple[str, str]]:
+    """``kept`` with its font size and family (and line height…) as one ``font``, if shorter.
+
+    ``font:90%/1.75 Menlo,monospace`` sets the style, weight, variant and stretch
+    to normal and the line height to normal, and resets every other font property:
+    it is used only where each of those is said in the shorthand or would be its
+    initial value anyway (nothing around the element set it). The line height is
+    written in it, as declared or as inherited (a number or an absolute length).
+    """
+    values = dict(kept)
+    if "font-size" not in values or "font-family" not in values:
+        return kept
+    if any(prop in declarations or prop in ua or prop in parent for prop in _FONT_RESET):
+        return kept
+    said: dict[str, str] = {}
+    for prop in (*_FONT_SAYS, "line-height"):
+        value = declarations.get(prop)
+        if value is None and prop in ua:
+            return kept  # the browser's stylesheet sets it: its value is not known here
+        if value is None and prop in parent:
+            value = parent[prop]
+            if value is None:
+                return kept
+        if value is None and prop == "line-height":
+            return kept  # the page's line height is not known
+        if value is not None:
+            said[prop] = value
+    stated = (*said.values(), values["font-size"], values["font-family"])
+    if any("!" in value or value.lower() in _CSS_WIDE for value in stated):
+        return kept
+    if not re.fullmatch(r"normal|bold|\d+", said.get("font-weight", "normal")):
+        return kept  # bolder, lighter: not in the shorthand's words
+    if said.get("font-stretch", "normal") != "normal":
+        return kept  # only keywords of it may stand in the shorthand; not worth it
+    if said.get("font-variant", "normal") not in {"normal", "small-caps"}:
+        return kept
+    words = [
+        said[prop]
+        for prop in ("font-style", "font-variant", "font-weight")
+        if said.get(prop, "normal") not in {"normal", "400"}
+    ]
+    size = values["font-size"] + (f"/{said['line-height']}" if "line-height" in said else "")
+    shorthand = " ".join([*words, size, values["font-family"]])
+    covered = {"font-size", "font-family", "line-height", *_FONT_SAYS}
+    replaced = [(prop, value) for prop, value in kept if prop in covered]
+    if len(f"font:{shorthand}") >= len(";".join(f"{p}:{v}" for p, v in replaced)):
+        return kept
+    first = next(index for index, (prop, _) in enumerate(kept) if prop in covered)
+    rest = [(prop, value) for prop, value in kept if prop not in covered]
+    return [*rest[:first], ("font", shorthand), *rest[first:]]
 
 
 NBSP = "\u00a0"
@@ -291,8 +413,10 @@ class _Open:
     tag: str
     inherited: dict[str, str | None] = field(default_factory=dict)
     unwrapped: bool = False
+    groups_drawn: bool = False  # a <table rules="…">: its row and column groups stay
     mark: str | None = None
     begins: int = 0  # where the element starts in the output
+    end: str | None = None  # its end tag, when it is written as another element
 
 
 def _well_nested(html: str) -> bool:
@@ -320,8 +444,40 @@ def _attributes(text: str) -> list[tuple[str, str | None, str]]:
     return found
 
 
+# A <span> that only colours or sets a face: <font color="#666"> says it in fewer
+# characters (HTML's presentational attributes; WeChat keeps <font>, as its editor does).
+_FONT_ATTRIBUTES = {"color": "color", "font-family": "face"}
+# The color attribute is read by HTML's legacy colour rules, not CSS's: rgb(), hsl(),
+# transparent… mean something else there. Hex colours mean the same in both.
+_LEGACY_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+
+
+def _as_font(style: str) -> str | None:
+    """``<font …>`` for a span of ``style``, when that says the same in fewer characters."""
+    declarations = dict(split_declarations(style))
+    if not declarations or not set(declarations) <= set(_FONT_ATTRIBUTES):
+        return None
+    if any("!" in value or "\\" in value for value in declarations.values()):
+        return None
+    if "color" in declarations and not _LEGACY_COLOUR.fullmatch(declarations["color"]):
+        return None
+    attributes = "".join(
+        f" {_FONT_ATTRIBUTES[prop]}={_quoted(value)}" for prop, value in declarations.items()
+    )
+    font = f"<font{attributes}>"
+    return (
+        font
+        if len(font) + len("</font>") < len(f"<span{_style_attribute(style)}></span>")
+        else None
+    )
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace("&", "&amp;").replace('"', "&quot;") + '"'
+
+
 def _style_attribute(style: str) -> str:
-    return ' style="' + style.replace("&", "&amp;").replace('"', "&quot;") + '"'
+    return f" style={_quoted(style)}"
 
 
 class _Compactor:
@@ -336,13 +492,22 @@ class _Compactor:
     def inherited(self) -> dict[str, str | None]:
         return self.stack[-1].inherited if self.stack else {}
 
+    def groups_drawn(self) -> bool:
+        """Whether the innermost table draws lines between its groups."""
+        table = next((opened for opened in reversed(self.stack) if opened.tag == "table"), None)
+        return table is not None and table.groups_drawn
+
     def style(self, tag: str, style: str) -> tuple[str, dict[str, str | None]]:
         """The compacted style of a ``tag`` and what its children inherit."""
         parent = self.inherited()
         ua = UA_SETS.get(tag, frozenset())
         inherited = {prop: (None if prop in ua else value) for prop, value in parent.items()}
         inherited.update(dict.fromkeys(ua))
-        kept = []
+        if tag == "table" and _left_to_right(parent) and parent.get("text-align") in _LEFT:
+            # Standards mode: the table inherits left. Quirks mode: it starts over at
+            # start, which is left too in left-to-right text.
+            inherited["text-align"] = "left"
+        kept: list[tuple[str, str]] = []
         declarations = compact_declarations(style)
         inherits_colour = self.inherit and "color" not in ua
         colour = declarations.get("color", parent.get("color") if inherits_colour else None)
@@ -360,8 +525,10 @@ class _Compactor:
                 inherited[prop] = value if _inheritable(prop, value) else None
                 if redundant:
                     continue
-            kept.append(f"{prop}:{value}")
-        return ";".join(kept), inherited
+            kept.append((prop, value))
+        if self.inherit:
+            kept = _font_shorthand(kept, declarations, parent, ua)
+        return ";".join(f"{prop}:{value}" for prop, value in kept), inherited
 
     def start(self, match: re.Match[str]) -> str:
         name, tag = match.group("name"), match.group("name").lower()
@@ -369,8 +536,12 @@ class _Compactor:
         out = []
         style = None
         mark = None
-        for attribute, value, written in _attributes(match.group("attrs")):
+        direction = None
+        attributes = _attributes(match.group("attrs"))
+        for attribute, value, written in attributes:
             lowered = attribute.lower()
+            if lowered == "dir":
+                direction = value or ""
             if lowered in {"class", "id"}:
                 continue
             if lowered == BLOCK_MARK:
@@ -388,14 +559,23 @@ class _Compactor:
                 self.svg_depth += 1
             return f"<{name}{''.join(out)}{'/>' if closed else '>'}"
         compacted, inherited = self.style(tag, style or "")
+        if direction is not None and "direction" not in compact_declarations(style or ""):
+            inherited["direction"] = None  # dir="…": not followed here
+        if tag == "col" and not compacted and {a.lower() for a, _, _ in attributes} <= {"span"}:
+            return ""  # a column without a style draws nothing
+        font = _as_font(compacted) if tag == "span" and not out and not closed else None
+        if font is not None:
+            self.stack.append(_Open(tag, inherited, mark=mark, begins=self.length, end="</font>"))
+            return font
         if compacted:
             out.append(_style_attribute(compacted))
         if tag in VOID or closed:
             return f"<{name}{''.join(out)}>"
         if tag == "pre":
             self.pre_depth += 1
-        unwrapped = tag == "span" and not out
-        self.stack.append(_Open(tag, inherited, unwrapped, mark, self.length))
+        unwrapped = tag in _UNWRAPPED and not out and not (tag in _GROUPS and self.groups_drawn())
+        groups_drawn = tag == "table" and any(a.lower() == "rules" for a, _, _ in attributes)
+        self.stack.append(_Open(tag, inherited, unwrapped, groups_drawn, mark, self.length))
         return "" if unwrapped else f"<{name}{''.join(out)}>"
 
     def end(self, match: re.Match[str]) -> str:
@@ -408,7 +588,9 @@ class _Compactor:
         if tag == "pre":
             self.pre_depth = max(self.pre_depth - 1, 0)
         opened = self.stack.pop() if self.stack else None
-        out = "" if opened is not None and opened.unwrapped else match.group(0)
+        out = match.group(0)
+        if opened is not None:
+            out = "" if opened.unwrapped else opened.end or out
         if opened is not None and opened.mark is not None:
             self.sizes[opened.mark] = self.length + len(out) - opened.begins
         return out

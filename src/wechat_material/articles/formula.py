@@ -152,12 +152,18 @@ def _rect_commands(attributes: dict[str, str]) -> list[tuple[str, list[int]]]:
     return [("M", [x, y]), ("H", [x + width]), ("V", [y + height]), ("H", [x]), ("Z", [])]
 
 
+def _fill(colour: str) -> str:
+    return f' fill="{colour}"'
+
+
 def compact_svg(svg: str) -> str:
     """ziamath's SVG in fewer characters, drawing the same shapes.
 
     The glyphs (and the bars drawn as rectangles) of one colour become one path in
     relative commands; coordinates are whole tenths of a pixel, the ``viewBox``
-    scaled to match. An SVG with anything else in it is returned unchanged.
+    scaled to match. The result is for HTML: it has no ``xmlns`` (the HTML parser
+    knows ``<svg>``), and a fill shared by every path is said once, on the ``<svg>``.
+    An SVG with anything else in it is returned unchanged.
     """
     opening = _SVG_OPEN.match(svg)
     if opening is None or not svg.endswith("</svg>"):
@@ -188,10 +194,15 @@ def compact_svg(svg: str) -> str:
         size = f'width="{root["width"]}" height="{root["height"]}"'
     except (KeyError, ValueError):
         return svg
+    fills = {fill for fill, _ in groups}
+    # One colour (as ziamath draws): said once, on the <svg>, and the paths inherit it.
+    shared = _fill(fills.pop()) if len(fills) == 1 else ""
     paths = "".join(
-        f'<path d="{writer.text()}" fill="{fill}"></path>' for (fill, _), writer in groups.items()
+        f'<path d="{writer.text()}"{"" if shared else _fill(fill)}></path>'
+        for (fill, _), writer in groups.items()
     )
-    return f'<svg xmlns="http://www.w3.org/2000/svg" {size} viewBox="{box}">{paths}</svg>'
+    # No xmlns: inside HTML the parser puts <svg> and what it holds in the SVG namespace.
+    return f'<svg{shared} {size} viewBox="{box}">{paths}</svg>'
 
 
 NBSP = "\u00a0"
@@ -215,6 +226,7 @@ _BINARY = {"+": "+", "-": "−", "pm": "±", "mp": "∓", "times": "×", "cdot":
 _ORDINARY = {"infty": "∞", "partial": "∂", "nabla": "∇", "ldots": "…", "cdots": "⋯", "%": "%"}
 _SPACES = {",": "\u2009", ":": "\u2005", ";": "\u2004", " ": NBSP, "quad": "\u2003"}
 _PUNCTUATION = {char: char for char in "()[],./|!"} | {"'": "′"}
+_ONE_VARIABLE = re.compile(r"<i>([^<]*)</i>")
 _LATEX_TOKEN = re.compile(r"\\([A-Za-z]+|[,:; %])|(\d+(?:\.\d+)?)|(\s+)|(.)")
 
 
@@ -357,6 +369,10 @@ def formula(latex: str, *, inline: bool, warn: list[str]) -> str:
     if text is not None:
         # In a serif face, as math is set; the size and colour of the text around it.
         if inline:
+            single = _ONE_VARIABLE.fullmatch(text)
+            if single is not None:
+                # $c$: the <i> takes the face itself, without a <span> around it.
+                return f'<i class="math-text">{single.group(1)}</i>'
             return f'<span class="math-text">{text}</span>'
         return f'<section class="math-block math-text">{text}</section>'
     try:
