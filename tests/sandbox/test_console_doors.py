@@ -15,7 +15,7 @@ import pytest
 from starlette.applications import Starlette
 
 from wechat_material.sandbox import SandboxConfig, create_app
-from wechat_material.sandbox.http.doors import TOKEN_COOKIE, Doors
+from wechat_material.sandbox.http.access import TOKEN_COOKIE, Doors
 from wechat_material.sandbox.state.config import ADMIN_TOKEN_ENV
 
 from .wechat_wire import START

@@ -29,7 +29,7 @@ from wechat_material.sandbox import (
     create_app,
     run_in_thread,
 )
-from wechat_material.sandbox.http.doors import Doors, admin_token_for, is_loopback
+from wechat_material.sandbox.http.access import Doors, admin_token_for, is_loopback
 from wechat_material.sandbox.state.config import ADMIN_TOKEN_ENV
 
 from .wechat_wire import BASE, START, WeChat
