@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from wechat_material.sandbox import DEMO_APPID, AsyncSandboxAdmin, SandboxBackend
-from wechat_material.sandbox.http.layers import PEEK_LIMIT
+from wechat_material.sandbox.http.middleware import PEEK_LIMIT
 
 from .wechat_wire import RID, WeChat, article, errcode
 

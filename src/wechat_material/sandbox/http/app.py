@@ -32,7 +32,7 @@ from wechat_material.sandbox.http.body_caps import BodyCapMiddleware
 from wechat_material.sandbox.http.console_headers import ConsoleHeadersMiddleware
 from wechat_material.sandbox.http.endpoint import error_reply
 from wechat_material.sandbox.http.faults import FaultMiddleware
-from wechat_material.sandbox.http.layers import ApiRoutes, CountingMiddleware, GuardMiddleware
+from wechat_material.sandbox.http.middleware import ApiRoutes, CountingMiddleware, GuardMiddleware
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.config import API_PREFIX, SandboxConfig
