@@ -27,7 +27,7 @@ from wechat_material.sandbox.http.access import (
     off_loopback_warning,
 )
 from wechat_material.sandbox.http.app import create_app
-from wechat_material.sandbox.http.faults import ConnectionDropped
+from wechat_material.sandbox.http.middleware import ConnectionDropped
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.config import (
     ADMIN_TOKEN_ENV,

@@ -30,9 +30,13 @@ from wechat_material.sandbox.http import admin, console, files, routes
 from wechat_material.sandbox.http.access import Doors, DoorsMiddleware
 from wechat_material.sandbox.http.body_caps import BodyCapMiddleware
 from wechat_material.sandbox.http.console_headers import ConsoleHeadersMiddleware
-from wechat_material.sandbox.http.endpoint import error_reply
-from wechat_material.sandbox.http.faults import FaultMiddleware
-from wechat_material.sandbox.http.middleware import ApiRoutes, CountingMiddleware, GuardMiddleware
+from wechat_material.sandbox.http.middleware import (
+    ApiRoutes,
+    CountingMiddleware,
+    FaultMiddleware,
+    GuardMiddleware,
+)
+from wechat_material.sandbox.http.wire import error_reply
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.config import API_PREFIX, SandboxConfig

@@ -1,4 +1,6 @@
-"""The layers around the routes: the guard (outermost) and call counting.
+"""The layers around the routes, outermost first: the guard, call counting (and the
+journal), then, after the body caps (:mod:`~wechat_material.sandbox.http.body_caps`),
+faults, and the API's own router.
 
 - The guard: no traceback ever reaches a client. An unexpected exception
   becomes ``-1 system error`` on API paths (what WeChat answers when it fails
@@ -8,23 +10,34 @@
   for. The appid comes from the access_token (for API calls), the query
   string (for /token) or the JSON body (for /stable_token, read here and
   handed on intact); one the sandbox has no account for counts as unknown.
-  Each call is also recorded in the journal, with its reply's errcode and
-  latency (:mod:`~wechat_material.sandbox.http.journaling`).
-
-The fault layer (:mod:`wechat_material.sandbox.http.faults`) comes after them.
+  Each call is also recorded in the journal
+  (:mod:`wechat_material.sandbox.state.journal`) by :func:`run_recorded`,
+  which watches what goes out: the status, the errcode of a JSON reply (read
+  from the first bytes of the body), how long it took, and the fault applied.
+- Faults: the fault plan's rules and draws are
+  :mod:`wechat_material.sandbox.state.faults`; this layer carries them out on
+  every faultable path (API calls and the files under /mmbiz/, never the
+  admin API): it delays the call, answers ``-1`` (or the rule's errcode) or a
+  gateway's 5xx page, or cuts the reply short, and names the fault it applied
+  in the scope (:data:`FAULT_KEY`), for the journal.
+- The API's router: an API call goes straight to its route, found by its path.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import time
+from collections.abc import Callable
+from typing import Any
 
+import anyio
+import httpx
 from starlette.requests import ClientDisconnect, Request
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wechat_material import _endpoints as ep
-from wechat_material.sandbox.http.faults import ConnectionDropped
-from wechat_material.sandbox.http.journaling import run_recorded
 from wechat_material.sandbox.http.wire import (
     error_payload,
     json_label,
@@ -35,6 +48,9 @@ from wechat_material.sandbox.http.wire import (
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.config import API_PREFIX
+from wechat_material.sandbox.state.faults import FaultPlan, Outcome
+from wechat_material.sandbox.state.journal import CallRecord
+from wechat_material.sandbox.state.links import URL_PREFIX
 from wechat_material.sandbox.state.quotas import UNKNOWN_APPID
 
 log = logging.getLogger("wechat_material.sandbox")
@@ -166,3 +182,166 @@ class GuardMiddleware(BackendLayer):
                 )
                 reply = json_reply(payload, label)
             await reply(scope, receive, send)
+
+
+# -- the journal ------------------------------------------------------------------------
+
+FAULT_KEY = "wechat_material.fault"
+# An errcode reply is tiny; a JSON listing can be large and its errcode is 0 unless said.
+_PEEK = 4096
+
+
+def _reply_code(content_type: str, head: bytes) -> tuple[int | None, str]:
+    """(errcode, errmsg) of a JSON reply; (None, "") for files and pages."""
+    if "json" not in content_type and not content_type.startswith("text/plain"):
+        return None, ""
+    if len(head) > _PEEK or b'"errcode"' not in head:
+        # A listing or other success (an error is short and says its errcode).
+        return 0, ""
+    try:
+        data = json.loads(head.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        # Longer than the peek: a listing or other success reply.
+        return 0, ""
+    if not isinstance(data, dict):
+        return 0, ""
+    code = data.get("errcode", 0)
+    message = data.get("errmsg", "")
+    return (code if isinstance(code, int) else 0), (message if isinstance(message, str) else "")
+
+
+async def run_recorded(
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, backend: SandboxBackend, appid: str
+) -> None:
+    """Run ``app`` for one API call and record the call in ``backend.journal``."""
+    started = time.perf_counter()
+    at = backend.clock.now()
+    status = 0
+    content_type = ""
+    head = bytearray()
+
+    async def watching_send(message: Message) -> None:
+        nonlocal status, content_type
+        if message["type"] == "http.response.start":
+            status = int(message["status"])
+            for name, value in message.get("headers", []):
+                if name.lower() == b"content-type":
+                    content_type = value.decode("latin-1").lower()
+        elif message["type"] == "http.response.body" and len(head) <= _PEEK:
+            head.extend(message.get("body", b"")[: _PEEK + 1 - len(head)])
+        await send(message)
+
+    try:
+        await app(scope, receive, watching_send)
+    finally:
+        errcode, errmsg = _reply_code(content_type, bytes(head))
+        backend.journal.record(
+            CallRecord(
+                at=at,
+                method=str(scope.get("method", "")),
+                path=str(scope.get("path", "")),
+                query=scope.get("query_string", b"").decode("latin-1"),
+                appid=appid,
+                status=status,
+                errcode=errcode,
+                errmsg=errmsg,
+                latency_ms=round((time.perf_counter() - started) * 1000, 2),
+                fault=str(scope.get(FAULT_KEY, "")),
+                content_type=content_type,
+            )
+        )
+
+
+# -- faults ----------------------------------------------------------------------------
+
+FAULTABLE_PREFIXES = (API_PREFIX, URL_PREFIX)
+
+
+class ConnectionDropped(httpx.RemoteProtocolError):
+    """Raised inside the app to cut a reply short (what a client of a real socket
+    sees as "peer closed connection"; over ``httpx.ASGITransport`` it arrives as is)."""
+
+
+def gateway_page(status: int) -> bytes:
+    reason = {502: "Bad Gateway", 503: "Service Temporarily Unavailable"}[status]
+    return (
+        f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+        "</body>\r\n</html>\r\n"
+    ).encode()
+
+
+async def drain(receive: Receive) -> None:
+    """Read and discard the rest of a request body."""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
+
+
+class FaultMiddleware:
+    """Applies the backend's fault plan to every faultable path."""
+
+    def __init__(
+        self, app: ASGIApp, plan: FaultPlan, error_reply: Callable[[int, str], Any]
+    ) -> None:
+        self.app = app
+        self.plan = plan
+        self.error_reply = error_reply
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(FAULTABLE_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        decision = self.plan.decide(scope["path"])
+        if decision is None:
+            await self.app(scope, receive, send)
+            return
+        if decision.outcome is not Outcome.THROUGH:
+            scope[FAULT_KEY] = decision.outcome.value
+        elif decision.delay > 0:
+            scope[FAULT_KEY] = "delay"
+        if decision.delay > 0:
+            await anyio.sleep(decision.delay)
+        if decision.outcome is Outcome.ERROR:
+            await drain(receive)
+            await self.error_reply(decision.errcode, scope["path"])(scope, receive, send)
+        elif decision.outcome is Outcome.HTTP_5XX:
+            await drain(receive)
+            body = gateway_page(decision.status)
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": decision.status,
+                    "headers": [
+                        (b"content-type", b"text/html"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+        elif decision.outcome is Outcome.DROP:
+            await self.app(scope, receive, _cut_short(send))
+        else:
+            await self.app(scope, receive, send)
+
+
+def _cut_short(send: Send) -> Send:
+    """A ``send`` that lets the headers and half the first body chunk out, then cuts."""
+    start: Message | None = None
+
+    async def cutting_send(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            start = message
+            return
+        if message["type"] == "http.response.body" and start is not None:
+            body = message.get("body", b"")
+            await send(start)
+            await send(
+                {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
+            )
+            raise ConnectionDropped("peer closed connection without sending complete message body")
+        await send(message)
+
+    return cutting_send
