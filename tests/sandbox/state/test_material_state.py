@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -62,3 +63,18 @@ async def test_an_account_holds_nothing_until_it_adds(backend: SandboxBackend) -
         "image_count": 0,
         "news_count": 0,
     }
+
+
+def test_the_listable_material_types_are_the_shared_list_kinds(backend: SandboxBackend) -> None:
+    """batchget_material takes the kinds of limits.LIST_KINDS that are material types;
+    the draft box and publications have listings of their own."""
+    from wechat_material.limits import LIST_KINDS, MaterialType
+
+    for kind in LIST_KINDS:
+        if kind in set(MaterialType):
+            page = backend.materials.batchget(DEMO_APPID, kind, 0, 5)
+            assert page == {"total_count": 0, "item_count": 0, "item": []}
+        else:
+            assert refusal(partial(backend.materials.batchget, DEMO_APPID, kind, 0, 5))[0] == 40004
+    assert backend.drafts.batchget(DEMO_APPID, 0, 5, no_content=True)["item_count"] == 0
+    assert backend.publishing.batchget(DEMO_APPID, 0, 5, no_content=True)["item_count"] == 0

@@ -10,7 +10,8 @@ and so are ``<img>`` tags whose ``src`` is not an image WeChat hosts
 (uploadimg or material URLs).
 
 It also says how stored articles are listed (:func:`render_articles`, with
-their links) and checks the paging of the batchget endpoints.
+their links; :func:`listed_articles`), checks the paging of the batchget
+endpoints and gives their replies' one shape (:func:`page_reply`).
 """
 
 from __future__ import annotations
@@ -154,6 +155,35 @@ def check_page(offset: int, count: int) -> None:
     """batchget paging: offset ≥ 0 and count 1..20, else 40097 [assumed]."""
     if not 0 <= offset <= MAX_OFFSET or not PAGE_MIN <= count <= PAGE_MAX:
         raise SandboxError(40097, f"offset must be ≥ 0 and count {PAGE_MIN}..{PAGE_MAX}")
+
+
+def page_reply(total_count: int, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """A page of a batchget listing (material, drafts, publications), as WeChat shapes it."""
+    return {"total_count": total_count, "item_count": len(items), "item": items}
+
+
+def listed_articles(
+    links: Links,
+    kind: str,
+    id_name: str,
+    owner: str,
+    articles: Sequence[Mapping[str, Any]],
+    created: float,
+    updated: float,
+    *,
+    with_content: bool = True,
+) -> dict[str, Any]:
+    """One item of a listing of articles: news material, a draft or a publication
+    (``kind``), under its ``id_name`` (``media_id`` or ``article_id``)."""
+    return {
+        id_name: owner,
+        "content": {
+            "news_item": render_articles(links, kind, owner, articles, with_content=with_content),
+            "create_time": int(created),
+            "update_time": int(updated),
+        },
+        "update_time": int(updated),
+    }
 
 
 def render_articles(

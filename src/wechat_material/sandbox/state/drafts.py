@@ -13,6 +13,8 @@ from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.articles import (
     ArticleRules,
     check_page,
+    listed_articles,
+    page_reply,
     prepare_article,
     prepare_articles,
     render_articles,
@@ -99,21 +101,16 @@ class Drafts:
             (appid, count, offset),
         )
         items = [
-            {
-                "media_id": row["media_id"],
-                "content": {
-                    "news_item": render_articles(
-                        self._links,
-                        DRAFT_PAGE,
-                        row["media_id"],
-                        json.loads(row["articles"]),
-                        with_content=not no_content,
-                    ),
-                    "create_time": int(row["created_at"]),
-                    "update_time": int(row["update_time"]),
-                },
-                "update_time": int(row["update_time"]),
-            }
+            listed_articles(
+                self._links,
+                DRAFT_PAGE,
+                "media_id",
+                row["media_id"],
+                json.loads(row["articles"]),
+                row["created_at"],
+                row["update_time"],
+                with_content=not no_content,
+            )
             for row in rows
         ]
-        return {"total_count": total, "item_count": len(items), "item": items}
+        return page_reply(total, items)

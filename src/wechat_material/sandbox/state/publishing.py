@@ -20,7 +20,12 @@ from typing import Any
 
 from wechat_material.limits import ARTICLES_MAX
 from wechat_material.sandbox.state import SandboxError
-from wechat_material.sandbox.state.articles import check_page, render_articles
+from wechat_material.sandbox.state.articles import (
+    check_page,
+    listed_articles,
+    page_reply,
+    render_articles,
+)
 from wechat_material.sandbox.state.clock import SandboxClock
 from wechat_material.sandbox.state.drafts import Drafts
 from wechat_material.sandbox.state.ids import IdMaker
@@ -227,24 +232,19 @@ class Publishing:
             if not all(a["is_deleted"] for a in json.loads(row["articles"]))
         ]
         items = [
-            {
-                "article_id": row["article_id"],
-                "content": {
-                    "news_item": render_articles(
-                        self._links,
-                        ARTICLE_PAGE,
-                        row["article_id"],
-                        json.loads(row["articles"]),
-                        with_content=not no_content,
-                    ),
-                    "create_time": int(row["submitted_at"]),
-                    "update_time": int(row["done_at"]),
-                },
-                "update_time": int(row["done_at"]),
-            }
+            listed_articles(
+                self._links,
+                ARTICLE_PAGE,
+                "article_id",
+                row["article_id"],
+                json.loads(row["articles"]),
+                row["submitted_at"],
+                row["done_at"],
+                with_content=not no_content,
+            )
             for row in rows[offset : offset + count]
         ]
-        return {"total_count": len(rows), "item_count": len(items), "item": items}
+        return page_reply(len(rows), items)
 
     def page_article(self, article_id: str, idx: int) -> dict[str, Any] | None:
         """A published article for its page, or None before publishing completes."""
