@@ -38,6 +38,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from wechat_material._endpoints import ALL, ReplyKind
+from wechat_material.errcodes import ErrorKind, lookup
 from wechat_material.limits import CONTENT_TYPES, MediaFormat
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.backend import SandboxBackend
@@ -128,7 +129,6 @@ def json_reply(
 
 # A retired API's errmsg, as WeChat writes it (docs/wire-contract.en.md §3): the text, the
 # announcement of the draft box, a hint, then the rid.
-RETIRED_CODES = frozenset({45103, 45106})
 RETIRED_ANNOUNCEMENT = (
     "https://mp.weixin.qq.com/cgi-bin/announce?action=getannouncement"
     "&announce_id=11644831863qFQSh&version=&lang=zh_CN&token="
@@ -148,7 +148,7 @@ def _hint(rid: str) -> str:
 
 def error_payload(error: SandboxError, rid: str) -> dict[str, Any]:
     errmsg = error.errmsg
-    if error.code in RETIRED_CODES:
+    if lookup(error.code).kind is ErrorKind.RETIRED_API:
         errmsg += f". For more details, please view {RETIRED_ANNOUNCEMENT} hint: [{_hint(rid)}]"
     return {"errcode": error.code, "errmsg": f"{errmsg} rid: {rid}"}
 
