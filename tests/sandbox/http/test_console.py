@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from html import escape
+import re
+from html import escape, unescape
 
 import httpx
 import pytest
 
+from wechat_material.article_html import clean_article_html
 from wechat_material.sandbox import DEMO_APPID, SandboxBackend
 from wechat_material.sandbox.state.article_review import dropped_parts
 
@@ -136,9 +138,27 @@ async def test_the_ledger_says_which_article_uses_which_media(
 
 def test_dropped_parts_names_what_clean_up_took_out() -> None:
     sent = '<p style="color:red">a</p><script>x()</script><img src="https://e.com/i.png">'
-    kept = "<p>a</p>"
-    found = {(d.what, d.detail) for d in dropped_parts(sent, kept)}
+    cleaned = clean_article_html(sent, lambda _url: False)
+    found = {(d.what, d.detail) for d in dropped_parts(sent, cleaned)}
     assert ("<script>", "x()") in found
-    assert ("<img> from elsewhere", "https://e.com/i.png") in found
-    assert ("style= on <p>", "") in found
-    assert dropped_parts(kept, kept) == []
+    assert ("<img> not hosted by WeChat", "https://e.com/i.png") in found
+    assert dropped_parts("<p>a</p>", clean_article_html("<p>a</p>")) == []
+
+
+HOSTILE_ARTICLE = (
+    '<p onclick="steal()" style="background:url(http://e.com/t)">hi</p>'
+    "<script>steal()</script><iframe src=https://e.com/f></iframe>"
+    '<a href="javascript:steal()">x</a><form><input name=q></form>'
+    '<img src="https://e.com/outside.png"><svg onload="steal()"><circle r="1"/></svg>'
+)
+
+
+async def test_the_console_lists_exactly_what_the_cleaner_removed(
+    wx: WeChat, client: httpx.AsyncClient, backend: SandboxBackend
+) -> None:
+    media_id, _ = await _draft(wx, HOSTILE_ARTICLE)
+    removed = clean_article_html(HOSTILE_ARTICLE, backend.links.is_image_url).removed
+    assert len(removed) >= 6  # the article is hostile in many ways
+    page = (await client.get(f"/ui/articles/draft/{media_id}/0")).text
+    listed = re.findall(r'data-testid="dropped"><strong>(.*?)</strong>', page)
+    assert list(dict.fromkeys(unescape(what) for what in listed)) == removed
