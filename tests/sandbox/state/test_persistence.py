@@ -12,7 +12,18 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from wechat_material.sandbox import AsyncSandboxAdmin, SandboxClock, SandboxConfig, create_app
+from wechat_material.limits import ACCESS_TOKEN_LIFETIME
+from wechat_material.sandbox import (
+    DEMO_APPID,
+    DEMO_SECRET,
+    AsyncSandboxAdmin,
+    SandboxBackend,
+    SandboxClock,
+    SandboxConfig,
+    SandboxError,
+    create_app,
+)
+from wechat_material.sandbox.state.tokens import FORGET_AFTER, SWEEP_EVERY
 
 from ..wechat_wire import BASE, START, WeChat, article, errcode, media
 
@@ -134,3 +145,41 @@ def test_running_clock_follows_real_time_from_its_start() -> None:
     assert START <= clock.now() < START + 3600
     clock.advance(86400)
     assert clock.now() >= START + 86400
+
+
+def _token_indexes(backend: SandboxBackend) -> set[str]:
+    rows = backend.storage.db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tokens'"
+    )
+    return {row[0] for row in rows}
+
+
+def test_a_data_directory_of_an_earlier_version_opens_without_its_token_expiry_index(
+    tmp_path: Path,
+) -> None:
+    config = SandboxConfig(data_dir=tmp_path, seed=1, start_time=START)
+    with SandboxBackend(config) as backend:
+        grant = backend.grant_token("client_credential", DEMO_APPID, DEMO_SECRET, "127.0.0.1")
+        # What earlier versions made: an index every new token had to be written into.
+        backend.storage.db.execute("CREATE INDEX tokens_expiry ON tokens (expires_at)")
+    with SandboxBackend(config) as backend:
+        assert "tokens_expiry" not in _token_indexes(backend)
+        assert "tokens_live" in _token_indexes(backend)
+        assert backend.tokens.check(grant.access_token) == DEMO_APPID
+
+
+def test_tokens_long_dead_are_still_forgotten(tmp_path: Path) -> None:
+    """Without an index on expires_at, the sweep still deletes tokens a week past expiry:
+    they then answer 40014, as WeChat does for a token it never issued."""
+    with SandboxBackend(SandboxConfig(data_dir=tmp_path, seed=1, start_time=START)) as backend:
+        old = backend.grant_token("client_credential", DEMO_APPID, DEMO_SECRET, "127.0.0.1")
+        backend.clock.advance(ACCESS_TOKEN_LIFETIME + FORGET_AFTER - 1)
+        backend.grant_token("client_credential", DEMO_APPID, DEMO_SECRET, "127.0.0.1")
+        with pytest.raises(SandboxError) as expired:
+            backend.tokens.check(old.access_token)
+        assert expired.value.code == 42001  # not yet forgotten
+        backend.clock.advance(SWEEP_EVERY + 2)
+        backend.grant_token("client_credential", DEMO_APPID, DEMO_SECRET, "127.0.0.1")
+        with pytest.raises(SandboxError) as forgotten:
+            backend.tokens.check(old.access_token)
+        assert forgotten.value.code == 40014
