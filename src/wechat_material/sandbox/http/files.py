@@ -84,7 +84,7 @@ def _file(backend: SandboxBackend, link: Link) -> Response:
         return not_found()
     stored = StoredFile(link.owner or "", link.sha, link.size, link.format)
     try:
-        reply = file_reply(backend.storage.blobs, stored, attachment=False)
+        reply = file_reply(backend, stored, attachment=False)
     except SandboxError:
         return not_found()
     reply.headers["X-Content-Type-Options"] = "nosniff"

@@ -141,7 +141,7 @@ def api_route(endpoint: Endpoint, handler: Handler, *, writes: bool) -> Route:
                 ApiRequest(request, backend, appid, min(cap, backend.config.max_request_bytes))
             )
             if isinstance(result, StoredFile):
-                return file_reply(backend.storage.blobs, result)
+                return file_reply(backend, result)
         except SandboxError as error:
             return error_reply(backend, error, path)
         base = lambda: base_url(request, backend)  # noqa: E731 - asked once, if a link is sent

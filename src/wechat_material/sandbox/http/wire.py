@@ -42,7 +42,7 @@ from wechat_material.errcodes import ErrorKind, lookup
 from wechat_material.limits import CONTENT_TYPES, MediaFormat
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.backend import SandboxBackend
-from wechat_material.sandbox.state.blobs import CHUNK, BlobStore, StoredFile
+from wechat_material.sandbox.state.blobs import CHUNK, StoredFile
 from wechat_material.sandbox.state.config import (
     JSON_CONTENT_TYPE,
     TEXT_CONTENT_TYPE,
@@ -186,20 +186,17 @@ def content_type_of(fmt: str) -> str:
         return "application/octet-stream"
 
 
-def file_reply(blobs: BlobStore, stored: StoredFile, *, attachment: bool = True) -> Response:
+def file_reply(backend: SandboxBackend, stored: StoredFile, *, attachment: bool = True) -> Response:
     """The reply of media/get, get_material (image, voice, thumb) and media/get/jssdk;
     with ``attachment=False``, a file served at one of the sandbox's URLs."""
-    try:
-        source = blobs.open(stored.sha256)
-    except FileNotFoundError:
-        raise SandboxError(-1, f"the file of {stored.media_id} is missing from the store") from None
+    source = backend.open_file(stored)
     headers = {
         "content-type": content_type_of(stored.format),
         "cache-control": "no-cache, must-revalidate",
     }
     if attachment:
         headers["content-disposition"] = f'attachment; filename="{stored.media_id}.{stored.format}"'
-    return BlobResponse(source, stored.size, headers, blobs.in_memory)
+    return BlobResponse(source, stored.size, headers, backend.files_in_memory)
 
 
 async def read_body(request: Request, limit: int) -> bytes | None:

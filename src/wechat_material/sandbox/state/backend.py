@@ -19,13 +19,14 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from wechat_material.limits import LIMITS, MaterialType, Target
 from wechat_material.mediainfo import detect_format
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.accounts import Accounts, NewAccount
 from wechat_material.sandbox.state.articles import ArticleRules
+from wechat_material.sandbox.state.blobs import StoredFile
 from wechat_material.sandbox.state.clock import ClockState, SandboxClock
 from wechat_material.sandbox.state.config import (
     JSON_CONTENT_TYPE,
@@ -263,6 +264,23 @@ class SandboxBackend:
             yield accepted
         finally:
             self.storage.blobs.discard(accepted.staged)
+
+    # -- stored files -------------------------------------------------------------------
+
+    def open_file(self, stored: StoredFile) -> BinaryIO:
+        """The bytes of a stored file (the caller reads and closes them); -1 when the
+        store has lost them."""
+        try:
+            return self.storage.blobs.open(stored.sha256)
+        except FileNotFoundError:
+            raise SandboxError(
+                -1, f"the file of {stored.media_id} is missing from the store"
+            ) from None
+
+    @property
+    def files_in_memory(self) -> bool:
+        """Whether stored files are held in memory (reading them never blocks)."""
+        return self.storage.blobs.in_memory
 
     # -- what articles may refer to -----------------------------------------------------
 

@@ -102,7 +102,7 @@ async def media_file(request: Request) -> Response:
     try:
         # attachment: a navigation saves the file, never shows it as a page; <img>,
         # <audio> and <video> still play it.
-        reply = file_reply(backend.storage.blobs, stored, attachment=True)
+        reply = file_reply(backend, stored, attachment=True)
     except SandboxError:
         return Response("the file is missing from the store", 404, media_type="text/plain")
     reply.headers["content-security-policy"] = FILE_POLICY
