@@ -205,6 +205,11 @@ async def quota_get(call: ApiRequest) -> dict[str, Any]:
 # -- temporary media --------------------------------------------------------------------
 
 
+async def _media_id_in(call: ApiRequest) -> str:
+    """The ``media_id`` of a JSON body: 41006 when it is missing."""
+    return (await call.json()).text("media_id", missing=41006)
+
+
 def _media_id(call: ApiRequest) -> str:
     media_id = call.query("media_id")
     if not media_id:
@@ -298,14 +303,12 @@ async def add_material(call: ApiRequest) -> dict[str, Any]:
 
 @api.handles(ep.MATERIAL_GET)
 async def get_material(call: ApiRequest) -> StoredFile | dict[str, Any]:
-    media_id = (await call.json()).text("media_id", missing=41006)
-    return call.backend.materials.get(call.appid, media_id)
+    return call.backend.materials.get(call.appid, await _media_id_in(call))
 
 
 @api.handles(ep.MATERIAL_DELETE, writes=True)
 async def del_material(call: ApiRequest) -> dict[str, Any]:
-    media_id = (await call.json()).text("media_id", missing=41006)
-    call.backend.materials.delete(call.appid, media_id)
+    call.backend.materials.delete(call.appid, await _media_id_in(call))
     return OK
 
 
@@ -360,14 +363,12 @@ async def add_draft(call: ApiRequest) -> dict[str, Any]:
 
 @api.handles(ep.DRAFT_GET)
 async def get_draft(call: ApiRequest) -> dict[str, Any]:
-    media_id = (await call.json()).text("media_id", missing=41006)
-    return call.backend.drafts.get(call.appid, media_id)
+    return call.backend.drafts.get(call.appid, await _media_id_in(call))
 
 
 @api.handles(ep.DRAFT_DELETE, writes=True)
 async def delete_draft(call: ApiRequest) -> dict[str, Any]:
-    media_id = (await call.json()).text("media_id", missing=41006)
-    call.backend.drafts.delete(call.appid, media_id)
+    call.backend.drafts.delete(call.appid, await _media_id_in(call))
     return OK
 
 
@@ -425,7 +426,7 @@ def _ids_as_set(call: ApiRequest, reply: dict[str, Any]) -> dict[str, Any]:
 
 @api.handles(ep.PUBLISH_SUBMIT, writes=True)
 async def submit(call: ApiRequest) -> dict[str, Any]:
-    media_id = (await call.json()).text("media_id", missing=41006)
+    media_id = await _media_id_in(call)
     return _ids_as_set(call, {**OK, **call.backend.publishing.submit(call.appid, media_id)})
 
 

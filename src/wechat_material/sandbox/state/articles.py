@@ -10,12 +10,14 @@ and so are ``<img>`` tags whose ``src`` is not an image WeChat hosts
 (uploadimg or material URLs).
 
 It also says how stored articles are listed (:func:`render_articles`, with
-their links; :func:`listed_articles`), checks the paging of the batchget
+their links; :class:`ArticleListing`), checks the paging of the batchget
 endpoints and gives their replies' one shape (:func:`page_reply`).
 """
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -162,28 +164,34 @@ def page_reply(total_count: int, items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"total_count": total_count, "item_count": len(items), "item": items}
 
 
-def listed_articles(
-    links: Links,
-    kind: str,
-    id_name: str,
-    owner: str,
-    articles: Sequence[Mapping[str, Any]],
-    created: float,
-    updated: float,
-    *,
-    with_content: bool = True,
-) -> dict[str, Any]:
-    """One item of a listing of articles: news material, a draft or a publication
-    (``kind``), under its ``id_name`` (``media_id`` or ``article_id``)."""
-    return {
-        id_name: owner,
-        "content": {
-            "news_item": render_articles(links, kind, owner, articles, with_content=with_content),
-            "create_time": int(created),
-            "update_time": int(updated),
-        },
-        "update_time": int(updated),
-    }
+@dataclass(frozen=True)
+class ArticleListing:
+    """How a batchget lists the rows of one table of stored articles (news material,
+    drafts, publications): the kind of their pages, the id they are listed under, and
+    the columns of their articles and times."""
+
+    kind: str
+    id_name: str
+    articles: str
+    created: str
+    updated: str
+
+    def item(self, links: Links, row: sqlite3.Row, *, with_content: bool = True) -> dict[str, Any]:
+        """One item of the listing, its articles with their links."""
+        owner = row[self.id_name]
+        articles = json.loads(row[self.articles])
+        updated = int(row[self.updated])
+        return {
+            self.id_name: owner,
+            "content": {
+                "news_item": render_articles(
+                    links, self.kind, owner, articles, with_content=with_content
+                ),
+                "create_time": int(row[self.created]),
+                "update_time": updated,
+            },
+            "update_time": updated,
+        }
 
 
 def render_articles(

@@ -11,9 +11,9 @@ from typing import Any
 
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.articles import (
+    ArticleListing,
     ArticleRules,
     check_page,
-    listed_articles,
     page_reply,
     prepare_article,
     prepare_articles,
@@ -23,6 +23,8 @@ from wechat_material.sandbox.state.clock import SandboxClock
 from wechat_material.sandbox.state.ids import IdMaker
 from wechat_material.sandbox.state.links import DRAFT_PAGE, Links
 from wechat_material.sandbox.state.storage import Storage
+
+LISTING = ArticleListing(DRAFT_PAGE, "media_id", "articles", "created_at", "update_time")
 
 
 class Drafts:
@@ -100,17 +102,5 @@ class Drafts:
             "LIMIT ? OFFSET ?",
             (appid, count, offset),
         )
-        items = [
-            listed_articles(
-                self._links,
-                DRAFT_PAGE,
-                "media_id",
-                row["media_id"],
-                json.loads(row["articles"]),
-                row["created_at"],
-                row["update_time"],
-                with_content=not no_content,
-            )
-            for row in rows
-        ]
+        items = [LISTING.item(self._links, row, with_content=not no_content) for row in rows]
         return page_reply(total, items)

@@ -22,9 +22,9 @@ from wechat_material.limits import LIST_KINDS, MaterialType
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.articles import (
     COMMENT_FLAGS,
+    ArticleListing,
     ArticleRules,
     check_page,
-    listed_articles,
     page_reply,
     prepare_article,
     prepare_articles,
@@ -48,6 +48,7 @@ LISTED_TYPES: dict[str, tuple[str, ...]] = {
 # type, update_time, link key)). Listings are read far more often than material changes.
 _Page = tuple[int, int, tuple[tuple[Any, ...], ...]]
 _MAX_PAGES = 256
+NEWS_LISTING = ArticleListing(NEWS_PAGE, "media_id", "body", "created_at", "update_time")
 
 
 class Materials:
@@ -280,15 +281,7 @@ class Materials:
                 "ORDER BY update_time DESC, seq DESC LIMIT ? OFFSET ?",
                 (appid, count, offset),
             )
-        return page_reply(total_count, [self._listed_news(row) for row in rows])
-
-    def _listed_news(self, row: sqlite3.Row) -> dict[str, Any]:
-        """One news item of a listing: its articles, with their links."""
-        media_id, body, created_at, update_time = row
-        articles = json.loads(body)
-        return listed_articles(
-            self._links, NEWS_PAGE, "media_id", media_id, articles, created_at, update_time
-        )
+        return page_reply(total_count, [NEWS_LISTING.item(self._links, row) for row in rows])
 
 
 class LegacyNews:

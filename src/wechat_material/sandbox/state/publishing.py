@@ -21,8 +21,8 @@ from typing import Any
 from wechat_material.limits import ARTICLES_MAX
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.articles import (
+    ArticleListing,
     check_page,
-    listed_articles,
     page_reply,
     render_articles,
 )
@@ -32,6 +32,7 @@ from wechat_material.sandbox.state.ids import IdMaker
 from wechat_material.sandbox.state.links import ARTICLE_PAGE, Links, link_path
 from wechat_material.sandbox.state.storage import Storage
 
+LISTING = ArticleListing(ARTICLE_PAGE, "article_id", "articles", "submitted_at", "done_at")
 PUBLISHED = 0
 PUBLISHING = 1
 ORIGINALITY_FAILED = 2
@@ -232,16 +233,7 @@ class Publishing:
             if not all(a["is_deleted"] for a in json.loads(row["articles"]))
         ]
         items = [
-            listed_articles(
-                self._links,
-                ARTICLE_PAGE,
-                "article_id",
-                row["article_id"],
-                json.loads(row["articles"]),
-                row["submitted_at"],
-                row["done_at"],
-                with_content=not no_content,
-            )
+            LISTING.item(self._links, row, with_content=not no_content)
             for row in rows[offset : offset + count]
         ]
         return page_reply(len(rows), items)
