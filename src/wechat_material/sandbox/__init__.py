@@ -27,7 +27,7 @@ require_extra("sandbox")
 from wechat_material.sandbox.admin import AsyncSandboxAdmin, SandboxAdmin, SandboxAdminError
 from wechat_material.sandbox.connections import ServerLimits
 from wechat_material.sandbox.http.app import create_app
-from wechat_material.sandbox.http.faults import ConnectionDropped
+from wechat_material.sandbox.http.middleware import ConnectionDropped
 from wechat_material.sandbox.server import RunningSandbox, run_in_thread, serve
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.accounts import AccountStatus

@@ -20,14 +20,14 @@ from starlette.applications import Starlette
 from wechat_material._redact import hide_query_secrets, hide_secret_params
 from wechat_material.sandbox.admin import SandboxAdmin
 from wechat_material.sandbox.connections import ServerLimits
-from wechat_material.sandbox.http.app import create_app
-from wechat_material.sandbox.http.doors import (
+from wechat_material.sandbox.http.access import (
     Doors,
     admin_token_for,
     is_loopback,
     off_loopback_warning,
 )
-from wechat_material.sandbox.http.faults import ConnectionDropped
+from wechat_material.sandbox.http.app import create_app
+from wechat_material.sandbox.http.middleware import ConnectionDropped
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.config import (
     ADMIN_TOKEN_ENV,

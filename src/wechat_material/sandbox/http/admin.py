@@ -31,8 +31,7 @@ from wechat_material.sandbox.http.admin_input import (
     parse,
 )
 from wechat_material.sandbox.http.body_caps import JSSDK_VOICE_CAP
-from wechat_material.sandbox.http.endpoint import backend_of
-from wechat_material.sandbox.http.wire import json_reply, load_json, read_body
+from wechat_material.sandbox.http.wire import backend_of, json_reply, load_json, read_body
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.accounts import NewAccount
 from wechat_material.sandbox.state.backend import SandboxBackend

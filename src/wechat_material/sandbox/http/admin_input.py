@@ -10,6 +10,7 @@ does not know is refused rather than ignored.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
@@ -23,6 +24,7 @@ from pydantic import (
 
 from wechat_material.sandbox.state.clock import LATEST
 from wechat_material.sandbox.state.config import (
+    API_PREFIX,
     JSON_CONTENT_TYPE,
     JSON_LABELS,
     MAX_PUBLISH_SECONDS,
@@ -41,7 +43,9 @@ SEED_RANGE = (-(2**63), 2**63 - 1)
 # digits, "_" and "-", at most 64. Secrets: printable ASCII, no spaces.
 Appid = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[!-~]+$")]
-ApiPath = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^/cgi-bin/")]
+ApiPath = Annotated[
+    str, StringConstraints(min_length=1, max_length=256, pattern=f"^{re.escape(API_PREFIX)}")
+]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 Ip = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 

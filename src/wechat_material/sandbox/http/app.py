@@ -3,7 +3,7 @@
 Layers, outermost first: the guard (no traceback reaches a client), the
 console's security headers (on every reply under ``/`` and ``/ui/``), the
 doors (who may use the admin API and the console:
-:mod:`~wechat_material.sandbox.http.doors`), call counting (every API call, on
+:mod:`~wechat_material.sandbox.http.access`), call counting (every API call, on
 arrival), body caps (each endpoint's largest body, checked before and while it
 is read), faults (when configured), then the routes (an API call found by its
 path at once, anything else by the router): the API
@@ -27,12 +27,16 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from wechat_material.sandbox.http import admin, console, files, routes
+from wechat_material.sandbox.http.access import Doors, DoorsMiddleware
 from wechat_material.sandbox.http.body_caps import BodyCapMiddleware
 from wechat_material.sandbox.http.console_headers import ConsoleHeadersMiddleware
-from wechat_material.sandbox.http.doors import Doors, DoorsMiddleware
-from wechat_material.sandbox.http.endpoint import error_reply
-from wechat_material.sandbox.http.faults import FaultMiddleware
-from wechat_material.sandbox.http.layers import ApiRoutes, CountingMiddleware, GuardMiddleware
+from wechat_material.sandbox.http.middleware import (
+    ApiRoutes,
+    CountingMiddleware,
+    FaultMiddleware,
+    GuardMiddleware,
+)
+from wechat_material.sandbox.http.wire import error_reply
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.config import API_PREFIX, SandboxConfig

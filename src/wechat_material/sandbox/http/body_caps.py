@@ -31,7 +31,7 @@ from starlette.types import Message, Receive, Scope, Send
 from wechat_material import _endpoints as ep
 from wechat_material._endpoints import Endpoint
 from wechat_material.limits import KB, LIMITS, MB, MaterialType, Target
-from wechat_material.sandbox.http.layers import BackendLayer
+from wechat_material.sandbox.http.middleware import BackendLayer
 from wechat_material.sandbox.http.wire import error_payload, json_reply
 from wechat_material.sandbox.state import SandboxError
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from wechat_material.sandbox.http.doors import CONSOLE_PREFIX
+from wechat_material.sandbox.http.access import CONSOLE_PREFIX
 
 PAGE_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -18,8 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from wechat_material.sandbox.http.endpoint import ANY_METHOD, backend_of, error_reply
-from wechat_material.sandbox.http.wire import file_reply
+from wechat_material.sandbox.http.wire import ANY_METHOD, backend_of, error_reply, file_reply
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.articles import clean_article_html
 from wechat_material.sandbox.state.backend import SandboxBackend
@@ -85,7 +84,7 @@ def _file(backend: SandboxBackend, link: Link) -> Response:
         return not_found()
     stored = StoredFile(link.owner or "", link.sha, link.size, link.format)
     try:
-        reply = file_reply(backend.storage.blobs, stored, attachment=False)
+        reply = file_reply(backend, stored, attachment=False)
     except SandboxError:
         return not_found()
     reply.headers["X-Content-Type-Options"] = "nosniff"

@@ -1,26 +1,156 @@
 """The WeChat API, one thin handler per endpoint of the SDK's table.
 
-Each handler reads its parameters from the wire (query string, JSON body or
-upload form), calls the state and returns what it answers; the route around
-it (:mod:`wechat_material.sandbox.http.endpoint`) admits the call and shapes
-the reply. Sections follow the API's areas: access tokens and quotas,
-temporary media, permanent material, the draft box, publishing.
+Each handler reads its arguments from the wire (query string, JSON body or
+upload form), calls one operation of the backend
+(:class:`~wechat_material.sandbox.state.backend.SandboxBackend` and its areas)
+and returns what it answers. Sections follow the API's areas: access tokens
+and quotas, temporary media, permanent material, the draft box, publishing.
+
+A handler is registered against one of the SDK's
+:class:`~wechat_material._endpoints.Endpoint` objects
+(``@api.handles(ep.MATERIAL_ADD, writes=True)``), which gives the path, the
+method and whether the call carries an ``access_token``. Around the handler,
+the route checks the HTTP method (a POST-only endpoint answers GET with 43002;
+GET endpoints also take POST, as WeChat does), admits the call (token, IP
+whitelist, account status, quotas) and turns the handler's result into a
+reply: a dict becomes JSON (its links made absolute URLs), a
+:class:`~wechat_material.sandbox.state.blobs.StoredFile` a file reply, a
+:class:`~wechat_material.sandbox.state.SandboxError` an error reply.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from wechat_material import _endpoints as ep
-from wechat_material.checks import video_description_problem
-from wechat_material.limits import MaterialType, Target
-from wechat_material.sandbox.http.endpoint import ApiRequest, EndpointTable
-from wechat_material.sandbox.http.uploads import BUFFER_PART, MEDIA_PART, receive_upload
-from wechat_material.sandbox.http.wire import load_json
+from wechat_material._endpoints import Endpoint
+from wechat_material.sandbox.http.body_caps import BODY_CAPS
+from wechat_material.sandbox.http.wire import (
+    ANY_METHOD,
+    Body,
+    MultipartUpload,
+    backend_of,
+    base_url,
+    client_ip,
+    error_reply,
+    file_reply,
+    json_label,
+    json_reply,
+    load_json,
+    query_of,
+    read_json,
+    read_upload_form,
+)
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.articles import prepare_articles
+from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.blobs import StoredFile
 from wechat_material.sandbox.state.config import API_PREFIX
+from wechat_material.sandbox.state.uploads import NOT_JSON
+
+T = TypeVar("T")
+MEDIA_PART = "media"
+BUFFER_PART = "buffer"
+
+
+@dataclass
+class ApiRequest:
+    """One admitted API call, as a handler sees it."""
+
+    request: Request
+    backend: SandboxBackend
+    appid: str
+    body_cap: int
+    """The most bytes this call's body may have (:mod:`~wechat_material.sandbox.http.body_caps`)."""
+
+    @property
+    def ip(self) -> str:
+        return client_ip(self.request)
+
+    def query(self, name: str) -> str | None:
+        return query_of(self.request.scope).get(name)
+
+    async def json(self) -> Body:
+        return await read_json(self.request, self.body_cap)
+
+    async def form(self) -> MultipartUpload:
+        return await read_upload_form(self.request, self.body_cap)
+
+    async def in_worker(self, work: Callable[..., T], *args: Any) -> T:
+        """``work(*args)`` in a worker thread: a backend operation that reads or copies
+        a file (the event loop serves other calls meanwhile)."""
+        return await anyio.to_thread.run_sync(work, *args)
+
+
+Handler = Callable[[ApiRequest], Awaitable[dict[str, Any] | StoredFile]]
+
+
+class EndpointTable:
+    """The API routes, each registered once against the SDK's endpoint it serves."""
+
+    def __init__(self) -> None:
+        self.served: dict[Endpoint, Route] = {}
+
+    def handles(self, endpoint: Endpoint, *, writes: bool = False) -> Callable[[Handler], Handler]:
+        """Register the decorated handler as ``endpoint``.
+
+        ``writes=True`` marks an endpoint that changes content (uploads, add, update,
+        delete, submit): a limited account is refused those with 50002.
+        """
+
+        def register(handler: Handler) -> Handler:
+            if endpoint in self.served:
+                raise ValueError(f"{endpoint.path} is handled twice")
+            self.served[endpoint] = api_route(endpoint, handler, writes=writes)
+            return handler
+
+        return register
+
+    @property
+    def routes(self) -> list[Route]:
+        return list(self.served.values())
+
+
+def api_route(endpoint: Endpoint, handler: Handler, *, writes: bool) -> Route:
+    """A route for ``endpoint`` running ``handler``; calls without a token (``/token``,
+    ``/stable_token``) are admitted by the handler itself."""
+    path, post_only = endpoint.path, endpoint.method == "POST"
+    cap = BODY_CAPS[endpoint].max_bytes
+
+    async def run(request: Request) -> Response:
+        backend = backend_of(request)
+        try:
+            if post_only and request.method != "POST":
+                raise SandboxError(43002)
+            appid = ""
+            if endpoint.token:
+                appid = backend.begin_call(
+                    query_of(request.scope).get("access_token"),
+                    path,
+                    client_ip(request),
+                    writes=writes,
+                )
+            result = await handler(
+                ApiRequest(request, backend, appid, min(cap, backend.config.max_request_bytes))
+            )
+            if isinstance(result, StoredFile):
+                return file_reply(backend, result)
+        except SandboxError as error:
+            return error_reply(backend, error, path)
+        base = lambda: base_url(request, backend)  # noqa: E731 - asked once, if a link is sent
+        label = json_label(backend.switches.json_content_type, path, error=False)
+        return json_reply(result, label, base=base)
+
+    # Every method reaches the handler, so a wrong one gets WeChat's answer, not a 405.
+    return Route(path, run, methods=list(ANY_METHOD), name=endpoint.name)
+
 
 api = EndpointTable()
 OK: dict[str, Any] = {"errcode": 0, "errmsg": "ok"}
@@ -75,6 +205,11 @@ async def quota_get(call: ApiRequest) -> dict[str, Any]:
 # -- temporary media --------------------------------------------------------------------
 
 
+async def _media_id_in(call: ApiRequest) -> str:
+    """The ``media_id`` of a JSON body: 41006 when it is missing."""
+    return (await call.json()).text("media_id", missing=41006)
+
+
 def _media_id(call: ApiRequest) -> str:
     media_id = call.query("media_id")
     if not media_id:
@@ -84,11 +219,14 @@ def _media_id(call: ApiRequest) -> str:
 
 @api.handles(ep.MEDIA_UPLOAD, writes=True)
 async def upload_media(call: ApiRequest) -> dict[str, Any]:
-    received = await receive_upload(call, Target.TEMPORARY, call.query("type"))
+    form = await call.form()
     try:
-        return call.backend.media.add_file(call.appid, received.type, received.file)
+        upload = form.upload_in((MEDIA_PART,))
+        return await call.in_worker(
+            call.backend.upload_media, call.appid, call.query("type"), upload
+        )
     finally:
-        call.backend.storage.blobs.discard(received.file.staged)
+        await form.close()
 
 
 @api.handles(ep.MEDIA_GET)
@@ -105,13 +243,12 @@ async def get_jssdk_media(call: ApiRequest) -> StoredFile:
 async def uploadimg(call: ApiRequest) -> dict[str, Any]:
     """An image for article HTML: jpg/png up to 1 MB; not counted against any cap. The file
     comes as ``media`` or, from the card API's logo upload, ``buffer``."""
-    received = await receive_upload(
-        call, Target.ARTICLE_IMAGE, MaterialType.IMAGE.value, (MEDIA_PART, BUFFER_PART)
-    )
+    form = await call.form()
     try:
-        return {"url": call.backend.materials.add_article_image(call.appid, received.file)}
+        upload = form.upload_in((MEDIA_PART, BUFFER_PART))
+        return {"url": await call.in_worker(call.backend.upload_article_image, call.appid, upload)}
     finally:
-        call.backend.storage.blobs.discard(received.file.staged)
+        await form.close()
 
 
 @api.handles(ep.MEDIA_UPLOAD_NEWS, writes=True)
@@ -135,54 +272,43 @@ async def uploadvideo(call: ApiRequest) -> dict[str, Any]:
 
 # -- permanent material -----------------------------------------------------------------
 
-# [assumed] WeChat documents no bounds for a video's title and introduction;
-# these follow the console's form, with the codes for a long title / description.
 
-
-def video_description(raw: str | None) -> tuple[str, str]:
-    """``{"title", "introduction"}`` of a permanent video: 40097 when missing or not that
-    JSON [assumed], 45003 / 45004 when too long [assumed]."""
+def _described(raw: str | None) -> object:
+    """A permanent video's ``description`` as sent: None when absent, else its JSON
+    (:data:`~wechat_material.sandbox.state.uploads.NOT_JSON` when it is not JSON)."""
     if not raw:
-        raise SandboxError(40097, "a permanent video needs 'description' (form field or query)")
+        return None
     try:
-        described = load_json(raw)
+        return load_json(raw)
     except ValueError:
-        raise SandboxError(
-            40097, "'description' must be JSON with title and introduction"
-        ) from None
-    title = described.get("title") if isinstance(described, dict) else None
-    intro = described.get("introduction") if isinstance(described, dict) else None
-    problem = video_description_problem(title, intro)
-    if problem is not None:
-        raise SandboxError(problem.errcode, problem.message)
-    return str(title), str(intro)  # both checked to be text just above
+        return NOT_JSON
 
 
 @api.handles(ep.MATERIAL_ADD, writes=True)
 async def add_material(call: ApiRequest) -> dict[str, Any]:
-    received = await receive_upload(call, Target.PERMANENT, call.query("type"))
+    form = await call.form()
     try:
-        video = None
-        if received.type is MaterialType.VIDEO:
-            # Clients send it as a form field or, some of them, in the query string.
-            video = video_description(
-                received.fields.get("description") or call.query("description")
-            )
-        return call.backend.materials.add_file(call.appid, received.type, received.file, video)
+        # Clients send the description as a form field or, some of them, in the query.
+        described = _described(form.fields.get("description") or call.query("description"))
+        return await call.in_worker(
+            call.backend.add_material,
+            call.appid,
+            call.query("type"),
+            form.upload_in((MEDIA_PART,)),
+            described,
+        )
     finally:
-        call.backend.storage.blobs.discard(received.file.staged)
+        await form.close()
 
 
 @api.handles(ep.MATERIAL_GET)
 async def get_material(call: ApiRequest) -> StoredFile | dict[str, Any]:
-    media_id = (await call.json()).text("media_id", missing=41006)
-    return call.backend.materials.get(call.appid, media_id)
+    return call.backend.materials.get(call.appid, await _media_id_in(call))
 
 
 @api.handles(ep.MATERIAL_DELETE, writes=True)
 async def del_material(call: ApiRequest) -> dict[str, Any]:
-    media_id = (await call.json()).text("media_id", missing=41006)
-    call.backend.materials.delete(call.appid, media_id)
+    call.backend.materials.delete(call.appid, await _media_id_in(call))
     return OK
 
 
@@ -237,14 +363,12 @@ async def add_draft(call: ApiRequest) -> dict[str, Any]:
 
 @api.handles(ep.DRAFT_GET)
 async def get_draft(call: ApiRequest) -> dict[str, Any]:
-    media_id = (await call.json()).text("media_id", missing=41006)
-    return call.backend.drafts.get(call.appid, media_id)
+    return call.backend.drafts.get(call.appid, await _media_id_in(call))
 
 
 @api.handles(ep.DRAFT_DELETE, writes=True)
 async def delete_draft(call: ApiRequest) -> dict[str, Any]:
-    media_id = (await call.json()).text("media_id", missing=41006)
-    call.backend.drafts.delete(call.appid, media_id)
+    call.backend.drafts.delete(call.appid, await _media_id_in(call))
     return OK
 
 
@@ -302,7 +426,7 @@ def _ids_as_set(call: ApiRequest, reply: dict[str, Any]) -> dict[str, Any]:
 
 @api.handles(ep.PUBLISH_SUBMIT, writes=True)
 async def submit(call: ApiRequest) -> dict[str, Any]:
-    media_id = (await call.json()).text("media_id", missing=41006)
+    media_id = await _media_id_in(call)
     return _ids_as_set(call, {**OK, **call.backend.publishing.submit(call.appid, media_id)})
 
 

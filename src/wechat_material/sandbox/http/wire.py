@@ -11,31 +11,45 @@
   filename="MEDIA_ID.ext"`` and ``Cache-Control: no-cache, must-revalidate``,
   and are streamed in chunks, never loaded whole.
 - The links the state hands out (:class:`LinkPath`) leave as absolute URLs.
+- Request bodies: a JSON object (:func:`read_json`, :class:`Body`), or an upload
+  form (:func:`read_upload_form`), multipart/form-data read the way WeChat
+  reads it. The file must be a part with a plain ``filename="..."`` parameter:
+  a part that names its file only with the RFC 2231 form
+  (``filename*=UTF-8''...``) has, for WeChat, no filename; it is not a file, and
+  the upload answers 41005. Plain UTF-8 bytes in ``filename="猫.jpg"`` are fine.
+  The form is parsed as it arrives (files spool to disk past 1 MB); past the
+  endpoint's body cap the reading stops and the upload answers 45001.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 from urllib.parse import parse_qsl
 
 import anyio.to_thread
+from starlette.datastructures import FormData, UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from wechat_material._endpoints import ALL, ReplyKind
+from wechat_material.errcodes import ErrorKind, lookup
 from wechat_material.limits import CONTENT_TYPES, MediaFormat
 from wechat_material.sandbox.state import SandboxError
-from wechat_material.sandbox.state.blobs import CHUNK, BlobStore, StoredFile
+from wechat_material.sandbox.state.backend import SandboxBackend
+from wechat_material.sandbox.state.blobs import CHUNK, StoredFile
 from wechat_material.sandbox.state.config import (
     JSON_CONTENT_TYPE,
     TEXT_CONTENT_TYPE,
     WECHAT_LABELS,
 )
 from wechat_material.sandbox.state.links import LinkPath
+from wechat_material.sandbox.state.uploads import Upload
 
 # An integer sent as a string, as some clients do: ASCII digits only (str.isdigit
 # would take "²"), and few enough to convert at once.
@@ -115,7 +129,6 @@ def json_reply(
 
 # A retired API's errmsg, as WeChat writes it (docs/wire-contract.en.md §3): the text, the
 # announcement of the draft box, a hint, then the rid.
-RETIRED_CODES = frozenset({45103, 45106})
 RETIRED_ANNOUNCEMENT = (
     "https://mp.weixin.qq.com/cgi-bin/announce?action=getannouncement"
     "&announce_id=11644831863qFQSh&version=&lang=zh_CN&token="
@@ -135,7 +148,7 @@ def _hint(rid: str) -> str:
 
 def error_payload(error: SandboxError, rid: str) -> dict[str, Any]:
     errmsg = error.errmsg
-    if error.code in RETIRED_CODES:
+    if lookup(error.code).kind is ErrorKind.RETIRED_API:
         errmsg += f". For more details, please view {RETIRED_ANNOUNCEMENT} hint: [{_hint(rid)}]"
     return {"errcode": error.code, "errmsg": f"{errmsg} rid: {rid}"}
 
@@ -173,20 +186,17 @@ def content_type_of(fmt: str) -> str:
         return "application/octet-stream"
 
 
-def file_reply(blobs: BlobStore, stored: StoredFile, *, attachment: bool = True) -> Response:
+def file_reply(backend: SandboxBackend, stored: StoredFile, *, attachment: bool = True) -> Response:
     """The reply of media/get, get_material (image, voice, thumb) and media/get/jssdk;
     with ``attachment=False``, a file served at one of the sandbox's URLs."""
-    try:
-        source = blobs.open(stored.sha256)
-    except FileNotFoundError:
-        raise SandboxError(-1, f"the file of {stored.media_id} is missing from the store") from None
+    source = backend.open_file(stored)
     headers = {
         "content-type": content_type_of(stored.format),
         "cache-control": "no-cache, must-revalidate",
     }
     if attachment:
         headers["content-disposition"] = f'attachment; filename="{stored.media_id}.{stored.format}"'
-    return BlobResponse(source, stored.size, headers, blobs.in_memory)
+    return BlobResponse(source, stored.size, headers, backend.files_in_memory)
 
 
 async def read_body(request: Request, limit: int) -> bytes | None:
@@ -285,3 +295,125 @@ async def read_json(request: Request, limit: int) -> Body:
     if not isinstance(data, dict):
         raise SandboxError(47001, "the body must be a JSON object")
     return Body(data)
+
+
+# -- what every route of the sandbox needs ------------------------------------------------
+
+ANY_METHOD = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
+
+
+def backend_of(request: Request) -> SandboxBackend:
+    backend: SandboxBackend = request.app.state.sandbox
+    return backend
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "0.0.0.0"  # noqa: S104 - no client known
+
+
+def base_url(request: Request, backend: SandboxBackend) -> str:
+    """Where the URLs the sandbox hands out point: the public URL, or this request's."""
+    if backend.config.public_url:
+        return backend.config.public_url.rstrip("/")
+    return str(request.base_url).rstrip("/")
+
+
+def error_reply(backend: SandboxBackend, error: SandboxError, path: str = "") -> Response:
+    """WeChat's error reply to a call to ``path``, labelled as WeChat labels it there."""
+    label = json_label(backend.switches.json_content_type, path, error=True)
+    return json_reply(error_payload(error, backend.rid()), label)
+
+
+# -- upload forms ------------------------------------------------------------------------
+
+MAX_FIELD_BYTES = 64 * 1024  # text fields (video description) are small
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _FormParser(MultiPartParser):
+    """Starlette's parser, keeping hold of every file part it opens.
+
+    Starlette closes them itself when parsing fails only in its recent
+    versions; these are closed here whatever the version.
+    """
+
+    def __init__(self, request: Request, stream: AsyncGenerator[bytes, None]) -> None:
+        super().__init__(request.headers, stream, max_part_size=MAX_FIELD_BYTES)
+        self.opened: list[UploadFile] = []
+
+    def on_headers_finished(self) -> None:
+        super().on_headers_finished()
+        if self._current_part.file is not None:
+            self.opened.append(self._current_part.file)
+
+    async def parse_or_close(self) -> FormData:
+        """The form; when parsing fails for any reason, no file part is left open."""
+        try:
+            return await self.parse()
+        except BaseException:
+            # Synchronously: the failure may be a cancellation, and closing a spooled
+            # file only closes a descriptor.
+            for upload in self.opened:
+                upload.file.close()
+            raise
+
+
+@dataclass
+class MultipartUpload:
+    """The file parts by name (the first of each name) and the text fields."""
+
+    files: dict[str, UploadFile]
+    fields: dict[str, str] = field(default_factory=dict)
+    _files: list[UploadFile] = field(default_factory=list)
+
+    def upload_in(self, parts: tuple[str, ...]) -> Upload | None:
+        """The file of the first of ``parts`` the form has, as the state takes it."""
+        found = next((self.files[name] for name in parts if name in self.files), None)
+        return None if found is None else Upload(found.filename, found.file)
+
+    async def close(self) -> None:
+        for upload in self._files:
+            await upload.close()
+
+
+async def read_upload_form(request: Request, limit: int) -> MultipartUpload:
+    """Parse the form; 41005 when the body is not a form, 45001 when it is too large."""
+    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        await _drain(request)
+        raise SandboxError(41005, "the body is not multipart/form-data")
+    source = request.stream()
+    received = 0
+
+    async def limited() -> AsyncGenerator[bytes, None]:
+        nonlocal received
+        async for chunk in source:
+            received += len(chunk)
+            if received > limit:
+                raise _TooLarge
+            yield chunk
+
+    parser = _FormParser(request, limited())
+    try:
+        form = await parser.parse_or_close()
+    except _TooLarge:
+        async for _ in source:
+            pass
+        raise SandboxError(45001, f"the body is over {limit} bytes") from None
+    except MultiPartException as exc:
+        async for _ in source:
+            pass
+        raise SandboxError(41005, f"the form cannot be read: {exc}") from None
+    fields = {name: value for name, value in form.multi_items() if isinstance(value, str)}
+    files: dict[str, UploadFile] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            files.setdefault(name, value)
+    return MultipartUpload(files, fields, parser.opened)
+
+
+async def _drain(request: Request) -> None:
+    async for _ in request.stream():
+        pass

@@ -1,10 +1,10 @@
-"""What clean-up took out of an article: the sent HTML against the HTML kept.
+"""What clean-up took out of an article, for the console: the cleaner's own account.
 
-Works from the two texts alone, so it reports whatever the clean-up does
-(scripts and outside images today, more once a stricter sanitizer runs):
-elements that are fewer in the kept text, the ``src`` of the images among
-them, the start of each dropped script, and attributes gone from elements
-that stayed.
+The list is :attr:`~wechat_material.article_html.CleanedHtml.removed`, in its
+order, so the console names exactly what :func:`clean_article_html` took out
+and nothing else. Two entries get a detail read from the HTML as sent, which
+the cleaner does not keep: the start of each dropped script, and the address
+of each image not hosted by WeChat.
 """
 
 from __future__ import annotations
@@ -13,32 +13,36 @@ from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+from wechat_material.article_html import CleanedHtml
+
 SNIPPET = 80
+SCRIPT = "<script>"
+OUTSIDE_IMAGE = "<img> not hosted by WeChat"
 
 
 @dataclass(frozen=True)
 class Dropped:
     what: str
+    """One entry of ``CleanedHtml.removed``."""
     detail: str = ""
     count: int = 1
 
 
-class _Survey(HTMLParser):
+class _Details(HTMLParser):
+    """The scripts' text and the images' sources of some HTML."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.elements: Counter[str] = Counter()
-        self.attributes: Counter[tuple[str, str]] = Counter()
         self.images: Counter[str] = Counter()
         self.scripts: list[str] = []
         self._in_script = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.elements[tag] += 1
-        for name, value in attrs:
-            self.attributes[(tag, name)] += 1
-            if tag == "img" and name == "src":
-                self.images[value or ""] += 1
-        if tag == "script":
+        if tag == "img":
+            for name, value in attrs:
+                if name == "src":
+                    self.images[value or ""] += 1
+        elif tag == "script":
             self._in_script = True
             self.scripts.append("")
 
@@ -51,32 +55,25 @@ class _Survey(HTMLParser):
             self.scripts[-1] += data
 
 
-def _survey(html: str) -> _Survey:
-    survey = _Survey()
-    survey.feed(html)
-    survey.close()
-    return survey
+def _details(html: str) -> _Details:
+    details = _Details()
+    details.feed(html)
+    details.close()
+    return details
 
 
-def dropped_parts(sent: str, kept: str) -> list[Dropped]:
-    """What is in ``sent`` and not in ``kept``; empty when nothing was taken out."""
-    if sent == kept:
+def dropped_parts(sent: str, cleaned: CleanedHtml) -> list[Dropped]:
+    """What clean-up took out of ``sent`` (``cleaned`` is its result); empty when nothing."""
+    if not cleaned.removed:
         return []
-    before, after = _survey(sent), _survey(kept)
+    before = _details(sent)
     found: list[Dropped] = []
-    lost_elements = before.elements - after.elements
-    for tag, count in sorted(lost_elements.items()):
-        if tag == "script":
-            for text in before.scripts[:count]:
-                found.append(Dropped("<script>", text.strip()[:SNIPPET]))
-        elif tag == "img":
-            for src, n in (before.images - after.images).items():
-                found.append(Dropped("<img> from elsewhere", src[:SNIPPET], n))
-        else:
-            found.append(Dropped(f"<{tag}>", "", count))
-    for (tag, name), count in sorted((before.attributes - after.attributes).items()):
-        if tag not in lost_elements:
-            found.append(Dropped(f"{name}= on <{tag}>", "", count))
-    if not found:
-        found.append(Dropped("text", "the content was changed"))
+    for what in cleaned.removed:
+        details: list[Dropped] = []
+        if what == SCRIPT:
+            details = [Dropped(what, text.strip()[:SNIPPET]) for text in before.scripts]
+        elif what == OUTSIDE_IMAGE:
+            gone = before.images - _details(cleaned.html).images
+            details = [Dropped(what, src[:SNIPPET], n) for src, n in gone.items() if src]
+        found.extend(details or [Dropped(what)])
     return found

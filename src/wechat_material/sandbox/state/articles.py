@@ -10,11 +10,14 @@ and so are ``<img>`` tags whose ``src`` is not an image WeChat hosts
 (uploadimg or material URLs).
 
 It also says how stored articles are listed (:func:`render_articles`, with
-their links) and checks the paging of the batchget endpoints.
+their links; :class:`ArticleListing`), checks the paging of the batchget
+endpoints and gives their replies' one shape (:func:`page_reply`).
 """
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -154,6 +157,41 @@ def check_page(offset: int, count: int) -> None:
     """batchget paging: offset ≥ 0 and count 1..20, else 40097 [assumed]."""
     if not 0 <= offset <= MAX_OFFSET or not PAGE_MIN <= count <= PAGE_MAX:
         raise SandboxError(40097, f"offset must be ≥ 0 and count {PAGE_MIN}..{PAGE_MAX}")
+
+
+def page_reply(total_count: int, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """A page of a batchget listing (material, drafts, publications), as WeChat shapes it."""
+    return {"total_count": total_count, "item_count": len(items), "item": items}
+
+
+@dataclass(frozen=True)
+class ArticleListing:
+    """How a batchget lists the rows of one table of stored articles (news material,
+    drafts, publications): the kind of their pages, the id they are listed under, and
+    the columns of their articles and times."""
+
+    kind: str
+    id_name: str
+    articles: str
+    created: str
+    updated: str
+
+    def item(self, links: Links, row: sqlite3.Row, *, with_content: bool = True) -> dict[str, Any]:
+        """One item of the listing, its articles with their links."""
+        owner = row[self.id_name]
+        articles = json.loads(row[self.articles])
+        updated = int(row[self.updated])
+        return {
+            self.id_name: owner,
+            "content": {
+                "news_item": render_articles(
+                    links, self.kind, owner, articles, with_content=with_content
+                ),
+                "create_time": int(row[self.created]),
+                "update_time": updated,
+            },
+            "update_time": updated,
+        }
 
 
 def render_articles(

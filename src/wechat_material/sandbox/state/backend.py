@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, BinaryIO
 
+from wechat_material.limits import LIMITS, MaterialType, Target
 from wechat_material.mediainfo import detect_format
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.accounts import Accounts, NewAccount
 from wechat_material.sandbox.state.articles import ArticleRules
+from wechat_material.sandbox.state.blobs import StoredFile
 from wechat_material.sandbox.state.clock import ClockState, SandboxClock
 from wechat_material.sandbox.state.config import (
     JSON_CONTENT_TYPE,
@@ -37,7 +41,7 @@ from wechat_material.sandbox.state.drafts import Drafts
 from wechat_material.sandbox.state.faults import FaultPlan
 from wechat_material.sandbox.state.ids import IdMaker
 from wechat_material.sandbox.state.journal import Journal
-from wechat_material.sandbox.state.links import Links
+from wechat_material.sandbox.state.links import LinkPath, Links
 from wechat_material.sandbox.state.materials import LegacyNews, Materials
 from wechat_material.sandbox.state.media import TemporaryMedia
 from wechat_material.sandbox.state.publishing import Publishing
@@ -49,6 +53,13 @@ from wechat_material.sandbox.state.quotas import (
 )
 from wechat_material.sandbox.state.storage import Storage
 from wechat_material.sandbox.state.tokens import Grant, Tokens
+from wechat_material.sandbox.state.uploads import (
+    AcceptedFile,
+    Upload,
+    accept_file,
+    material_type,
+    video_description,
+)
 
 GRANT_TYPE = "client_credential"
 
@@ -209,6 +220,67 @@ class SandboxBackend:
     def caller_of(self, access_token: str) -> str:
         """The appid to count a call under ("" for a token nobody issued)."""
         return self.tokens.owner(access_token) or ""
+
+    # -- uploads ------------------------------------------------------------------------
+    # One operation per upload endpoint, from the file as sent to the file stored: the
+    # type and the file are checked, the file staged, then stored with its row or
+    # refused; the staged copy is discarded either way. They read and copy the file
+    # (blocking I/O): the routes run them in a worker thread.
+
+    def add_material(
+        self, appid: str, type_name: str | None, upload: Upload | None, described: object = None
+    ) -> dict[str, Any]:
+        """material/add_material: ``{"media_id", "url"}`` (the url for images only).
+
+        ``described`` is a video's ``description`` as parsed from the wire
+        (:func:`~wechat_material.sandbox.state.uploads.video_description`); it is
+        judged after the file, as WeChat does.
+        """
+        type = material_type(Target.PERMANENT, type_name)
+        with self._staged(Target.PERMANENT, type, upload) as accepted:
+            video = video_description(described) if type is MaterialType.VIDEO else None
+            return self.materials.add_file(appid, type, accepted, video)
+
+    def upload_media(
+        self, appid: str, type_name: str | None, upload: Upload | None
+    ) -> dict[str, Any]:
+        """media/upload: ``{"type", "media_id" or "thumb_media_id", "created_at"}``."""
+        type = material_type(Target.TEMPORARY, type_name)
+        with self._staged(Target.TEMPORARY, type, upload) as accepted:
+            return self.media.add_file(appid, type, accepted)
+
+    def upload_article_image(self, appid: str, upload: Upload | None) -> LinkPath | str:
+        """media/uploadimg: where the image for article HTML is served."""
+        with self._staged(Target.ARTICLE_IMAGE, MaterialType.IMAGE, upload) as accepted:
+            return self.materials.add_article_image(appid, accepted)
+
+    @contextmanager
+    def _staged(
+        self, target: Target, type: MaterialType, upload: Upload | None
+    ) -> Iterator[AcceptedFile]:
+        """The upload checked and staged for the block; discarded after it, stored or not."""
+        accepted = accept_file(LIMITS[(target, type)], upload, self.storage.blobs)
+        try:
+            yield accepted
+        finally:
+            self.storage.blobs.discard(accepted.staged)
+
+    # -- stored files -------------------------------------------------------------------
+
+    def open_file(self, stored: StoredFile) -> BinaryIO:
+        """The bytes of a stored file (the caller reads and closes them); -1 when the
+        store has lost them."""
+        try:
+            return self.storage.blobs.open(stored.sha256)
+        except FileNotFoundError:
+            raise SandboxError(
+                -1, f"the file of {stored.media_id} is missing from the store"
+            ) from None
+
+    @property
+    def files_in_memory(self) -> bool:
+        """Whether stored files are held in memory (reading them never blocks)."""
+        return self.storage.blobs.in_memory
 
     # -- what articles may refer to -----------------------------------------------------
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from wechat_material import _endpoints as ep
 from wechat_material.limits import PERMANENT_CAPS, MaterialType
 from wechat_material.tokens.base import mask
 
@@ -15,9 +17,9 @@ DEMO_SECRET = "0123456789abcdef0123456789abcdef"  # noqa: S105 - the sandbox's p
 # Where the admin clients (and `serve`) find the admin token when none is given.
 ADMIN_TOKEN_ENV = "WXM_SANDBOX_ADMIN_TOKEN"  # noqa: S105 - a variable's name, not a token
 
-# Every WeChat API path starts with this; the endpoints themselves are the SDK's table,
-# wechat_material._endpoints.
-API_PREFIX = "/cgi-bin/"
+# Every WeChat API path starts with this (read from the SDK's endpoint table,
+# wechat_material._endpoints; a download URL has no path of its own).
+API_PREFIX = posixpath.commonpath([e.path for e in ep.ALL if e.path]) + "/"
 
 # How JSON replies are labelled. By default (WECHAT_LABELS) as WeChat does: the errors of
 # the download endpoints text/plain, every other JSON reply JSON_CONTENT_TYPE. The admin

@@ -11,8 +11,10 @@ from typing import Any
 
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.articles import (
+    ArticleListing,
     ArticleRules,
     check_page,
+    page_reply,
     prepare_article,
     prepare_articles,
     render_articles,
@@ -21,6 +23,8 @@ from wechat_material.sandbox.state.clock import SandboxClock
 from wechat_material.sandbox.state.ids import IdMaker
 from wechat_material.sandbox.state.links import DRAFT_PAGE, Links
 from wechat_material.sandbox.state.storage import Storage
+
+LISTING = ArticleListing(DRAFT_PAGE, "media_id", "articles", "created_at", "update_time")
 
 
 class Drafts:
@@ -98,22 +102,5 @@ class Drafts:
             "LIMIT ? OFFSET ?",
             (appid, count, offset),
         )
-        items = [
-            {
-                "media_id": row["media_id"],
-                "content": {
-                    "news_item": render_articles(
-                        self._links,
-                        DRAFT_PAGE,
-                        row["media_id"],
-                        json.loads(row["articles"]),
-                        with_content=not no_content,
-                    ),
-                    "create_time": int(row["created_at"]),
-                    "update_time": int(row["update_time"]),
-                },
-                "update_time": int(row["update_time"]),
-            }
-            for row in rows
-        ]
-        return {"total_count": total, "item_count": len(items), "item": items}
+        items = [LISTING.item(self._links, row, with_content=not no_content) for row in rows]
+        return page_reply(total, items)

@@ -17,7 +17,7 @@ sandbox's seed), so the same seed gives the same sequence of faults. With
 ``count`` the rule applies to the next N matching calls only. Faulted calls
 are still counted (the counting happens before the fault layer).
 
-This is the plan and its draws only; :mod:`wechat_material.sandbox.http.faults`
+This is the plan and its draws only; :mod:`wechat_material.sandbox.http.middleware`
 carries the decisions out on the wire.
 """
 

@@ -18,12 +18,14 @@ import json
 import sqlite3
 from typing import Any
 
-from wechat_material.limits import MaterialType
+from wechat_material.limits import LIST_KINDS, MaterialType
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.articles import (
     COMMENT_FLAGS,
+    ArticleListing,
     ArticleRules,
     check_page,
+    page_reply,
     prepare_article,
     prepare_articles,
     render_articles,
@@ -35,17 +37,18 @@ from wechat_material.sandbox.state.links import NEWS_PAGE, LinkPath, Links, link
 from wechat_material.sandbox.state.storage import Storage
 from wechat_material.sandbox.state.uploads import AcceptedFile
 
-# batchget_material `type` → the stored types it lists.
+# batchget_material `type` (the listable kinds that are material) → the stored types it
+# lists: thumbs with the images.
 LISTED_TYPES: dict[str, tuple[str, ...]] = {
-    "image": ("image", "thumb"),
-    "voice": ("voice",),
-    "video": ("video",),
-    "news": ("news",),
+    kind: (kind, MaterialType.THUMB.value) if kind == MaterialType.IMAGE else (kind,)
+    for kind in LIST_KINDS
+    if kind in set(MaterialType)
 }
 # A page of a listing, as read: (storage version, total count, rows of (media_id, name,
 # type, update_time, link key)). Listings are read far more often than material changes.
 _Page = tuple[int, int, tuple[tuple[Any, ...], ...]]
 _MAX_PAGES = 256
+NEWS_LISTING = ArticleListing(NEWS_PAGE, "media_id", "body", "created_at", "update_time")
 
 
 class Materials:
@@ -229,7 +232,7 @@ class Materials:
             }
             for media_id, name, kind, update_time, link in rows
         ]
-        return {"total_count": total_count, "item_count": len(items), "item": items}
+        return page_reply(total_count, items)
 
     def _total(self, appid: str, types: tuple[str, ...]) -> int:
         marks = ",".join("?" * len(types))
@@ -278,22 +281,7 @@ class Materials:
                 "ORDER BY update_time DESC, seq DESC LIMIT ? OFFSET ?",
                 (appid, count, offset),
             )
-        items = [self._listed_news(row) for row in rows]
-        return {"total_count": total_count, "item_count": len(items), "item": items}
-
-    def _listed_news(self, row: sqlite3.Row) -> dict[str, Any]:
-        """One news item of a listing: its articles, with their links."""
-        media_id, body, created_at, update_time = row
-        articles = json.loads(body)
-        return {
-            "media_id": media_id,
-            "content": {
-                "news_item": render_articles(self._links, NEWS_PAGE, media_id, articles),
-                "create_time": int(created_at),
-                "update_time": int(update_time),
-            },
-            "update_time": int(update_time),
-        }
+        return page_reply(total_count, [NEWS_LISTING.item(self._links, row) for row in rows])
 
 
 class LegacyNews:

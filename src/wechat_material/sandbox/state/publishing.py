@@ -20,13 +20,19 @@ from typing import Any
 
 from wechat_material.limits import ARTICLES_MAX
 from wechat_material.sandbox.state import SandboxError
-from wechat_material.sandbox.state.articles import check_page, render_articles
+from wechat_material.sandbox.state.articles import (
+    ArticleListing,
+    check_page,
+    page_reply,
+    render_articles,
+)
 from wechat_material.sandbox.state.clock import SandboxClock
 from wechat_material.sandbox.state.drafts import Drafts
 from wechat_material.sandbox.state.ids import IdMaker
 from wechat_material.sandbox.state.links import ARTICLE_PAGE, Links, link_path
 from wechat_material.sandbox.state.storage import Storage
 
+LISTING = ArticleListing(ARTICLE_PAGE, "article_id", "articles", "submitted_at", "done_at")
 PUBLISHED = 0
 PUBLISHING = 1
 ORIGINALITY_FAILED = 2
@@ -227,24 +233,10 @@ class Publishing:
             if not all(a["is_deleted"] for a in json.loads(row["articles"]))
         ]
         items = [
-            {
-                "article_id": row["article_id"],
-                "content": {
-                    "news_item": render_articles(
-                        self._links,
-                        ARTICLE_PAGE,
-                        row["article_id"],
-                        json.loads(row["articles"]),
-                        with_content=not no_content,
-                    ),
-                    "create_time": int(row["submitted_at"]),
-                    "update_time": int(row["done_at"]),
-                },
-                "update_time": int(row["done_at"]),
-            }
+            LISTING.item(self._links, row, with_content=not no_content)
             for row in rows[offset : offset + count]
         ]
-        return {"total_count": len(rows), "item_count": len(items), "item": items}
+        return page_reply(len(rows), items)
 
     def page_article(self, article_id: str, idx: int) -> dict[str, Any] | None:
         """A published article for its page, or None before publishing completes."""

@@ -56,10 +56,10 @@ CREATE TABLE IF NOT EXISTS tokens (
     expires_at REAL NOT NULL,
     ended_at REAL
 );
--- Live tokens of an account are found by ended_at (NULL or in the future); dead ones
--- are purged by expires_at.
+-- Live tokens of an account are found by ended_at (NULL or in the future). Tokens long
+-- dead are purged by expires_at with a scan, at most once a minute: an index on it
+-- would cost every /token call its upkeep for a query that runs that seldom.
 CREATE INDEX IF NOT EXISTS tokens_live ON tokens (appid, kind, ended_at);
-CREATE INDEX IF NOT EXISTS tokens_expiry ON tokens (expires_at);
 CREATE TABLE IF NOT EXISTS quota_limits (
     appid TEXT NOT NULL,
     cgi_path TEXT NOT NULL,
@@ -155,6 +155,8 @@ _TABLES = (
 # Columns added after a table was first shipped: (table, column, declaration). A data
 # directory made by an older version gets them at start, so it keeps working.
 _ADDED_COLUMNS = (("accounts", "status", "TEXT"), ("publishes", "outcome", "TEXT"))
+# Indexes older data directories have and this schema no longer keeps.
+_DROPPED_INDEXES = ("tokens_expiry",)
 _BLOB_TABLES = ("temp_media", "materials", "links")
 _REFERENCED = {t: f"SELECT 1 FROM {t} WHERE sha = ? LIMIT 1" for t in _BLOB_TABLES}  # noqa: S608
 
@@ -184,7 +186,7 @@ class Storage:
         try:
             self.db.row_factory = sqlite3.Row
             self.db.executescript(SCHEMA)
-            self._add_missing_columns()
+            self._migrate()
             self.blobs: BlobStore = (
                 MemoryBlobStore() if data_dir is None else FileBlobStore(data_dir)
             )
@@ -192,7 +194,10 @@ class Storage:
             self.close()
             raise
 
-    def _add_missing_columns(self) -> None:
+    def _migrate(self) -> None:
+        """Bring a data directory of an earlier version to this schema."""
+        for index in _DROPPED_INDEXES:
+            self.db.execute(f"DROP INDEX IF EXISTS {index}")
         for table, column, declaration in _ADDED_COLUMNS:
             present = {row["name"] for row in self.db.execute(f"PRAGMA table_info({table})")}
             if column not in present:

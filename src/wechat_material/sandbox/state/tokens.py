@@ -91,7 +91,7 @@ class Tokens:
         return Grant(value, ACCESS_TOKEN_LIFETIME)
 
     def issue(self, appid: str, db: sqlite3.Connection | None = None) -> Grant:
-        """/cgi-bin/token: a new token; the previous one gets its 5-minute overlap.
+        """The token endpoint: a new token; the previous one gets its 5-minute overlap.
 
         Written in ``db``'s transaction when given (the caller holds the storage
         lock), else in one of its own.
@@ -116,7 +116,7 @@ class Tokens:
     def stable(
         self, appid: str, force_refresh: bool = False, db: sqlite3.Connection | None = None
     ) -> Grant:
-        """/cgi-bin/stable_token in normal or force_refresh mode.
+        """The stable_token endpoint in normal or force_refresh mode.
 
         Written in ``db``'s transaction when given (the caller holds the storage
         lock), else in one of its own.

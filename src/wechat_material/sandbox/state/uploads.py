@@ -1,8 +1,9 @@
-"""Judging an uploaded file the way WeChat does, then copying it into the blob store.
+"""Judging an upload the way WeChat does, then copying its file into the blob store.
 
 The rules themselves live in :mod:`wechat_material.checks` (shared with the
-SDK); this adds what only a server sees: the filename as sent, and the bytes.
-The functions here do blocking I/O: routes run them in a worker thread.
+SDK); this adds what only a server sees: the ``type`` asked for, the filename
+as sent, and the bytes. :func:`accept_file` does blocking I/O: the backend's
+upload operations, which call it, run in a worker thread.
 """
 
 from __future__ import annotations
@@ -12,12 +13,22 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from wechat_material._files import safe_filename
-from wechat_material.checks import check_media, extension_format
-from wechat_material.limits import MediaFormat, MediaLimit
+from wechat_material.checks import check_media, extension_format, video_description_problem
+from wechat_material.limits import LIMITS, MaterialType, MediaFormat, MediaLimit, Target
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.blobs import BlobStore, StagedBlob
 
 MAX_NAME_CHARS = 255
+NOT_JSON: object = object()
+"""A video's ``description`` that was sent but is not JSON (see :func:`video_description`)."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """The file part of an upload form, as sent: its filename and its (spooled) bytes."""
+
+    filename: str | None
+    file: BinaryIO
 
 
 @dataclass(frozen=True)
@@ -27,6 +38,34 @@ class AcceptedFile:
     name: str
     format: MediaFormat
     staged: StagedBlob
+
+
+def material_type(target: Target, name: str | None) -> MaterialType:
+    """The ``type`` parameter; 40004 unless WeChat takes uploads of that type there."""
+    try:
+        type = MaterialType(name or "")
+    except ValueError:
+        raise SandboxError(40004, f"type {name!r} is not image, voice, video or thumb") from None
+    if (target, type) not in LIMITS:
+        raise SandboxError(40004, f"{type.value} cannot be uploaded here")
+    return type
+
+
+def video_description(described: object) -> tuple[str, str]:
+    """``(title, introduction)`` of a permanent video from its ``description``, as
+    parsed from the wire: None when it was not sent, :data:`NOT_JSON` when it is not
+    JSON. 40097 when missing or not that JSON [assumed], 45003 / 45004 when too long
+    [assumed]."""
+    if described is None:
+        raise SandboxError(40097, "a permanent video needs 'description' (form field or query)")
+    if described is NOT_JSON:
+        raise SandboxError(40097, "'description' must be JSON with title and introduction")
+    title = described.get("title") if isinstance(described, dict) else None
+    intro = described.get("introduction") if isinstance(described, dict) else None
+    problem = video_description_problem(title, intro)
+    if problem is not None:
+        raise SandboxError(problem.errcode, problem.message)
+    return str(title), str(intro)  # both checked to be text just above
 
 
 def safe_name(filename: str | None) -> str:
@@ -47,16 +86,16 @@ def _size(file: BinaryIO) -> int:
     return size
 
 
-def accept_file(
-    limit: MediaLimit, filename: str | None, file: BinaryIO, blobs: BlobStore
-) -> AcceptedFile:
+def accept_file(limit: MediaLimit, upload: Upload | None, blobs: BlobStore) -> AcceptedFile:
     """Check a file against ``limit`` and stage it; SandboxError with WeChat's code otherwise.
 
     The order follows what WeChat reports first: no file or name (41005), an
     empty file (44001), a name whose extension does not fit (40005), then the
     content's format, size, wholeness (40005 when cut short) and duration.
     """
-    name = safe_name(filename)
+    if upload is None:
+        raise SandboxError(41005, "the form has no file part of the expected name")
+    name, file = safe_name(upload.filename), upload.file
     if not name:
         raise SandboxError(41005, "the 'media' part has no filename")
     size = _size(file)

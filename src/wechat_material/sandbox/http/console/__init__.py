@@ -29,9 +29,8 @@ from wechat_material.sandbox.http.console import accounts, articles, controls, e
 from wechat_material.sandbox.http.console import journal as journal_page
 from wechat_material.sandbox.http.console.layout import page
 from wechat_material.sandbox.http.console_headers import FILE_POLICY
-from wechat_material.sandbox.http.endpoint import backend_of
 from wechat_material.sandbox.http.numbers import MalformedNumber, number_in
-from wechat_material.sandbox.http.wire import file_reply
+from wechat_material.sandbox.http.wire import backend_of, file_reply
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.backend import SandboxBackend
 from wechat_material.sandbox.state.inventory import (
@@ -103,7 +102,7 @@ async def media_file(request: Request) -> Response:
     try:
         # attachment: a navigation saves the file, never shows it as a page; <img>,
         # <audio> and <video> still play it.
-        reply = file_reply(backend.storage.blobs, stored, attachment=True)
+        reply = file_reply(backend, stored, attachment=True)
     except SandboxError:
         return Response("the file is missing from the store", 404, media_type="text/plain")
     reply.headers["content-security-policy"] = FILE_POLICY

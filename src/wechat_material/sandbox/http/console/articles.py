@@ -93,7 +93,9 @@ def article_body(backend: SandboxBackend, article_set: ArticleSet, idx: int) -> 
     article = article_set.articles[idx]
     kept = str(article.get("content", ""))
     sent = str(article.get(SENT_CONTENT, kept))
-    dropped = dropped_parts(sent, reader_content(backend, kept))
+    # The cleaner's own list of what it took out of the HTML as sent, with the links the
+    # account has now (as the frame beside it shows the content).
+    dropped = dropped_parts(sent, clean_article_html(sent, backend.links.is_image_url))
     dropped_list = (
         "".join(
             f'<li data-testid="dropped"><strong>{e(d.what)}</strong>'
