@@ -8,9 +8,8 @@
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from wechat_material._version import VERSION
-
 if TYPE_CHECKING:
+    from wechat_material._config import VERSION as __version__
     from wechat_material.client import AsyncWeChatClient, WeChatClient
     from wechat_material.errors import (
         APIError,
@@ -70,6 +69,7 @@ if TYPE_CHECKING:
 # `import wechat_material.limits` (the sandbox) or the `wxm` entry point (which
 # must catch Ctrl-C from its first instant) do not pay for httpx and pydantic.
 _WHERE: dict[str, str] = {
+    "__version__": "wechat_material._config",
     "AsyncWeChatClient": "wechat_material.client",
     "WeChatClient": "wechat_material.client",
     "APIError": "wechat_material.errors",
@@ -125,12 +125,15 @@ _WHERE: dict[str, str] = {
     "TokenGrant": "wechat_material.tokens.base",
 }
 
+# Names that are kept under another name where they live.
+_NAMED = {"__version__": "VERSION"}
+
 
 def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'wechat_material' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module), _NAMED.get(name, name))
     globals()[name] = value
     return value
 
@@ -193,5 +196,5 @@ __all__ = [
     "VideoMaterial",
     "WeChatClient",
     "WeChatError",
+    "__version__",
 ]
-__version__ = VERSION

@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from wechat_material import _endpoints as ep
 from wechat_material._config import TokenMode
 from wechat_material._files import safe_filename
-from wechat_material._flow import FileReply, Reply
+from wechat_material._replies import FileReply, Reply
 from wechat_material.checks import article_problem, articles_problem, video_description_problem
 from wechat_material.errors import ArticleValidationError, UnexpectedReplyError, ValidationError
 from wechat_material.limits import PAGE_MAX, PAGE_MIN, MaterialType, MediaFormat, Target
@@ -411,7 +411,7 @@ def _page_of_news(reply: Reply) -> Page[NewsItem]:
 def material_page_call(
     type: MaterialType | str,
 ) -> Callable[[int, int], Call[Page[MaterialItem] | Page[NewsItem]]]:
-    """Pages of one type for :func:`._operations.pages` (the type checked now, not per page)."""
+    """Pages of one type for :func:`._flow.pages` (the type checked now, not per page)."""
     kind = material_type(type, LIST_TYPES)
     return lambda offset, count: batch_get_material(kind, offset, count)
 

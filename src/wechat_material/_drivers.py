@@ -42,7 +42,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 import anyio
 import httpx
 
-from wechat_material._flow import Settings, TokenFlows, call_flow, operation_flow
+from wechat_material._config import Settings
+from wechat_material._flow import TokenFlows, call_flow, operation_flow
 from wechat_material._steps import (
     Blocking,
     Discard,

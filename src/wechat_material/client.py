@@ -38,7 +38,6 @@ from wechat_material.material import AsyncMaterialAPI, MaterialAPI
 from wechat_material.models import QuotaInfo
 from wechat_material.publish import AsyncPublishAPI, PublishAPI
 from wechat_material.retry import RetryPolicy
-from wechat_material.tokens import AsyncTokenManager, TokenManager
 from wechat_material.tokens.base import (
     AsyncFetcher,
     AsyncTokenStore,
@@ -46,8 +45,9 @@ from wechat_material.tokens.base import (
     TokenGrant,
     TokenStore,
 )
+from wechat_material.tokens.manager import AsyncTokenManager, TokenManager
 from wechat_material.tokens.memory import shared_memory_store
-from wechat_material.tokens.scope import scoped_store
+from wechat_material.tokens.scope import TokenScope, scoped_store, token_scope
 
 
 class _ClientBase:
@@ -79,10 +79,24 @@ class _ClientBase:
         assert config.secret is not None
         return calls.fetch_token(config.appid, config.secret, config.token_mode)
 
+    def _token_scope(self) -> TokenScope:
+        """This client's slot in any token store (see :mod:`wechat_material.tokens.scope`).
+
+        Clients of one API host and one appid share it when they also share the
+        secret; a client with a wrong secret gets its own, and fails as it
+        should rather than use the others' token. Clients that get tokens from a
+        ``token_fetcher`` of their own share one per host and appid.
+        """
+        config = self._config
+        url = config.settings.base_url
+        if config.has_fetcher or config.secret is None:
+            return token_scope(url, config.appid, None)
+        return token_scope(url, config.appid, config.secret.get_secret_value())
+
     def _store_for(self, given: TokenStore | AsyncTokenStore | None) -> Any:
         # Every store keys this client's token by its scope (host, appid and
         # secret): a token never reaches another host or another secret.
-        scope = self._config.token_scope()
+        scope = self._token_scope()
         if given is None:
             return shared_memory_store(scope.key)
         return scoped_store(given, scope)

@@ -210,6 +210,11 @@ def hint_for(code: int, endpoint: str | None, errmsg: str = "") -> str:
     return lookup(code).hint
 
 
+# The codes the call flow acts on: -1 is retried with backoff, 45011 may wait
+# for the next minute (see wechat_material.retry.RetryPolicy).
+SYSTEM_BUSY = -1
+RATE_LIMITED = 45011
+
 # The codes that mean "this token is no good": refresh once, replay once.
 TOKEN_REFRESH_CODES = frozenset({40001, 40014, 42001})
 

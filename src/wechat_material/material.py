@@ -16,7 +16,7 @@ from wechat_material import _calls as calls
 from wechat_material import _endpoints as ep
 from wechat_material._calls import ArticleInput
 from wechat_material._drivers import AsyncDriver, SyncDriver, same_doc
-from wechat_material._operations import download, download_to_stream, pages
+from wechat_material._flow import download, download_to_stream, pages
 from wechat_material.limits import MaterialType
 from wechat_material.media_file import MediaFile
 from wechat_material.models import (

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 
 from wechat_material import _calls as calls
 from wechat_material._drivers import AsyncDriver, SyncDriver, same_doc
-from wechat_material._operations import pages, wait_for_publish
+from wechat_material._flow import pages, wait_for_publish
 from wechat_material.models import Page, PublishedItem, PublishedNews, PublishResult, Submission
 
 

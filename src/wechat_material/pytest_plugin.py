@@ -196,7 +196,7 @@ def async_wechat_client(
 
 def _require_sandbox() -> None:
     # One line naming the pip command, not a traceback through the sandbox's imports.
-    from wechat_material._extras import MissingExtraError, require_extra
+    from wechat_material.extras import MissingExtraError, require_extra
 
     try:
         require_extra("sandbox")

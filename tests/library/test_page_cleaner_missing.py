@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from wechat_material import AsyncWeChatClient
-from wechat_material._extras import MissingExtraError
+from wechat_material.extras import MissingExtraError
 from wechat_material.library import abackup, pages
 
 pytestmark = pytest.mark.anyio

@@ -303,7 +303,7 @@ def test_the_profile_is_taken_from_the_command(place: Place) -> None:
 
 
 def test_a_missing_extra_names_the_pip_command() -> None:
-    from wechat_material._extras import MissingExtraError
+    from wechat_material.extras import MissingExtraError
 
     missing = MissingExtraError("publishing Markdown needs the 'publish' extra: pip install x")
     result = failure(missing, Redactor())

@@ -21,8 +21,8 @@ from wechat_material import (
     ValidationError,
 )
 from wechat_material import _endpoints as ep
-from wechat_material._flow import FileReply, JsonReply
-from wechat_material._operations import _StreamSink, download, download_to_stream, wait_for_publish
+from wechat_material._flow import _StreamSink, download, download_to_stream, wait_for_publish
+from wechat_material._replies import FileReply, JsonReply
 from wechat_material._steps import Blocking, Perform, Sleep
 
 PUBLISHING = PublishResult(publish_id="P1", publish_status=1)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from wechat_material import _endpoints as ep
 from wechat_material._calls import Call, fetch_file, raw_reply, video_file
-from wechat_material._flow import FileReply, JsonReply, Reply
+from wechat_material._replies import FileReply, JsonReply, Reply
 from wechat_material.errors import NotAFileError, URLRefusedError, ValidationError, WeChatError
 from wechat_material.fetching import FetchPolicy, afetch_to
 from wechat_material.library.articles import articles_of, picture_urls, titles

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from importlib.util import find_spec
 from pathlib import Path
 
-from wechat_material._extras import MissingExtraError, install_hint
+from wechat_material.extras import MissingExtraError, install_hint
 from wechat_material.library.articles import picture_urls, render_page
 from wechat_material.library.manifest import ARTICLE_KINDS, ASSET, FILE_KINDS, Entry
 from wechat_material.library.store import (

@@ -386,7 +386,7 @@ class _Restore:
         it is sent.
         """
         if not entry.intact:
-            raise edited_row(entry)
+            raise edited_row(entry.sha256)
         return await asyncio.to_thread(self.store.open_object, entry.sha256, entry.size)
 
     def check_uncertain(self, step: str, old: str) -> None:

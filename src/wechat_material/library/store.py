@@ -35,13 +35,10 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 from wechat_material._files import confine
 from wechat_material.errors import OutsideRootError, ValidationError
-
-if TYPE_CHECKING:
-    from wechat_material.library.manifest import Entry
 
 OBJECTS = "objects"
 STAGING = ".tmp"
@@ -78,9 +75,9 @@ def _damaged(sha256: str, message: str, reason: str) -> DamagedObject:
     return DamagedObject(message, reason=reason, sha256=sha256)
 
 
-def edited_row(entry: Entry) -> DamagedObject:
+def edited_row(sha256: str) -> DamagedObject:
     """What a manifest row whose checksum no longer matches it is: nothing of it is used."""
-    return _damaged(entry.sha256, EDITED_ROW, "row changed")
+    return _damaged(sha256, EDITED_ROW, "row changed")
 
 
 EDITED_ROW = "the manifest row was changed after it was written"

@@ -8,7 +8,9 @@ extra: ``wechat-material[sandbox]``, ``[redis]``, ``[cli]``, ``[publish]``
 imports any of those libraries, so a missing one ends in one line that says
 what to install, not in a traceback deep inside an import.
 
-Kept free of imports from the package: the ``wxm`` entry point calls it first.
+Public so that an application built on the package can check the same way
+(``require_extra("sandbox")``) and catch :class:`MissingExtraError`. Kept free
+of imports from the package: the ``wxm`` entry point calls it first.
 """
 
 from __future__ import annotations
