@@ -39,7 +39,7 @@ API_MODULES = (
     "wechat_material",
     "wechat_material.tokens",
     "wechat_material.sandbox",
-    "wechat_material.library",
+    "wechat_material.backup",
     "wechat_material.articles",
 )
 

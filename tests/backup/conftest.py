@@ -149,7 +149,7 @@ async def library(sandbox: Sandbox) -> Library:
 JOB = """
 import sys
 from wechat_material import WeChatClient
-from wechat_material.library import {job}
+from wechat_material.backup import {job}
 with WeChatClient(sys.argv[1], sys.argv[2], base_url=sys.argv[3]) as client:
     summary = {job}(client, sys.argv[4], concurrency=3)
 print(summary.status)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wechat_material.library.articles import content_images, picture_urls, replace_images
+from wechat_material.backup.articles import content_images, picture_urls, replace_images
 
 HTML = (
     '<p>a</p><img data-src="https://mmbiz.qpic.cn/x/1?wx_fmt=png&amp;from=appmsg" class="i">'

@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from wechat_material import AsyncWeChatClient
-from wechat_material.library import BackupSummary, abackup
-from wechat_material.library.manifest import Manifest
-from wechat_material.library.pacing import AccountUnavailable
-from wechat_material.library.store import ObjectStore
+from wechat_material.backup import BackupSummary, abackup
+from wechat_material.backup.manifest import Manifest
+from wechat_material.backup.pacing import AccountUnavailable
+from wechat_material.backup.store import ObjectStore
 from wechat_material.sandbox import DEMO_APPID
 
 from .conftest import MEDIA, Library, Sandbox, png
@@ -126,7 +126,7 @@ async def test_new_changed_and_deleted_items_are_seen_and_nothing_is_deleted(
 async def test_a_backup_of_another_account_is_refused(
     sandbox: Sandbox, library: Library, tmp_path: Path
 ) -> None:
-    from wechat_material.library import BackupFormatError
+    from wechat_material.backup import BackupFormatError
 
     from .conftest import TARGET_APPID, TARGET_SECRET
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from wechat_material.library import abackup
-from wechat_material.library.manifest import Manifest
-from wechat_material.library.verify import verify_backup
+from wechat_material.backup import abackup
+from wechat_material.backup.manifest import Manifest
+from wechat_material.backup.verify import verify_backup
 
 from .conftest import Sandbox, png
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from wechat_material import WeChatClient
-from wechat_material.library.manifest import Manifest
-from wechat_material.library.store import ObjectStore, hash_file
-from wechat_material.library.verify import verify_backup
+from wechat_material.backup.manifest import Manifest
+from wechat_material.backup.store import ObjectStore, hash_file
+from wechat_material.backup.verify import verify_backup
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxConfig, run_in_thread
 
 from .conftest import kill_when, png, rows_in, start_job

@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from wechat_material.library import abackup
-from wechat_material.library.manifest import Manifest
+from wechat_material.backup import abackup
+from wechat_material.backup.manifest import Manifest
 from wechat_material.sandbox import DEMO_APPID
 
 from .conftest import Library, Sandbox

@@ -17,8 +17,8 @@ from typing import ClassVar
 import pytest
 
 from wechat_material import WeChatClient
-from wechat_material.library import Progress, abackup, backup
-from wechat_material.library.manifest import ASSET, Manifest
+from wechat_material.backup import Progress, abackup, backup
+from wechat_material.backup.manifest import ASSET, Manifest
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxConfig, run_in_thread
 
 from .conftest import Sandbox, png

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from console.conftest import browser
-from wechat_material.library.manifest import ASSET, Entry, Manifest
-from wechat_material.library.pages import CSP, INDEX, page_path, write_pages
-from wechat_material.library.store import ObjectStore
+from wechat_material.backup.manifest import ASSET, Entry, Manifest
+from wechat_material.backup.pages import CSP, INDEX, page_path, write_pages
+from wechat_material.backup.store import ObjectStore
 
 from .conftest import png
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from wechat_material import AsyncWeChatClient
+from wechat_material.backup import abackup, pages
 from wechat_material.extras import MissingExtraError
-from wechat_material.library import abackup, pages
 
 pytestmark = pytest.mark.anyio
 

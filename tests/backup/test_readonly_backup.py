@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 
 from wechat_material import AsyncWeChatClient
-from wechat_material.library import abackup, arestore
-from wechat_material.library.journal import STATE_DIR_ENV
-from wechat_material.library.manifest import Manifest
-from wechat_material.library.verify import DAMAGED_SUMMARY, describe_backup
+from wechat_material.backup import abackup, arestore
+from wechat_material.backup.journal import STATE_DIR_ENV
+from wechat_material.backup.manifest import Manifest
+from wechat_material.backup.verify import DAMAGED_SUMMARY, describe_backup
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxConfig, run_in_thread
 
 from .conftest import TARGET_APPID, TARGET_SECRET, Library, Sandbox, seed_library
@@ -38,7 +38,7 @@ JOB = """
 import json, sys
 from wechat_material import WeChatClient
 from wechat_material.errors import ValidationError
-from wechat_material.library import backup, describe_backup, restore, verify_backup
+from wechat_material.backup import backup, describe_backup, restore, verify_backup
 
 directory, base_url, appid, secret = sys.argv[1:5]
 out = {"verify": verify_backup(directory).ok, "runs": len(describe_backup(directory).runs)}

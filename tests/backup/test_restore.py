@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from wechat_material import AsyncWeChatClient, MediaFile
+from wechat_material.backup import abackup, arestore
 from wechat_material.errors import ValidationError
-from wechat_material.library import abackup, arestore
 
 from .conftest import TARGET_APPID, TARGET_SECRET, Library, Sandbox, png
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from wechat_material import WeChatClient
-from wechat_material.library import backup, restore
+from wechat_material.backup import backup, restore
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxConfig, run_in_thread
 
 from .conftest import TARGET_APPID, TARGET_SECRET, kill_when, png, rows_in, start_job

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from wechat_material import AsyncWeChatClient
-from wechat_material.library import AccountUnavailable, abackup, arestore
-from wechat_material.library.manifest import Manifest
-from wechat_material.library.restore_job import TITLE_LIMIT, shorten
-from wechat_material.library.store import ObjectStore
+from wechat_material.backup import AccountUnavailable, abackup, arestore
+from wechat_material.backup.manifest import Manifest
+from wechat_material.backup.restore_job import TITLE_LIMIT, shorten
+from wechat_material.backup.store import ObjectStore
 
 from .conftest import TARGET_APPID, TARGET_SECRET, Library, Sandbox, png
 

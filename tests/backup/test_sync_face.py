@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from wechat_material import WeChatClient
-from wechat_material.library import backup, verify_backup
+from wechat_material.backup import backup, verify_backup
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxConfig, run_in_thread
 from wechat_material.tokens import FileTokenStore, forget_shared_memory_stores
 

@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 
 from wechat_material import AsyncWeChatClient, MediaFile
+from wechat_material.backup import abackup, arestore, verify_backup
+from wechat_material.backup.manifest import Entry, Manifest
+from wechat_material.backup.restore_job import BACKUP_AGAIN
+from wechat_material.backup.store import DamagedObject, ObjectStore, UnsafeFolderError
 from wechat_material.errors import ValidationError
-from wechat_material.library import abackup, arestore, verify_backup
-from wechat_material.library.manifest import Entry, Manifest
-from wechat_material.library.restore_job import BACKUP_AGAIN
-from wechat_material.library.store import DamagedObject, ObjectStore, UnsafeFolderError
 
 from .conftest import TARGET_APPID, TARGET_SECRET, Library, Sandbox, png
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from wechat_material.library import abackup
-from wechat_material.library.manifest import Manifest
-from wechat_material.library.store import ObjectStore
-from wechat_material.library.verify import describe_backup, verify_backup
+from wechat_material.backup import abackup
+from wechat_material.backup.manifest import Manifest
+from wechat_material.backup.store import ObjectStore
+from wechat_material.backup.verify import describe_backup, verify_backup
 
 from .conftest import Library, Sandbox, png
 
@@ -120,7 +120,7 @@ async def test_ls_summarises_by_kind(sandbox: Sandbox, library: Library, tmp_pat
 
 
 def test_a_directory_without_a_manifest_is_not_a_backup(tmp_path: Path) -> None:
-    from wechat_material.library import BackupFormatError
+    from wechat_material.backup import BackupFormatError
 
     with pytest.raises(BackupFormatError, match="not a backup"):
         verify_backup(tmp_path)
@@ -128,7 +128,7 @@ def test_a_directory_without_a_manifest_is_not_a_backup(tmp_path: Path) -> None:
 
 
 def test_a_newer_format_is_refused(tmp_path: Path) -> None:
-    from wechat_material.library import BackupFormatError
+    from wechat_material.backup import BackupFormatError
 
     Manifest(tmp_path).close()
     with sqlite3.connect(tmp_path / "manifest.sqlite3") as db:

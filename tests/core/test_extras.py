@@ -46,8 +46,7 @@ def test_each_extra_installs_the_modules_it_is_checked_for() -> None:
     provided_by = packages_distributions()
     for extra, modules in extras.EXTRA_MODULES.items():
         listed = {
-            normalized(re.split(r"[<>=!~;\[ ]", requirement)[0])
-            for requirement in declared[extra]
+            normalized(re.split(r"[<>=!~;\[ ]", requirement)[0]) for requirement in declared[extra]
         }
         for module in modules:
             distributions = {normalized(name) for name in provided_by[module]}

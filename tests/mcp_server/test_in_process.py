@@ -21,11 +21,11 @@ from mcp import Client
 from typer.testing import CliRunner
 
 from wechat_material import WeChatClient
+from wechat_material.backup import backup
 from wechat_material.cli import app
 from wechat_material.cli.mcp import http_binding
 from wechat_material.cli.output import Redactor
 from wechat_material.errors import APIError, ValidationError
-from wechat_material.library import backup
 from wechat_material.mcp_server import Workspace, build_server
 from wechat_material.mcp_server.results import failure
 from wechat_material.mcp_server.serving import BearerGuard, HttpBinding

@@ -4,7 +4,7 @@ The core is async (:func:`backup_library`); the functions without ``a`` in
 front are its blocking face, for a :class:`~wechat_material.WeChatClient`::
 
     from wechat_material import WeChatClient
-    from wechat_material.library import backup
+    from wechat_material.backup import backup
 
     with WeChatClient.from_env() as client:
         summary = backup(client, "backup/", concurrency=16)
@@ -24,28 +24,28 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from wechat_material.errors import ValidationError
 
 if TYPE_CHECKING:
-    from wechat_material.client import AsyncWeChatClient, WeChatClient
-    from wechat_material.library.backup_job import (
+    from wechat_material.backup.backup_job import (
         UNREACHABLE,
         BackupSummary,
         Progress,
         QuotaPlan,
         backup_library,
     )
-    from wechat_material.library.manifest import (
+    from wechat_material.backup.manifest import (
         FORMAT_VERSION,
         LIST_KINDS,
         BackupFormatError,
         Entry,
         Manifest,
     )
-    from wechat_material.library.pacing import (
+    from wechat_material.backup.pacing import (
         DEFAULT_CONCURRENCY,
         AccountUnavailable,
         QuotaExhausted,
     )
-    from wechat_material.library.restore_job import NotRestorable, RestoreSummary, restore_library
-    from wechat_material.library.verify import VerifyReport, describe_backup, verify_backup
+    from wechat_material.backup.restore_job import NotRestorable, RestoreSummary, restore_library
+    from wechat_material.backup.verify import VerifyReport, describe_backup, verify_backup
+    from wechat_material.client import AsyncWeChatClient, WeChatClient
 
     abackup = backup_library
     arestore = restore_library
@@ -167,13 +167,13 @@ def run_with(client: WeChatClient, work: Callable[[AsyncWeChatClient], Awaitable
 
 def backup(client: WeChatClient, directory: str | Path, **options: Any) -> BackupSummary:
     """Blocking :func:`backup_library` (same options) for a :class:`WeChatClient`."""
-    from wechat_material.library.backup_job import backup_library
+    from wechat_material.backup.backup_job import backup_library
 
     return run_with(client, lambda twin: backup_library(twin, directory, **options))
 
 
 def restore(client: WeChatClient, directory: str | Path, **options: Any) -> RestoreSummary:
     """Blocking :func:`restore_library` (same options) into the account of ``client``."""
-    from wechat_material.library.restore_job import restore_library
+    from wechat_material.backup.restore_job import restore_library
 
     return run_with(client, lambda twin: restore_library(twin, directory, **options))

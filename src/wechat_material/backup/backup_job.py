@@ -30,10 +30,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from wechat_material import _endpoints as ep
 from wechat_material._calls import Call, fetch_file, raw_reply, video_file
 from wechat_material._replies import FileReply, JsonReply, Reply
-from wechat_material.errors import NotAFileError, URLRefusedError, ValidationError, WeChatError
-from wechat_material.fetching import FetchPolicy, afetch_to
-from wechat_material.library.articles import articles_of, picture_urls, titles
-from wechat_material.library.manifest import (
+from wechat_material.backup.articles import articles_of, picture_urls, titles
+from wechat_material.backup.manifest import (
     ARTICLE_KINDS,
     ASSET,
     FILE_KINDS,
@@ -42,20 +40,22 @@ from wechat_material.library.manifest import (
     Entry,
     Manifest,
 )
-from wechat_material.library.pacing import (
+from wechat_material.backup.pacing import (
     DEFAULT_CONCURRENCY,
     Pacer,
     QuotaExhausted,
     check_account,
 )
-from wechat_material.library.pages import prepare_pages, require_cleaner, write_pages
-from wechat_material.library.store import (
+from wechat_material.backup.pages import prepare_pages, require_cleaner, write_pages
+from wechat_material.backup.store import (
     FOLDER_MODE,
     ObjectStore,
     Stored,
     UnsafeFolderError,
     locked,
 )
+from wechat_material.errors import NotAFileError, URLRefusedError, ValidationError, WeChatError
+from wechat_material.fetching import FetchPolicy, afetch_to
 from wechat_material.limits import PAGE_MAX
 
 if TYPE_CHECKING:

@@ -26,9 +26,9 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from wechat_material.backup.manifest import open_readonly
+from wechat_material.backup.store import CLOEXEC, FILE_MODE, NOFOLLOW, locked, real_folder
 from wechat_material.errors import ValidationError
-from wechat_material.library.manifest import open_readonly
-from wechat_material.library.store import CLOEXEC, FILE_MODE, NOFOLLOW, locked, real_folder
 
 STATE_DIR_ENV = "WECHAT_MATERIAL_STATE_DIR"
 APP_NAME = "wechat-material"

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from wechat_material.backup.store import CLOEXEC, FILE_MODE, NOFOLLOW
 from wechat_material.errors import ValidationError
-from wechat_material.library.store import CLOEXEC, FILE_MODE, NOFOLLOW
 
 FORMAT_NAME = "wechat-material-backup"
 FORMAT_VERSION = 1

@@ -21,16 +21,16 @@ from datetime import UTC, datetime
 from importlib.util import find_spec
 from pathlib import Path
 
-from wechat_material.extras import MissingExtraError, install_hint
-from wechat_material.library.articles import picture_urls, render_page
-from wechat_material.library.manifest import ARTICLE_KINDS, ASSET, FILE_KINDS, Entry
-from wechat_material.library.store import (
+from wechat_material.backup.articles import picture_urls, render_page
+from wechat_material.backup.manifest import ARTICLE_KINDS, ASSET, FILE_KINDS, Entry
+from wechat_material.backup.store import (
     DamagedObject,
     ObjectStore,
     create_file,
     real_folder,
     valid_digest,
 )
+from wechat_material.extras import MissingExtraError, install_hint
 
 PAGES = "articles"
 INDEX = "index.html"

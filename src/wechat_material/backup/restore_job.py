@@ -40,6 +40,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 from wechat_material import _endpoints as ep
+from wechat_material.backup.articles import articles_of, content_images, replace_images
+from wechat_material.backup.backup_job import check_kinds
+from wechat_material.backup.journal import Journal, journal_lock, open_journal
+from wechat_material.backup.manifest import (
+    ARTICLE_KINDS,
+    ASSET,
+    FILE_KINDS,
+    LIST_KINDS,
+    Entry,
+    Manifest,
+)
+from wechat_material.backup.pacing import (
+    DEFAULT_CONCURRENCY,
+    CallMeter,
+    Pacer,
+    QuotaExhausted,
+    check_account,
+)
+from wechat_material.backup.store import DamagedObject, ObjectStore, edited_row
 from wechat_material.errors import (
     BadRequestError,
     ContentLimitError,
@@ -50,25 +69,6 @@ from wechat_material.errors import (
     ValidationError,
     WeChatError,
 )
-from wechat_material.library.articles import articles_of, content_images, replace_images
-from wechat_material.library.backup_job import check_kinds
-from wechat_material.library.journal import Journal, journal_lock, open_journal
-from wechat_material.library.manifest import (
-    ARTICLE_KINDS,
-    ASSET,
-    FILE_KINDS,
-    LIST_KINDS,
-    Entry,
-    Manifest,
-)
-from wechat_material.library.pacing import (
-    DEFAULT_CONCURRENCY,
-    CallMeter,
-    Pacer,
-    QuotaExhausted,
-    check_account,
-)
-from wechat_material.library.store import DamagedObject, ObjectStore, edited_row
 from wechat_material.limits import ARTICLE_FIELDS_BY_NAME, PAGE_MAX
 from wechat_material.models import MaterialItem
 

@@ -11,16 +11,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wechat_material.errors import ValidationError
-from wechat_material.library.manifest import KINDS, Manifest
-from wechat_material.library.pages import PAGES
-from wechat_material.library.store import (
+from wechat_material.backup.manifest import KINDS, Manifest
+from wechat_material.backup.pages import PAGES
+from wechat_material.backup.store import (
     EDITED_ROW,
     OBJECTS,
     STAGING,
     DamagedObject,
     ObjectStore,
 )
+from wechat_material.errors import ValidationError
 
 
 @dataclass

@@ -398,7 +398,7 @@ class Tools:
         self, dir: Annotated[str, Field(min_length=1, description="A backup folder in the roots.")]
     ) -> r.BackupStatus:
         """What a backup folder holds: items and sizes by kind, and its runs."""
-        from wechat_material.library import describe_backup
+        from wechat_material.backup import describe_backup
 
         described = describe_backup(self.ws.confined(dir))
         return r.BackupStatus(
@@ -417,7 +417,7 @@ class Tools:
         self, dir: Annotated[str, Field(min_length=1, description="A backup folder in the roots.")]
     ) -> r.BackupVerification:
         """Re-hash every file of a backup against its manifest; changes nothing."""
-        from wechat_material.library import verify_backup
+        from wechat_material.backup import verify_backup
 
         report = verify_backup(self.ws.confined(dir))
         return r.BackupVerification(
