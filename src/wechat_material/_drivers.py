@@ -378,7 +378,7 @@ class AsyncDriver(_Driver[httpx.AsyncClient]):
                     cast(AbstractAsyncContextManager[object], store_lock)
                 )
             else:
-                from wechat_material.tokens.thread_held import HeldInThread
+                from wechat_material.tokens.locking import HeldInThread
 
                 await held.stack.enter_async_context(
                     HeldInThread(cast(AbstractContextManager[object], store_lock))
@@ -435,7 +435,7 @@ class LoopLocks:
             return lock
 
 
-def same_doc(source: Callable[..., Any]) -> Callable[[F], F]:
+def with_doc_of(source: Callable[..., Any]) -> Callable[[F], F]:
     """Give the decorated async method the docstring of its sync twin (``await`` it)."""
 
     def decorate(method: F) -> F:

@@ -29,7 +29,7 @@ from wechat_material._config import (
     client_config,
     from_environment,
 )
-from wechat_material._drivers import AsyncDriver, SyncDriver, same_doc
+from wechat_material._drivers import AsyncDriver, SyncDriver, with_doc_of
 from wechat_material._flow import TokenFlows
 from wechat_material._redact import guard_httpx_logs
 from wechat_material._transport import LaneTransport
@@ -308,17 +308,17 @@ class AsyncWeChatClient(_ClientBase):
         driver = AsyncDriver(self._http, self._config.settings)
         return lambda: driver.call(call)
 
-    @same_doc(WeChatClient.get_access_token)
+    @with_doc_of(WeChatClient.get_access_token)
     async def get_access_token(self) -> str:
         tokens = self._driver.token_flows
         assert tokens is not None
         return await self._driver.drive(tokens.get())
 
-    @same_doc(WeChatClient.clear_quota)
+    @with_doc_of(WeChatClient.clear_quota)
     async def clear_quota(self) -> None:
         return await self._driver.call(calls.clear_quota(self._config.appid))
 
-    @same_doc(WeChatClient.get_api_quota)
+    @with_doc_of(WeChatClient.get_api_quota)
     async def get_api_quota(self, cgi_path: str) -> QuotaInfo:
         return await self._driver.call(calls.get_api_quota(cgi_path))
 

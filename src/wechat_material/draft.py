@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 
 from wechat_material import _calls as calls
 from wechat_material._calls import ArticleInput
-from wechat_material._drivers import AsyncDriver, SyncDriver, same_doc
+from wechat_material._drivers import AsyncDriver, SyncDriver, with_doc_of
 from wechat_material._flow import pages
 from wechat_material.models import Draft, NewsItem, Page
 
@@ -94,33 +94,33 @@ class AsyncDraftAPI:
     def __init__(self, driver: AsyncDriver) -> None:
         self._driver = driver
 
-    @same_doc(DraftAPI.add)
+    @with_doc_of(DraftAPI.add)
     async def add(self, articles: Sequence[ArticleInput]) -> str:
         return await self._driver.call(calls.draft_add(articles))
 
-    @same_doc(DraftAPI.get)
+    @with_doc_of(DraftAPI.get)
     async def get(self, media_id: str) -> Draft:
         return await self._driver.call(calls.draft_get(media_id))
 
-    @same_doc(DraftAPI.delete)
+    @with_doc_of(DraftAPI.delete)
     async def delete(self, media_id: str) -> None:
         return await self._driver.call(calls.draft_delete(media_id))
 
-    @same_doc(DraftAPI.update)
+    @with_doc_of(DraftAPI.update)
     async def update(self, media_id: str, index: int, article: ArticleInput) -> None:
         return await self._driver.call(calls.draft_update(media_id, index, article))
 
-    @same_doc(DraftAPI.count)
+    @with_doc_of(DraftAPI.count)
     async def count(self) -> int:
         return await self._driver.call(calls.draft_count())
 
-    @same_doc(DraftAPI.batch_get)
+    @with_doc_of(DraftAPI.batch_get)
     async def batch_get(
         self, offset: int = 0, count: int = 20, no_content: bool = False
     ) -> Page[NewsItem]:
         return await self._driver.call(calls.draft_batch_get(offset, count, no_content))
 
-    @same_doc(DraftAPI.stream)
+    @with_doc_of(DraftAPI.stream)
     def stream(
         self, *, no_content: bool = False, page_size: int = 20, offset: int = 0
     ) -> AsyncIterator[NewsItem]:

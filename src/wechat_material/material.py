@@ -15,7 +15,7 @@ from typing import BinaryIO, Literal, overload
 from wechat_material import _calls as calls
 from wechat_material import _endpoints as ep
 from wechat_material._calls import ArticleInput
-from wechat_material._drivers import AsyncDriver, SyncDriver, same_doc
+from wechat_material._drivers import AsyncDriver, SyncDriver, with_doc_of
 from wechat_material._flow import download, download_to_stream, pages
 from wechat_material.limits import MaterialType
 from wechat_material.media_file import MediaFile
@@ -279,33 +279,33 @@ class AsyncMaterialAPI:
     def __init__(self, driver: AsyncDriver) -> None:
         self._driver = driver
 
-    @same_doc(MaterialAPI.upload_media)
+    @with_doc_of(MaterialAPI.upload_media)
     async def upload_media(
         self, type: MaterialType | str, file: FileInput, filename: str | None = None
     ) -> UploadedMedia:
         return await self._driver.call(calls.upload_media(type, file, filename))
 
-    @same_doc(MaterialAPI.get_media)
+    @with_doc_of(MaterialAPI.get_media)
     async def get_media(self, media_id: str) -> MediaFile | VideoLink:
         return await self._driver.call(calls.get_media(media_id))
 
-    @same_doc(MaterialAPI.get_jssdk_media)
+    @with_doc_of(MaterialAPI.get_jssdk_media)
     async def get_jssdk_media(self, media_id: str) -> MediaFile:
         return await self._driver.call(calls.get_jssdk_media(media_id))
 
-    @same_doc(MaterialAPI.upload_image)
+    @with_doc_of(MaterialAPI.upload_image)
     async def upload_image(self, file: FileInput, filename: str | None = None) -> ArticleImage:
         return await self._driver.call(calls.upload_image(file, filename))
 
-    @same_doc(MaterialAPI.upload_news)
+    @with_doc_of(MaterialAPI.upload_news)
     async def upload_news(self, articles: Sequence[ArticleInput]) -> UploadedMedia:
         return await self._driver.call(calls.upload_news(articles))
 
-    @same_doc(MaterialAPI.upload_video)
+    @with_doc_of(MaterialAPI.upload_video)
     async def upload_video(self, media_id: str, title: str, description: str) -> UploadedMedia:
         return await self._driver.call(calls.upload_video(media_id, title, description))
 
-    @same_doc(MaterialAPI.add_material)
+    @with_doc_of(MaterialAPI.add_material)
     async def add_material(
         self,
         type: MaterialType | str,
@@ -318,22 +318,22 @@ class AsyncMaterialAPI:
         call = calls.add_material(type, file, filename, title=title, introduction=introduction)
         return await self._driver.call(call)
 
-    @same_doc(MaterialAPI.add_video_material)
+    @with_doc_of(MaterialAPI.add_video_material)
     async def add_video_material(
         self, file: FileInput, title: str, introduction: str, filename: str | None = None
     ) -> UploadedMaterial:
         call = calls.add_material("video", file, filename, title=title, introduction=introduction)
         return await self._driver.call(call)
 
-    @same_doc(MaterialAPI.add_news)
+    @with_doc_of(MaterialAPI.add_news)
     async def add_news(self, articles: Sequence[ArticleInput]) -> UploadedMaterial:
         return await self._driver.call(calls.add_news(articles))
 
-    @same_doc(MaterialAPI.update_news)
+    @with_doc_of(MaterialAPI.update_news)
     async def update_news(self, media_id: str, index: int, article: ArticleInput) -> None:
         return await self._driver.call(calls.update_news(media_id, index, article))
 
-    @same_doc(MaterialAPI.get_material)
+    @with_doc_of(MaterialAPI.get_material)
     async def get_material(self, media_id: str) -> NewsMaterial | VideoMaterial | MediaFile:
         return await self._driver.call(calls.get_material(media_id))
 
@@ -343,7 +343,7 @@ class AsyncMaterialAPI:
     ) -> Path: ...
     @overload
     async def download_material(self, media_id: str, path: BinaryIO) -> int: ...
-    @same_doc(MaterialAPI.download_material)
+    @with_doc_of(MaterialAPI.download_material)
     async def download_material(
         self, media_id: str, path: PathInput | BinaryIO, *, overwrite: bool = True
     ) -> Path | int:
@@ -359,7 +359,7 @@ class AsyncMaterialAPI:
     ) -> Path: ...
     @overload
     async def download_media(self, media_id: str, path: BinaryIO) -> int: ...
-    @same_doc(MaterialAPI.download_media)
+    @with_doc_of(MaterialAPI.download_media)
     async def download_media(
         self, media_id: str, path: PathInput | BinaryIO, *, overwrite: bool = True
     ) -> Path | int:
@@ -369,11 +369,11 @@ class AsyncMaterialAPI:
             )
         return await self._driver.run(download_to_stream(ep.MEDIA_GET, media_id, path))
 
-    @same_doc(MaterialAPI.del_material)
+    @with_doc_of(MaterialAPI.del_material)
     async def del_material(self, media_id: str) -> None:
         return await self._driver.call(calls.del_material(media_id))
 
-    @same_doc(MaterialAPI.get_material_count)
+    @with_doc_of(MaterialAPI.get_material_count)
     async def get_material_count(self) -> MaterialCount:
         return await self._driver.call(calls.get_material_count())
 
@@ -389,7 +389,7 @@ class AsyncMaterialAPI:
     async def batch_get_material(
         self, type: MaterialType | str, offset: int = 0, count: int = 20
     ) -> Page[MaterialItem] | Page[NewsItem]: ...
-    @same_doc(MaterialAPI.batch_get_material)
+    @with_doc_of(MaterialAPI.batch_get_material)
     async def batch_get_material(
         self, type: MaterialType | str, offset: int = 0, count: int = 20
     ) -> Page[MaterialItem] | Page[NewsItem]:
@@ -407,7 +407,7 @@ class AsyncMaterialAPI:
     def stream_get_material(
         self, type: MaterialType | str, *, page_size: int = 20, offset: int = 0
     ) -> AsyncIterator[MaterialItem | NewsItem]: ...
-    @same_doc(MaterialAPI.stream_get_material)
+    @with_doc_of(MaterialAPI.stream_get_material)
     def stream_get_material(
         self, type: MaterialType | str, *, page_size: int = 20, offset: int = 0
     ) -> AsyncIterator[MaterialItem | NewsItem]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 from wechat_material import _calls as calls
-from wechat_material._drivers import AsyncDriver, SyncDriver, same_doc
+from wechat_material._drivers import AsyncDriver, SyncDriver, with_doc_of
 from wechat_material._flow import pages, wait_for_publish
 from wechat_material.models import Page, PublishedItem, PublishedNews, PublishResult, Submission
 
@@ -97,35 +97,35 @@ class AsyncPublishAPI:
     def __init__(self, driver: AsyncDriver) -> None:
         self._driver = driver
 
-    @same_doc(PublishAPI.submit)
+    @with_doc_of(PublishAPI.submit)
     async def submit(self, media_id: str) -> Submission:
         return await self._driver.call(calls.publish_submit(media_id))
 
-    @same_doc(PublishAPI.get)
+    @with_doc_of(PublishAPI.get)
     async def get(self, publish_id: str) -> PublishResult:
         return await self._driver.call(calls.publish_get(publish_id))
 
-    @same_doc(PublishAPI.wait)
+    @with_doc_of(PublishAPI.wait)
     async def wait(
         self, publish_id: str, *, interval: float = 3.0, max_wait: float = 300.0
     ) -> PublishResult:
         return await self._driver.run(wait_for_publish(publish_id, interval, max_wait))
 
-    @same_doc(PublishAPI.delete)
+    @with_doc_of(PublishAPI.delete)
     async def delete(self, article_id: str, index: int = 0) -> None:
         return await self._driver.call(calls.publish_delete(article_id, index))
 
-    @same_doc(PublishAPI.get_article)
+    @with_doc_of(PublishAPI.get_article)
     async def get_article(self, article_id: str) -> PublishedNews:
         return await self._driver.call(calls.publish_get_article(article_id))
 
-    @same_doc(PublishAPI.batch_get)
+    @with_doc_of(PublishAPI.batch_get)
     async def batch_get(
         self, offset: int = 0, count: int = 20, no_content: bool = False
     ) -> Page[PublishedItem]:
         return await self._driver.call(calls.publish_batch_get(offset, count, no_content))
 
-    @same_doc(PublishAPI.stream)
+    @with_doc_of(PublishAPI.stream)
     def stream(
         self, *, no_content: bool = False, page_size: int = 20, offset: int = 0
     ) -> AsyncIterator[PublishedItem]:
