@@ -26,7 +26,14 @@ from wechat_material._files import safe_filename
 from wechat_material._replies import FileReply, Reply
 from wechat_material.checks import article_problem, articles_problem, video_description_problem
 from wechat_material.errors import ArticleValidationError, UnexpectedReplyError, ValidationError
-from wechat_material.limits import PAGE_MAX, PAGE_MIN, MaterialType, MediaFormat, Target
+from wechat_material.limits import (
+    LIST_KINDS,
+    PAGE_MAX,
+    PAGE_MIN,
+    MaterialType,
+    MediaFormat,
+    Target,
+)
 from wechat_material.media_file import MediaFile
 from wechat_material.mediainfo import detect_stream_format
 from wechat_material.models import (
@@ -242,7 +249,7 @@ def fetch_token(
     appid: str, secret: SecretStr, mode: TokenMode, force_refresh: bool = False
 ) -> Call[TokenGrant]:
     """A new token from ``/cgi-bin/token`` or (``mode="stable"``) ``/cgi-bin/stable_token``."""
-    grant = {"grant_type": "client_credential", "appid": appid, "secret": secret.get_secret_value()}
+    grant = {"grant_type": ep.GRANT_TYPE, "appid": appid, "secret": secret.get_secret_value()}
     if mode == "token":
         return Call(ep.TOKEN, grant, parse=_grant(ep.TOKEN))
     if mode == "stable":
@@ -259,7 +266,7 @@ def get_api_quota(cgi_path: str) -> Call[QuotaInfo]:
     identifier(cgi_path, "cgi_path")
     if not cgi_path.startswith("/"):
         raise ValidationError(
-            f"cgi_path must start with '/', e.g. '/cgi-bin/material/add_material', not {cgi_path!r}"
+            f"cgi_path must start with '/', e.g. {ep.MATERIAL_ADD.path!r}, not {cgi_path!r}"
         )
     return Call(ep.GET_API_QUOTA, {"cgi_path": cgi_path})
 
@@ -267,7 +274,7 @@ def get_api_quota(cgi_path: str) -> Call[QuotaInfo]:
 # Material (素材管理): temporary media and permanent material.
 M = MaterialType
 FILE_TYPES = frozenset({M.IMAGE, M.VOICE, M.VIDEO, M.THUMB})
-LIST_TYPES = frozenset({M.IMAGE, M.VOICE, M.VIDEO, M.NEWS})
+LIST_TYPES = frozenset(M(kind) for kind in LIST_KINDS if kind in set(M))
 
 
 def upload_media(

@@ -310,7 +310,12 @@ def request_flow(
                 attempts -= 1
                 yield Sleep(pause)
                 continue
-        raise api_error(errcode, reply.errmsg, endpoint=endpoint.path or endpoint.name)
+        raise api_error(
+            errcode,
+            reply.errmsg,
+            endpoint=endpoint.path or endpoint.name,
+            hint=endpoint.hints.get(errcode),
+        )
 
 
 def _ask_for_token() -> Flow[str]:

@@ -162,6 +162,10 @@ TOKEN_OVERLAP = 300  # seconds the previous token keeps working after a rotation
 
 PAGE_MIN = 1
 PAGE_MAX = 20  # batchget_material / draft/batchget / freepublish/batchget `count`
+LIST_KINDS = ("image", "voice", "video", "news", "draft", "published")
+"""Every kind of content the API lists, in the order a backup lists them: the
+material types batchget_material takes (thumbs are listed with the images), then
+the draft box and the publications."""
 
 ARTICLES_MIN = 1
 ARTICLES_MAX = 8  # per news / draft / uploadnews

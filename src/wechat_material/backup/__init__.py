@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     )
     from wechat_material.backup.manifest import (
         FORMAT_VERSION,
-        LIST_KINDS,
         BackupFormatError,
         Entry,
         Manifest,
@@ -46,6 +45,7 @@ if TYPE_CHECKING:
     from wechat_material.backup.restore_job import NotRestorable, RestoreSummary, restore_library
     from wechat_material.backup.verify import VerifyReport, describe_backup, verify_backup
     from wechat_material.client import AsyncWeChatClient, WeChatClient
+    from wechat_material.limits import LIST_KINDS
 
     abackup = backup_library
     arestore = restore_library
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 # Where each public name lives, imported when first used: ``wxm backup --help``
 # and the constants its options show load neither httpx nor the client.
 _WHERE: dict[str, tuple[str, str]] = {
-    "LIST_KINDS": ("manifest", "LIST_KINDS"),
+    "LIST_KINDS": ("wechat_material.limits", "LIST_KINDS"),
     "UNREACHABLE": ("backup_job", "UNREACHABLE"),
     "BackupSummary": ("backup_job", "BackupSummary"),
     "Progress": ("backup_job", "Progress"),
@@ -82,7 +82,8 @@ def __getattr__(name: str) -> Any:
     if where is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     module, attribute = where
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+    full = module if module.startswith("wechat_material.") else f"{__name__}.{module}"
+    value = getattr(importlib.import_module(full), attribute)
     globals()[name] = value
     return value
 

@@ -35,7 +35,6 @@ from wechat_material.backup.manifest import (
     ARTICLE_KINDS,
     ASSET,
     FILE_KINDS,
-    LIST_KINDS,
     BackupFormatError,
     Entry,
     Manifest,
@@ -56,7 +55,7 @@ from wechat_material.backup.store import (
 )
 from wechat_material.errors import NotAFileError, URLRefusedError, ValidationError, WeChatError
 from wechat_material.fetching import FetchPolicy, afetch_to
-from wechat_material.limits import PAGE_MAX
+from wechat_material.limits import LIST_KINDS, PAGE_MAX, MaterialType
 
 if TYPE_CHECKING:
     from wechat_material.client import AsyncWeChatClient
@@ -78,7 +77,8 @@ UNREACHABLE = (
     "comments, reader statistics and menus: outside the material API",
 )
 
-MATERIAL_LISTS = (*FILE_KINDS, "news")  # the kinds batchget_material lists
+# The kinds batchget_material lists (the others have list calls of their own).
+MATERIAL_LISTS = tuple(k for k in LIST_KINDS if k in set(MaterialType))
 
 
 def _pages(count: int) -> int:

@@ -27,6 +27,7 @@ from typing import Any
 
 from wechat_material.backup.store import CLOEXEC, FILE_MODE, NOFOLLOW
 from wechat_material.errors import ValidationError
+from wechat_material.limits import LIST_KINDS, MaterialType
 
 FORMAT_NAME = "wechat-material-backup"
 FORMAT_VERSION = 1
@@ -35,10 +36,8 @@ MANIFEST_NAME = "manifest.sqlite3"
 # What a row is a copy of. Files: image (thumbs are listed with them), voice,
 # video. Articles (their JSON as WeChat gave it): news (legacy news
 # material), draft, published. Pictures the articles use, by URL: asset.
-FILE_KINDS = ("image", "voice", "video")
-ARTICLE_KINDS = ("news", "draft", "published")
-LIST_KINDS = (*FILE_KINDS, *ARTICLE_KINDS)
-"""Every kind a backup lists from the API, in the order it lists them."""
+FILE_KINDS = tuple(k for k in LIST_KINDS if k in set(MaterialType) and k != MaterialType.NEWS)
+ARTICLE_KINDS = tuple(k for k in LIST_KINDS if k not in FILE_KINDS)
 ASSET = "asset"
 KINDS = (*FILE_KINDS, *ARTICLE_KINDS, ASSET)
 

@@ -47,7 +47,6 @@ from wechat_material.backup.manifest import (
     ARTICLE_KINDS,
     ASSET,
     FILE_KINDS,
-    LIST_KINDS,
     Entry,
     Manifest,
 )
@@ -69,7 +68,7 @@ from wechat_material.errors import (
     ValidationError,
     WeChatError,
 )
-from wechat_material.limits import ARTICLE_FIELDS_BY_NAME, PAGE_MAX
+from wechat_material.limits import ARTICLE_FIELDS_BY_NAME, LIST_KINDS, PAGE_MAX
 from wechat_material.models import MaterialItem
 
 if TYPE_CHECKING:

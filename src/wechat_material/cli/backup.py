@@ -18,14 +18,15 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from typer.core import TyperGroup
 
-# Light: the kinds and the default concurrency the options show. The jobs, and
-# httpx and the client under them, load when a command runs, not for its --help.
-from wechat_material.backup.manifest import LIST_KINDS
 from wechat_material.backup.pacing import DEFAULT_CONCURRENCY, AccountUnavailable
 from wechat_material.cli.connection import ConnectionOptions
 from wechat_material.cli.context import Session, session
 from wechat_material.cli.errors import CliError, LocalInputError, UsageProblem
 from wechat_material.cli.output import JsonFlag, Output, examples, table
+
+# Light: the kinds and the default concurrency the options show. The jobs, and
+# httpx and the client under them, load when a command runs, not for its --help.
+from wechat_material.limits import LIST_KINDS
 
 if TYPE_CHECKING:
     from wechat_material.backup.backup_job import BackupSummary, QuotaPlan
