@@ -281,7 +281,7 @@ def upload_media(
     type: MaterialType | str, file: FileInput, filename: str | None = None
 ) -> Call[UploadedMedia]:
     kind = material_type(type, FILE_TYPES)
-    form = UploadForm.checked(file, filename=filename, target=Target.TEMPORARY, type=kind)
+    form = UploadForm.of(file, filename=filename, target=Target.TEMPORARY, type=kind)
     return Call(ep.MEDIA_UPLOAD, {"type": kind.value}, upload=form)
 
 
@@ -311,7 +311,7 @@ def get_jssdk_media(media_id: str) -> Call[MediaFile]:
 
 
 def upload_image(file: FileInput, filename: str | None = None) -> Call[ArticleImage]:
-    form = UploadForm.checked(file, filename=filename, target=Target.ARTICLE_IMAGE, type=M.IMAGE)
+    form = UploadForm.of(file, filename=filename, target=Target.ARTICLE_IMAGE, type=M.IMAGE)
     return Call(ep.MEDIA_UPLOAD_IMAGE, upload=form)
 
 
@@ -345,9 +345,7 @@ def add_material(
 ) -> Call[UploadedMaterial]:
     kind = material_type(type, FILE_TYPES)
     fields = {"description": video_description(title, introduction)} if kind is M.VIDEO else {}
-    form = UploadForm.checked(
-        file, filename=filename, target=Target.PERMANENT, type=kind, fields=fields
-    )
+    form = UploadForm.of(file, filename=filename, target=Target.PERMANENT, type=kind, fields=fields)
     return Call(ep.MATERIAL_ADD, {"type": kind.value}, upload=form)
 
 

@@ -16,8 +16,8 @@ outcome. One driver per side performs those steps; all decisions live here:
   :class:`RetryPolicy` allows, and only where a replay cannot duplicate;
 - ``45011`` may wait for the next minute.
 
-Each attempt builds a fresh request and opens an upload's source anew, so an
-upload is re-read from its start. Operations of several calls (paging,
+Each attempt builds a fresh request; an upload, checked once per call, is
+re-read from its start. Operations of several calls (paging,
 downloads) yield :class:`~._steps.Perform`; :func:`operation_flow` runs each
 such call's flow in their place.
 """
@@ -229,7 +229,22 @@ def request_flow(
     """Run one call to its reply, refreshing, retrying and raising as described above.
 
     Without ``tokens`` the flow asks whoever runs it (:class:`~._steps.NeedToken`).
+    An upload's file is opened and checked once, before anything is sent (a
+    :class:`~._steps.Blocking` step: it reads the disk); every attempt sends
+    that same checked file from its start, and it is closed when the call ends.
     """
+    if call.upload is None:
+        return (yield from _attempts(call, settings, tokens, None))
+    media: MediaUpload = yield Blocking(call.upload.prepare)
+    try:
+        return (yield from _attempts(call, settings, tokens, media))
+    finally:
+        media.close()
+
+
+def _attempts(
+    call: Call[Any], settings: Settings, tokens: TokenFlows | None, media: MediaUpload | None
+) -> Flow[Reply]:
     endpoint = call.endpoint
     policy = settings.retry
     body = ReplyBody(call.open_file)
@@ -241,18 +256,13 @@ def request_flow(
     while True:
         if endpoint.token and token is None:
             token = yield from (tokens.get() if tokens is not None else _ask_for_token())
-        media = call.upload.open() if call.upload is not None else None
-        try:
-            request = build_request(call, settings, token, media)
-            where = _where(endpoint, request)
-            body.reset()
-            attempts += 1
-            outcome: Received | httpx.RequestError = yield Send(
-                request, body, follow_redirects=call.url is not None
-            )
-        finally:
-            if media is not None:
-                media.close()
+        request = build_request(call, settings, token, media)
+        where = _where(endpoint, request)
+        body.reset()
+        attempts += 1
+        outcome: Received | httpx.RequestError = yield Send(
+            request, body, follow_redirects=call.url is not None
+        )
 
         if isinstance(outcome, httpx.RequestError):
             problem = _describe(outcome)
