@@ -40,7 +40,7 @@ if TYPE_CHECKING:
         WeChatError,
     )
     from wechat_material.limits import MaterialType, MediaFormat, Target
-    from wechat_material.media_file import MediaFile
+    from wechat_material.media_file import FileDownload, MediaFile
     from wechat_material.models import (
         Article,
         ArticleImage,
@@ -101,6 +101,7 @@ _WHERE: dict[str, str] = {
     "MaterialType": "wechat_material.limits",
     "MediaFormat": "wechat_material.limits",
     "Target": "wechat_material.limits",
+    "FileDownload": "wechat_material.media_file",
     "MediaFile": "wechat_material.media_file",
     "Article": "wechat_material.models",
     "ArticleImage": "wechat_material.models",
@@ -152,6 +153,7 @@ __all__ = [
     "BadRequestError",
     "ContentLimitError",
     "Draft",
+    "FileDownload",
     "FileTargetError",
     "InvalidMediaError",
     "MaterialCount",

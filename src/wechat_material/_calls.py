@@ -413,6 +413,24 @@ def _page_of_news(reply: Reply) -> Page[NewsItem]:
     return Page[NewsItem].model_validate(json_of(reply, ep.MATERIAL_BATCHGET))
 
 
+def list_page(kind: str, offset: int = 0, count: int = 20) -> Call[dict[str, Any]]:
+    """One page of a list, its JSON object kept as WeChat sent it (articles with content)."""
+    if kind not in LIST_KINDS:
+        raise ValidationError(f"kind must be one of {', '.join(LIST_KINDS)}, not {kind!r}")
+    window = page(offset, count)
+    if kind == "draft":
+        return Call(ep.DRAFT_BATCHGET, {**window, "no_content": 0}, parse=_json(ep.DRAFT_BATCHGET))
+    if kind == "published":
+        endpoint = ep.PUBLISH_BATCHGET
+        return Call(endpoint, {**window, "no_content": 0}, parse=_json(endpoint))
+    body = {"type": kind, **window}
+    return Call(ep.MATERIAL_BATCHGET, body, parse=_json(ep.MATERIAL_BATCHGET))
+
+
+def _json(endpoint: ep.Endpoint) -> Callable[[Reply], dict[str, Any]]:
+    return lambda reply: json_of(reply, endpoint)
+
+
 def material_page_call(
     type: MaterialType | str,
 ) -> Callable[[int, int], Call[Page[MaterialItem] | Page[NewsItem]]]:

@@ -30,6 +30,7 @@ import math
 import os
 import socket
 from collections.abc import Callable, Generator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
@@ -72,6 +73,7 @@ from wechat_material.errors import (
     api_error,
 )
 from wechat_material.limits import PAGE_MAX
+from wechat_material.media_file import FileDownload
 from wechat_material.models import NewsMaterial, Page, PublishResult
 from wechat_material.retry import RetryPolicy
 
@@ -495,7 +497,7 @@ def download(
     """Save the file behind ``media_id`` to ``path`` (a directory: under WeChat's name)."""
     target = prepare_target(path, overwrite=overwrite)
     with AtomicFile(target.directory) as part:
-        reply = yield from _fetch(endpoint, media_id, lambda: part.file)
+        reply, _ = yield from _fetch(endpoint, media_id, lambda: part.file)
         # The commit flushes the file to disk (fsync): off the event loop.
         name = target.name
         if name is not None:
@@ -517,11 +519,28 @@ def download_to_stream(endpoint: ep.Endpoint, media_id: str, stream: BinaryIO) -
     return sink.written
 
 
+def download_into(endpoint: ep.Endpoint, media_id: str, file: BinaryIO) -> Operation[FileDownload]:
+    """Write the file behind ``media_id`` into ``file`` (seekable: a retry starts it over).
+
+    What the reply said comes back with it: its type and name, and a video's
+    title and description from the entry that gave its link.
+    """
+    reply, entry = yield from _fetch(endpoint, media_id, lambda: file)
+    said = FileDownload(reply.size, reply.content_type, reply.filename)
+    if entry is None:
+        return said
+    title, description = entry.get("title"), entry.get("description")
+    return replace(said, title=str(title or ""), description=str(description or ""))
+
+
 def _fetch(
     endpoint: ep.Endpoint, media_id: str, open_file: Callable[[], BinaryIO]
-) -> Operation[FileReply]:
+) -> Operation[tuple[FileReply, dict[str, Any] | None]]:
+    """The file reply, and the JSON entry whose link led to it (a video's), if any."""
     reply: Reply = yield Perform(fetch_file(endpoint, media_id, open_file))
+    entry = None
     if isinstance(reply, JsonReply):
+        entry = reply.data
         link = reply.data.get(_VIDEO_LINK[endpoint])
         if not isinstance(link, str) or not link:
             news = NewsMaterial.model_validate(reply.data) if "news_item" in reply.data else None
@@ -534,7 +553,7 @@ def _fetch(
         reply = yield Perform(video_file(link, open_file))
     if not isinstance(reply, FileReply):  # pragma: no cover - video_file only answers files
         raise UnexpectedReplyError(f"{media_id}: no file in the reply")
-    return reply
+    return reply, entry
 
 
 class _StreamSink:
@@ -572,8 +591,16 @@ class _StreamSink:
 
 
 # Waiting for a publish to finish: poll freepublish/get, bounded.
-def wait_for_publish(publish_id: str, interval: float, max_wait: float) -> Operation[PublishResult]:
-    """Poll until the publish is no longer in progress, at most ``max_wait`` seconds of waiting."""
+def wait_for_publish(
+    publish_id: str,
+    interval: float,
+    max_wait: float,
+    on_poll: Callable[[PublishResult], None] | None = None,
+) -> Operation[PublishResult]:
+    """Poll until the publish is no longer in progress, at most ``max_wait`` seconds of waiting.
+
+    ``on_poll`` is told each state read while it is still in progress.
+    """
     if interval <= 0 or max_wait < 0:
         raise ValidationError(
             f"interval must be positive and max_wait not negative, not {interval!r}, {max_wait!r}"
@@ -584,6 +611,8 @@ def wait_for_publish(publish_id: str, interval: float, max_wait: float) -> Opera
         result: PublishResult = yield Perform(publish_get(publish_id))
         if result.done:
             return result
+        if on_poll is not None:
+            on_poll(result)
         if waited < waits:
             yield Sleep(interval)
     raise PublishTimeoutError(

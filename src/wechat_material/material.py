@@ -272,6 +272,11 @@ class MaterialAPI:
         page_call = calls.material_page_call(type)
         return self._driver.iterate(pages(page_call, offset=offset, page_size=page_size))
 
+    # The verbs client.draft and client.publish use, for the same calls.
+    delete = del_material
+    batch_get = batch_get_material
+    stream = stream_get_material
+
 
 class AsyncMaterialAPI:
     """Material calls of an :class:`~wechat_material.AsyncWeChatClient` (``await`` them)."""
@@ -413,3 +418,8 @@ class AsyncMaterialAPI:
     ) -> AsyncIterator[MaterialItem | NewsItem]:
         page_call = calls.material_page_call(type)
         return self._driver.iterate(pages(page_call, offset=offset, page_size=page_size))
+
+    # The verbs client.draft and client.publish use, for the same calls.
+    delete = del_material
+    batch_get = batch_get_material
+    stream = stream_get_material

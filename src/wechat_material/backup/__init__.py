@@ -21,8 +21,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from wechat_material.errors import ValidationError
-
 if TYPE_CHECKING:
     from wechat_material.backup.backup_job import (
         UNREACHABLE,
@@ -121,46 +119,11 @@ __all__ = [
 T = TypeVar("T")
 
 
-def async_twin(client: WeChatClient) -> AsyncWeChatClient:
-    """An async client with the same account, host, proxy, token store mode and retries.
-
-    (A client given an ``http_client`` of its own has no proxy of ours to pass on:
-    the twin then goes direct, or through the proxy variables of the environment.)
-    """
-    from wechat_material.client import AsyncWeChatClient
-    from wechat_material.tokens.scope import ScopedTokenStore
-
-    config = client._config
-    if config.secret is None:
-        raise ValidationError(
-            "this client gets its tokens from a token_fetcher: call the async functions "
-            "(abackup, ...) with an AsyncWeChatClient built with an async fetcher"
-        )
-    settings = config.settings
-    # The same token store, so that the twin uses the client's token rather than
-    # fetch one of its own (a fetch may end the tokens other processes use). The
-    # default memory store is shared by scope already: the twin finds it alone.
-    store = client.token_manager.store
-    shared = store if isinstance(store, ScopedTokenStore) else None
-    return AsyncWeChatClient(
-        config.appid,
-        config.secret.get_secret_value(),
-        base_url=settings.base_url,
-        timeout=settings.timeout,
-        upload_timeout=settings.upload_timeout,
-        token_mode=config.token_mode,
-        token_store=shared,
-        retry=settings.retry,
-        refresh_margin=config.refresh_margin,
-        proxy=config.proxy,
-    )
-
-
 def run_with(client: WeChatClient, work: Callable[[AsyncWeChatClient], Awaitable[T]]) -> T:
     """Run async ``work`` on an async twin of ``client``, closed afterwards."""
 
     async def main() -> T:
-        async with async_twin(client) as twin:
+        async with client.async_client() as twin:
             return await work(twin)
 
     return asyncio.run(main())

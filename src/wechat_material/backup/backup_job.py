@@ -28,8 +28,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from wechat_material import _endpoints as ep
-from wechat_material._calls import Call, fetch_file, raw_reply, video_file
-from wechat_material._replies import FileReply, JsonReply, Reply
 from wechat_material.backup.articles import articles_of, picture_urls, titles
 from wechat_material.backup.manifest import (
     ARTICLE_KINDS,
@@ -53,7 +51,7 @@ from wechat_material.backup.store import (
     UnsafeFolderError,
     locked,
 )
-from wechat_material.errors import NotAFileError, URLRefusedError, ValidationError, WeChatError
+from wechat_material.errors import URLRefusedError, ValidationError, WeChatError
 from wechat_material.fetching import FetchPolicy, afetch_to
 from wechat_material.limits import LIST_KINDS, PAGE_MAX, MaterialType
 
@@ -215,16 +213,6 @@ def prepare_directory(path: str | Path) -> Path:
     return directory
 
 
-def page_call(kind: str, offset: int) -> Call[Reply]:
-    """One page of a list, its JSON kept as WeChat sent it."""
-    window = {"offset": offset, "count": PAGE_MAX}
-    if kind == "draft":
-        return Call(ep.DRAFT_BATCHGET, {**window, "no_content": 0}, parse=raw_reply)
-    if kind == "published":
-        return Call(ep.PUBLISH_BATCHGET, {**window, "no_content": 0}, parse=raw_reply)
-    return Call(ep.MATERIAL_BATCHGET, {"type": kind, **window}, parse=raw_reply)
-
-
 def item_id(kind: str, item: dict[str, Any]) -> str:
     return str(item.get("article_id" if kind == "published" else "media_id") or "")
 
@@ -248,7 +236,6 @@ class _Backup:
         clock: Callable[[], float],
     ) -> None:
         self.client = client
-        self.driver = client._driver
         self.directory = directory
         self.store = ObjectStore(directory)
         self.manifest = manifest
@@ -365,10 +352,9 @@ class _Backup:
     async def read_page(self, kind: str, offset: int, group: asyncio.TaskGroup) -> int | None:
         """Read one page and start on its items; returns the list's ``total_count``."""
         try:
-            reply = await self.pacer.run(lambda: self.driver.call(page_call(kind, offset)))
-            assert isinstance(reply, JsonReply)
-            items = reply.data.get("item") or []
-            total = int(reply.data.get("total_count") or 0)
+            listed = await self.pacer.run(lambda: self.client.list_page(kind, offset, PAGE_MAX))
+            items = listed.get("item") or []
+            total = int(listed.get("total_count") or 0)
         except QuotaExhausted:
             raise
         except (WeChatError, ValueError, TypeError) as exc:
@@ -478,19 +464,11 @@ class _Backup:
         """get_material into ``part`` (a video through its ``down_url``); what else it said."""
         extra: dict[str, Any] = {}
         with self.store.create_part(part) as file:
-            reply = await self.driver.call(fetch_file(ep.MATERIAL_GET, media_id, lambda: file))
-            if isinstance(reply, JsonReply):
-                link = reply.data.get("down_url")
-                if not isinstance(link, str) or not link:
-                    raise NotAFileError(f"{media_id} is not a file", media_id=media_id)
-                extra = {
-                    "title": str(reply.data.get("title") or ""),
-                    "description": str(reply.data.get("description") or ""),
-                }
-                reply = await self.driver.call(video_file(link, lambda: file))
-            assert isinstance(reply, FileReply)
-            extra["content_type"] = reply.content_type or ""
-            extra["filename"] = reply.filename or ""
+            said = await self.client.fetch_material(media_id, file)
+        if said.title is not None:  # a video, fetched through its down_url
+            extra = {"title": said.title, "description": said.description or ""}
+        extra["content_type"] = said.content_type or ""
+        extra["filename"] = said.filename or ""
         return extra
 
     # articles ----------------------------------------------------------------
@@ -560,8 +538,7 @@ class _Backup:
 
     async def fetch_url(self, url: str, part: Path) -> str:
         """A picture into ``part``, under :attr:`pictures` (hosts, redirects, size, time)."""
-        http = self.driver.http
-        assert http is not None
+        http = self.client.http_client
         with self.store.create_part(part) as file:
             content_type, _size = await afetch_to(url, self.pictures, http, file)
         return content_type

@@ -198,7 +198,7 @@ class CallMeter:
     downloads, token fetches and the client's own retries (what a server would count)."""
 
     def __init__(self, client: AsyncWeChatClient) -> None:
-        self._hooks: list[Any] = client._http.event_hooks["request"]
+        self._hooks: list[Any] = client.http_client.event_hooks["request"]
         self.calls = 0
 
     async def _count(self, request: httpx.Request) -> None:

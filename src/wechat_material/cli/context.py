@@ -110,7 +110,7 @@ class Session:
         if conn.timeout is not None:
             # --timeout is how long a reply may keep silent, for uploads as for the rest;
             # an upload's sends keep their longer allowance.
-            from wechat_material._config import DEFAULT_UPLOAD_TIMEOUT
+            from wechat_material.client import DEFAULT_UPLOAD_TIMEOUT
 
             args["timeout"] = conn.timeout
             args["upload_timeout"] = _timeouts(conn.timeout, DEFAULT_UPLOAD_TIMEOUT.write)
@@ -208,7 +208,7 @@ class Session:
 def _timeouts(seconds: float, write: float | None) -> httpx.Timeout:
     import httpx
 
-    from wechat_material._config import DEFAULT_CONNECT_TIMEOUT
+    from wechat_material.client import DEFAULT_CONNECT_TIMEOUT
 
     return httpx.Timeout(
         seconds, connect=min(seconds, DEFAULT_CONNECT_TIMEOUT), write=max(seconds, write or 0)
