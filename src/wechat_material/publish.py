@@ -6,7 +6,7 @@ Publishing is asynchronous: :meth:`PublishAPI.submit` returns at once with a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 from wechat_material import _calls as calls
 from wechat_material._drivers import AsyncDriver, SyncDriver, with_doc_of
@@ -37,17 +37,24 @@ class PublishAPI:
         return self._driver.call(calls.publish_get(publish_id))
 
     def wait(
-        self, publish_id: str, *, interval: float = 3.0, max_wait: float = 300.0
+        self,
+        publish_id: str,
+        *,
+        interval: float = 3.0,
+        max_wait: float = 300.0,
+        on_poll: Callable[[PublishResult], None] | None = None,
     ) -> PublishResult:
         """Poll :meth:`get` every ``interval`` seconds until the publish is no longer in progress.
 
         Returns the final state (check ``succeeded``); raises
         :class:`PublishTimeoutError` if it is still publishing after ``max_wait`` seconds.
+        ``on_poll`` (optional) is called with each state read while it is still in
+        progress: to show how long it has been waiting.
 
             >>> result = client.publish.wait(job.publish_id, max_wait=120)
             >>> result.succeeded, result.article_urls
         """
-        return self._driver.run(wait_for_publish(publish_id, interval, max_wait))
+        return self._driver.run(wait_for_publish(publish_id, interval, max_wait, on_poll))
 
     def delete(self, article_id: str, index: int = 0) -> None:
         """Delete a published post (删除发布), or only its article ``index`` (1-based; 0: all).
@@ -107,9 +114,14 @@ class AsyncPublishAPI:
 
     @with_doc_of(PublishAPI.wait)
     async def wait(
-        self, publish_id: str, *, interval: float = 3.0, max_wait: float = 300.0
+        self,
+        publish_id: str,
+        *,
+        interval: float = 3.0,
+        max_wait: float = 300.0,
+        on_poll: Callable[[PublishResult], None] | None = None,
     ) -> PublishResult:
-        return await self._driver.run(wait_for_publish(publish_id, interval, max_wait))
+        return await self._driver.run(wait_for_publish(publish_id, interval, max_wait, on_poll))
 
     @with_doc_of(PublishAPI.delete)
     async def delete(self, article_id: str, index: int = 0) -> None:
