@@ -1,4 +1,4 @@
-"""How fast ``wechat_material.library`` backs up and restores a library, and its memory.
+"""How fast ``wechat_material.backup`` backs up and restores a library, and its memory.
 
 Against a sandbox in another process with ``--latency`` ms on every call, side by side:
 
@@ -47,9 +47,9 @@ from bench_sdk import peak_rss_growth
 from png_image import png_bytes
 from sandbox_process import SandboxProcess, answers, fetch_token, free_port
 from wechat_material import AsyncWeChatClient
-from wechat_material.library import abackup, arestore
-from wechat_material.library.manifest import Entry, Manifest
-from wechat_material.library.store import ObjectStore
+from wechat_material.backup import abackup, arestore
+from wechat_material.backup.manifest import Entry, Manifest
+from wechat_material.backup.store import ObjectStore
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxAdmin
 from wechat_material.tokens import MemoryTokenStore
 

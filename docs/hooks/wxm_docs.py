@@ -39,7 +39,7 @@ API_MODULES = (
     "wechat_material",
     "wechat_material.tokens",
     "wechat_material.sandbox",
-    "wechat_material.library",
+    "wechat_material.backup",
     "wechat_material.articles",
 )
 
@@ -365,7 +365,8 @@ def cli_reference(language: str) -> str:
 
 
 def errcode_reference(language: str) -> str:
-    from wechat_material.errcodes import ENDPOINT_HINTS, ERRCODES, ErrorKind
+    from wechat_material._endpoints import ALL as ENDPOINTS
+    from wechat_material.errcodes import ERRCODES, ErrorKind
     from wechat_material.errors import ERROR_CLASSES
 
     words = WORDS[language]
@@ -388,9 +389,7 @@ def errcode_reference(language: str) -> str:
         out.append(f"- {words['class']}: [`{cls.__name__}`][wechat_material.{cls.__name__}]")
         if entry.hint:
             out.append(f"- {words['hint']}: {prose(entry.hint)}")
-        specific = sorted(
-            (path, hint) for (number, path), hint in ENDPOINT_HINTS.items() if number == code
-        )
+        specific = sorted((e.path, e.hints[code]) for e in ENDPOINTS if code in e.hints)
         if specific:
             out.append(f"- {words['endpoint_hints']}:")
             out.extend(f"    - `{path}`: {prose(hint)}" for path, hint in specific)

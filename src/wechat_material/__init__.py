@@ -8,9 +8,8 @@
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from wechat_material._version import VERSION
-
 if TYPE_CHECKING:
+    from wechat_material._config import VERSION as __version__
     from wechat_material.client import AsyncWeChatClient, WeChatClient
     from wechat_material.errors import (
         APIError,
@@ -41,7 +40,7 @@ if TYPE_CHECKING:
         WeChatError,
     )
     from wechat_material.limits import MaterialType, MediaFormat, Target
-    from wechat_material.media_file import MediaFile
+    from wechat_material.media_file import FileDownload, MediaFile
     from wechat_material.models import (
         Article,
         ArticleImage,
@@ -70,6 +69,7 @@ if TYPE_CHECKING:
 # `import wechat_material.limits` (the sandbox) or the `wxm` entry point (which
 # must catch Ctrl-C from its first instant) do not pay for httpx and pydantic.
 _WHERE: dict[str, str] = {
+    "__version__": "wechat_material._config",
     "AsyncWeChatClient": "wechat_material.client",
     "WeChatClient": "wechat_material.client",
     "APIError": "wechat_material.errors",
@@ -101,6 +101,7 @@ _WHERE: dict[str, str] = {
     "MaterialType": "wechat_material.limits",
     "MediaFormat": "wechat_material.limits",
     "Target": "wechat_material.limits",
+    "FileDownload": "wechat_material.media_file",
     "MediaFile": "wechat_material.media_file",
     "Article": "wechat_material.models",
     "ArticleImage": "wechat_material.models",
@@ -125,12 +126,15 @@ _WHERE: dict[str, str] = {
     "TokenGrant": "wechat_material.tokens.base",
 }
 
+# Names that are kept under another name where they live.
+_NAMED = {"__version__": "VERSION"}
+
 
 def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'wechat_material' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module), _NAMED.get(name, name))
     globals()[name] = value
     return value
 
@@ -149,6 +153,7 @@ __all__ = [
     "BadRequestError",
     "ContentLimitError",
     "Draft",
+    "FileDownload",
     "FileTargetError",
     "InvalidMediaError",
     "MaterialCount",
@@ -193,5 +198,5 @@ __all__ = [
     "VideoMaterial",
     "WeChatClient",
     "WeChatError",
+    "__version__",
 ]
-__version__ = VERSION

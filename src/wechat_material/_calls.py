@@ -23,10 +23,17 @@ from pydantic import SecretStr
 from wechat_material import _endpoints as ep
 from wechat_material._config import TokenMode
 from wechat_material._files import safe_filename
-from wechat_material._flow import FileReply, Reply
+from wechat_material._replies import FileReply, Reply
 from wechat_material.checks import article_problem, articles_problem, video_description_problem
 from wechat_material.errors import ArticleValidationError, UnexpectedReplyError, ValidationError
-from wechat_material.limits import PAGE_MAX, PAGE_MIN, MaterialType, MediaFormat, Target
+from wechat_material.limits import (
+    LIST_KINDS,
+    PAGE_MAX,
+    PAGE_MIN,
+    MaterialType,
+    MediaFormat,
+    Target,
+)
 from wechat_material.media_file import MediaFile
 from wechat_material.mediainfo import detect_stream_format
 from wechat_material.models import (
@@ -242,7 +249,7 @@ def fetch_token(
     appid: str, secret: SecretStr, mode: TokenMode, force_refresh: bool = False
 ) -> Call[TokenGrant]:
     """A new token from ``/cgi-bin/token`` or (``mode="stable"``) ``/cgi-bin/stable_token``."""
-    grant = {"grant_type": "client_credential", "appid": appid, "secret": secret.get_secret_value()}
+    grant = {"grant_type": ep.GRANT_TYPE, "appid": appid, "secret": secret.get_secret_value()}
     if mode == "token":
         return Call(ep.TOKEN, grant, parse=_grant(ep.TOKEN))
     if mode == "stable":
@@ -259,7 +266,7 @@ def get_api_quota(cgi_path: str) -> Call[QuotaInfo]:
     identifier(cgi_path, "cgi_path")
     if not cgi_path.startswith("/"):
         raise ValidationError(
-            f"cgi_path must start with '/', e.g. '/cgi-bin/material/add_material', not {cgi_path!r}"
+            f"cgi_path must start with '/', e.g. {ep.MATERIAL_ADD.path!r}, not {cgi_path!r}"
         )
     return Call(ep.GET_API_QUOTA, {"cgi_path": cgi_path})
 
@@ -267,14 +274,14 @@ def get_api_quota(cgi_path: str) -> Call[QuotaInfo]:
 # Material (素材管理): temporary media and permanent material.
 M = MaterialType
 FILE_TYPES = frozenset({M.IMAGE, M.VOICE, M.VIDEO, M.THUMB})
-LIST_TYPES = frozenset({M.IMAGE, M.VOICE, M.VIDEO, M.NEWS})
+LIST_TYPES = frozenset(M(kind) for kind in LIST_KINDS if kind in set(M))
 
 
 def upload_media(
     type: MaterialType | str, file: FileInput, filename: str | None = None
 ) -> Call[UploadedMedia]:
     kind = material_type(type, FILE_TYPES)
-    form = UploadForm.checked(file, filename=filename, target=Target.TEMPORARY, type=kind)
+    form = UploadForm.of(file, filename=filename, target=Target.TEMPORARY, type=kind)
     return Call(ep.MEDIA_UPLOAD, {"type": kind.value}, upload=form)
 
 
@@ -304,7 +311,7 @@ def get_jssdk_media(media_id: str) -> Call[MediaFile]:
 
 
 def upload_image(file: FileInput, filename: str | None = None) -> Call[ArticleImage]:
-    form = UploadForm.checked(file, filename=filename, target=Target.ARTICLE_IMAGE, type=M.IMAGE)
+    form = UploadForm.of(file, filename=filename, target=Target.ARTICLE_IMAGE, type=M.IMAGE)
     return Call(ep.MEDIA_UPLOAD_IMAGE, upload=form)
 
 
@@ -338,9 +345,7 @@ def add_material(
 ) -> Call[UploadedMaterial]:
     kind = material_type(type, FILE_TYPES)
     fields = {"description": video_description(title, introduction)} if kind is M.VIDEO else {}
-    form = UploadForm.checked(
-        file, filename=filename, target=Target.PERMANENT, type=kind, fields=fields
-    )
+    form = UploadForm.of(file, filename=filename, target=Target.PERMANENT, type=kind, fields=fields)
     return Call(ep.MATERIAL_ADD, {"type": kind.value}, upload=form)
 
 
@@ -408,10 +413,28 @@ def _page_of_news(reply: Reply) -> Page[NewsItem]:
     return Page[NewsItem].model_validate(json_of(reply, ep.MATERIAL_BATCHGET))
 
 
+def list_page(kind: str, offset: int = 0, count: int = 20) -> Call[dict[str, Any]]:
+    """One page of a list, its JSON object kept as WeChat sent it (articles with content)."""
+    if kind not in LIST_KINDS:
+        raise ValidationError(f"kind must be one of {', '.join(LIST_KINDS)}, not {kind!r}")
+    window = page(offset, count)
+    if kind == "draft":
+        return Call(ep.DRAFT_BATCHGET, {**window, "no_content": 0}, parse=_json(ep.DRAFT_BATCHGET))
+    if kind == "published":
+        endpoint = ep.PUBLISH_BATCHGET
+        return Call(endpoint, {**window, "no_content": 0}, parse=_json(endpoint))
+    body = {"type": kind, **window}
+    return Call(ep.MATERIAL_BATCHGET, body, parse=_json(ep.MATERIAL_BATCHGET))
+
+
+def _json(endpoint: ep.Endpoint) -> Callable[[Reply], dict[str, Any]]:
+    return lambda reply: json_of(reply, endpoint)
+
+
 def material_page_call(
     type: MaterialType | str,
 ) -> Callable[[int, int], Call[Page[MaterialItem] | Page[NewsItem]]]:
-    """Pages of one type for :func:`._operations.pages` (the type checked now, not per page)."""
+    """Pages of one type for :func:`._flow.pages` (the type checked now, not per page)."""
     kind = material_type(type, LIST_TYPES)
     return lambda offset, count: batch_get_material(kind, offset, count)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -11,12 +12,12 @@ from typing import Any, Literal
 import httpx
 from pydantic import SecretStr
 
-from wechat_material._flow import Settings
-from wechat_material._version import VERSION
 from wechat_material.errors import ValidationError
 from wechat_material.retry import RetryPolicy
-from wechat_material.tokens.flow import checked_refresh_margin
-from wechat_material.tokens.scope import TokenScope, token_scope
+
+# The package's version, written here only: pyproject.toml reads this line (setuptools'
+# ``attr:``, parsed without importing anything) and ``wechat_material.__version__`` is it.
+VERSION = "0.1.0"
 
 TokenMode = Literal["token", "stable"]
 
@@ -38,6 +39,19 @@ ENV_BASE_URL = "WECHAT_BASE_URL"
 
 
 @dataclass(frozen=True)
+class Settings:
+    """What every call of one client shares."""
+
+    base_url: str
+    retry: RetryPolicy
+    timeout: httpx.Timeout
+    upload_timeout: httpx.Timeout
+    clock: Callable[[], float]
+    rng: random.Random
+    user_agent: str
+
+
+@dataclass(frozen=True)
 class ClientConfig:
     appid: str
     secret: SecretStr | None
@@ -47,18 +61,23 @@ class ClientConfig:
     has_fetcher: bool  # tokens come from a token_fetcher, not from the secret
     proxy: str | None = None  # the proxy of the client's own httpx client, if any
 
-    def token_scope(self) -> TokenScope:
-        """This client's slot in any token store (see :mod:`wechat_material.tokens.scope`).
 
-        Clients of one API host and one appid share it when they also share the
-        secret; a client with a wrong secret gets its own, and fails as it
-        should rather than use the others' token. Clients that get tokens from a
-        ``token_fetcher`` of their own share one per host and appid.
-        """
-        url = self.settings.base_url
-        if self.has_fetcher or self.secret is None:
-            return token_scope(url, self.appid, None)
-        return token_scope(url, self.appid, self.secret.get_secret_value())
+def checked_refresh_margin(value: object) -> float:
+    """``value`` as a refresh margin in seconds, or a :class:`ValidationError`.
+
+    A ``ValueError`` too, as for any bad argument.
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise ValidationError(
+            f"refresh_margin must be a finite number of seconds, 0 or more, not {value!r} "
+            "(300 refreshes a token 5 minutes before it expires)"
+        )
+    return float(value)
 
 
 def _timeout(value: float | httpx.Timeout, name: str) -> httpx.Timeout:

@@ -41,7 +41,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 import anyio
 import httpx
 
-from wechat_material._flow import Settings, TokenFlows, call_flow, operation_flow
+from wechat_material._config import Settings
+from wechat_material._flow import TokenFlows, call_flow, operation_flow
 from wechat_material._steps import (
     Blocking,
     Discard,
@@ -371,7 +372,7 @@ class AsyncDriver(_Driver[httpx.AsyncClient]):
                     cast(AbstractAsyncContextManager[object], store_lock)
                 )
             else:
-                from wechat_material.tokens.thread_held import HeldInThread
+                from wechat_material.tokens.locking import HeldInThread
 
                 await held.stack.enter_async_context(
                     HeldInThread(cast(AbstractContextManager[object], store_lock))
@@ -428,7 +429,7 @@ class LoopLocks:
             return lock
 
 
-def same_doc(source: Callable[..., Any]) -> Callable[[F], F]:
+def with_doc_of(source: Callable[..., Any]) -> Callable[[F], F]:
     """Give the decorated async method the docstring of its sync twin (``await`` it)."""
 
     def decorate(method: F) -> F:

@@ -16,8 +16,8 @@ outcome. One driver per side performs those steps; all decisions live here:
   :class:`RetryPolicy` allows, and only where a replay cannot duplicate;
 - ``45011`` may wait for the next minute.
 
-Each attempt builds a fresh request and opens an upload's source anew, so an
-upload is re-read from its start. Operations of several calls (paging,
+Each attempt builds a fresh request; an upload, checked once per call, is
+re-read from its start. Operations of several calls (paging,
 downloads) yield :class:`~._steps.Perform`; :func:`operation_flow` runs each
 such call's flow in their place.
 """
@@ -26,19 +26,33 @@ from __future__ import annotations
 
 import json
 import logging
-import random
+import math
+import os
 import socket
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
-from enum import Enum
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 import httpx
 
-from wechat_material._endpoints import ArgsIn, Endpoint, ReplyKind
-from wechat_material._files import attachment_filename
+from wechat_material import _endpoints as ep
+from wechat_material._calls import (
+    Call,
+    fetch_file,
+    page,
+    publish_get,
+    reply_filename,
+    video_file,
+)
+from wechat_material._config import Settings
+from wechat_material._endpoints import ArgsIn, Endpoint
+from wechat_material._files import AtomicFile, prepare_target
 from wechat_material._redact import redact
+from wechat_material._replies import FileReply, JsonReply, Reply, ReplyBody, read_reply
 from wechat_material._steps import (
+    Blocking,
+    Emit,
     Fetch,
     InvalidateToken,
     NeedToken,
@@ -49,12 +63,21 @@ from wechat_material._steps import (
     Sleep,
     Step,
 )
-from wechat_material.errcodes import TOKEN_REFRESH_CODES
-from wechat_material.errors import TransportError, UnexpectedReplyError, api_error
+from wechat_material.errcodes import RATE_LIMITED, SYSTEM_BUSY, TOKEN_REFRESH_CODES
+from wechat_material.errors import (
+    NotAFileError,
+    PublishTimeoutError,
+    TransportError,
+    UnexpectedReplyError,
+    ValidationError,
+    api_error,
+)
+from wechat_material.limits import PAGE_MAX
+from wechat_material.media_file import FileDownload
+from wechat_material.models import NewsMaterial, Page, PublishResult
 from wechat_material.retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from wechat_material._calls import Call
     from wechat_material.tokens.base import TokenGrant
     from wechat_material.tokens.flow import TokenPolicy
     from wechat_material.uploads import MediaUpload
@@ -64,203 +87,8 @@ Flow = Generator[Step, Any, T]
 
 logger = logging.getLogger("wechat_material")
 
-SYSTEM_BUSY = -1
-RATE_LIMITED = 45011
 # Errors that prove the request never reached the server: safe to resend anything.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What every call of one client shares."""
-
-    base_url: str
-    retry: RetryPolicy
-    timeout: httpx.Timeout
-    upload_timeout: httpx.Timeout
-    clock: Callable[[], float]
-    rng: random.Random
-    user_agent: str
-
-
-# Reading a reply: JSON or a file, decided from the body, never from Content-Type
-# alone. WeChat labels JSON ``text/plain`` at times, answers an error JSON where
-# a file was expected, and a proxy in between may answer an HTML page. So the
-# body is sorted by its first meaningful byte while it streams in: ``{`` starts
-# JSON (kept in memory, it is small), ``<`` starts markup (an error page; only
-# its start is kept for the message), anything else is a file and goes straight
-# to the file the caller provided, so a large download never sits in memory.
-
-# Kept of a reply that is neither JSON nor a file, for the error message.
-_EXCERPT_BYTES = 200
-_BLANK = b" \t\r\n"
-_BOM = b"\xef\xbb\xbf"
-
-
-class BodyKind(Enum):
-    JSON = "json"
-    MARKUP = "markup"
-    FILE = "file"
-    OTHER = "other"  # bytes on an endpoint that never answers a file
-
-
-@dataclass(frozen=True)
-class JsonReply:
-    """A JSON object reply (its errcode, if any, not yet checked)."""
-
-    data: dict[str, Any]
-
-    @property
-    def errcode(self) -> int:
-        code = self.data.get("errcode", 0)
-        try:
-            return int(code)
-        except (TypeError, ValueError):
-            raise UnexpectedReplyError(f"the reply has a non-numeric errcode {code!r}") from None
-
-    @property
-    def errmsg(self) -> str:
-        return str(self.data.get("errmsg", ""))
-
-
-@dataclass(frozen=True)
-class FileReply:
-    """A file reply: the body sits in ``file`` (positioned at its start)."""
-
-    file: BinaryIO
-    size: int
-    content_type: str | None
-    filename: str | None
-
-
-Reply = JsonReply | FileReply
-
-
-class ReplyBody:
-    """Collects one reply body as its chunks arrive; reusable across attempts.
-
-    ``open_file`` makes the file a file reply is written to; without it the
-    endpoint only answers JSON and anything else is kept (briefly) in memory.
-    """
-
-    def __init__(self, open_file: Callable[[], BinaryIO] | None = None) -> None:
-        self._open_file = open_file
-        self._file: BinaryIO | None = None
-        self._buffer = bytearray()
-        self.kind: BodyKind | None = None
-        self.size = 0
-
-    def reset(self) -> None:
-        """Forget what an earlier attempt received."""
-        self._buffer.clear()
-        self.kind = None
-        self.size = 0
-        if self._file is not None:
-            self._file.seek(0)
-            self._file.truncate()
-
-    def write(self, chunk: bytes) -> None:
-        if not chunk:
-            return
-        self.size += len(chunk)
-        if self.kind is None:
-            self._buffer += chunk
-            self._decide()
-            return
-        if self.kind is BodyKind.FILE:
-            assert self._file is not None
-            self._file.write(chunk)
-        elif self.kind is BodyKind.JSON:
-            self._buffer += chunk
-        elif len(self._buffer) < _EXCERPT_BYTES:
-            self._buffer += chunk[: _EXCERPT_BYTES - len(self._buffer)]
-
-    def _decide(self) -> None:
-        meaningful = self._buffer.lstrip(_BLANK)
-        if meaningful.startswith(_BOM):
-            meaningful = meaningful[len(_BOM) :].lstrip(_BLANK)
-        if not meaningful or _BOM.startswith(meaningful):
-            return  # only blanks so far
-        first = bytes(meaningful[:1])
-        if first in (b"{", b"["):
-            self.kind = BodyKind.JSON
-        elif first == b"<":
-            self.kind = BodyKind.MARKUP
-        elif self._open_file is not None:
-            self.kind = BodyKind.FILE
-            if self._file is None:
-                self._file = self._open_file()
-            self._file.write(bytes(self._buffer))
-            self._buffer.clear()
-        else:
-            self.kind = BodyKind.OTHER
-        if self.kind in (BodyKind.MARKUP, BodyKind.OTHER):
-            del self._buffer[_EXCERPT_BYTES:]  # only kept for the error message
-
-    def excerpt(self) -> str:
-        text = bytes(self._buffer[:_EXCERPT_BYTES]).decode("utf-8", "replace")
-        return " ".join(text.split())
-
-    def json(self) -> Any:
-        try:
-            # strict=False: WeChat leaves raw control characters in article HTML.
-            # The same start as _decide found: blanks, then a byte-order mark, then JSON.
-            text = bytes(self._buffer).lstrip(_BLANK).removeprefix(_BOM)
-            return json.loads(text.decode("utf-8"), strict=False)
-        except (UnicodeDecodeError, ValueError):
-            return _NOT_JSON
-
-    def file(self) -> BinaryIO:
-        assert self._file is not None
-        self._file.flush()
-        self._file.seek(0)
-        return self._file
-
-
-_NOT_JSON = object()
-
-
-def read_reply(
-    endpoint: Endpoint, status_code: int, headers: dict[str, str], body: ReplyBody
-) -> Reply:
-    """The reply of a completed exchange, or :class:`UnexpectedReplyError`.
-
-    ``headers`` have lower-case names. The HTTP status is only used for the
-    message: a WeChat error comes back with status 200 and an errcode.
-    """
-    where = f"{endpoint.method} {endpoint.path or 'video file'} (HTTP {status_code})"
-    if body.kind is None:
-        raise UnexpectedReplyError(f"{where}: the reply is empty")
-    if body.kind is BodyKind.JSON:
-        data = body.json()
-        if data is _NOT_JSON:
-            raise UnexpectedReplyError(
-                f"{where}: the reply is cut off or not valid JSON: {body.excerpt()!r}"
-            )
-        if not isinstance(data, dict):
-            raise UnexpectedReplyError(f"{where}: the reply is JSON but not an object")
-        reply = JsonReply(data)
-        if endpoint.reply is ReplyKind.FILE and reply.errcode == 0:
-            raise UnexpectedReplyError(f"{where}: JSON arrived where a file was expected")
-        return reply
-    if body.kind is BodyKind.MARKUP:
-        raise UnexpectedReplyError(
-            f"{where}: an HTML or XML page arrived, not WeChat's reply "
-            f"(a proxy or captive portal in between?): {body.excerpt()!r}"
-        )
-    if body.kind is BodyKind.OTHER:
-        raise UnexpectedReplyError(
-            f"{where}: a file arrived where JSON was expected "
-            f"({headers.get('content-type', 'no content type')}, {body.size} bytes)"
-        )
-    if status_code != 200:
-        raise UnexpectedReplyError(f"{where}: the server answered with an error status")
-    return FileReply(
-        file=body.file(),
-        size=body.size,
-        content_type=headers.get("content-type"),
-        filename=attachment_filename(headers.get("content-disposition")),
-    )
 
 
 def json_body(data: Any) -> bytes:
@@ -403,7 +231,22 @@ def request_flow(
     """Run one call to its reply, refreshing, retrying and raising as described above.
 
     Without ``tokens`` the flow asks whoever runs it (:class:`~._steps.NeedToken`).
+    An upload's file is opened and checked once, before anything is sent (a
+    :class:`~._steps.Blocking` step: it reads the disk); every attempt sends
+    that same checked file from its start, and it is closed when the call ends.
     """
+    if call.upload is None:
+        return (yield from _attempts(call, settings, tokens, None))
+    media: MediaUpload = yield Blocking(call.upload.prepare)
+    try:
+        return (yield from _attempts(call, settings, tokens, media))
+    finally:
+        media.close()
+
+
+def _attempts(
+    call: Call[Any], settings: Settings, tokens: TokenFlows | None, media: MediaUpload | None
+) -> Flow[Reply]:
     endpoint = call.endpoint
     policy = settings.retry
     body = ReplyBody(call.open_file)
@@ -415,18 +258,13 @@ def request_flow(
     while True:
         if endpoint.token and token is None:
             token = yield from (tokens.get() if tokens is not None else _ask_for_token())
-        media = call.upload.open() if call.upload is not None else None
-        try:
-            request = build_request(call, settings, token, media)
-            where = _where(endpoint, request)
-            body.reset()
-            attempts += 1
-            outcome: Received | httpx.RequestError = yield Send(
-                request, body, follow_redirects=call.url is not None
-            )
-        finally:
-            if media is not None:
-                media.close()
+        request = build_request(call, settings, token, media)
+        where = _where(endpoint, request)
+        body.reset()
+        attempts += 1
+        outcome: Received | httpx.RequestError = yield Send(
+            request, body, follow_redirects=call.url is not None
+        )
 
         if isinstance(outcome, httpx.RequestError):
             problem = _describe(outcome)
@@ -484,7 +322,12 @@ def request_flow(
                 attempts -= 1
                 yield Sleep(pause)
                 continue
-        raise api_error(errcode, reply.errmsg, endpoint=endpoint.path or endpoint.name)
+        raise api_error(
+            errcode,
+            reply.errmsg,
+            endpoint=endpoint.path or endpoint.name,
+            hint=endpoint.hints.get(errcode),
+        )
 
 
 def _ask_for_token() -> Flow[str]:
@@ -587,3 +430,193 @@ def operation_flow(
         return None
 
     return substitute(operation, expand)
+
+
+# Operations of several calls: reading a list page by page, downloading, waiting
+# for a publish. Each is a generator that yields Perform for each call it needs
+# (run in place by operation_flow above), Sleep, Blocking and Emit.
+Operation = Generator[Step, Any, T]
+
+
+# Paging: one flow for every ``stream`` method.
+#
+# WeChat serves lists (material, drafts, published posts) 1 to 20 items a call.
+# The flow asks for pages from ``offset`` on and hands out the items one by one
+# until it has passed ``total_count`` or gets an empty page (the list shrank
+# while it was being read).
+#
+# Unlike the Elixir library this API follows, which ends its stream quietly on
+# an error, these streams *raise* it: a backup or sync that stopped half-way
+# must not look like one that read everything.
+def pages(
+    page_call: Callable[[int, int], Call[Page[Any]]],
+    *,
+    offset: int = 0,
+    page_size: int = PAGE_MAX,
+) -> Operation[None]:
+    """Emit every item from ``offset`` to the end of the list (arguments checked now)."""
+    page(offset, page_size)
+    return _pages(page_call, offset, page_size)
+
+
+def _pages(
+    page_call: Callable[[int, int], Call[Page[Any]]], offset: int, page_size: int
+) -> Operation[None]:
+    while True:
+        listed: Page[Any] = yield Perform(page_call(offset, page_size))
+        for item in listed.items:
+            yield Emit(item)
+        offset += len(listed.items)
+        if not listed.items or offset >= listed.total_count:
+            return
+
+
+# Downloads: streamed, atomic, following video links.
+#
+# The reply streams into a hidden temporary file next to the target, which is
+# moved into place only when every byte has arrived; on any error (or an
+# interrupt) it is deleted. Peak memory stays a few chunks, whatever the file's
+# size. A video answers a link (``down_url`` for material, ``video_url`` for
+# media) rather than the file; the link is followed without a token.
+#
+# Where the file goes (see :func:`._files.prepare_target`): a path the caller
+# named is replaced (keeping its permissions) unless ``overwrite`` is False; a
+# name the server chose, in a directory, never replaces anything.
+
+# The field that holds a video's link in each endpoint's JSON reply.
+_VIDEO_LINK = {ep.MATERIAL_GET: "down_url", ep.MEDIA_GET: "video_url"}
+
+
+def download(
+    endpoint: ep.Endpoint,
+    media_id: str,
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = True,
+) -> Operation[Path]:
+    """Save the file behind ``media_id`` to ``path`` (a directory: under WeChat's name)."""
+    target = prepare_target(path, overwrite=overwrite)
+    with AtomicFile(target.directory) as part:
+        reply, _ = yield from _fetch(endpoint, media_id, lambda: part.file)
+        # The commit flushes the file to disk (fsync): off the event loop.
+        name = target.name
+        if name is not None:
+            saved: Path = yield Blocking(
+                lambda: part.commit(target.directory / name, replace=overwrite)
+            )
+        else:
+            saved = yield Blocking(
+                lambda: part.commit_new(target.directory, reply_filename(reply, media_id))
+            )
+        return saved
+
+
+def download_to_stream(endpoint: ep.Endpoint, media_id: str, stream: BinaryIO) -> Operation[int]:
+    """Write the file behind ``media_id`` to an open binary ``stream``; the bytes written."""
+    sink = _StreamSink(stream)
+    yield from _fetch(endpoint, media_id, lambda: cast(BinaryIO, sink))
+    stream.flush()
+    return sink.written
+
+
+def download_into(endpoint: ep.Endpoint, media_id: str, file: BinaryIO) -> Operation[FileDownload]:
+    """Write the file behind ``media_id`` into ``file`` (seekable: a retry starts it over).
+
+    What the reply said comes back with it: its type and name, and a video's
+    title and description from the entry that gave its link.
+    """
+    reply, entry = yield from _fetch(endpoint, media_id, lambda: file)
+    said = FileDownload(reply.size, reply.content_type, reply.filename)
+    if entry is None:
+        return said
+    title, description = entry.get("title"), entry.get("description")
+    return replace(said, title=str(title or ""), description=str(description or ""))
+
+
+def _fetch(
+    endpoint: ep.Endpoint, media_id: str, open_file: Callable[[], BinaryIO]
+) -> Operation[tuple[FileReply, dict[str, Any] | None]]:
+    """The file reply, and the JSON entry whose link led to it (a video's), if any."""
+    reply: Reply = yield Perform(fetch_file(endpoint, media_id, open_file))
+    entry = None
+    if isinstance(reply, JsonReply):
+        entry = reply.data
+        link = reply.data.get(_VIDEO_LINK[endpoint])
+        if not isinstance(link, str) or not link:
+            news = NewsMaterial.model_validate(reply.data) if "news_item" in reply.data else None
+            what = "a news material (articles)" if news is not None else "not a file"
+            raise NotAFileError(
+                f"{media_id} is {what}; read it with get_material() instead of downloading it",
+                media_id=media_id,
+                news=news,
+            )
+        reply = yield Perform(video_file(link, open_file))
+    if not isinstance(reply, FileReply):  # pragma: no cover - video_file only answers files
+        raise UnexpectedReplyError(f"{media_id}: no file in the reply")
+    return reply, entry
+
+
+class _StreamSink:
+    """What a reply body is written to when it goes to a stream (stdout, a socket...).
+
+    A stream cannot be rewound: an attempt that starts over after bytes went
+    out (a retry) is an error rather than a file with a repeated start.
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.written = 0
+
+    def write(self, chunk: bytes) -> int:
+        self._stream.write(chunk)
+        self.written += len(chunk)
+        return len(chunk)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0  # the end of a body: nothing reads it back
+
+    def truncate(self, size: int | None = None) -> int:
+        if self.written:
+            raise TransportError(
+                f"the download broke off after {self.written} bytes were written out; "
+                "a stream cannot be rewound to try again"
+            )
+        return 0
+
+    def read(self, size: int = -1) -> bytes:
+        return b""
+
+
+# Waiting for a publish to finish: poll freepublish/get, bounded.
+def wait_for_publish(
+    publish_id: str,
+    interval: float,
+    max_wait: float,
+    on_poll: Callable[[PublishResult], None] | None = None,
+) -> Operation[PublishResult]:
+    """Poll until the publish is no longer in progress, at most ``max_wait`` seconds of waiting.
+
+    ``on_poll`` is told each state read while it is still in progress.
+    """
+    if interval <= 0 or max_wait < 0:
+        raise ValidationError(
+            f"interval must be positive and max_wait not negative, not {interval!r}, {max_wait!r}"
+        )
+    publish_get(publish_id)  # checks the id before the first request
+    waits = math.ceil(max_wait / interval)
+    for waited in range(waits + 1):
+        result: PublishResult = yield Perform(publish_get(publish_id))
+        if result.done:
+            return result
+        if on_poll is not None:
+            on_poll(result)
+        if waited < waits:
+            yield Sleep(interval)
+    raise PublishTimeoutError(
+        f"publish {publish_id} was still in progress after {max_wait:g} s; "
+        "call wait() again or check it later with get()",
+        result,
+    )

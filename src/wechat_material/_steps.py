@@ -2,9 +2,9 @@
 
 The SDK's logic is written as generators in the manner of httpx's
 ``Auth.auth_flow``: a flow *yields* the step it needs next and *receives* its
-outcome. The flows decide (:mod:`._flow`, :mod:`._operations`,
-:mod:`.tokens.flow`); the drivers (:mod:`._drivers`) only perform the steps
-below, so that the blocking and the asyncio client agree on everything.
+outcome. The flows decide (:mod:`._flow`, :mod:`.tokens.flow`); the drivers
+(:mod:`._drivers`) only perform the steps below, so that the blocking and the
+asyncio client agree on everything.
 
 Each class says what the driver hands back as the step's outcome.
 """
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import httpx
 
     from wechat_material._calls import Call
-    from wechat_material._flow import ReplyBody
+    from wechat_material._replies import ReplyBody
     from wechat_material.tokens.base import AccessToken
 
 T = TypeVar("T")

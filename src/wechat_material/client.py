@@ -14,31 +14,35 @@ import os
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, BinaryIO, Self
 
 import httpx
 
 from wechat_material import _calls as calls
+from wechat_material import _endpoints as ep
 from wechat_material._calls import Call
+from wechat_material._config import DEFAULT_BASE_URL as DEFAULT_BASE_URL
+from wechat_material._config import DEFAULT_CONNECT_TIMEOUT as DEFAULT_CONNECT_TIMEOUT
+from wechat_material._config import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+from wechat_material._config import DEFAULT_UPLOAD_TIMEOUT as DEFAULT_UPLOAD_TIMEOUT
 from wechat_material._config import (
-    DEFAULT_BASE_URL,
-    DEFAULT_TIMEOUT,
-    DEFAULT_UPLOAD_TIMEOUT,
     ClientConfig,
     TokenMode,
     client_config,
     from_environment,
 )
-from wechat_material._drivers import AsyncDriver, SyncDriver, same_doc
-from wechat_material._flow import TokenFlows
+from wechat_material._config import proxy_problem as proxy_problem
+from wechat_material._drivers import AsyncDriver, SyncDriver, with_doc_of
+from wechat_material._flow import TokenFlows, download_into
 from wechat_material._redact import guard_httpx_logs
 from wechat_material._transport import LaneTransport
 from wechat_material.draft import AsyncDraftAPI, DraftAPI
+from wechat_material.errors import ValidationError
 from wechat_material.material import AsyncMaterialAPI, MaterialAPI
+from wechat_material.media_file import FileDownload
 from wechat_material.models import QuotaInfo
 from wechat_material.publish import AsyncPublishAPI, PublishAPI
 from wechat_material.retry import RetryPolicy
-from wechat_material.tokens import AsyncTokenManager, TokenManager
 from wechat_material.tokens.base import (
     AsyncFetcher,
     AsyncTokenStore,
@@ -46,8 +50,9 @@ from wechat_material.tokens.base import (
     TokenGrant,
     TokenStore,
 )
+from wechat_material.tokens.manager import AsyncTokenManager, TokenManager
 from wechat_material.tokens.memory import shared_memory_store
-from wechat_material.tokens.scope import scoped_store
+from wechat_material.tokens.scope import ScopedTokenStore, TokenScope, scoped_store, token_scope
 
 
 class _ClientBase:
@@ -79,10 +84,24 @@ class _ClientBase:
         assert config.secret is not None
         return calls.fetch_token(config.appid, config.secret, config.token_mode)
 
+    def _token_scope(self) -> TokenScope:
+        """This client's slot in any token store (see :mod:`wechat_material.tokens.scope`).
+
+        Clients of one API host and one appid share it when they also share the
+        secret; a client with a wrong secret gets its own, and fails as it
+        should rather than use the others' token. Clients that get tokens from a
+        ``token_fetcher`` of their own share one per host and appid.
+        """
+        config = self._config
+        url = config.settings.base_url
+        if config.has_fetcher or config.secret is None:
+            return token_scope(url, config.appid, None)
+        return token_scope(url, config.appid, config.secret.get_secret_value())
+
     def _store_for(self, given: TokenStore | AsyncTokenStore | None) -> Any:
         # Every store keys this client's token by its scope (host, appid and
         # secret): a token never reaches another host or another secret.
-        scope = self._config.token_scope()
+        scope = self._token_scope()
         if given is None:
             return shared_memory_store(scope.key)
         return scoped_store(given, scope)
@@ -173,8 +192,8 @@ class WeChatClient(_ClientBase):
         )
         # One driver performs every step of a call, the token policy's included:
         # the request flow runs the policy itself, and fetches with its own call.
-        tokens = TokenFlows(self.token_manager._policy, settings, fetch_call)
-        self._driver = SyncDriver(self._http, settings, self.token_manager._access, tokens)
+        tokens = TokenFlows(self.token_manager.policy, settings, fetch_call)
+        self._driver = SyncDriver(self._http, settings, self.token_manager.access, tokens)
         self.material = MaterialAPI(self._driver)
         self.draft = DraftAPI(self._driver)
         self.publish = PublishAPI(self._driver)
@@ -207,6 +226,77 @@ class WeChatClient(_ClientBase):
         >>> client.get_api_quota("/cgi-bin/material/add_material").quota.remain
         """
         return self._driver.call(calls.get_api_quota(cgi_path))
+
+    # For tools that keep a whole account (wechat_material.backup): the lists as
+    # WeChat sends them, files with what WeChat said of them, an async twin.
+
+    @property
+    def http_client(self) -> httpx.Client:
+        """The ``httpx.Client`` the calls go through (yours, if you passed one in).
+
+        For fetches that belong with the calls (the pictures of articles): the
+        same proxy and connections. Closed with the client if it made it.
+        """
+        return self._http
+
+    def list_page(self, kind: str, offset: int = 0, count: int = 20) -> dict[str, Any]:
+        """One page of a list, the JSON object as WeChat sent it, nothing left out.
+
+        ``kind`` is one of :data:`wechat_material.limits.LIST_KINDS`: a material
+        type (``image``, ``voice``, ``video``, ``news``), ``draft`` or
+        ``published`` (articles with their content). For keeping a copy of an
+        account; the typed ``batch_get`` methods are the everyday way.
+
+            >>> client.list_page("draft")["total_count"]
+        """
+        return self._driver.call(calls.list_page(kind, offset, count))
+
+    def fetch_material(self, media_id: str, file: BinaryIO) -> FileDownload:
+        """Write permanent material's bytes into ``file`` and say what WeChat said of it.
+
+        ``file`` must be open for writing and seekable: a retry truncates it
+        and starts over. A video is fetched from its ``down_url``, and its
+        title and description come back with it. Raises
+        :class:`~wechat_material.NotAFileError` for a news material.
+        :meth:`MaterialAPI.download_material` is the everyday way.
+
+            >>> with open("copy", "wb") as file:
+            ...     client.fetch_material(media_id, file).content_type
+        """
+        return self._driver.run(download_into(ep.MATERIAL_GET, media_id, file))
+
+    def async_client(self) -> AsyncWeChatClient:
+        """An :class:`AsyncWeChatClient` for the same account, host, proxy, timeouts and retries.
+
+        It uses this client's token store, so it takes this client's token
+        rather than fetch one of its own (which could end the token others
+        use). Close it when done (``async with``). A client given an
+        ``http_client`` has no proxy of ours to pass on: the twin goes direct,
+        or through the proxy variables of the environment. A client given a
+        ``token_fetcher`` has no async one to pass on: build the async client
+        yourself with an async fetcher (:class:`ValidationError`).
+        """
+        config = self._config
+        if config.secret is None:
+            raise ValidationError(
+                "this client gets its tokens from a token_fetcher: build an AsyncWeChatClient "
+                "with an async fetcher instead"
+            )
+        settings = config.settings
+        # The default memory store is shared by scope already: the twin finds it alone.
+        store = self.token_manager.store
+        return AsyncWeChatClient(
+            config.appid,
+            config.secret.get_secret_value(),
+            base_url=settings.base_url,
+            timeout=settings.timeout,
+            upload_timeout=settings.upload_timeout,
+            token_mode=config.token_mode,
+            token_store=store if isinstance(store, ScopedTokenStore) else None,
+            retry=settings.retry,
+            refresh_margin=config.refresh_margin,
+            proxy=config.proxy,
+        )
 
     def close(self) -> None:
         """Close the HTTP connections (not those of an ``http_client`` you passed in)."""
@@ -283,8 +373,8 @@ class AsyncWeChatClient(_ClientBase):
             refresh_margin=self._config.refresh_margin,
             clock=clock,
         )
-        tokens = TokenFlows(self.token_manager._policy, settings, fetch_call)
-        self._driver = AsyncDriver(self._http, settings, self.token_manager._access, tokens)
+        tokens = TokenFlows(self.token_manager.policy, settings, fetch_call)
+        self._driver = AsyncDriver(self._http, settings, self.token_manager.access, tokens)
         self.material = AsyncMaterialAPI(self._driver)
         self.draft = AsyncDraftAPI(self._driver)
         self.publish = AsyncPublishAPI(self._driver)
@@ -294,19 +384,32 @@ class AsyncWeChatClient(_ClientBase):
         driver = AsyncDriver(self._http, self._config.settings)
         return lambda: driver.call(call)
 
-    @same_doc(WeChatClient.get_access_token)
+    @with_doc_of(WeChatClient.get_access_token)
     async def get_access_token(self) -> str:
         tokens = self._driver.token_flows
         assert tokens is not None
         return await self._driver.drive(tokens.get())
 
-    @same_doc(WeChatClient.clear_quota)
+    @with_doc_of(WeChatClient.clear_quota)
     async def clear_quota(self) -> None:
         return await self._driver.call(calls.clear_quota(self._config.appid))
 
-    @same_doc(WeChatClient.get_api_quota)
+    @with_doc_of(WeChatClient.get_api_quota)
     async def get_api_quota(self, cgi_path: str) -> QuotaInfo:
         return await self._driver.call(calls.get_api_quota(cgi_path))
+
+    @property
+    def http_client(self) -> httpx.AsyncClient:
+        """The ``httpx.AsyncClient`` the calls go through (see :attr:`WeChatClient.http_client`)."""
+        return self._http
+
+    @with_doc_of(WeChatClient.list_page)
+    async def list_page(self, kind: str, offset: int = 0, count: int = 20) -> dict[str, Any]:
+        return await self._driver.call(calls.list_page(kind, offset, count))
+
+    @with_doc_of(WeChatClient.fetch_material)
+    async def fetch_material(self, media_id: str, file: BinaryIO) -> FileDownload:
+        return await self._driver.run(download_into(ep.MATERIAL_GET, media_id, file))
 
     async def aclose(self) -> None:
         """Close the HTTP connections (not those of an ``http_client`` you passed in)."""

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from wechat_material import _calls as calls
 from wechat_material._calls import ArticleInput
 from wechat_material._drivers import AsyncDriver, SyncDriver
-from wechat_material._operations import pages
+from wechat_material._flow import pages
 from wechat_material.models import Draft, NewsItem, Page
 
 

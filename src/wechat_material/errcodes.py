@@ -162,53 +162,24 @@ ERRCODES: dict[int, ErrorCode] = {
     )
 }
 
-_ARTICLE_IDS_HINT = (
-    "an article's thumb_media_id (or an image in its content) is unknown, deleted or "
-    "temporary: the cover must be a permanent image or thumb (add_material), not temporary "
-    "media (media/upload)."
-)
 
-# Advice that depends on the call as well as the code: the same errcode means a
-# different mistake at a different endpoint. hint_for() looks here first.
-ENDPOINT_HINTS: dict[tuple[int, str], str] = {
-    (40007, "/cgi-bin/material/get_material"): (
-        "the id is unknown, was deleted, or is temporary media (temporary ids are read with "
-        "media/get, for 3 days)."
-    ),
-    (40007, "/cgi-bin/material/del_material"): (
-        "the id is unknown or already deleted; temporary media cannot be deleted (it expires "
-        "after 3 days)."
-    ),
-    (40007, "/cgi-bin/material/update_news"): "the id is unknown or is not a news material.",
-    (40007, "/cgi-bin/media/get"): (
-        "the id is unknown or older than 3 days (temporary media expires); permanent "
-        "material is read with get_material."
-    ),
-    (40007, "/cgi-bin/draft/add"): _ARTICLE_IDS_HINT,
-    (40007, "/cgi-bin/draft/update"): "the draft is unknown or deleted, or " + _ARTICLE_IDS_HINT,
-    (40007, "/cgi-bin/material/add_news"): _ARTICLE_IDS_HINT,
-    (40007, "/cgi-bin/media/uploadnews"): _ARTICLE_IDS_HINT,
-    (40007, "/cgi-bin/draft/get"): "no draft has this id (deleted, or already published?).",
-    (40007, "/cgi-bin/draft/delete"): "no draft has this id (deleted, or already published?).",
-    (40007, "/cgi-bin/freepublish/submit"): (
-        "no draft has this id: publish the media_id that draft/add returned."
-    ),
-}
-
-
-def hint_for(code: int, endpoint: str | None, errmsg: str = "") -> str:
-    """The advice for ``code`` from ``endpoint`` (a path such as ``/cgi-bin/draft/add``);
-    ``errmsg`` fills in what WeChat said (the address it saw, for 40164)."""
+def hint_for(code: int, errmsg: str = "", *, specific: str | None = None) -> str:
+    """The advice for ``code``; ``errmsg`` fills in what WeChat said (the address it
+    saw, for 40164), and ``specific`` is the advice of the endpoint that answered
+    (its ``hints``, see :mod:`wechat_material._endpoints`), which wins over the code's own."""
     if code == IP_NOT_WHITELISTED:
         ip = whitelisted_ip(errmsg)
         if ip is not None:
             return WHITELIST_HINT.format(ip=ip)
-    if endpoint is not None:
-        specific = ENDPOINT_HINTS.get((code, endpoint))
-        if specific is not None:
-            return specific
+    if specific:
+        return specific
     return lookup(code).hint
 
+
+# The codes the call flow acts on: -1 is retried with backoff, 45011 may wait
+# for the next minute (see wechat_material.retry.RetryPolicy).
+SYSTEM_BUSY = -1
+RATE_LIMITED = 45011
 
 # The codes that mean "this token is no good": refresh once, replay once.
 TOKEN_REFRESH_CODES = frozenset({40001, 40014, 42001})

@@ -164,12 +164,14 @@ class PublishTimeoutError(WeChatError, TimeoutError):
 class APIError(WeChatError):
     """WeChat answered with an ``errcode`` other than 0."""
 
-    def __init__(self, errcode: int, errmsg: str, *, endpoint: str | None = None) -> None:
+    def __init__(
+        self, errcode: int, errmsg: str, *, endpoint: str | None = None, hint: str | None = None
+    ) -> None:
         match = _RID.search(errmsg)
         self.errcode = errcode
         self.errmsg = errmsg
         self.rid = match.group(1) if match else None
-        self.hint = hint_for(errcode, endpoint, errmsg)
+        self.hint = hint_for(errcode, errmsg, specific=hint)
         self.endpoint = endpoint
         text = f"[{errcode}] {errmsg}"
         if endpoint:
@@ -179,11 +181,13 @@ class APIError(WeChatError):
         super().__init__(text)
 
     def __reduce__(self) -> Any:
-        return (_rebuild_api_error, (self.errcode, self.errmsg, self.endpoint))
+        return (_rebuild_api_error, (self.errcode, self.errmsg, self.endpoint, self.hint))
 
 
-def _rebuild_api_error(errcode: int, errmsg: str, endpoint: str | None) -> APIError:
-    return api_error(errcode, errmsg, endpoint=endpoint)
+def _rebuild_api_error(
+    errcode: int, errmsg: str, endpoint: str | None, hint: str | None = None
+) -> APIError:
+    return api_error(errcode, errmsg, endpoint=endpoint, hint=hint)
 
 
 class TokenError(APIError):
@@ -255,7 +259,13 @@ ERROR_CLASSES: dict[ErrorKind, type[APIError]] = {
 }
 
 
-def api_error(errcode: int, errmsg: str, *, endpoint: str | None = None) -> APIError:
-    """The exception for a WeChat error reply, of the class its errcode maps to."""
+def api_error(
+    errcode: int, errmsg: str, *, endpoint: str | None = None, hint: str | None = None
+) -> APIError:
+    """The exception for a WeChat error reply, of the class its errcode maps to.
+
+    ``hint``: the advice of the endpoint that answered, where it has its own for
+    this code (see ``Endpoint.hints``); otherwise the code's own advice is given.
+    """
     cls = ERROR_CLASSES[lookup(errcode).kind]
-    return cls(errcode, errmsg, endpoint=endpoint)
+    return cls(errcode, errmsg, endpoint=endpoint, hint=hint)

@@ -11,6 +11,22 @@ from wechat_material._files import AtomicFile, prepare_target, safe_filename
 
 
 @dataclass(frozen=True)
+class FileDownload:
+    """What :meth:`~wechat_material.WeChatClient.fetch_material` wrote, and what WeChat said of it.
+
+    ``size`` bytes were written. ``content_type`` and ``filename`` are the
+    reply's own (None when it sent none); a video material also has the
+    ``title`` and ``description`` of its entry (None for other files).
+    """
+
+    size: int
+    content_type: str | None = None
+    filename: str | None = None
+    title: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
 class MediaFile:
     """A media file: its name (from WeChat), content type and bytes.
 

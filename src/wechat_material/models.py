@@ -45,6 +45,7 @@ __all__ = [
     "VideoLink",
     "VideoMaterial",
     "WeChatModel",
+    "publish_status_name",
 ]
 
 
@@ -252,6 +253,15 @@ class PublishStatus(IntEnum):
     REJECTED = 4
     DELETED = 5
     BANNED = 6
+
+
+def publish_status_name(code: int) -> str:
+    """``success``, ``publishing``, ... for a ``publish_status`` (a code WeChat adds later:
+    ``status N``)."""
+    try:
+        return PublishStatus(code).name.lower()
+    except ValueError:
+        return f"status {code}"
 
 
 class PublishedArticleLink(WeChatModel):

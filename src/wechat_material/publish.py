@@ -9,11 +9,11 @@ end of the module, is made from it by ``scripts/unasync.py``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 from wechat_material import _calls as calls
 from wechat_material._drivers import AsyncDriver, SyncDriver
-from wechat_material._operations import pages, wait_for_publish
+from wechat_material._flow import pages, wait_for_publish
 from wechat_material.models import Page, PublishedItem, PublishedNews, PublishResult, Submission
 
 
@@ -40,17 +40,24 @@ class AsyncPublishAPI:
         return await self._driver.call(calls.publish_get(publish_id))
 
     async def wait(
-        self, publish_id: str, *, interval: float = 3.0, max_wait: float = 300.0
+        self,
+        publish_id: str,
+        *,
+        interval: float = 3.0,
+        max_wait: float = 300.0,
+        on_poll: Callable[[PublishResult], None] | None = None,
     ) -> PublishResult:
         """Poll :meth:`get` every ``interval`` seconds until the publish is no longer in progress.
 
         Returns the final state (check ``succeeded``); raises
         :class:`PublishTimeoutError` if it is still publishing after ``max_wait`` seconds.
+        ``on_poll`` (optional) is called with each state read while it is still in
+        progress: to show how long it has been waiting.
 
             >>> result = client.publish.wait(job.publish_id, max_wait=120)
             >>> result.succeeded, result.article_urls
         """
-        return await self._driver.run(wait_for_publish(publish_id, interval, max_wait))
+        return await self._driver.run(wait_for_publish(publish_id, interval, max_wait, on_poll))
 
     async def delete(self, article_id: str, index: int = 0) -> None:
         """Delete a published post (删除发布), or only its article ``index`` (1-based; 0: all).
@@ -118,17 +125,24 @@ class PublishAPI:
         return self._driver.call(calls.publish_get(publish_id))
 
     def wait(
-        self, publish_id: str, *, interval: float = 3.0, max_wait: float = 300.0
+        self,
+        publish_id: str,
+        *,
+        interval: float = 3.0,
+        max_wait: float = 300.0,
+        on_poll: Callable[[PublishResult], None] | None = None,
     ) -> PublishResult:
         """Poll :meth:`get` every ``interval`` seconds until the publish is no longer in progress.
 
         Returns the final state (check ``succeeded``); raises
         :class:`PublishTimeoutError` if it is still publishing after ``max_wait`` seconds.
+        ``on_poll`` (optional) is called with each state read while it is still in
+        progress: to show how long it has been waiting.
 
             >>> result = client.publish.wait(job.publish_id, max_wait=120)
             >>> result.succeeded, result.article_urls
         """
-        return self._driver.run(wait_for_publish(publish_id, interval, max_wait))
+        return self._driver.run(wait_for_publish(publish_id, interval, max_wait, on_poll))
 
     def delete(self, article_id: str, index: int = 0) -> None:
         """Delete a published post (删除发布), or only its article ``index`` (1-based; 0: all).

@@ -274,7 +274,7 @@ def _default_config(config: pytest.Config) -> SandboxConfig:
 
 def _require_sandbox() -> None:
     # One line naming the pip command, not a traceback through the sandbox's imports.
-    from wechat_material._extras import MissingExtraError, require_extra
+    from wechat_material.extras import MissingExtraError, require_extra
 
     try:
         require_extra("sandbox")

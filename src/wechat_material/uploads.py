@@ -16,10 +16,10 @@ the filename sent always ends in the extension of the detected format:
 are sent as plain UTF-8 (``filename="封面.jpg"``), the form WeChat reads; the
 RFC 2231 ``filename*=`` form makes it answer 41005.
 
-Files are streamed in chunks, never read whole, and each attempt opens the
-file again and reads it from where it started, so a retried upload sends
-every byte again. Paths are opened and closed here; file objects you pass
-stay open.
+Files are streamed in chunks, never read whole. A file is opened and checked
+once per call, and each attempt reads it again from where it started, so a
+retried upload sends every byte again. Paths are opened and closed here; file
+objects you pass stay open.
 
 >>> from wechat_material.uploads import upload_filename
 >>> upload_filename("photo.jpeg.tmp", MediaFormat.JPG)
@@ -294,9 +294,10 @@ class UploadBody(httpx.SyncByteStream, httpx.AsyncByteStream):
 class UploadForm:
     """The multipart form of one upload call, described: where the file comes from and the fields.
 
-    Nothing stays open in it: each attempt calls :meth:`open`, which opens
-    (a path) or rewinds (a file object, to where it stood when the call was
-    made) the source and checks it again, so a replay re-reads every byte.
+    Making one reads nothing. The call's flow runs :meth:`prepare` once, which
+    opens (a path) or rewinds (a file object, to where it stood when the call
+    was made) the source and checks it; every attempt then sends that checked
+    upload, which starts over from its first byte (:meth:`MediaUpload.chunks`).
     """
 
     file: FileInput = field(repr=False)
@@ -307,7 +308,7 @@ class UploadForm:
     start: int | None = None  # a file object's position when the call was made
 
     @classmethod
-    def checked(
+    def of(
         cls,
         file: FileInput,
         *,
@@ -316,25 +317,18 @@ class UploadForm:
         type: MaterialType,
         fields: Mapping[str, str] | None = None,
     ) -> UploadForm:
-        """Check ``file`` now (:class:`MediaValidationError` before anything is sent).
-
-        A stream that cannot be rewound (a pipe) can only be read once: its
-        checked copy becomes the source, as bytes.
-        """
+        """The form for ``file``; a file object's position is noted, nothing is read."""
         start = None
         if not isinstance(file, str | os.PathLike | bytes | bytearray | memoryview):
             start = file.tell() if _seekable(file) else None
-        media = prepare_upload(file, filename=filename, target=target, type=type)
-        try:
-            if start is None and not isinstance(file, str | os.PathLike | bytes):
-                filename = _names(file, filename)[1]
-                file = b"".join(media.chunks())
-        finally:
-            media.close()
         return cls(file, filename, target, type, dict(fields or {}), start)
 
-    def open(self) -> MediaUpload:
-        """The source, opened and checked for one attempt (close it after)."""
+    def prepare(self) -> MediaUpload:
+        """The source, opened and checked for this call (close it after).
+
+        Raises :class:`MediaValidationError` when WeChat would refuse the file.
+        It reads the disk: the async client runs it on a worker thread.
+        """
         if self.start is not None:
             assert not isinstance(self.file, str | os.PathLike | bytes | bytearray | memoryview)
             self.file.seek(self.start)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import Result
 
-from wechat_material import _extras
+from wechat_material import extras
 
 UPLOADIMG = "/cgi-bin/media/uploadimg"
 ADD_MATERIAL = "/cgi-bin/material/add_material"
@@ -137,7 +137,7 @@ def test_a_missing_extra_names_the_install_command(
     def without_ziamath(name: str, *args: Any) -> Any:
         return None if name == "ziamath" else importlib.util.find_spec(name, *args)
 
-    monkeypatch.setattr(_extras, "find_spec", without_ziamath)
+    monkeypatch.setattr(extras, "find_spec", without_ziamath)
     for name in [m for m in sys.modules if m.startswith("wechat_material.articles")]:
         monkeypatch.delitem(sys.modules, name)
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from wechat_material import WeChatClient
-from wechat_material.library.manifest import Manifest
-from wechat_material.library.store import ObjectStore
-from wechat_material.library.verify import DAMAGED_SUMMARY
+from wechat_material.backup.manifest import Manifest
+from wechat_material.backup.store import ObjectStore
+from wechat_material.backup.verify import DAMAGED_SUMMARY
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
 from .conftest import MEDIA, Run, run_json, stdout_json

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import subprocess
 from collections.abc import Callable
 from importlib.metadata import version
@@ -11,8 +12,10 @@ from typing import Any
 
 import pytest
 
+from wechat_material import _endpoints as ep
 from wechat_material.cli.articles import FILE_FIELDS
 from wechat_material.errcodes import hint_for
+from wechat_material.errors import api_error
 
 from .conftest import MEDIA, Run
 
@@ -58,14 +61,20 @@ def test_add_help_documents_every_article_field(wxm: Run, group: str) -> None:
 
 
 def test_40007_hints_depend_on_the_endpoint() -> None:
-    draft = hint_for(40007, "/cgi-bin/draft/add")
-    material = hint_for(40007, "/cgi-bin/material/get_material")
-    elsewhere = hint_for(40007, "/cgi-bin/unknown")
+    def hint_at(endpoint: ep.Endpoint) -> str:
+        return api_error(40007, "invalid media_id", hint=endpoint.hints.get(40007)).hint
+
+    draft = hint_at(ep.DRAFT_ADD)
+    material = hint_at(ep.MATERIAL_GET)
+    elsewhere = hint_at(ep.MATERIAL_COUNT)
 
     assert "thumb_media_id" in draft
     assert "get_material" not in draft
     assert "temporary" in material
-    assert elsewhere == hint_for(40007, None)
+    assert elsewhere == hint_for(40007)
+    # A pickled error keeps the endpoint's advice.
+    error = api_error(40007, "invalid media_id", endpoint="/x", hint=ep.DRAFT_ADD.hints[40007])
+    assert pickle.loads(pickle.dumps(error)).hint == draft  # noqa: S301 - our own bytes
 
 
 def test_a_draft_with_a_bad_cover_gets_a_cover_hint(on_sandbox: Run, tmp_path: Path) -> None:

@@ -308,7 +308,7 @@ def test_a_blocking_backup_goes_through_the_clients_proxy(
     sandbox: Any, proxy: LoopbackProxy, tmp_path: Path
 ) -> None:
     # backup() runs on an async twin of the client: the twin keeps its proxy.
-    from wechat_material.library import backup
+    from wechat_material.backup import backup
 
     with WeChatClient(DEMO_APPID, DEMO_SECRET, base_url=sandbox.base_url, proxy=proxy.url) as c:
         c.material.add_material("image", MEDIA / "image.jpg")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from wechat_material import WeChatClient
-from wechat_material.library.manifest import Manifest
+from wechat_material.backup.manifest import Manifest
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
 from .conftest import MEDIA, Run, run_json
@@ -78,7 +78,7 @@ def test_an_unreachable_target_stops_at_once_with_one_line(
 def test_a_target_that_never_answers_gives_up_at_the_token_deadline(
     wxm: Run, wxm_process: Callable[..., Any], backed_up: Path
 ) -> None:
-    from wechat_material.library.pacing import TOKEN_DEADLINE
+    from wechat_material.backup.pacing import TOKEN_DEADLINE
 
     with socket.socket() as silent:  # connections wait in its backlog, never answered
         silent.bind(("127.0.0.1", 0))

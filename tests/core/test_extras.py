@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from wechat_material import _extras
-from wechat_material._extras import MissingExtraError, require_extra
+from wechat_material import extras
+from wechat_material.extras import MissingExtraError, require_extra
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def test_installed_extras_pass() -> None:
-    for extra in _extras.EXTRA_MODULES:
+    for extra in extras.EXTRA_MODULES:
         require_extra(extra)
 
 
@@ -24,7 +24,7 @@ def test_a_missing_library_names_the_extra_and_the_pip_command(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(
-        _extras.EXTRA_MODULES, "sandbox", ("starlette", "no_such_module_here", "neither_this")
+        extras.EXTRA_MODULES, "sandbox", ("starlette", "no_such_module_here", "neither_this")
     )
     with pytest.raises(MissingExtraError) as raised:
         require_extra("sandbox")
@@ -42,11 +42,11 @@ def test_each_extra_installs_the_modules_it_is_checked_for() -> None:
     # The check and pyproject.toml's extras must agree, or the message sends
     # users to an extra that does not bring what is missing.
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    extras = project["optional-dependencies"]
+    declared = project["optional-dependencies"]
     provided_by = packages_distributions()
-    for extra, modules in _extras.EXTRA_MODULES.items():
+    for extra, modules in extras.EXTRA_MODULES.items():
         listed = {
-            normalized(re.split(r"[<>=!~;\[ ]", requirement)[0]) for requirement in extras[extra]
+            normalized(re.split(r"[<>=!~;\[ ]", requirement)[0]) for requirement in declared[extra]
         }
         for module in modules:
             distributions = {normalized(name) for name in provided_by[module]}
@@ -62,7 +62,7 @@ def test_wxm_reports_a_missing_extra_as_itself_not_as_unexpected(
 ) -> None:
     from wechat_material.cli.errors import failure_for
 
-    monkeypatch.setitem(_extras.EXTRA_MODULES, "sandbox", ("no_such_module_here",))
+    monkeypatch.setitem(extras.EXTRA_MODULES, "sandbox", ("no_such_module_here",))
     with pytest.raises(MissingExtraError) as raised:
         require_extra("sandbox")
     failure = failure_for(raised.value)

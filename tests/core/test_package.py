@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -33,3 +34,24 @@ def test_importing_the_package_loads_no_http_or_models() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_the_package_keeps_at_most_ten_private_modules_at_its_top() -> None:
+    top = Path(wechat_material.__file__).parent
+    private = sorted(path.name for path in top.glob("_*.py") if not path.name.startswith("__"))
+    assert len(private) <= 10, private
+
+
+def test_the_version_is_the_one_the_build_reads() -> None:
+    import tomllib
+
+    pyproject = tomllib.loads(
+        (Path(wechat_material.__file__).parents[2] / "pyproject.toml").read_text()
+    )
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {
+        "attr": "wechat_material._config.VERSION"
+    }
+    from wechat_material import _config
+
+    assert wechat_material.__version__ == _config.VERSION
+    assert _config.USER_AGENT.startswith(f"wechat-material/{_config.VERSION} ")

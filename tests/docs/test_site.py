@@ -95,7 +95,7 @@ def test_the_readme_has_a_chinese_twin_linked_from_the_top_of_each() -> None:
         ("wechat_material", "reference/api/wechat_material"),
         ("wechat_material.tokens", "reference/api/tokens"),
         ("wechat_material.sandbox", "reference/api/sandbox"),
-        ("wechat_material.library", "reference/api/library"),
+        ("wechat_material.backup", "reference/api/backup"),
         ("wechat_material.articles", "reference/api/articles"),
     ],
 )

@@ -21,11 +21,11 @@ from mcp import Client
 from typer.testing import CliRunner
 
 from wechat_material import WeChatClient
+from wechat_material.backup import backup
 from wechat_material.cli import app
 from wechat_material.cli.mcp import http_binding
 from wechat_material.cli.output import Redactor
 from wechat_material.errors import APIError, ValidationError
-from wechat_material.library import backup
 from wechat_material.mcp_server import Workspace, build_server
 from wechat_material.mcp_server.results import failure
 from wechat_material.mcp_server.serving import BearerGuard, HttpBinding
@@ -303,7 +303,7 @@ def test_the_profile_is_taken_from_the_command(place: Place) -> None:
 
 
 def test_a_missing_extra_names_the_pip_command() -> None:
-    from wechat_material._extras import MissingExtraError
+    from wechat_material.extras import MissingExtraError
 
     missing = MissingExtraError("publishing Markdown needs the 'publish' extra: pip install x")
     result = failure(missing, Redactor())

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from wechat_material import RetryPolicy, WeChatClient, WeChatError
 from wechat_material._endpoints import ALL as ENDPOINTS
-from wechat_material._flow import BodyKind, FileReply, JsonReply, ReplyBody, read_reply
+from wechat_material._replies import BodyKind, FileReply, JsonReply, ReplyBody, read_reply
 from wechat_material.errors import UnexpectedReplyError
 from wechat_material.tokens import MemoryTokenStore
 

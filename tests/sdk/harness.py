@@ -18,8 +18,7 @@ import anyio.to_thread
 import httpx
 
 from wechat_material import AsyncWeChatClient, RetryPolicy, WeChatClient
-from wechat_material._config import DEFAULT_TIMEOUT, DEFAULT_UPLOAD_TIMEOUT, client_config
-from wechat_material._flow import Settings
+from wechat_material._config import DEFAULT_TIMEOUT, DEFAULT_UPLOAD_TIMEOUT, Settings, client_config
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
 MEDIA = Path(__file__).resolve().parent.parent / "media"

@@ -21,8 +21,8 @@ from wechat_material import (
     ValidationError,
 )
 from wechat_material import _endpoints as ep
-from wechat_material._flow import FileReply, JsonReply
-from wechat_material._operations import _StreamSink, download, download_to_stream, wait_for_publish
+from wechat_material._flow import _StreamSink, download, download_to_stream, wait_for_publish
+from wechat_material._replies import FileReply, JsonReply
 from wechat_material._steps import Blocking, Perform, Sleep
 
 PUBLISHING = PublishResult(publish_id="P1", publish_status=1)
@@ -68,6 +68,17 @@ def test_the_polls_and_sleeps_of_a_publish_that_finishes() -> None:
     )
     assert result == PUBLISHED
     assert steps == ["poll", "sleep 3", "poll", "sleep 3", "poll"]
+
+
+def test_on_poll_hears_each_state_still_in_progress_and_not_the_last() -> None:
+    heard: list[PublishResult] = []
+    waiting = PublishResult(publish_id="P1", publish_status=1, fail_idx=[1])
+    result, _ = drive(
+        wait_for_publish("P1", interval=3, max_wait=10, on_poll=heard.append),
+        [PUBLISHING, waiting, PUBLISHED],
+    )
+    assert result == PUBLISHED
+    assert heard == [PUBLISHING, waiting]
 
 
 def test_the_last_poll_comes_at_max_wait_with_no_sleep_after_it() -> None:

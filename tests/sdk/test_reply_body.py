@@ -14,7 +14,8 @@ import pytest
 
 from wechat_material import UnexpectedReplyError
 from wechat_material._endpoints import MATERIAL_COUNT, MATERIAL_GET, MEDIA_GET_JSSDK, VIDEO_FILE
-from wechat_material._flow import FileReply, JsonReply, ReplyBody, json_body, read_reply
+from wechat_material._flow import json_body
+from wechat_material._replies import FileReply, JsonReply, ReplyBody, read_reply
 
 JSON = {"content-type": "application/json"}
 COUNT = "GET /cgi-bin/material/get_materialcount"

@@ -35,6 +35,7 @@ from wechat_material._calls import (
 from wechat_material._drivers import Stepper
 from wechat_material._flow import TokenFlows, call_flow
 from wechat_material._steps import (
+    Blocking,
     Discard,
     Fetch,
     Load,
@@ -158,6 +159,20 @@ class Case:
     fetch: Call[TokenGrant] | None = None
 
 
+def upload_checked(step: Step) -> bool:
+    """Expect the upload's file to be opened and checked, off the event loop."""
+    return isinstance(step, Blocking)
+
+
+def check_it(step: Step) -> Any:
+    assert isinstance(step, Blocking)
+    return step.work()
+
+
+# Once per call, before the token: a file WeChat would refuse costs no call at all.
+CHECKED = (upload_checked, check_it)
+
+
 def stored(clock: FakeClock) -> list[tuple[Any, Any]]:
     """A usable stored token: one look at the store, then the locks (none) given back."""
     return [(Load(), fresh("OLD", clock)), (ReleaseLocks(), None)]
@@ -206,6 +221,7 @@ CASES: dict[str, Case] = {
     "-1 on an upload is retried too (WeChat did not carry it out)": Case(
         lambda: add_material("image", MEDIA_IMAGE, "a.png"),
         lambda clock: [
+            CHECKED,
             *stored(clock),
             (sent(ADD), answer(BUSY)),
             (Sleep(0.5), None),
@@ -225,7 +241,7 @@ CASES: dict[str, Case] = {
     ),
     "HTTP 5xx on an upload raises without a resend": Case(
         lambda: add_material("image", MEDIA_IMAGE, "a.png"),
-        lambda clock: [*stored(clock), (sent(ADD), answer({}, status=502))],
+        lambda clock: [CHECKED, *stored(clock), (sent(ADD), answer({}, status=502))],
         raises=TransportError,
     ),
     "45011 waits for the next minute, then succeeds": Case(
@@ -242,7 +258,7 @@ CASES: dict[str, Case] = {
     ),
     "a reply cut off mid-body on an upload is not resent": Case(
         lambda: add_material("image", MEDIA_IMAGE, "a.png"),
-        lambda clock: [*stored(clock), (sent(ADD), cut_off)],
+        lambda clock: [CHECKED, *stored(clock), (sent(ADD), cut_off)],
         raises=TransportError,
     ),
     "a reply cut off mid-body on a read is resent": Case(
@@ -257,7 +273,11 @@ CASES: dict[str, Case] = {
     ),
     "a read timeout on add_material is not resent": Case(
         lambda: add_material("image", MEDIA_IMAGE, "a.png"),
-        lambda clock: [*stored(clock), (sent(ADD), failing(httpx.ReadTimeout("timed out")))],
+        lambda clock: [
+            CHECKED,
+            *stored(clock),
+            (sent(ADD), failing(httpx.ReadTimeout("timed out"))),
+        ],
         raises=TransportError,
     ),
     "a read timeout on draft.add is not resent": Case(
@@ -279,6 +299,7 @@ CASES: dict[str, Case] = {
     "a connection never made is retried even for an upload": Case(
         lambda: add_material("image", MEDIA_IMAGE, "a.png"),
         lambda clock: [
+            CHECKED,
             *stored(clock),
             (sent(ADD), failing(httpx.ConnectError("refused"))),
             (Sleep(0.5), None),

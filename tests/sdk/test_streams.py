@@ -10,7 +10,7 @@ import pytest
 from wechat_material import MaterialItem, SystemBusyError
 from wechat_material._calls import material_page_call
 from wechat_material._drivers import Stepper
-from wechat_material._operations import pages
+from wechat_material._flow import pages
 from wechat_material._steps import Emit, Perform
 from wechat_material.models import Page
 

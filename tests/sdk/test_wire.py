@@ -21,7 +21,7 @@ from wechat_material._calls import (
 from wechat_material._config import USER_AGENT
 from wechat_material._endpoints import ALL
 from wechat_material._flow import call_flow
-from wechat_material._steps import Send
+from wechat_material._steps import Blocking, Send
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
 
 from .harness import FAST_RETRY, MEDIA, flow_settings
@@ -74,7 +74,7 @@ def first_send(call: Call[Any]) -> Send:
     flow = call_flow(call, settings)
     step = next(flow)
     while not isinstance(step, Send):
-        step = flow.send("TOKEN")
+        step = flow.send(step.work() if isinstance(step, Blocking) else "TOKEN")
     flow.close()
     return step
 

@@ -15,7 +15,7 @@ See ``docs/publishing.en.md`` for what rendering does and why.
 
 from __future__ import annotations
 
-from wechat_material._extras import MissingExtraError, require_extra
+from wechat_material.extras import MissingExtraError, require_extra
 
 require_extra("publish")
 

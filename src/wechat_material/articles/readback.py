@@ -88,8 +88,9 @@ class _Inventory(HTMLParser):
         return inventory
 
 
-def _image_key(url: str) -> str:
-    # WeChat may add a query (?wx_fmt=png) to its own URLs: the image is the same.
+def image_key(url: str) -> str:
+    """What identifies an image by its URL: WeChat may add a query (``?wx_fmt=png``) to
+    its own URLs, and the image is the same."""
     parts = urlsplit(url)
     return f"{parts.netloc}{parts.path}" if parts.netloc else url
 
@@ -116,9 +117,9 @@ def compare(sent: str, stored: str) -> list[Change]:
     changes: list[Change] = []
     for tag, count in sorted((before.elements - after.elements).items()):
         changes.append(Change("element", f"{_plural(count, f'<{tag}> element')} removed"))
-    kept = {_image_key(url) for url in after.images}
+    kept = {image_key(url) for url in after.images}
     for url in dict.fromkeys(before.images):
-        if _image_key(url) not in kept:
+        if image_key(url) not in kept:
             changes.append(Change("image", f"image {url} removed"))
     removed = before.elements - after.elements
     for name, count in _lost(before.attributes, after.attributes, removed).items():

@@ -28,10 +28,12 @@ def main() -> None:
         # Answered before the command line loads: a script asking for the version
         # should not wait for typer (``wxm --version -v`` and the like still take
         # the ordinary way, where the root option prints the same line).
+        from wechat_material.cli.version import version_line
+
         sys.stdout.write(version_line() + "\n")
         return
     try:
-        from wechat_material._extras import require_extra
+        from wechat_material.extras import require_extra
 
         require_extra("cli")
         from wechat_material.cli.root import app
@@ -40,7 +42,7 @@ def main() -> None:
     except ModuleNotFoundError as missing:
         # The cli extra, or another one a command needs (the sandbox for ``wxm demo``):
         # one line naming the pip command.
-        from wechat_material._extras import MissingExtraError
+        from wechat_material.extras import MissingExtraError
 
         if not isinstance(missing, MissingExtraError):
             raise
@@ -53,17 +55,6 @@ def main() -> None:
         # Interrupted while loading, or outside any command: no traceback.
         sys.stderr.write("error: interrupted\n")
         sys.exit(EXIT_INTERRUPTED)
-
-
-def version_line() -> str:
-    """What ``wxm --version`` prints."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        number = version("wechat-material")
-    except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
-        number = "unknown"
-    return f"wxm (wechat-material) {number}"
 
 
 def stop_on_termination() -> None:

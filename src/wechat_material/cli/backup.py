@@ -1,6 +1,6 @@
 """``wxm backup DIR``, ``wxm backup verify DIR``, ``wxm backup ls DIR`` and ``wxm restore``.
 
-The work is done by :mod:`wechat_material.library`; this module only reads the
+The work is done by :mod:`wechat_material.backup`; this module only reads the
 options, shows progress (a live display on a terminal, a plain line every few
 seconds otherwise) and prints the summary (a table, or one JSON document with
 ``--json``).
@@ -18,6 +18,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from typer.core import TyperGroup
 
+from wechat_material.backup.pacing import DEFAULT_CONCURRENCY, AccountUnavailable
 from wechat_material.cli.connection import ConnectionOptions
 from wechat_material.cli.context import Session, session
 from wechat_material.cli.errors import CliError, LocalInputError, UsageProblem
@@ -25,13 +26,12 @@ from wechat_material.cli.output import JsonFlag, Output, examples, table
 
 # Light: the kinds and the default concurrency the options show. The jobs, and
 # httpx and the client under them, load when a command runs, not for its --help.
-from wechat_material.library.manifest import LIST_KINDS
-from wechat_material.library.pacing import DEFAULT_CONCURRENCY, AccountUnavailable
+from wechat_material.limits import LIST_KINDS
 
 if TYPE_CHECKING:
-    from wechat_material.library.backup_job import BackupSummary, QuotaPlan
-    from wechat_material.library.backup_job import Progress as RunProgress
-    from wechat_material.library.restore_job import RestoreSummary
+    from wechat_material.backup.backup_job import BackupSummary, QuotaPlan
+    from wechat_material.backup.backup_job import Progress as RunProgress
+    from wechat_material.backup.restore_job import RestoreSummary
 
 PLAIN_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
 SHOWN_FAILURES = 50  # failures listed on the terminal; --json has them all
@@ -209,7 +209,7 @@ def run_backup(
 async def _backup(
     current: Session, directory: str, concurrency: int, kinds: tuple[str, ...]
 ) -> BackupSummary:
-    from wechat_material.library.backup_job import backup_library
+    from wechat_material.backup.backup_job import backup_library
 
     with Display(current.output) as display:
         async with current.async_client() as client:
@@ -226,7 +226,7 @@ async def _backup(
 @backup_app.command("verify", epilog=examples("wxm backup verify ~/wx-backup"))
 def verify(ctx: typer.Context, directory: DirArg, json_out: JsonFlag = False) -> None:
     """Re-hash every file of a backup against its manifest; report any damage."""
-    from wechat_material.library.verify import verify_backup
+    from wechat_material.backup.verify import verify_backup
 
     current = session(ctx, json_out)
     report = verify_backup(directory)
@@ -258,7 +258,7 @@ def verify(ctx: typer.Context, directory: DirArg, json_out: JsonFlag = False) ->
 @backup_app.command("ls", epilog=examples("wxm backup ls ~/wx-backup", "wxm backup ls DIR --json"))
 def list_backup(ctx: typer.Context, directory: DirArg, json_out: JsonFlag = False) -> None:
     """Summarise a backup: items and sizes by kind, and its runs."""
-    from wechat_material.library.verify import describe_backup
+    from wechat_material.backup.verify import describe_backup
 
     current = session(ctx, json_out)
     described = describe_backup(directory)
@@ -395,7 +395,7 @@ async def _restore(
     concurrency: int,
     shorten_titles: bool,
 ) -> RestoreSummary:
-    from wechat_material.library.restore_job import restore_library
+    from wechat_material.backup.restore_job import restore_library
 
     async with target.async_client() as client:
         return await restore_library(

@@ -14,7 +14,7 @@ SDK and the token stores are imported where a client is built, not here.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     import httpx
 
     from wechat_material import AsyncWeChatClient, WeChatClient
+    from wechat_material.cli.metering import OnTransfer
     from wechat_material.tokens import AsyncTokenStore, TokenStore
 
 EMBEDDED_PUBLISH_SECONDS = 2.0
@@ -109,7 +110,7 @@ class Session:
         if conn.timeout is not None:
             # --timeout is how long a reply may keep silent, for uploads as for the rest;
             # an upload's sends keep their longer allowance.
-            from wechat_material._config import DEFAULT_UPLOAD_TIMEOUT
+            from wechat_material.client import DEFAULT_UPLOAD_TIMEOUT
 
             args["timeout"] = conn.timeout
             args["upload_timeout"] = _timeouts(conn.timeout, DEFAULT_UPLOAD_TIMEOUT.write)
@@ -207,7 +208,7 @@ class Session:
 def _timeouts(seconds: float, write: float | None) -> httpx.Timeout:
     import httpx
 
-    from wechat_material._config import DEFAULT_CONNECT_TIMEOUT
+    from wechat_material.client import DEFAULT_CONNECT_TIMEOUT
 
     return httpx.Timeout(
         seconds, connect=min(seconds, DEFAULT_CONNECT_TIMEOUT), write=max(seconds, write or 0)
@@ -246,12 +247,3 @@ def session(ctx: typer.Context, json_out: bool = False) -> Session:
     if json_out:
         current.output.json_mode = True
     return current
-
-
-# byte counts for progress bars ---------------------------------------------
-
-Advance = Callable[[int], None]
-"""Called with the size of each chunk as it is sent or received."""
-
-OnTransfer = Callable[[int | None], Advance | None]
-"""Called when a transfer starts, with its length if known; returns where to count it."""

@@ -185,18 +185,10 @@ def remove_drafts(
     delete_each(current, media_ids, current.client().draft.delete, "draft id")
 
 
-def _status_name(code: int) -> str:
-    """``success``, ``publishing``, ... (a code WeChat adds later: ``status N``)."""
-    try:
-        from wechat_material.models import PublishStatus
-
-        return PublishStatus(code).name.lower()
-    except ValueError:
-        return f"status {code}"
-
-
 def _show_publish(out: Output, result: PublishResult) -> None:
-    status = _status_name(result.publish_status)
+    from wechat_material.models import publish_status_name
+
+    status = publish_status_name(result.publish_status)
     data: dict[str, Any] = {
         "publish_id": result.publish_id,
         "status": status,
@@ -267,31 +259,36 @@ def wait_for_publication(
     On a terminal a live status; otherwise a line every ``every`` seconds
     (:data:`PROGRESS_SECONDS`), so a log shows the run is alive.
     """
+    from wechat_material.models import publish_status_name
+
     every = every or PROGRESS_SECONDS
-    # Polls spaced evenly inside each slice, so that a slice (and a line) ends
-    # every ``every`` seconds rather than at the next multiple of the interval.
-    interval = every / math.ceil(every / POLL_SECONDS)
+    # Polls spaced evenly inside each ``every`` seconds, so that a line comes at
+    # each of them rather than at the next multiple of the interval.
+    polls = math.ceil(every / POLL_SECONDS)
     started = time.monotonic()
     with out.status(f"publish {publish_id}: waiting for WeChat") as show:
-        while True:
-            left = max(0.0, max_wait - (time.monotonic() - started))
-            try:
-                result = client.publish.wait(
-                    publish_id, interval=interval, max_wait=min(every, left)
-                )
-            except PublishTimeoutError as exc:
+        count = 0
+
+        def still_publishing(result: PublishResult) -> None:
+            nonlocal count
+            count += 1
+            if count % polls == 0:
                 waited = time.monotonic() - started
-                status = _status_name(exc.result.publish_status)
-                if waited >= max_wait:
-                    raise PublishTimeoutError(
-                        f"publish {publish_id} was still in progress after {max_wait:g} s; "
-                        f"check it later with 'wxm draft status {publish_id}'",
-                        exc.result,
-                    ) from None
+                status = publish_status_name(result.publish_status)
                 show(f"publish {publish_id}: {status} ({waited:.0f} s)")
-                continue
-            show(f"publish {publish_id}: {_status_name(result.publish_status)}")
-            return result
+
+        try:
+            result = client.publish.wait(
+                publish_id, interval=every / polls, max_wait=max_wait, on_poll=still_publishing
+            )
+        except PublishTimeoutError as exc:
+            raise PublishTimeoutError(
+                f"publish {publish_id} was still in progress after {max_wait:g} s; "
+                f"check it later with 'wxm draft status {publish_id}'",
+                exc.result,
+            ) from None
+        show(f"publish {publish_id}: {publish_status_name(result.publish_status)}")
+        return result
 
 
 @draft_app.command("status", epilog=examples("wxm draft status PUBLISH_ID"))

@@ -117,7 +117,6 @@ def failure_for(exc: BaseException) -> Failure:
     """The exit code and message for any exception a command may raise."""
     # The SDK's errors are imported here, when there is a failure to explain: the
     # command line's start-up (``wxm --help``) does not load the SDK.
-    from wechat_material._extras import MissingExtraError
     from wechat_material.errors import (
         APIError,
         ArticleValidationError,
@@ -130,6 +129,7 @@ def failure_for(exc: BaseException) -> Failure:
         ValidationError,
         WeChatError,
     )
+    from wechat_material.extras import MissingExtraError
     from wechat_material.tokens import TokenStoreError
 
     if isinstance(exc, CliError):

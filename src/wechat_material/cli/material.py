@@ -23,7 +23,7 @@ import typer
 
 from wechat_material.cli import upload
 from wechat_material.cli.articles import NewsFormat, render_news, save_news
-from wechat_material.cli.context import Advance, Session, session
+from wechat_material.cli.context import Session, session
 from wechat_material.cli.errors import Failure, LocalInputError, UsageProblem, failure_for
 from wechat_material.cli.output import (
     MAX_ITEMS,
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     # The client, its models (pydantic) and httpx load when a command calls WeChat,
     # not for its --help.
     from wechat_material import WeChatClient
+    from wechat_material.cli.metering import Advance
     from wechat_material.models import MaterialItem, NewsItem, NewsMaterial
 
 # wxm get -------------------------------------------------------------------

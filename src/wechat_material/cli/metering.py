@@ -8,11 +8,15 @@ the requests or replies changes.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import httpx
 
-from wechat_material.cli.context import Advance, OnTransfer
+Advance = Callable[[int], None]
+"""Called with the size of each chunk as it is sent or received."""
+
+OnTransfer = Callable[[int | None], Advance | None]
+"""Called when a transfer starts, with its length if known; returns where to count it."""
 
 _FILE_TYPES = ("image/", "audio/", "video/", "application/octet-stream")
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from wechat_material.cli.context import Session, session
-from wechat_material.cli.drafts import _status_name, wait_for_publication
+from wechat_material.cli.drafts import wait_for_publication
 from wechat_material.cli.errors import CliError, UsageProblem
 from wechat_material.cli.output import JsonFlag, examples, table
 
@@ -92,13 +92,15 @@ def _dry_run(current: Session, post: Post, rules: ImageRules) -> None:
 def _submit(
     current: Session, outcome: PublishOutcome, wait: bool, max_wait: float
 ) -> dict[str, Any]:
+    from wechat_material.models import publish_status_name
+
     client = current.client()
     publish_id = client.publish.submit(outcome.draft_id).publish_id
     current.output.note(f"submitted for publishing: publish id {publish_id}")
     if not wait:
         return {"publish_id": publish_id, "status": "publishing"}
     result = wait_for_publication(current.output, client, publish_id, max_wait)
-    status = _status_name(result.publish_status)
+    status = publish_status_name(result.publish_status)
     found = {
         "publish_id": publish_id,
         "status": status,

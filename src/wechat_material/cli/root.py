@@ -10,9 +10,9 @@ import typer
 import typer.main
 from typer.core import TyperCommand, TyperGroup
 
-from wechat_material.cli import version_line
 from wechat_material.cli.exit_codes import EXIT_USAGE
 from wechat_material.cli.output import examples, show_utc, show_wide
+from wechat_material.cli.version import version_line
 
 if TYPE_CHECKING:
     from wechat_material.cli.context import Session

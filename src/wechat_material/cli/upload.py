@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from wechat_material.cli.context import Advance, Session, session
+from wechat_material.cli.context import Session, session
 from wechat_material.cli.errors import (
     CliError,
     Failure,
@@ -33,6 +33,7 @@ from wechat_material.mediainfo import detect_stream_format
 if TYPE_CHECKING:
     # The client (and httpx under it) loads when a command sends, not for its --help.
     from wechat_material import AsyncWeChatClient
+    from wechat_material.cli.metering import Advance
 
 # checking the files --------------------------------------------------------
 

@@ -127,7 +127,7 @@ def check_timeout(value: str | float, source: Source) -> float:
 def check_proxy(value: str, source: Source) -> str:
     """A proxy URL (http://, https://, socks5://) the clients can use."""
     # Imported here: the SDK's settings load httpx, which --help does without.
-    from wechat_material._config import proxy_problem
+    from wechat_material.client import proxy_problem
 
     problem = proxy_problem(value)
     if problem is not None:

@@ -1,179 +1,62 @@
-"""Back up a whole library, check the backup, and restore it into another account.
+"""The former name of :mod:`wechat_material.backup`, kept for one release.
 
-The core is async (:func:`backup_library`); the functions without ``a`` in
-front are its blocking face, for a :class:`~wechat_material.WeChatClient`::
-
-    from wechat_material import WeChatClient
-    from wechat_material.library import backup
-
-    with WeChatClient.from_env() as client:
-        summary = backup(client, "backup/", concurrency=16)
-    print(summary.status, summary.totals().new)
-
-The on-disk format is described in ``docs/backup-format.en.md``.
+Importing it warns once (``DeprecationWarning``); every name and submodule
+is the one of :mod:`wechat_material.backup`, the same objects:
+``wechat_material.library.manifest`` *is* ``wechat_material.backup.manifest``.
+Write ``from wechat_material.backup import backup, restore, verify_backup``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import importlib
-from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import warnings
+from types import ModuleType
+from typing import Any
 
-from wechat_material.errors import ValidationError
+_NEW = "wechat_material.backup"
 
-if TYPE_CHECKING:
-    from wechat_material.client import AsyncWeChatClient, WeChatClient
-    from wechat_material.library.backup_job import (
-        UNREACHABLE,
-        BackupSummary,
-        Progress,
-        QuotaPlan,
-        backup_library,
-    )
-    from wechat_material.library.manifest import (
-        FORMAT_VERSION,
-        LIST_KINDS,
-        BackupFormatError,
-        Entry,
-        Manifest,
-    )
-    from wechat_material.library.pacing import (
-        DEFAULT_CONCURRENCY,
-        AccountUnavailable,
-        QuotaExhausted,
-    )
-    from wechat_material.library.restore_job import NotRestorable, RestoreSummary, restore_library
-    from wechat_material.library.verify import VerifyReport, describe_backup, verify_backup
+warnings.warn(
+    "wechat_material.library is now wechat_material.backup; the old name goes in the next release",
+    DeprecationWarning,
+    stacklevel=2,
+)
 
-    abackup = backup_library
-    arestore = restore_library
 
-# Where each public name lives, imported when first used: ``wxm backup --help``
-# and the constants its options show load neither httpx nor the client.
-_WHERE: dict[str, tuple[str, str]] = {
-    "LIST_KINDS": ("manifest", "LIST_KINDS"),
-    "UNREACHABLE": ("backup_job", "UNREACHABLE"),
-    "BackupSummary": ("backup_job", "BackupSummary"),
-    "Progress": ("backup_job", "Progress"),
-    "QuotaPlan": ("backup_job", "QuotaPlan"),
-    "backup_library": ("backup_job", "backup_library"),
-    "abackup": ("backup_job", "backup_library"),
-    "FORMAT_VERSION": ("manifest", "FORMAT_VERSION"),
-    "BackupFormatError": ("manifest", "BackupFormatError"),
-    "Entry": ("manifest", "Entry"),
-    "Manifest": ("manifest", "Manifest"),
-    "DEFAULT_CONCURRENCY": ("pacing", "DEFAULT_CONCURRENCY"),
-    "AccountUnavailable": ("pacing", "AccountUnavailable"),
-    "QuotaExhausted": ("pacing", "QuotaExhausted"),
-    "NotRestorable": ("restore_job", "NotRestorable"),
-    "RestoreSummary": ("restore_job", "RestoreSummary"),
-    "restore_library": ("restore_job", "restore_library"),
-    "arestore": ("restore_job", "restore_library"),
-    "VerifyReport": ("verify", "VerifyReport"),
-    "describe_backup": ("verify", "describe_backup"),
-    "verify_backup": ("verify", "verify_backup"),
-}
+class _SameModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Answers ``wechat_material.library.X`` with the module ``wechat_material.backup.X``."""
+
+    def find_spec(
+        self, fullname: str, path: Any = None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if not fullname.startswith(__name__ + "."):
+            return None
+        if importlib.util.find_spec(_NEW + fullname[len(__name__) :]) is None:
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def __init__(self) -> None:
+        self._specs: dict[str, importlib.machinery.ModuleSpec | None] = {}
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        module = importlib.import_module(_NEW + spec.name[len(__name__) :])
+        self._specs[module.__name__] = module.__spec__
+        return module
+
+    def exec_module(self, module: ModuleType) -> None:
+        # The import system gave the module the old name's spec: it keeps its own.
+        module.__spec__ = self._specs.pop(module.__name__)
+
+
+sys.meta_path.append(_SameModules())
 
 
 def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module, attribute = where
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
-    globals()[name] = value
-    return value
+    return getattr(importlib.import_module(_NEW), name)
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_WHERE))
-
-
-__all__ = [
-    "DEFAULT_CONCURRENCY",
-    "FORMAT_VERSION",
-    "LIST_KINDS",
-    "UNREACHABLE",
-    "AccountUnavailable",
-    "BackupFormatError",
-    "BackupSummary",
-    "Entry",
-    "Manifest",
-    "NotRestorable",
-    "Progress",
-    "QuotaExhausted",
-    "QuotaPlan",
-    "RestoreSummary",
-    "VerifyReport",
-    "abackup",
-    "arestore",
-    "backup",
-    "backup_library",
-    "describe_backup",
-    "restore",
-    "restore_library",
-    "verify_backup",
-]
-
-T = TypeVar("T")
-
-
-def async_twin(client: WeChatClient) -> AsyncWeChatClient:
-    """An async client with the same account, host, proxy, token store mode and retries.
-
-    (A client given an ``http_client`` of its own has no proxy of ours to pass on:
-    the twin then goes direct, or through the proxy variables of the environment.)
-    """
-    from wechat_material.client import AsyncWeChatClient
-    from wechat_material.tokens.scope import ScopedTokenStore
-
-    config = client._config
-    if config.secret is None:
-        raise ValidationError(
-            "this client gets its tokens from a token_fetcher: call the async functions "
-            "(abackup, ...) with an AsyncWeChatClient built with an async fetcher"
-        )
-    settings = config.settings
-    # The same token store, so that the twin uses the client's token rather than
-    # fetch one of its own (a fetch may end the tokens other processes use). The
-    # default memory store is shared by scope already: the twin finds it alone.
-    store = client.token_manager.store
-    shared = store if isinstance(store, ScopedTokenStore) else None
-    return AsyncWeChatClient(
-        config.appid,
-        config.secret.get_secret_value(),
-        base_url=settings.base_url,
-        timeout=settings.timeout,
-        upload_timeout=settings.upload_timeout,
-        token_mode=config.token_mode,
-        token_store=shared,
-        retry=settings.retry,
-        refresh_margin=config.refresh_margin,
-        proxy=config.proxy,
-    )
-
-
-def run_with(client: WeChatClient, work: Callable[[AsyncWeChatClient], Awaitable[T]]) -> T:
-    """Run async ``work`` on an async twin of ``client``, closed afterwards."""
-
-    async def main() -> T:
-        async with async_twin(client) as twin:
-            return await work(twin)
-
-    return asyncio.run(main())
-
-
-def backup(client: WeChatClient, directory: str | Path, **options: Any) -> BackupSummary:
-    """Blocking :func:`backup_library` (same options) for a :class:`WeChatClient`."""
-    from wechat_material.library.backup_job import backup_library
-
-    return run_with(client, lambda twin: backup_library(twin, directory, **options))
-
-
-def restore(client: WeChatClient, directory: str | Path, **options: Any) -> RestoreSummary:
-    """Blocking :func:`restore_library` (same options) into the account of ``client``."""
-    from wechat_material.library.restore_job import restore_library
-
-    return run_with(client, lambda twin: restore_library(twin, directory, **options))
+    return dir(importlib.import_module(_NEW))

@@ -10,7 +10,7 @@ stay in, and whether it may delete (``--allow delete``) or publish
 
 from __future__ import annotations
 
-from wechat_material._extras import require_extra
+from wechat_material.extras import require_extra
 
 require_extra("mcp")
 

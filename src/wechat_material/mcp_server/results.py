@@ -17,7 +17,6 @@ import pydantic
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, Field
 
-from wechat_material._extras import MissingExtraError
 from wechat_material.errcodes import lookup
 from wechat_material.errors import (
     APIError,
@@ -26,6 +25,7 @@ from wechat_material.errors import (
     ValidationError,
     WeChatError,
 )
+from wechat_material.extras import MissingExtraError
 
 
 class ToolResult(BaseModel):

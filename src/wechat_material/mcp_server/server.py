@@ -24,10 +24,11 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 
-from wechat_material._extras import MissingExtraError
-from wechat_material._version import VERSION
+from wechat_material import __version__
+from wechat_material import _endpoints as ep
 from wechat_material.errcodes import lookup
 from wechat_material.errors import WeChatError
+from wechat_material.extras import MissingExtraError
 from wechat_material.mcp_server import results
 from wechat_material.mcp_server.tools import DESTRUCTIVE, READ_ONLY, WRITING, Tools, Workspace
 
@@ -39,12 +40,15 @@ INSTRUCTIONS = (
 )
 
 # Calls whose daily quota the counts resource shows.
-QUOTA_PATHS = (
-    "/cgi-bin/material/add_material",
-    "/cgi-bin/material/batchget_material",
-    "/cgi-bin/media/uploadimg",
-    "/cgi-bin/draft/add",
-    "/cgi-bin/freepublish/submit",
+QUOTA_PATHS = tuple(
+    e.path
+    for e in (
+        ep.MATERIAL_ADD,
+        ep.MATERIAL_BATCHGET,
+        ep.MEDIA_UPLOAD_IMAGE,
+        ep.DRAFT_ADD,
+        ep.PUBLISH_SUBMIT,
+    )
 )
 
 SAMPLE_POST = """---
@@ -308,7 +312,7 @@ def build_server(workspace: Workspace) -> MCPServer[Any]:
         "wechat-material",
         title="WeChat Official Account material",
         instructions=INSTRUCTIONS,
-        version=VERSION,
+        version=__version__,
         log_level="WARNING",
     )
     _register_tools(server, workspace)

@@ -398,7 +398,7 @@ class Tools:
         self, dir: Annotated[str, Field(min_length=1, description="A backup folder in the roots.")]
     ) -> r.BackupStatus:
         """What a backup folder holds: items and sizes by kind, and its runs."""
-        from wechat_material.library import describe_backup
+        from wechat_material.backup import describe_backup
 
         described = describe_backup(self.ws.confined(dir))
         return r.BackupStatus(
@@ -417,7 +417,7 @@ class Tools:
         self, dir: Annotated[str, Field(min_length=1, description="A backup folder in the roots.")]
     ) -> r.BackupVerification:
         """Re-hash every file of a backup against its manifest; changes nothing."""
-        from wechat_material.library import verify_backup
+        from wechat_material.backup import verify_backup
 
         report = verify_backup(self.ws.confined(dir))
         return r.BackupVerification(
@@ -434,7 +434,7 @@ class Tools:
 
     def find_unused_images(self) -> r.UnusedImages:
         """Images no draft, publication or news article uses (as cover, picture or inline)."""
-        from wechat_material.articles.readback import _image_key
+        from wechat_material.articles.readback import image_key
         from wechat_material.sandbox.state.inventory import ArticleSet, ledger
 
         def article_set(kind: str, owner: str, articles: list[Article]) -> ArticleSet:
@@ -452,13 +452,13 @@ class Tools:
             for n in self.client.material.stream_get_material(MaterialType.NEWS)
         ]
         used = {use.reference for use in ledger(sets)}
-        used_keys = {_image_key(reference) for reference in used}
+        used_keys = {image_key(reference) for reference in used}
         images = list(self.client.material.stream_get_material(MaterialType.IMAGE))
         unused = [
             r.UnusedImage(media_id=image.media_id, name=image.name, url=image.url)
             for image in images
             if image.media_id not in used
-            and (not image.url or _image_key(image.url) not in used_keys)
+            and (not image.url or image_key(image.url) not in used_keys)
         ]
         return r.UnusedImages(
             images=len(images),

@@ -20,7 +20,7 @@ One sandbox at a time may use a data directory: a second one fails with
 :class:`SandboxInUseError`; :func:`data_dir_in_use` tells whether one is running.
 """
 
-from wechat_material._extras import require_extra
+from wechat_material.extras import require_extra
 
 require_extra("sandbox")
 

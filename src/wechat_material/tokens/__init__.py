@@ -18,6 +18,7 @@ secret. Tokens from a source of your own: :func:`fetcher_from_callable`,
 :func:`fetcher_from_url` and their async twins.
 """
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from wechat_material.errors import TokenStoreError
@@ -31,7 +32,6 @@ from wechat_material.tokens.base import (
     mask,
 )
 from wechat_material.tokens.file import FileTokenStore
-from wechat_material.tokens.manager import AsyncTokenManager, TokenManager
 from wechat_material.tokens.memory import (
     MemoryTokenStore,
     forget_shared_memory_stores,
@@ -52,7 +52,19 @@ from wechat_material.tokens.sources import (
 )
 
 if TYPE_CHECKING:
+    from wechat_material.tokens.manager import AsyncTokenManager, TokenManager
     from wechat_material.tokens.redis_store import AsyncRedisTokenStore, RedisTokenStore
+
+# Loaded on first use. The managers run on the SDK's drivers, which read token
+# types from this package: importing them here would make ``tokens.base`` wait
+# for the whole call machinery. The Redis stores need the ``redis`` extra,
+# which the rest of the package does without.
+_LAZY = {
+    "TokenManager": "manager",
+    "AsyncTokenManager": "manager",
+    "RedisTokenStore": "redis_store",
+    "AsyncRedisTokenStore": "redis_store",
+}
 
 __all__ = [
     "AccessToken",
@@ -84,12 +96,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # The Redis stores load on first use: they need the ``redis`` extra, which
-    # the rest of the package does without.
-    if name in {"RedisTokenStore", "AsyncRedisTokenStore"}:
-        from wechat_material.tokens import redis_store
-
-        value = getattr(redis_store, name)
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

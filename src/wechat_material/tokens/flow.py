@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import copy
 import logging
-import math
 from collections.abc import Callable, Generator
 from typing import Any, TypeAlias
 
+from wechat_material._config import checked_refresh_margin
 from wechat_material._steps import (
     Discard,
     Fetch,
@@ -246,24 +246,6 @@ class TokenPolicy:
             grant.expires_in,
         )
         return token
-
-
-def checked_refresh_margin(value: object) -> float:
-    """``value`` as a refresh margin in seconds, or a :class:`ValidationError`.
-
-    A ``ValueError`` too, as for any bad argument.
-    """
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise ValidationError(
-            f"refresh_margin must be a finite number of seconds, 0 or more, not {value!r} "
-            "(300 refreshes a token 5 minutes before it expires)"
-        )
-    return float(value)
 
 
 def _issued_later(stored: AccessToken | None, fetched: AccessToken) -> bool:

@@ -59,7 +59,24 @@ from wechat_material.tokens.flow import TokenPolicy
 from wechat_material.tokens.memory import MemoryTokenStore
 
 
-class TokenManager:
+class _Shared:
+    """What a client needs of either manager to run its token policy in its own calls."""
+
+    _policy: TokenPolicy
+    _access: TokenAccess
+
+    @property
+    def policy(self) -> TokenPolicy:
+        """The rules this manager follows; a client runs them inside its own calls."""
+        return self._policy
+
+    @property
+    def access(self) -> TokenAccess:
+        """This manager's store, lock and token source, for a driver that runs the policy."""
+        return self._access
+
+
+class TokenManager(_Shared):
     """Hands out a valid access token for one appid to any number of threads.
 
     ``fetch`` asks WeChat (or your token server) for a new token and raises a
@@ -114,7 +131,7 @@ class TokenManager:
         return SyncDriver(tokens=self._access).drive(with_locks_released(flow))
 
 
-class AsyncTokenManager:
+class AsyncTokenManager(_Shared):
     """The asyncio twin of :class:`TokenManager`, with the same rules.
 
     ``store`` may be async (:class:`AsyncRedisTokenStore`) or sync

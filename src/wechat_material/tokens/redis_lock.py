@@ -24,8 +24,8 @@ import redis
 import redis.asyncio
 import redis.exceptions
 
+from wechat_material.tokens.locking import finish
 from wechat_material.tokens.redis_layout import lock_timed_out, redis_failures, warn_lock_lost
-from wechat_material.tokens.shielded import finish
 
 
 def _new_token() -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wechat_material._extras import require_extra
+from wechat_material.extras import require_extra
 
 require_extra("redis")
 

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from wechat_material._endpoints import GRANT_TYPE
 from wechat_material.limits import LIMITS, MaterialType, Target
 from wechat_material.mediainfo import detect_format
 from wechat_material.sandbox.state import SandboxError
@@ -60,8 +61,6 @@ from wechat_material.sandbox.state.uploads import (
     material_type,
     video_description,
 )
-
-GRANT_TYPE = "client_credential"
 
 
 @dataclass
