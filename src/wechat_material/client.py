@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, BinaryIO, Self
+from typing import Any, BinaryIO, Self, TypeVar
 
 import httpx
 
@@ -54,11 +54,15 @@ from wechat_material.tokens.manager import AsyncTokenManager, TokenManager
 from wechat_material.tokens.memory import shared_memory_store
 from wechat_material.tokens.scope import ScopedTokenStore, TokenScope, scoped_store, token_scope
 
+_Manager = TypeVar("_Manager", TokenManager, AsyncTokenManager)
+_Driver = TypeVar("_Driver", SyncDriver, AsyncDriver)
+
 
 class _ClientBase:
     """What both clients share that involves no I/O: settings, identity, repr."""
 
     _config: ClientConfig
+    _tokens: TokenFlows
 
     @classmethod
     def from_env(cls, **kwargs: Any) -> Self:
@@ -83,6 +87,42 @@ class _ClientBase:
         config = self._config
         assert config.secret is not None
         return calls.fetch_token(config.appid, config.secret, config.token_mode)
+
+    def _wire(
+        self,
+        http: Any,
+        manager: Callable[..., _Manager],
+        driver: Callable[..., _Driver],
+        token_store: TokenStore | AsyncTokenStore | None,
+        token_fetcher: Fetcher | AsyncFetcher | None,
+    ) -> tuple[_Manager, _Driver]:
+        """This client's token manager and the driver of its calls, both over ``http``.
+
+        Without a ``token_fetcher`` of the caller's, the manager fetches with
+        the token call on a driver of its own (for the manager used on its
+        own), and the calls' driver runs the same call inside its flows.
+        """
+        config = self._config
+        settings = config.settings
+        fetch_call = self._fetch_call() if token_fetcher is None else None
+        if fetch_call is not None:
+            token_driver = driver(http, settings)
+            call = fetch_call
+
+            def token_fetcher() -> Any:
+                return token_driver.call(call)
+
+        token_manager = manager(
+            config.appid,
+            token_fetcher,
+            self._store_for(token_store),
+            refresh_margin=config.refresh_margin,
+            clock=settings.clock,
+        )
+        # One driver performs every step of a call, the token policy's included:
+        # the request flow runs the policy itself, and fetches with its own call.
+        self._tokens = TokenFlows(token_manager.policy, settings, fetch_call)
+        return token_manager, driver(http, settings, token_manager.access, self._tokens)
 
     def _token_scope(self) -> TokenScope:
         """This client's slot in any token store (see :mod:`wechat_material.tokens.scope`).
@@ -181,37 +221,19 @@ class WeChatClient(_ClientBase):
         # Made once the arguments are checked: nothing below can fail and leave it open.
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.Client(proxy=proxy)
-        settings = self._config.settings
-        fetch_call = self._fetch_call() if token_fetcher is None else None
-        self.token_manager = TokenManager(
-            self._config.appid,
-            token_fetcher or self._fetcher(fetch_call),
-            self._store_for(token_store),
-            refresh_margin=self._config.refresh_margin,
-            clock=clock,
+        self.token_manager, self._driver = self._wire(
+            self._http, TokenManager, SyncDriver, token_store, token_fetcher
         )
-        # One driver performs every step of a call, the token policy's included:
-        # the request flow runs the policy itself, and fetches with its own call.
-        tokens = TokenFlows(self.token_manager.policy, settings, fetch_call)
-        self._driver = SyncDriver(self._http, settings, self.token_manager.access, tokens)
         self.material = MaterialAPI(self._driver)
         self.draft = DraftAPI(self._driver)
         self.publish = PublishAPI(self._driver)
-
-    def _fetcher(self, call: Call[TokenGrant] | None) -> Fetcher:
-        """For the token manager used on its own: the token call on a driver of its own."""
-        assert call is not None
-        driver = SyncDriver(self._http, self._config.settings)
-        return lambda: driver.call(call)
 
     def get_access_token(self) -> str:
         """A valid access token (from the store, or fetched once if there is none).
 
         >>> token = client.get_access_token()
         """
-        tokens = self._driver.token_flows
-        assert tokens is not None
-        return self._driver.drive(tokens.get())
+        return self._driver.drive(self._tokens.get())
 
     def clear_quota(self) -> None:
         """Reset the account's daily API quotas (清空 api 的调用quota): 10 times a month.
@@ -364,31 +386,16 @@ class AsyncWeChatClient(_ClientBase):
             if http_client is not None
             else httpx.AsyncClient(transport=LaneTransport(proxy=proxy))
         )
-        settings = self._config.settings
-        fetch_call = self._fetch_call() if token_fetcher is None else None
-        self.token_manager = AsyncTokenManager(
-            self._config.appid,
-            token_fetcher or self._fetcher(fetch_call),
-            self._store_for(token_store),
-            refresh_margin=self._config.refresh_margin,
-            clock=clock,
+        self.token_manager, self._driver = self._wire(
+            self._http, AsyncTokenManager, AsyncDriver, token_store, token_fetcher
         )
-        tokens = TokenFlows(self.token_manager.policy, settings, fetch_call)
-        self._driver = AsyncDriver(self._http, settings, self.token_manager.access, tokens)
         self.material = AsyncMaterialAPI(self._driver)
         self.draft = AsyncDraftAPI(self._driver)
         self.publish = AsyncPublishAPI(self._driver)
 
-    def _fetcher(self, call: Call[TokenGrant] | None) -> AsyncFetcher:
-        assert call is not None
-        driver = AsyncDriver(self._http, self._config.settings)
-        return lambda: driver.call(call)
-
     @with_doc_of(WeChatClient.get_access_token)
     async def get_access_token(self) -> str:
-        tokens = self._driver.token_flows
-        assert tokens is not None
-        return await self._driver.drive(tokens.get())
+        return await self._driver.drive(self._tokens.get())
 
     @with_doc_of(WeChatClient.clear_quota)
     async def clear_quota(self) -> None:
