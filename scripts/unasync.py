@@ -76,7 +76,8 @@ class Twin:
 
     ``replace``: plain replacements for this module only, applied before
     :data:`RULES`, for the few words where the two halves really differ (the
-    sync admin client cannot serve an ASGI app in-process).
+    sync admin client cannot serve an ASGI app in-process; httpx names its
+    sync byte stream ``SyncByteStream``).
     """
 
     path: str
@@ -99,6 +100,14 @@ TWINS: tuple[Twin, ...] = (
         ),
     ),
     Twin("src/wechat_material/tokens/redis_store.py", ("AsyncRedisTokenStore",)),
+    Twin(
+        "src/wechat_material/cli/metering.py",
+        ("_CountedAsyncStream",),
+        replace=(
+            ("_CountedAsyncStream", "_CountedStream"),
+            ("httpx.AsyncByteStream", "httpx.SyncByteStream"),
+        ),
+    ),
 )
 
 
