@@ -39,6 +39,7 @@ ThemeName = Literal["default", "ink", "ocean"]
 MediaId = Annotated[
     str, Field(min_length=1, max_length=128, description="A media_id from list_material.")
 ]
+BackupDir = Annotated[str, Field(min_length=1, description="A backup folder in the roots.")]
 Offset = Annotated[int, Field(ge=0, description="How many items to skip.")]
 Count = Annotated[int, Field(ge=1, le=PAGE_MAX, description=f"How many items (1 to {PAGE_MAX}).")]
 PathArg = Annotated[
@@ -394,9 +395,7 @@ class Tools:
 
     # backups (read only) -------------------------------------------------------------
 
-    def backup_status(
-        self, dir: Annotated[str, Field(min_length=1, description="A backup folder in the roots.")]
-    ) -> r.BackupStatus:
+    def backup_status(self, dir: BackupDir) -> r.BackupStatus:
         """What a backup folder holds: items and sizes by kind, and its runs."""
         from wechat_material.backup import describe_backup
 
@@ -413,9 +412,7 @@ class Tools:
             runs=list(described.runs),
         )
 
-    def verify_backup(
-        self, dir: Annotated[str, Field(min_length=1, description="A backup folder in the roots.")]
-    ) -> r.BackupVerification:
+    def verify_backup(self, dir: BackupDir) -> r.BackupVerification:
         """Re-hash every file of a backup against its manifest; changes nothing."""
         from wechat_material.backup import verify_backup
 
