@@ -27,7 +27,13 @@ from wechat_material.errors import ValidationError
 from wechat_material.limits import ARTICLE_FIELDS, PAGE_MAX, MaterialType
 from wechat_material.mcp_server import results as r
 from wechat_material.media_file import MediaFile
-from wechat_material.models import Article, NewsContent, NewsMaterial, PublishStatus, VideoMaterial
+from wechat_material.models import (
+    Article,
+    NewsContent,
+    NewsMaterial,
+    VideoMaterial,
+    publish_status_name,
+)
 
 Permission = Literal["delete", "publish"]
 PERMISSIONS: tuple[Permission, ...] = ("delete", "publish")
@@ -90,13 +96,6 @@ def _entry(item: MaterialItem | NewsItem) -> r.MaterialEntry:
 
 def _titles(news: NewsContent) -> list[str]:
     return [article.title for article in news.articles]
-
-
-def _status_name(code: int) -> str:
-    try:
-        return PublishStatus(code).name.lower()
-    except ValueError:
-        return f"status {code}"
 
 
 def wechat_would_drop(html: str) -> list[str]:
@@ -386,7 +385,7 @@ class Tools:
         detail = result.article_detail
         return r.Publication(
             publish_id=publish_id,
-            status=_status_name(int(result.publish_status)),
+            status=publish_status_name(result.publish_status),
             status_code=int(result.publish_status),
             article_id=result.article_id,
             article_urls=[link.article_url for link in detail.item] if detail else [],
