@@ -164,3 +164,31 @@ def test_a_module_replacement_comes_before_the_rules() -> None:
     replace = (("over ASGI it works in-process", "it needs a socket"),)
     line = "    Admin of the AsyncSandbox; over ASGI it works in-process."
     assert unasync.unasync_line(line, replace) == "    Admin of the Sandbox; it needs a socket."
+
+
+def test_a_function_is_made_sync_as_a_class_is(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    path = tmp_path / "src/wechat_material/naps.py"
+    path.parent.mkdir(parents=True)
+    text = (
+        "import time\n\nimport anyio\n\n\n"
+        "async def _nap_async(seconds: float) -> float:\n"
+        '    """Sleep, then say how long."""\n'
+        "    await anyio.sleep(seconds)\n"
+        "    return seconds\n"
+    )
+    twin = unasync.Twin(path.name, ("_nap_async",), replace=(("_nap_async", "_nap_sync"),))
+    made = unasync.generate(text, twin, path)
+    assert made.startswith(text)  # the async source stays as it was
+    generated = made[made.index(unasync.BEGIN) :]
+    assert "def _nap_sync(seconds: float) -> float:\n" in generated
+    assert "    time.sleep(seconds)\n" in generated
+    namespace: dict[str, object] = {}
+    exec(compile(made, str(path), "exec"), namespace)  # noqa: S102 (text written above)
+    nap = namespace["_nap_sync"]
+    assert nap(0) == 0  # type: ignore[operator]
+    assert nap.__doc__ == "Sleep, then say how long."  # type: ignore[attr-defined]
+
+    gone = unasync.Twin(path.name, ("_gone_async",))
+    with pytest.raises(unasync.UnasyncError, match="no top-level class or function _gone_async"):
+        unasync.generate(text, gone, path)
