@@ -100,6 +100,7 @@ TWINS: tuple[Twin, ...] = (
         ),
     ),
     Twin("src/wechat_material/tokens/redis_store.py", ("AsyncRedisTokenStore",)),
+    Twin("src/wechat_material/tokens/scope.py", ("AsyncScopedTokenStore",)),
     Twin(
         "src/wechat_material/fetching.py",
         ("_lookup_async", "_drive_async"),
