@@ -58,8 +58,13 @@ _Manager = TypeVar("_Manager", TokenManager, AsyncTokenManager)
 _Driver = TypeVar("_Driver", SyncDriver, AsyncDriver)
 
 
+def _fetcher_on(driver: SyncDriver | AsyncDriver, call: Call[TokenGrant]) -> Callable[[], Any]:
+    """The token call on ``driver``: what the token manager fetches with on its own."""
+    return lambda: driver.call(call)
+
+
 class _ClientBase:
-    """What both clients share that involves no I/O: settings, identity, repr."""
+    """What both clients share: settings, identity, repr, and how their parts are wired."""
 
     _config: ClientConfig
     _tokens: TokenFlows
@@ -104,14 +109,10 @@ class _ClientBase:
         """
         config = self._config
         settings = config.settings
-        fetch_call = self._fetch_call() if token_fetcher is None else None
-        if fetch_call is not None:
-            token_driver = driver(http, settings)
-            call = fetch_call
-
-            def token_fetcher() -> Any:
-                return token_driver.call(call)
-
+        fetch_call = None
+        if token_fetcher is None:
+            fetch_call = self._fetch_call()
+            token_fetcher = _fetcher_on(driver(http, settings), fetch_call)
         token_manager = manager(
             config.appid,
             token_fetcher,
