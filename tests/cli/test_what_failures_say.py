@@ -8,6 +8,7 @@ the confirmation prompt, and the zone a listing's times are shown in.
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import time
@@ -19,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from wechat_material.sandbox import DEMO_APPID
+from wechat_material.cli.config import sandbox_data_dir
+from wechat_material.sandbox import DEMO_APPID, DataDirLock
 
 from .conftest import Run
 
@@ -268,3 +270,66 @@ def test_a_json_error_document_is_indented_utf8_with_every_key(
     assert list(document["error"]) == ["errcode", "errmsg", "hint", "exit_code"]
     assert "公众平台" in result.stdout  # as itself, not \u escapes
     assert document["error"]["errcode"] == 40164
+
+
+def test_a_whitelist_refusal_that_names_no_address_still_says_what_to_do(
+    on_sandbox: Run, sandbox: Any
+) -> None:
+    count = "/cgi-bin/material/get_materialcount"
+    sandbox.admin.set_faults(count, error_rate=1.0, errcode=40164)  # an errmsg without the IP
+
+    result = on_sandbox("count")
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[1].startswith(
+        "hint: WeChat saw the call come from this machine's address: add it to the IP whitelist"
+    )
+
+
+def test_an_embedded_sandbox_whose_data_is_in_use_names_the_process_holding_it(
+    wxm: Run,
+) -> None:
+    directory = sandbox_data_dir()
+    directory.mkdir(parents=True)
+    with DataDirLock(directory):
+        result = wxm("--sandbox", "count")
+
+    assert result.exit_code == 3
+    assert result.stderr.splitlines()[1:] == [
+        f"error: the sandbox data in {directory} is in use by a running sandbox "
+        f"(pid {os.getpid()})",
+        "hint: talk to the running sandbox instead: wxm --sandbox --base-url "
+        "http://127.0.0.1:8900 ... (the URL it printed); or stop it first.",
+    ]
+
+
+def test_a_reset_of_data_in_use_deletes_nothing_and_says_so(wxm: Run) -> None:
+    directory = sandbox_data_dir()
+    directory.mkdir(parents=True)
+    (directory / "kept").write_text("x")
+    with DataDirLock(directory):
+        result = wxm("sandbox", "reset", "--yes")
+
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"error: the sandbox data in {directory} is in use by a running sandbox\n"
+        "hint: stop that sandbox first (Ctrl-C where it runs); nothing was deleted.\n"
+    )
+    assert (directory / "kept").read_text() == "x"
+
+
+def test_a_command_s_help_ends_with_its_examples_one_per_paragraph(wxm: Run) -> None:
+    result = wxm("config", "show", "--help")
+
+    assert result.exit_code == 0
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    start = lines.index("Examples")
+    assert lines[start:] == [
+        "Examples",
+        "",
+        "$ wxm config show",
+        "",
+        "$ wxm config show prod --json",
+        "",
+        "",
+    ]
