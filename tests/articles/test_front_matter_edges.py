@@ -1,0 +1,86 @@
+"""Front matter the writer did not expect to be hard: nested values, YAML errors, odd line ends.
+
+What a writer sees: the fields read (and the line of each), the message of a
+YAML error, and the bytes of the post after the draft id is written back.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from wechat_material.articles import PostError, frontmatter
+
+
+def _fields(text: str) -> frontmatter.Fields:
+    return frontmatter.parse(frontmatter.split(text).lines, "post.md")
+
+
+def test_keys_after_nested_values_of_unknown_keys_are_read_on_their_lines() -> None:
+    text = (
+        "---\n"
+        "extra:\n"
+        "  a: [1, {b: 2}]\n"
+        "  c: {d: [e, [f, {g: h}]]}\n"
+        "title: 真的标题\n"
+        "more: [[x], {y: [z]}]\n"
+        "author: 小王\n"
+        "---\n"
+        "正文\n"
+    )
+
+    fields = _fields(text)
+
+    assert fields.values == {"title": "真的标题", "author": "小王"}
+    assert fields.lines == {"title": 5, "author": 7}
+    assert fields.warnings == [
+        "post.md: front matter keys not used by WeChat, ignored: extra, more "
+        "(known: author, comments, cover, digest, media_id, source_url, title)"
+    ]
+
+
+def test_a_yaml_error_inside_a_construct_names_where_it_started() -> None:
+    with pytest.raises(PostError) as caught:
+        _fields('---\ntitle: "unclosed\nauthor: x\n---\n')
+
+    assert str(caught.value) == (
+        "post.md:4:1: the front matter is not valid YAML: found unexpected end of stream "
+        "(while scanning a quoted scalar that starts at line 2, column 8); "
+        "quote a value that holds ':', '[', '{' or '#' (title: \"a: b\")"
+    )
+
+
+def test_a_yaml_error_on_one_line_names_its_line_and_column() -> None:
+    with pytest.raises(PostError) as caught:
+        _fields("---\ntitle: a: b\n---\n")
+
+    assert str(caught.value) == (
+        "post.md:2:9: the front matter is not valid YAML: mapping values are not allowed "
+        "in this context; quote a value that holds ':', '[', '{' or '#' (title: \"a: b\")"
+    )
+
+
+@pytest.mark.parametrize("end", ["\u2028", "\x85"])
+def test_a_last_line_ended_by_a_unicode_line_break_is_kept_whole(end: str) -> None:
+    text = f"---\ntitle: 标题{end}---\nbody\n"
+
+    updated = frontmatter.with_draft_id(text, "DRAFT1")
+
+    assert updated == f"---\ntitle: 标题{end}\nmedia_id: DRAFT1\n---\nbody\n"
+
+
+@pytest.mark.parametrize(
+    "line", ["media_id : OLD\n", "media_id:\tOLD  # from: the first run\n", "media_id:  OLD\n"]
+)
+def test_the_media_id_line_is_replaced_however_it_is_spaced(line: str) -> None:
+    text = f"---\ntitle: x\n{line}author: y\n---\nbody\n"
+
+    updated = frontmatter.with_draft_id(text, "NEW")
+
+    assert updated == "---\ntitle: x\nmedia_id: NEW\nauthor: y\n---\nbody\n"
+
+
+def test_a_post_without_front_matter_gets_no_draft_id() -> None:
+    with pytest.raises(PostError) as caught:
+        frontmatter.with_draft_id("just text\n", "NEW")
+
+    assert str(caught.value) == "the post has no front matter to write the draft id into"

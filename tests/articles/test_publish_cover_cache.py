@@ -1,0 +1,38 @@
+"""A cover that left the library is forgotten by the upload cache even when a run fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wechat_material import WeChatClient
+from wechat_material.articles import publish_post
+from wechat_material.errors import APIError
+
+ADD_MATERIAL = "/cgi-bin/material/add_material"
+UPDATE = "/cgi-bin/draft/update"
+
+
+def test_a_run_that_could_not_upload_the_cover_again_leaves_no_stale_cover_behind(
+    client: WeChatClient, sandbox: Any, posts: Path
+) -> None:
+    post = posts / "full.md"
+    first = publish_post(client, post)
+    cover_id = client.draft.get(first.draft_id).articles[0].thumb_media_id
+    client.material.del_material(cover_id)
+    sandbox.admin.set_faults(ADD_MATERIAL, error_rate=1.0, errcode=45009)
+    with pytest.raises(APIError):
+        publish_post(client, post)  # the cover is gone and cannot be uploaded again
+    sandbox.admin.clear_faults()
+    sandbox.admin.reset_counters()
+
+    again = publish_post(client, post)
+
+    # The cache no longer offers the gone cover: the next run uploads one at once and
+    # updates the draft in one call, with no refused attempt first.
+    counters = sandbox.admin.counters()
+    assert (counters.get(ADD_MATERIAL, 0), counters.get(UPDATE, 0)) == (1, 1)
+    assert again.draft_id == first.draft_id
+    assert client.draft.get(first.draft_id).articles[0].thumb_media_id != cover_id
