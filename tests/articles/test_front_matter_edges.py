@@ -38,25 +38,29 @@ def test_keys_after_nested_values_of_unknown_keys_are_read_on_their_lines() -> N
     ]
 
 
-def test_a_yaml_error_inside_a_construct_names_where_it_started() -> None:
+QUOTE_IT = "quote a value that holds ':', '[', '{' or '#' (title: \"a: b\")"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (  # inside a construct: where it started is named too
+            '---\ntitle: "unclosed\nauthor: x\n---\n',
+            "post.md:4:1: the front matter is not valid YAML: found unexpected end of stream "
+            "(while scanning a quoted scalar that starts at line 2, column 8); ",
+        ),
+        (
+            "---\ntitle: a: b\n---\n",
+            "post.md:2:9: the front matter is not valid YAML: mapping values are not allowed "
+            "in this context; ",
+        ),
+    ],
+)
+def test_a_yaml_error_names_its_line_and_column_and_how_to_quote(text: str, message: str) -> None:
     with pytest.raises(PostError) as caught:
-        _fields('---\ntitle: "unclosed\nauthor: x\n---\n')
+        _fields(text)
 
-    assert str(caught.value) == (
-        "post.md:4:1: the front matter is not valid YAML: found unexpected end of stream "
-        "(while scanning a quoted scalar that starts at line 2, column 8); "
-        "quote a value that holds ':', '[', '{' or '#' (title: \"a: b\")"
-    )
-
-
-def test_a_yaml_error_on_one_line_names_its_line_and_column() -> None:
-    with pytest.raises(PostError) as caught:
-        _fields("---\ntitle: a: b\n---\n")
-
-    assert str(caught.value) == (
-        "post.md:2:9: the front matter is not valid YAML: mapping values are not allowed "
-        "in this context; quote a value that holds ':', '[', '{' or '#' (title: \"a: b\")"
-    )
+    assert str(caught.value) == message + QUOTE_IT
 
 
 @pytest.mark.parametrize("end", ["\u2028", "\x85"])
