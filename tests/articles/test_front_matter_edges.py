@@ -88,3 +88,15 @@ def test_a_post_without_front_matter_gets_no_draft_id() -> None:
         frontmatter.with_draft_id("just text\n", "NEW")
 
     assert str(caught.value) == "the post has no front matter to write the draft id into"
+
+
+def test_a_draft_id_that_would_read_back_otherwise_is_left_to_the_writer() -> None:
+    text = "---\ntitle: x\n---\nbody\n"
+
+    with pytest.raises(PostError) as caught:
+        frontmatter.with_draft_id(text, "x #y")  # YAML would read "x": a comment follows
+
+    assert str(caught.value) == (
+        "the draft id could not be written into the front matter; "
+        "add 'media_id: x #y' to it yourself"
+    )
