@@ -100,3 +100,49 @@ def test_a_draft_id_that_would_read_back_otherwise_is_left_to_the_writer() -> No
         "the draft id could not be written into the front matter; "
         "add 'media_id: x #y' to it yourself"
     )
+
+
+def _checked(text: str) -> frontmatter.FrontMatter:
+    fields = _fields(text)
+    return frontmatter.check(fields.values, name="post.md", lines=fields.lines)
+
+
+@pytest.mark.parametrize(("key", "limit"), [("title", 32), ("author", 16), ("digest", 128)])
+def test_a_field_of_exactly_its_limit_passes_and_one_more_is_refused_by_its_line(
+    key: str, limit: int
+) -> None:
+    head = "---\n" + ("" if key == "title" else "title: T\n")
+    at_limit = _checked(f"{head}{key}: {'猫' * limit}\n---\n")
+    assert getattr(at_limit, key) == "猫" * limit
+
+    with pytest.raises(PostError) as caught:
+        _checked(f"{head}{key}: {'猫' * (limit + 1)}\n---\n")
+
+    line = 2 if key == "title" else 3
+    assert str(caught.value) == (
+        f"post.md:{line}: front matter '{key}' has {limit + 1} characters; "
+        f"WeChat allows at most {limit}"
+    )
+    assert caught.value.field == key
+
+
+def test_a_source_url_is_measured_in_bytes_up_to_one_kilobyte() -> None:
+    base = "https://example.com/"
+    fits = base + "猫" * ((1024 - len(base)) // 3) + "a" * ((1024 - len(base)) % 3)
+    assert len(fits.encode()) == 1024
+    assert _checked(f"---\ntitle: T\nsource_url: {fits}\n---\n").source_url == fits
+
+    with pytest.raises(PostError) as caught:
+        _checked(f"---\ntitle: T\nsource_url: {fits}a\n---\n")
+
+    assert str(caught.value) == (
+        "post.md:3: front matter 'source_url' is 1025 bytes; WeChat allows at most 1024"
+    )
+    assert caught.value.field == "source_url"
+
+
+def test_values_are_trimmed_before_they_are_measured() -> None:
+    # A folded block value ends in a line break: it does not count against the limit.
+    meta = _checked("---\ntitle: >\n  " + "猫" * 32 + "\n---\n")
+
+    assert meta.title == "猫" * 32

@@ -63,3 +63,11 @@ def test_a_run_that_uploads_nothing_leaves_the_cache_file_alone(
 
     after = kept.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_the_cache_folder_it_creates_is_private(
+    client: WeChatClient, posts: Path, cache_dir: Path
+) -> None:
+    publish_post(client, posts / "full.md")
+
+    assert (cache_dir / "publish").stat().st_mode & 0o777 == 0o700
