@@ -16,19 +16,14 @@ import pytest
 
 from wechat_material.library import abackup
 from wechat_material.library.backup_job import Failure
-from wechat_material.library.manifest import Manifest
 
 from .conftest import Library, Sandbox
+from .test_backup import entries
 
 pytestmark = pytest.mark.anyio
 
 LIST = "/cgi-bin/material/batchget_material"
 GET = "/cgi-bin/material/get_material"
-
-
-def _kept(directory: Path, kind: str) -> dict[str, Any]:
-    with Manifest(directory) as manifest:
-        return {entry.id: entry for entry in manifest.entries(kind)}
 
 
 async def test_a_list_that_cannot_be_read_leaves_its_kind_incomplete_and_nothing_gone(
@@ -50,7 +45,8 @@ async def test_a_list_that_cannot_be_read_leaves_its_kind_incomplete_and_nothing
     for kind in ("image", "news", "video", "voice"):
         assert (summary.kinds[kind].failed, summary.kinds[kind].gone) == (1, 0), kind
         # Unlisted is not gone: every item kept from the first run is still current.
-        assert all(entry.gone_at is None for entry in _kept(tmp_path, kind).values()), kind
+        kept: Any = entries(tmp_path, kind).values()
+        assert all(entry.gone_at is None for entry in kept), kind
     # The lists that could be read were: drafts and posts stay complete and counted.
     assert (summary.kinds["draft"].failed, summary.kinds["draft"].unchanged) == (0, 2)
 
@@ -89,4 +85,4 @@ async def test_an_item_deleted_before_its_download_is_a_failure_named_by_kind_an
         assert failure.error.startswith("/cgi-bin/material/get_material: [40007] invalid media_id")
     assert summary.kinds["image"].failed == 2
     assert summary.kinds["image"].new == len(library.images) - 2
-    assert set(_kept(tmp_path, "image")) == set(library.images) - victims
+    assert set(entries(tmp_path, "image")) == set(library.images) - victims
