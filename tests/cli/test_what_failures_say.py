@@ -333,3 +333,24 @@ def test_a_command_s_help_ends_with_its_examples_one_per_paragraph(wxm: Run) -> 
         "",
         "",
     ]
+
+
+def test_a_post_that_cannot_be_read_says_to_fix_the_file(on_sandbox: Run, tmp_path: Path) -> None:
+    result = on_sandbox("publish", str(tmp_path / "missing.md"))
+
+    assert result.exit_code == 3
+    assert result.stderr == (
+        "error: missing.md cannot be read: No such file or directory\n"
+        "hint: fix the article file; nothing was sent.\n"
+    )
+
+
+def test_a_backup_directory_that_is_not_one_is_refused_before_anything_is_sent(
+    on_sandbox: Run, tmp_path: Path
+) -> None:
+    result = on_sandbox("backup", "verify", str(tmp_path / "nope"))
+
+    assert result.exit_code == 3
+    assert (
+        result.stderr == f"error: {tmp_path / 'nope'} is not a directory\nhint: nothing was sent.\n"
+    )
