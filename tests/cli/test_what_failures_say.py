@@ -135,6 +135,13 @@ def test_verbose_shows_the_traceback_before_the_error_and_hides_the_secret(
     assert traceback_at < error_at
     assert "wechat_material.errors.TransportError: could not connect" in result.stderr
     assert secret not in result.stderr
+    # Python's own layout, line for line: the header, frames and the exception.
+    shown = result.stderr[traceback_at:error_at].splitlines()
+    assert shown[0] == "Traceback (most recent call last):"
+    assert all(
+        line.startswith(("  File ", "    ", "wechat_material.errors.")) or not line.strip()
+        for line in shown[1:]
+    ), shown
 
 
 def test_quiet_failures_print_no_traceback(wxm: Run, closed_port: int) -> None:
