@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,10 @@ def test_a_run_that_uploads_nothing_leaves_the_cache_file_alone(
 def test_the_cache_folder_it_creates_is_private(
     client: WeChatClient, posts: Path, cache_dir: Path
 ) -> None:
-    publish_post(client, posts / "full.md")
+    previous = os.umask(0o022)  # the usual umask, which would leave a folder 0755
+    try:
+        publish_post(client, posts / "full.md")
+    finally:
+        os.umask(previous)
 
     assert (cache_dir / "publish").stat().st_mode & 0o777 == 0o700
