@@ -146,3 +146,11 @@ def test_values_are_trimmed_before_they_are_measured() -> None:
     meta = _checked("---\ntitle: >\n  " + "猫" * 32 + "\n---\n")
 
     assert meta.title == "猫" * 32
+
+
+def test_a_last_line_ended_by_a_carriage_return_gets_no_extra_line_break() -> None:
+    text = "---\ntitle: 标题\r---\nbody\n"
+
+    updated = frontmatter.with_draft_id(text, "DRAFT1")
+
+    assert updated == "---\ntitle: 标题\rmedia_id: DRAFT1\n---\nbody\n"
