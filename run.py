@@ -8,6 +8,7 @@
     python3 run.py setup        # only create .venv and install the project (what CI does first)
     python3 run.py lowest       # the tests on the oldest dependencies pyproject.toml allows
     python3 run.py mutate       # mutation testing of the core modules (slow; docs/testing.en.md)
+    python3 run.py mutate --group cli   # ... of the CLI, the backup, articles or sandbox HTTP
     python3 run.py docs         # the documentation site, built strictly into site/
     python3 run.py docs --serve # the same, served on http://127.0.0.1:8000/ while you edit
 
@@ -30,7 +31,10 @@ stays in one process.
 CPU priority, then prints the score of each module. Mutant names narrow it
 (``python3 run.py mutate "wechat_material._redact.*"``); ``--max-children N``
 sets how many mutants run at once (default: half the cores). Results are kept
-in ``mutants/``, so a second run only tries what changed.
+in ``mutants/``, so a second run only tries what changed. ``--group NAME``
+mutates one of the groups of ``[tool.mutmut.groups]`` instead (the backup,
+``articles``, ``cli``, ``sandbox-http``), with its own tests, in
+``mutants/groups/NAME/``.
 """
 
 from __future__ import annotations
@@ -236,16 +240,93 @@ def build_docs(arguments: list[str]) -> int:
 
 
 def run_mutmut(arguments: list[str]) -> int:
-    """Mutation testing: slow (hours for every core module), so never part of ``test``."""
+    """Mutation testing: slow (hours for every core module), so never part of ``test``.
+
+    ``--group NAME`` mutates one of the ``[tool.mutmut.groups]`` of pyproject.toml
+    instead of the core modules, with that group's tests, in a directory of its own.
+    """
     ensure_redis_server()
+    arguments, group = take_option(arguments, "--group")
     if not any(arg.startswith("--max-children") for arg in arguments):
         arguments = ["--max-children", str(max(1, (os.cpu_count() or 2) // 2)), *arguments]
+    workdir = ROOT if group is None else mutation_group_dir(group)
     mutmut = str(bin_dir(VENV) / "mutmut")
     # Lowest priority: a run takes long enough that the machine should stay usable.
     nice = ["nice", "-n", "19"] if shutil.which("nice") else []
-    code = subprocess.call([*nice, mutmut, "run", *arguments], cwd=ROOT)
-    print_mutation_scores()
+    code = subprocess.call([*nice, mutmut, "run", *arguments], cwd=workdir)
+    print_mutation_scores(workdir / "mutants")
     return code
+
+
+def take_option(arguments: list[str], name: str) -> tuple[list[str], str | None]:
+    """``arguments`` without ``name VALUE`` (or ``name=VALUE``), and that value."""
+    rest: list[str] = []
+    value: str | None = None
+    words = iter(arguments)
+    for word in words:
+        if word == name:
+            value = next(words, None)
+            if value is None:
+                sys.exit(f"run.py: {name} needs a value")
+        elif word.startswith(name + "="):
+            value = word.split("=", 1)[1]
+        else:
+            rest.append(word)
+    return rest, value
+
+
+def mutation_group_dir(group: str) -> Path:
+    """A directory where mutmut sees the group's settings as its own ``[tool.mutmut]``.
+
+    mutmut reads its settings from the pyproject.toml of the directory it runs in and
+    keeps its mutants beside it, so each group gets mutants/groups/NAME/: links to the
+    sources and tests, and a copy of pyproject.toml whose ``[tool.mutmut]`` is the
+    group's. The results of one group never mix with another's or the core's.
+    """
+    import json
+    import tomllib
+
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    settings = tomllib.loads(text)["tool"]["mutmut"]
+    groups = settings.get("groups", {})
+    if group not in groups:
+        sys.exit(
+            f"run.py: no mutation group {group!r}; the groups are: {', '.join(sorted(groups))}"
+        )
+    chosen = groups[group]
+    merged = {key: value for key, value in settings.items() if key != "groups"}
+    merged["only_mutate"] = chosen["only_mutate"]
+    merged["pytest_add_cli_args_test_selection"] = chosen["tests"]
+    # git names files from the top of the checkout, not from this directory.
+    merged["use_git_change_detection"] = False
+    table = "[tool.mutmut]\n" + "".join(
+        f"{key} = {json.dumps(value, ensure_ascii=False)}\n" for key, value in merged.items()
+    )
+    workdir = ROOT / "mutants" / "groups" / group
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "pyproject.toml").write_text(replace_mutmut_table(text, table), encoding="utf-8")
+    for name in ["src", "tests", *settings.get("also_copy", [])]:
+        link = workdir / name.rstrip("/")
+        if not link.is_symlink():
+            link.symlink_to(ROOT / name.rstrip("/"))
+    return workdir
+
+
+def replace_mutmut_table(text: str, table: str) -> str:
+    """pyproject.toml's text with ``[tool.mutmut]`` and its sub-tables replaced by ``table``."""
+    kept: list[str] = []
+    inside = False
+    for line in text.splitlines(keepends=True):
+        header = re.match(r"\s*\[+\s*([^\]]+?)\s*\]", line)
+        if header:
+            name = header.group(1).replace('"', "")
+            starts = name == "tool.mutmut" or name.startswith("tool.mutmut.")
+            if starts and not inside:
+                kept.append(table)
+            inside = starts
+        if not inside:
+            kept.append(line)
+    return "".join(kept)
 
 
 # mutmut's exit codes per mutant: pytest's own (1 failed, 3 internal error) and
@@ -255,17 +336,18 @@ KILLED = {1, 3, 36, -24, 24, 152, 255}
 NOT_TRIED = {None, 2, 34}
 
 
-def print_mutation_scores() -> None:
+def print_mutation_scores(mutants: Path | None = None) -> None:
     """Killed / tried mutants of each module, from the results mutmut keeps in mutants/."""
     import json  # here, like tomllib: run.py must reach its version check on old Pythons
 
-    for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
+    mutants = ROOT / "mutants" if mutants is None else mutants
+    for meta in sorted((mutants / "src").rglob("*.py.meta")):
         exits = json.loads(meta.read_text()).get("exit_code_by_key", {}).values()
         tried = [code for code in exits if code not in NOT_TRIED]
         if not tried:
             continue
         killed = sum(1 for code in tried if code in KILLED)
-        name = meta.relative_to(ROOT / "mutants").as_posix().removesuffix(".meta")
+        name = meta.relative_to(mutants).as_posix().removesuffix(".meta")
         say(f"{name}: {killed}/{len(tried)} killed ({100 * killed / len(tried):.1f} %)")
 
 

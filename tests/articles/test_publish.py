@@ -60,7 +60,10 @@ def test_first_publish_uploads_every_image_once_and_writes_the_draft_id_back(
     assert article.digest.startswith("这是第一段")
     assert (article.need_open_comment, article.only_fans_can_comment) == (1, 1)
     assert draft_id_in(post) == outcome.draft_id
-    # The sandbox removes SVG (see docs/publishing.en.md): the two formulas are reported.
+    # The sandbox keeps inline SVG as WeChat does (docs/publishing.en.md): the block
+    # formula arrives as drawn, the inline one as text, and no change is reported.
+    assert article.content.count("<svg") == 1
+    assert "<i>E</i>" in article.content
     assert [str(change) for change in outcome.changes] == []
 
 
@@ -203,21 +206,32 @@ def test_what_wechat_removed_is_reported(client: WeChatClient, posts: Path) -> N
     assert [str(change) for change in outcome.changes] == ["1 <script> element removed"]
 
 
+@pytest.mark.parametrize("draft_kept", [False, True], ids=["draft-deleted", "draft-kept"])
 def test_a_cover_that_left_the_library_is_uploaded_again(
-    client: WeChatClient, sandbox: Any, posts: Path
+    client: WeChatClient, sandbox: Any, posts: Path, draft_kept: bool
 ) -> None:
     post = posts / "full.md"
     first = publish_post(client, post)
     cover_id = client.draft.get(first.draft_id).articles[0].thumb_media_id
-    client.draft.delete(first.draft_id)
+    if not draft_kept:
+        client.draft.delete(first.draft_id)
     client.material.del_material(cover_id)
     sandbox.admin.reset_counters()
 
     second = publish_post(client, post)
 
-    assert second.created
     assert uploads(sandbox) == {UPLOADIMG: 0, ADD_MATERIAL: 1}
     assert client.draft.get(second.draft_id).articles[0].thumb_media_id != cover_id
+    assert client.draft.count() == 1
+    assert draft_id_in(post) == second.draft_id
+    if draft_kept:
+        # The same draft is updated with the new cover: no note that the draft was
+        # gone, no draft/add sent on the way.
+        assert (second.created, second.draft_id) == (False, first.draft_id)
+        assert not any("published or deleted" in note for note in second.notes)
+        assert "/cgi-bin/draft/add" not in sandbox.admin.counters()
+    else:
+        assert second.created
 
 
 def test_the_cache_is_per_account_and_never_holds_the_secret(
