@@ -68,6 +68,20 @@ def is_wechat_picture_host(host: str) -> bool:
     return any(name == domain or name.endswith("." + domain) for domain in WECHAT_PICTURE_DOMAINS)
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address to bind or reach) stays on this machine.
+
+    ``localhost`` in any case, and every loopback address (``127.0.0.0/8``, ``::1``,
+    in brackets or not); any other name is not, whatever it may resolve to.
+    """
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def host_port(host: str, port: int) -> str:
     """``host:port`` as :attr:`FetchPolicy.trusted_hosts` spells it (``[::1]:8123`` for IPv6)."""
     name = host.lower().rstrip(".")

@@ -66,12 +66,8 @@ def http_binding(address: str, host: str | None, environ: dict[str, str]) -> Any
     :data:`TOKEN_MIN_CHARS` characters in :data:`TOKEN_ENV`; a token given on
     loopback is asked for too.
     """
-    from wechat_material.mcp_server.serving import (
-        TOKEN_ENV,
-        TOKEN_MIN_CHARS,
-        HttpBinding,
-        is_loopback,
-    )
+    from wechat_material.fetching import is_loopback
+    from wechat_material.mcp_server.serving import TOKEN_ENV, TOKEN_MIN_CHARS, HttpBinding
 
     name, sep, port_text = address.rpartition(":")
     if not sep:

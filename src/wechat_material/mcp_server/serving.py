@@ -11,7 +11,6 @@ DNS rebinding.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,15 +22,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 TOKEN_ENV = "WXM_MCP_TOKEN"  # noqa: S105 - the variable's name, not a token
 TOKEN_MIN_CHARS = 16
 MCP_PATH = "/mcp"
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,10 @@ import uvicorn
 from starlette.applications import Starlette
 
 from wechat_material._redact import hide_query_secrets, hide_secret_params
+from wechat_material.fetching import is_loopback
 from wechat_material.sandbox.admin import SandboxAdmin
 from wechat_material.sandbox.connections import ServerLimits
-from wechat_material.sandbox.http.access import (
-    Doors,
-    admin_token_for,
-    is_loopback,
-    off_loopback_warning,
-)
+from wechat_material.sandbox.http.access import Doors, admin_token_for, off_loopback_warning
 from wechat_material.sandbox.http.app import create_app
 from wechat_material.sandbox.http.middleware import ConnectionDropped
 from wechat_material.sandbox.state.backend import SandboxBackend

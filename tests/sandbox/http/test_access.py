@@ -18,6 +18,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from wechat_material.fetching import is_loopback
 from wechat_material.sandbox import (
     DEMO_APPID,
     DEMO_SECRET,
@@ -29,7 +30,7 @@ from wechat_material.sandbox import (
     create_app,
     run_in_thread,
 )
-from wechat_material.sandbox.http.access import Doors, admin_token_for, is_loopback
+from wechat_material.sandbox.http.access import Doors, admin_token_for
 from wechat_material.sandbox.state.config import ADMIN_TOKEN_ENV
 
 from ..wechat_wire import BASE, START, WeChat
@@ -242,6 +243,30 @@ def test_a_token_is_made_off_loopback_only() -> None:
     assert admin_token_for("::", None)[0] not in (None, made)
     assert not is_loopback("192.168.1.10")
     assert not is_loopback("myhost")
+
+
+@pytest.mark.parametrize(
+    ("host", "local"),
+    [
+        ("localhost", True),
+        ("LOCALHOST", True),
+        ("localhost.", True),
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),  # noqa: S104 (a name checked, nothing bound)
+        ("::", False),
+        ("localhost.example", False),
+        ("10.0.0.1", False),
+    ],
+)
+def test_the_sandbox_and_wxm_mcp_agree_on_what_stays_on_this_machine(
+    host: str, local: bool
+) -> None:
+    # One rule for both: `wxm sandbox serve` and `wxm mcp --http` ask for a token
+    # exactly when they listen where other machines can reach them.
+    assert is_loopback(host) is local
 
 
 @pytest.fixture

@@ -47,6 +47,7 @@ from starlette.datastructures import Headers
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from wechat_material.fetching import is_loopback
 from wechat_material.sandbox.http.wire import json_reply
 from wechat_material.sandbox.state.config import ADMIN_TOKEN_ENV
 from wechat_material.tokens.base import mask
@@ -63,16 +64,6 @@ RAW_BODY_SUFFIX = "/jssdk_voice"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _UNSAFE_SITES = frozenset({"cross-site", "same-site"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def is_loopback(host: str) -> bool:
-    """Is ``host`` (a bound address) reachable from this machine only?"""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _is_ip(name: str) -> bool:
