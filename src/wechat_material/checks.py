@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from wechat_material import mediainfo
+from wechat_material.errcodes import INVALID_ARGS, INVALID_FILE_TYPE
 from wechat_material.limits import (
     ARTICLE_FIELDS,
     ARTICLE_FIELDS_BY_NAME,
@@ -27,11 +28,6 @@ from wechat_material.limits import (
     MediaFormat,
     MediaLimit,
 )
-
-# WeChat counts a request for an article list out of bounds as invalid args.
-_ARGS_ERRCODE = 40097
-# Content that is not a whole file of an accepted format: "invalid file type".
-_FILE_TYPE_ERRCODE = 40005
 
 
 @dataclass(frozen=True)
@@ -74,7 +70,7 @@ def media_problem(
         return Problem(44001, "the file is empty")
     if fmt is None or fmt not in limit.formats:
         found = f"a {fmt.value.upper()} file" if fmt else "not a recognised media file"
-        return Problem(_FILE_TYPE_ERRCODE, f"it is {found}; {limit.describe()}")
+        return Problem(INVALID_FILE_TYPE, f"it is {found}; {limit.describe()}")
     if size is not None and size > limit.max_bytes:
         return Problem(
             limit.size_errcode,
@@ -116,7 +112,7 @@ def check_media(
     damage = mediainfo.damage(data, fmt, size)
     if damage is not None:
         message = f"it looks truncated or corrupt: {damage}; send the whole file"
-        return MediaVerdict(fmt, None, Problem(_FILE_TYPE_ERRCODE, message))
+        return MediaVerdict(fmt, None, Problem(INVALID_FILE_TYPE, message))
     duration = None
     if timed and limit.max_seconds is not None:
         duration = mediainfo.voice_duration(data, fmt)
@@ -129,9 +125,9 @@ def video_description_problem(title: object, introduction: object) -> Problem | 
     The title is required; the introduction must be given but may be empty.
     """
     if not isinstance(title, str) or not title.strip():
-        return Problem(_ARGS_ERRCODE, "a video material needs a title", "title")
+        return Problem(INVALID_ARGS, "a video material needs a title", "title")
     if not isinstance(introduction, str):
-        return Problem(_ARGS_ERRCODE, "a video material needs an introduction", "introduction")
+        return Problem(INVALID_ARGS, "a video material needs an introduction", "introduction")
     if len(title) > VIDEO_TITLE_MAX_CHARS:
         return Problem(
             45003,
@@ -177,7 +173,7 @@ def _newspic_problem(article: Mapping[str, Any], index: int) -> Problem | None:
     where = f"article {index + 1}: 'image_info.image_list'"
     if not isinstance(images, list) or not 1 <= len(images) <= NEWSPIC_IMAGES_MAX:
         return Problem(
-            _ARGS_ERRCODE,
+            INVALID_ARGS,
             f"{where} must list 1 to {NEWSPIC_IMAGES_MAX} images for a newspic article",
             "image_info",
             index,
@@ -185,7 +181,7 @@ def _newspic_problem(article: Mapping[str, Any], index: int) -> Problem | None:
     for image in images:
         if not isinstance(image, Mapping) or not image.get("image_media_id"):
             return Problem(
-                _ARGS_ERRCODE,
+                INVALID_ARGS,
                 f"{where}: each image needs an 'image_media_id'",
                 "image_info",
                 index,
@@ -210,7 +206,7 @@ def _text_problem(name: str, value: str, index: int) -> Problem | None:
     found = (_CONTROL_IN_CONTENT if name == "content" else _CONTROL).search(value)
     if found is not None:
         return Problem(
-            _ARGS_ERRCODE,
+            INVALID_ARGS,
             f"{where} holds a control character (U+{ord(found.group()):04X}) at position "
             f"{found.start() + 1}; remove it",
             name,
@@ -218,7 +214,7 @@ def _text_problem(name: str, value: str, index: int) -> Problem | None:
         )
     if name == "content_source_url" and not value.lower().startswith(LINK_SCHEMES):
         return Problem(
-            _ARGS_ERRCODE,
+            INVALID_ARGS,
             f"{where} must be an http:// or https:// link",
             name,
             index,
@@ -233,7 +229,7 @@ def crop_problem(name: str, value: object, index: int = 0) -> Problem | None:
     numbers = [float(p) for p in parts if _CROP_NUMBER.fullmatch(p)]
     if len(parts) != 4 or len(numbers) != 4 or any(n > 1 for n in numbers):
         return Problem(
-            _ARGS_ERRCODE,
+            INVALID_ARGS,
             f"{where} must be 'X1_Y1_X2_Y2', four numbers from 0 to 1 (e.g. '0.1_0_0.9_1')",
             name,
             index,
@@ -264,7 +260,7 @@ def _field_problem(article: Mapping[str, Any], index: int, draft: bool) -> Probl
     article_type = (article.get("article_type") or "news") if draft else "news"
     if article_type not in ARTICLE_TYPES:
         return Problem(
-            _ARGS_ERRCODE,
+            INVALID_ARGS,
             f"article {index + 1}: 'article_type' must be 'news' or 'newspic', "
             f"not '{article_type}'",
             "article_type",
@@ -280,15 +276,15 @@ def _field_problem(article: Mapping[str, Any], index: int, draft: bool) -> Probl
         if value is None or value == "":
             # A picture article's images stand in for the cover.
             if spec.required and not (article_type == "newspic" and spec.name == "thumb_media_id"):
-                return Problem(_ARGS_ERRCODE, f"{where} is required", spec.name, index)
+                return Problem(INVALID_ARGS, f"{where} is required", spec.name, index)
             continue
         if spec.flag:
             if flag_value(value) is None:
-                return Problem(_ARGS_ERRCODE, f"{where} must be 0 or 1", spec.name, index)
+                return Problem(INVALID_ARGS, f"{where} must be 0 or 1", spec.name, index)
             continue
         if not isinstance(value, str):
-            return Problem(_ARGS_ERRCODE, f"{where} must be text", spec.name, index)
-        code = spec.errcode or _ARGS_ERRCODE
+            return Problem(INVALID_ARGS, f"{where} must be text", spec.name, index)
+        code = spec.errcode or INVALID_ARGS
         max_chars = spec.chars_limit(draft=draft)
         if max_chars is not None and len(value) > max_chars:
             return Problem(
@@ -320,7 +316,7 @@ def article_problem(
     (``article_type: "newspic"``) are allowed.
     """
     if not isinstance(article, Mapping):
-        return Problem(_ARGS_ERRCODE, f"article {index + 1} must be an object", None, index)
+        return Problem(INVALID_ARGS, f"article {index + 1} must be an object", None, index)
     return _field_problem(article, index, draft)
 
 
@@ -329,7 +325,7 @@ def articles_problem(articles: Any, *, draft: bool = False) -> Problem | None:
     if not isinstance(articles, list) or not ARTICLES_MIN <= len(articles) <= ARTICLES_MAX:
         count = len(articles) if isinstance(articles, list) else "no list of"
         return Problem(
-            _ARGS_ERRCODE,
+            INVALID_ARGS,
             f"{count} articles given; send {ARTICLES_MIN} to {ARTICLES_MAX}",
             "articles",
         )

@@ -181,6 +181,12 @@ def hint_for(code: int, errmsg: str = "", *, specific: str | None = None) -> str
 SYSTEM_BUSY = -1
 RATE_LIMITED = 45011
 
+# The codes the checks before sending give (wechat_material.checks), as WeChat would:
+# a request out of bounds is "invalid args"; content that is not a whole file of an
+# accepted format is "invalid file type".
+INVALID_ARGS = 40097
+INVALID_FILE_TYPE = 40005
+
 # The codes that mean "this token is no good": refresh once, replay once.
 TOKEN_REFRESH_CODES = frozenset({40001, 40014, 42001})
 
