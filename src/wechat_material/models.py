@@ -108,6 +108,15 @@ class MaterialCount(WeChatModel):
     image_count: int = 0
     news_count: int = 0
 
+    def by_type(self) -> dict[str, int]:
+        """The counts keyed by material type, e.g. ``{"image": 3, "voice": 0, ...}``."""
+        return {
+            "image": self.image_count,
+            "voice": self.voice_count,
+            "video": self.video_count,
+            "news": self.news_count,
+        }
+
 
 class ImageRef(WeChatModel):
     image_media_id: str

@@ -299,3 +299,12 @@ async def test_timestamps_are_aware_datetimes(wx: Both, media: Path) -> None:
     uploaded = await wx(wx.client.material.upload_media, "image", media / "image.jpg")
     now = await wx(wx.admin.now)
     assert abs(uploaded.created_at - datetime.fromtimestamp(now, UTC)) < timedelta(seconds=5)
+
+
+async def test_the_counts_by_type_follow_what_the_account_holds(wx: Both, media: Path) -> None:
+    before = (await wx(wx.client.material.get_material_count)).by_type()
+    await wx(wx.client.material.add_material, "image", media / "thumb.jpg")
+    await wx(wx.client.material.add_material, "voice", media / "voice-2s.wma")
+    after = (await wx(wx.client.material.get_material_count)).by_type()
+    assert list(after) == ["image", "voice", "video", "news"]
+    assert after == {**before, "image": before["image"] + 1, "voice": before["voice"] + 1}

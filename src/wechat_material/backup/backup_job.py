@@ -274,12 +274,7 @@ class _Backup:
             if ep.MATERIAL_COUNT.path not in paths:
                 return {}
             counts = await self.pacer.run(client.material.get_material_count)
-            return {
-                "image": counts.image_count,
-                "voice": counts.voice_count,
-                "video": counts.video_count,
-                "news": counts.news_count,
-            }
+            return counts.by_type()
 
         async def draft_count() -> dict[str, int]:
             if ep.DRAFT_COUNT.path not in paths:

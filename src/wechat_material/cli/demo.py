@@ -122,13 +122,7 @@ def _list_and_count(client: WeChatClient, report: DemoReport) -> None:
         for item in client.material.stream_get_material(kind):
             name = item.name if isinstance(item, MaterialItem) else ""
             report.listing.append({"type": kind.value, "media_id": item.media_id, "name": name})
-    counts = client.material.get_material_count()
-    report.counts = {
-        "image": counts.image_count,
-        "voice": counts.voice_count,
-        "video": counts.video_count,
-        "news": counts.news_count,
-    }
+    report.counts = client.material.get_material_count().by_type()
 
 
 def _download_and_compare(

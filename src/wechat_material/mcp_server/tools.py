@@ -146,13 +146,7 @@ class Tools:
 
     def material_counts(self) -> r.Counts:
         """How many images, voice files, videos and news articles the account holds."""
-        counts = self.client.material.get_material_count()
-        return r.Counts(
-            image=counts.image_count,
-            voice=counts.voice_count,
-            video=counts.video_count,
-            news=counts.news_count,
-        )
+        return r.Counts(**self.client.material.get_material_count().by_type())
 
     def list_material(
         self, type: ListType = "image", offset: Offset = 0, count: Count = PAGE_MAX
