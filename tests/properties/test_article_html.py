@@ -52,8 +52,9 @@ def _code_text(found_html: str) -> tuple[str, int]:
     assert block is not None
     inner = block.group(2)
     parsed = parse(inner)
-    assert {tag for tag, _ in parsed.elements} <= {"span", "b", "i", "br"}  # colours, weight
-    assert {name for _, names in parsed.elements for name in names} <= {"style"}
+    # colours (a span, or font with only a colour or a face), weight, breaks
+    assert {tag for tag, _ in parsed.elements} <= {"span", "font", "b", "i", "br"}
+    assert {name for _, names in parsed.elements for name in names} <= {"style", "color", "face"}
     return parsed.text, sum(1 for tag, _ in parsed.elements if tag == "br")
 
 
