@@ -1,0 +1,62 @@
+"""A body over its cap is refused in WeChat's words, labelled as the sandbox labels JSON.
+
+The refusal's detail (how many bytes) only names the rule; WeChat's errmsg goes out."""
+
+from __future__ import annotations
+
+import pytest
+
+from wechat_material.sandbox import AsyncSandboxAdmin
+from wechat_material.sandbox.http.body_caps import SMALL_JSON_CAP
+
+from .wechat_wire import RID, WeChat
+
+pytestmark = pytest.mark.anyio
+
+TOO_BIG = b"{" + b" " * SMALL_JSON_CAP + b"}"
+
+
+async def test_the_refusal_says_how_large_a_body_may_be(wx: WeChat) -> None:
+    reply = await wx.http.post(
+        "/cgi-bin/material/del_material", params={"access_token": wx.token}, content=TOO_BIG
+    )
+    assert reply.status_code == 200
+    payload = reply.json()
+    assert payload["errcode"] == 47001
+    assert RID.sub("", payload["errmsg"]) == "data format error"
+    assert reply.headers["content-type"] == "application/json; encoding=utf-8"
+    assert reply.headers["connection"] == "close"
+
+
+@pytest.mark.parametrize("forced", ["text/plain", "application/json; encoding=utf-8"])
+async def test_the_refusal_wears_the_forced_label(
+    wx: WeChat, admin: AsyncSandboxAdmin, forced: str
+) -> None:
+    await admin.set_json_content_type(forced)
+    reply = await wx.http.post(
+        "/cgi-bin/material/del_material", params={"access_token": wx.token}, content=TOO_BIG
+    )
+    assert reply.json()["errcode"] == 47001
+    counts = await wx.get("/cgi-bin/material/get_materialcount")
+    assert reply.headers["content-type"] == counts.headers["content-type"]
+    assert reply.headers["content-type"].startswith(forced)
+
+
+async def test_an_unknown_path_over_its_cap_is_413_in_the_same_words(wx: WeChat) -> None:
+    reply = await wx.http.post("/cgi-bin/no/such/call", content=TOO_BIG)
+    assert reply.status_code == 413
+    payload = reply.json()
+    assert payload["errcode"] == 47001
+    assert RID.sub("", payload["errmsg"]) == "data format error"
+
+
+async def test_a_download_call_refused_is_labelled_as_its_other_errors(wx: WeChat) -> None:
+    # WeChat labels a download endpoint's errors text/plain: the refusal of a body too
+    # large is one of them (it was once labelled with the setting's name, "wechat").
+    reply = await wx.http.post(
+        "/cgi-bin/material/get_material", params={"access_token": wx.token}, content=TOO_BIG
+    )
+    assert reply.json()["errcode"] == 47001
+    assert reply.headers["content-type"] == "text/plain; charset=utf-8"
+    other = await wx.post("/cgi-bin/material/get_material", {"media_id": "nope"})
+    assert other.headers["content-type"] == reply.headers["content-type"]
