@@ -155,3 +155,15 @@ def test_a_retired_apis_errmsg_carries_a_hint_made_from_its_rid(rid: str, hint: 
         "&announce_id=11644831863qFQSh&version=&lang=zh_CN&token="
         f" hint: [{hint}] rid: {rid}"
     )
+
+
+@pytest.mark.parametrize("config", ["memory"], indirect=True)
+@pytest.mark.parametrize(
+    ("media_id", "answer"), [(None, 41006), ("", 41006), (7, 47001), (["x"], 47001)]
+)
+async def test_a_media_id_missing_empty_or_not_text(
+    wx: WeChat, media_id: object, answer: int
+) -> None:
+    body = {} if media_id is None else {"media_id": media_id}
+    assert errcode(await wx.post(GET_MATERIAL, body)) == answer
+    assert errcode(await wx.post("/cgi-bin/material/del_material", body)) == answer
