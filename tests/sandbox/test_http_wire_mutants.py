@@ -10,10 +10,12 @@ import wave
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 
 from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET, SandboxBackend, SandboxConfig
+from wechat_material.sandbox.http.body_caps import SMALL_JSON_CAP
 from wechat_material.sandbox.http.wire import error_payload
 from wechat_material.sandbox.state import SandboxError
 from wechat_material.sandbox.state.blobs import CHUNK
@@ -167,3 +169,37 @@ async def test_a_media_id_missing_empty_or_not_text(
     body = {} if media_id is None else {"media_id": media_id}
     assert errcode(await wx.post(GET_MATERIAL, body)) == answer
     assert errcode(await wx.post("/cgi-bin/material/del_material", body)) == answer
+
+
+@pytest.mark.parametrize("config", ["memory"], indirect=True)
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b"[" * 20_000 + b"]" * 20_000, "the JSON is nested too deeply"),
+        (b'{"x": "\\ud800"}', "a JSON string holds a lone surrogate (\\ud800-\\udfff)"),
+    ],
+)
+async def test_the_admin_api_says_what_is_wrong_with_its_json(
+    client: httpx.AsyncClient, body: bytes, error: str
+) -> None:
+    reply = await client.post(
+        "/_sandbox/faults", content=body, headers={"content-type": "application/json"}
+    )
+    assert reply.status_code == 400
+    assert reply.json() == {"error": f"the body must be UTF-8 JSON: {error}", "field": None}
+
+
+@pytest.mark.parametrize("config", ["memory"], indirect=True)
+async def test_a_body_of_exactly_its_cap_is_read_whole(wx: WeChat) -> None:
+    # A small JSON call takes SMALL_JSON_CAP bytes: blanks pad the object to exactly that.
+    text = b'{"media_id": "nope"}'
+    body = text[:-1] + b" " * (SMALL_JSON_CAP - len(text)) + b"}"
+    assert len(body) == SMALL_JSON_CAP
+    reply = await wx.http.post(
+        "/cgi-bin/material/del_material", params={"access_token": wx.token}, content=body
+    )
+    assert errcode(reply) == 40007  # the media_id was read: no such material
+    over = await wx.http.post(
+        "/cgi-bin/material/del_material", params={"access_token": wx.token}, content=body + b" "
+    )
+    assert errcode(over) == 47001
