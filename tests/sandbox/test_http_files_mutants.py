@@ -7,13 +7,14 @@ sniffed. A link row missing what it needs is a 404, not a server error.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
 import httpx
 import pytest
 
-from wechat_material.sandbox import SandboxBackend
+from wechat_material.sandbox import DEMO_APPID, SandboxBackend
 
 from .wechat_wire import WeChat, article, media
 
@@ -89,12 +90,12 @@ async def test_an_unknown_link_is_a_plain_404(client: httpx.AsyncClient) -> None
 
 
 @pytest.mark.parametrize(
-    ("kind", "idx", "sha", "size", "fmt"),
+    ("kind", "idx", "blob", "size", "fmt"),
     [
-        ("file", None, None, 10, "png"),  # no blob
-        ("file", None, "ab" * 32, None, "png"),  # no size
-        ("file", None, "ab" * 32, 10, None),  # no format
-        ("draft", None, None, None, None),  # a page link without its article's index
+        ("file", None, False, 10, "png"),  # no blob
+        ("file", None, True, None, "png"),  # no size
+        ("file", None, True, 10, None),  # no format
+        ("draft", None, False, None, None),  # a page link without its article's index
     ],
 )
 async def test_a_link_missing_what_it_needs_is_a_404(
@@ -102,17 +103,19 @@ async def test_a_link_missing_what_it_needs_is_a_404(
     backend: SandboxBackend,
     kind: str,
     idx: int | None,
-    sha: str | None,
+    blob: bool,
     size: int | None,
     fmt: str | None,
 ) -> None:
-    thumb = await wx.add_material("thumb", "thumb.jpg", media("thumb.jpg"))
+    data = media("thumb.jpg")
+    thumb = await wx.add_material("thumb", "thumb.jpg", data)
     draft = await wx.call("/cgi-bin/draft/add", {"articles": [article(thumb)]})
+    sha = hashlib.sha256(data).hexdigest() if blob else None  # a blob the store holds
     with backend.storage.transaction() as db:
         db.execute(
             "INSERT INTO links (key, kind, appid, owner, idx, sha, size, format) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            ("odd/1", kind, "wx0", draft["media_id"], idx, sha, size, fmt),
+            ("odd/1", kind, DEMO_APPID, draft["media_id"], idx, sha, size, fmt),
         )
     reply = await wx.http.get("/mmbiz/odd/1")
     assert (reply.status_code, reply.text) == (404, "404 Not Found")
