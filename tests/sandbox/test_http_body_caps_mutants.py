@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from wechat_material.sandbox import AsyncSandboxAdmin
-from wechat_material.sandbox.http.body_caps import SMALL_JSON_CAP
+from wechat_material.sandbox import DEMO_APPID, AsyncSandboxAdmin
+from wechat_material.sandbox.http.body_caps import ADMIN_CAP, SMALL_JSON_CAP
 
-from .wechat_wire import RID, WeChat
+from .wechat_wire import RID, WeChat, media
 
 pytestmark = pytest.mark.anyio
 
@@ -60,3 +60,14 @@ async def test_a_download_call_refused_is_labelled_as_its_other_errors(wx: WeCha
     assert reply.headers["content-type"] == "text/plain; charset=utf-8"
     other = await wx.post("/cgi-bin/material/get_material", {"media_id": "nope"})
     assert other.headers["content-type"] == reply.headers["content-type"]
+
+
+async def test_the_admin_api_takes_a_js_sdk_voice_larger_than_its_other_bodies(
+    admin: AsyncSandboxAdmin,
+) -> None:
+    # Other admin calls take 64 KiB; a JS-SDK voice may be a whole voice file.
+    voice = media("voice-2s.mp3")
+    voice += voice * (ADMIN_CAP // len(voice))
+    assert len(voice) > ADMIN_CAP
+    media_id = await admin.add_jssdk_voice(DEMO_APPID, voice)
+    assert media_id
