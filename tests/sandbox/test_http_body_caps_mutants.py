@@ -4,12 +4,16 @@ The refusal's detail (how many bytes) only names the rule; WeChat's errmsg goes 
 
 from __future__ import annotations
 
+from typing import Any
+
+import anyio.lowlevel
 import pytest
+from starlette.applications import Starlette
 
 from wechat_material.sandbox import DEMO_APPID, AsyncSandboxAdmin
 from wechat_material.sandbox.http.body_caps import ADMIN_CAP, SMALL_JSON_CAP
 
-from .wechat_wire import RID, WeChat, media
+from .wechat_wire import RID, WeChat, asgi_scope, media
 
 pytestmark = pytest.mark.anyio
 
@@ -71,3 +75,40 @@ async def test_the_admin_api_takes_a_js_sdk_voice_larger_than_its_other_bodies(
     assert len(voice) > ADMIN_CAP
     media_id = await admin.add_jssdk_voice(DEMO_APPID, voice)
     assert media_id
+
+
+async def early_reply(app: Starlette, messages: list[dict[str, Any]]) -> tuple[int, int]:
+    """The status the app answers a draft/add without a token with (refused before the
+    body is read) whose body arrives as ``messages``, and how many messages it asked for
+    (past the last, it is told the client left)."""
+    incoming = list(messages)
+    asked = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal asked
+        asked += 1
+        await anyio.lowlevel.checkpoint()  # fail_after can end a loop of these
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    statuses: list[int] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    with anyio.fail_after(5):  # a layer waiting for a body that has ended would hang
+        await app(asgi_scope("/cgi-bin/draft/add"), receive, send)
+    return statuses[0], asked
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        [{"type": "http.request", "body": b"{}"}],  # no more_body: the last message
+        [{"type": "http.request", "body": b"{", "more_body": True}, {"type": "http.disconnect"}],
+    ],
+)
+async def test_an_early_reply_reads_the_body_to_its_end_and_no_further(
+    app: Starlette, messages: list[dict[str, Any]]
+) -> None:
+    assert await early_reply(app, messages) == (200, len(messages))
