@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import os
 import socket
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from wechat_material._redact import hide_query_secrets, hide_secret_params
 from wechat_material.fetching import is_loopback
@@ -45,6 +47,31 @@ def default_data_dir() -> Path:
     import platformdirs
 
     return platformdirs.user_data_path("wechat-material") / "sandbox"
+
+
+def as_asgi3(app: ASGIApp) -> ASGIApp:
+    """``app`` in a form uvicorn cannot mistake for a factory or an ASGI 2 app.
+
+    uvicorn calls the object it is given with no arguments to learn whether it is a
+    factory, and reads its ``__call__`` to tell ASGI 2 from 3. An application whose
+    ``__call__`` takes ``*args`` (a decorated method, or one that mutation testing
+    replaced) passes for a factory and an ASGI 2 app, and every request fails: such
+    an app is served through a function with the three parameters. The sandbox's
+    own app is served as it is, so a request pays for no extra layer.
+    """
+    try:
+        parameters = inspect.signature(app).parameters.values()
+    except (TypeError, ValueError):
+        parameters = None
+    if parameters is not None and not any(
+        p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in parameters
+    ):
+        return app
+
+    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
+        await app(scope, receive, send)
+
+    return asgi
 
 
 class HideDroppedConnections(logging.Filter):
@@ -156,7 +183,8 @@ def run_in_thread(
         # log_config=None: leave the host process's logging configuration alone.
         server = uvicorn.Server(
             uvicorn.Config(
-                app,
+                as_asgi3(app),
+                interface="asgi3",
                 log_config=None,
                 log_level="warning",
                 access_log=False,
@@ -282,6 +310,7 @@ def serve(
         if not any(isinstance(f, RedactQuerySecrets) for f in access.filters):
             access.addFilter(RedactQuerySecrets())
         options = (limits or ServerLimits()).uvicorn_options()
-        uvicorn.Server(uvicorn.Config(app, log_level="info", lifespan="off", **options)).run(
-            sockets=[sock]
+        server_config = uvicorn.Config(
+            as_asgi3(app), interface="asgi3", log_level="info", lifespan="off", **options
         )
+        uvicorn.Server(server_config).run(sockets=[sock])

@@ -32,7 +32,7 @@ from wechat_material import _endpoints as ep
 from wechat_material._endpoints import Endpoint
 from wechat_material.limits import KB, LIMITS, MB, MaterialType, Target
 from wechat_material.sandbox.http.middleware import BackendLayer
-from wechat_material.sandbox.http.wire import error_payload, json_reply
+from wechat_material.sandbox.http.wire import error_payload, json_label, json_reply
 from wechat_material.sandbox.state import SandboxError
 
 SMALL_JSON_CAP = 64 * KB
@@ -163,9 +163,8 @@ class BodyCapMiddleware(BackendLayer):
         else:
             payload = error_payload(SandboxError(cap.errcode, detail), self.backend.rid())
             known = path in _BY_PATH
-            reply = json_reply(
-                payload, self.backend.switches.json_content_type, status=200 if known else 413
-            )
+            label = json_label(self.backend.switches.json_content_type, path, error=True)
+            reply = json_reply(payload, label, status=200 if known else 413)
         # The rest of the body is not read: the connection cannot carry another request.
         reply.headers["connection"] = "close"
         await reply(scope, receive, send)
