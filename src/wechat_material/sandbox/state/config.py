@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Literal
 
 from wechat_material import _endpoints as ep
-from wechat_material._demo_account import DEMO_APPID as DEMO_APPID
-from wechat_material._demo_account import DEMO_SECRET as DEMO_SECRET
+from wechat_material.demo_account import DEMO_APPID as DEMO_APPID
+from wechat_material.demo_account import DEMO_SECRET as DEMO_SECRET
 from wechat_material.limits import PERMANENT_CAPS, MaterialType
 from wechat_material.tokens.base import mask
 
