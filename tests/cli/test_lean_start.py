@@ -36,14 +36,22 @@ except SystemExit:
 sys.stderr.write("LOADED " + json.dumps([n for n in names if n in sys.modules]) + "\\n")
 """
 
-# (httpx imports rich.progress itself, for its own command line, when rich is installed.)
+# Neither httpx's own command line (click, pygments, rich.syntax), nor the TOML reader
+# and writer and platformdirs when the directories are given and there is no config.
 NOT_FOR_A_CALL = [
     "redis",
     "wechat_material.tokens.redis_store",
     "starlette",
     "wechat_material.sandbox",
     "rich.markdown",
+    "rich.progress",
+    "rich.syntax",
     "typer._adapters",
+    "click",
+    "pygments",
+    "tomllib",
+    "tomli_w",
+    "platformdirs",
 ]
 
 
