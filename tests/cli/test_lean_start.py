@@ -191,3 +191,53 @@ def test_text_options_reach_the_command_as_given(wxm: Run, home: Home) -> None:
 
     assert result.exit_code == 0, result.output
     assert f'secret = "{secret}"' in home.config_file.read_text(encoding="utf-8")
+
+
+# The lanes of the backup's client load the CA bundle only for a lane that speaks TLS.
+
+
+@pytest.mark.anyio
+async def test_a_lane_to_a_plain_http_sandbox_loads_no_ca_bundle(
+    sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ssl
+
+    import httpx
+
+    from wechat_material._transport import LaneTransport
+
+    loads: list[object] = []
+    real = httpx.create_ssl_context
+    monkeypatch.setattr(httpx, "create_ssl_context", lambda *a, **k: loads.append(1) or real())
+    transport = LaneTransport(trust_env=False)
+    async with httpx.AsyncClient(transport=transport) as http:
+        reply = await http.get(f"{sandbox.base_url}/cgi-bin/token")
+
+    assert reply.status_code == 200
+    assert loads == []
+    # What the lane holds instead trusts no certificate: a handshake could only fail.
+    context = transport._tls(httpx.URL(sandbox.base_url), None)
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname
+    assert context.get_ca_certs() == []
+
+
+@pytest.mark.parametrize(
+    ("url", "proxy"),
+    [
+        ("https://api.weixin.qq.com/cgi-bin/token", None),
+        ("https://api.weixin.qq.com/cgi-bin/token", "http://127.0.0.1:3128"),
+        ("http://127.0.0.1:8900/cgi-bin/token", "https://proxy.example:3128"),
+    ],
+)
+def test_a_lane_that_speaks_tls_verifies_against_the_ca_bundle(url: str, proxy: str | None) -> None:
+    import ssl
+
+    import httpx
+
+    from wechat_material._transport import LaneTransport
+
+    context = LaneTransport(trust_env=False)._tls(httpx.URL(url), proxy)
+
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.get_ca_certs() != []
