@@ -112,20 +112,34 @@ class LaneTransport(httpx.AsyncBaseTransport):
         self._keepalive_expiry = keepalive_expiry
         self._clock = clock
         self._ssl: ssl.SSLContext | None = None
+        self._no_tls: ssl.SSLContext | None = None
         self._lanes: dict[tuple[bytes, bytes, int | None], list[_Lane]] = {}
         # Read once, like an httpx client reads the environment when it is made.
         self._routes = proxy_routes(proxy, trust_env=trust_env)
         self.connections = 0
         """How many lanes (each holding at most one connection) are open."""
 
-    def _new_lane(self, lanes: list[_Lane], url: httpx.URL, now: float) -> _Lane:
+    def _tls(self, url: httpx.URL, proxy: str | None) -> ssl.SSLContext:
+        """The TLS context of a lane to ``url`` through ``proxy``, made once per kind."""
+        if url.scheme == "http" and (proxy is None or httpx.URL(proxy).scheme != "https"):
+            # Nothing on this lane speaks TLS (a lane serves one origin): a context that
+            # trusts no certificate at all, so that any handshake would fail, rather
+            # than loading the CA bundle for nothing.
+            if self._no_tls is None:
+                self._no_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            return self._no_tls
         if self._ssl is None:
             # Loading the CA bundle takes tens of milliseconds: once, and only when needed.
             self._ssl = httpx.create_ssl_context()
+        return self._ssl
+
+    def _new_lane(self, lanes: list[_Lane], url: httpx.URL, now: float) -> _Lane:
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
         # One origin always takes the same route, so its lanes share their proxy.
         proxy = proxy_for(self._routes, url)
-        transport = httpx.AsyncHTTPTransport(verify=self._ssl, limits=limits, proxy=proxy)
+        transport = httpx.AsyncHTTPTransport(
+            verify=self._tls(url, proxy), limits=limits, proxy=proxy
+        )
         lane = _Lane(transport, now)
         lanes.append(lane)
         self.connections += 1

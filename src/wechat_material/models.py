@@ -52,7 +52,9 @@ __all__ = [
 class WeChatModel(BaseModel):
     """Base of every reply model: tolerant of new fields and of ids sent as numbers."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, coerce_numbers_to_str=True)
+    model_config = ConfigDict(
+        extra="allow", populate_by_name=True, coerce_numbers_to_str=True, defer_build=True
+    )
 
 
 def _null_as_empty(value: Any) -> Any:

@@ -32,6 +32,7 @@ def main() -> None:
 
         sys.stdout.write(version_line() + "\n")
         return
+    skip_httpx_command_line()
     try:
         from wechat_material.extras import require_extra
 
@@ -55,6 +56,19 @@ def main() -> None:
         # Interrupted while loading, or outside any command: no traceback.
         sys.stderr.write("error: interrupted\n")
         sys.exit(EXIT_INTERRUPTED)
+
+
+def skip_httpx_command_line() -> None:
+    """Keep httpx from loading its own command line (``httpx URL``) into ``wxm``.
+
+    ``import httpx`` imports ``httpx._main`` when it can, and with it click, pygments,
+    ``rich.progress`` and ``rich.syntax``: about a third of what importing httpx costs
+    here, for an entry point ``wxm`` never calls. A ``None`` in :data:`sys.modules`
+    makes that import fail, and httpx then defines its stand-in ``httpx.main``.
+    Only the ``wxm`` process is concerned: the SDK imported elsewhere is untouched.
+    """
+    if "httpx" not in sys.modules and "httpx._main" not in sys.modules:
+        sys.modules["httpx._main"] = None  # type: ignore[assignment]
 
 
 def stop_on_termination() -> None:

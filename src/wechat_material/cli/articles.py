@@ -20,7 +20,6 @@ ignore it without a word.
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Callable
 from enum import StrEnum
 from functools import cache
@@ -112,6 +111,8 @@ def _parse(path: Path) -> Any:
     except IsADirectoryError:
         raise LocalInputError(f"{path}: is a directory, not an article file") from None
     suffix = path.suffix.lower()
+    import tomllib  # only for the commands that read article files
+
     try:
         text = raw.decode("utf-8-sig")
         if suffix == ".json":

@@ -15,7 +15,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from typer.core import TyperGroup
 
 from wechat_material.backup.pacing import DEFAULT_CONCURRENCY, AccountUnavailable
@@ -29,6 +28,8 @@ from wechat_material.cli.output import JsonFlag, Output, examples, table
 from wechat_material.limits import LIST_KINDS
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from wechat_material.backup.backup_job import BackupSummary, QuotaPlan
     from wechat_material.backup.backup_job import Progress as RunProgress
     from wechat_material.backup.restore_job import RestoreSummary
@@ -105,6 +106,9 @@ class Display:
 
     def __enter__(self) -> Display:
         if self.live:
+            # Imported here: a run whose stderr is not a terminal shows no bar.
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
             self._bar = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),

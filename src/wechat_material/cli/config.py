@@ -31,14 +31,10 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
-
-import platformdirs
-import tomli_w
 
 from wechat_material.cli.errors import CliError, LocalInputError, UsageProblem
 from wechat_material.cli.validate import (
@@ -72,7 +68,11 @@ def mask(secret: str) -> str:
 def config_dir() -> Path:
     """The directory holding ``config.toml``."""
     override = os.environ.get(CONFIG_DIR_ENV)
-    return Path(override).expanduser() if override else platformdirs.user_config_path(APP_NAME)
+    if override:
+        return Path(override).expanduser()
+    import platformdirs  # only where no directory is given
+
+    return platformdirs.user_config_path(APP_NAME)
 
 
 def config_file() -> Path:
@@ -83,7 +83,11 @@ def config_file() -> Path:
 def data_dir() -> Path:
     """The directory holding the embedded sandbox and the token file."""
     override = os.environ.get(DATA_DIR_ENV)
-    return Path(override).expanduser() if override else platformdirs.user_data_path(APP_NAME)
+    if override:
+        return Path(override).expanduser()
+    import platformdirs  # only where no directory is given
+
+    return platformdirs.user_data_path(APP_NAME)
 
 
 def sandbox_data_dir() -> Path:
@@ -296,6 +300,8 @@ class ConfigFile:
             exposed = bool(path.stat().st_mode & 0o077)
         except FileNotFoundError:
             return cls(path)
+        import tomllib  # only when there is a file to read
+
         try:
             data = tomllib.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -334,6 +340,8 @@ class ConfigFile:
         profiles = {name: raw for name, (_, raw) in self.broken.items()}
         profiles.update({name: p.to_toml() for name, p in self.profiles.items()})
         document["profiles"] = dict(sorted(profiles.items()))
+        import tomli_w
+
         payload = tomli_w.dumps(document).encode("utf-8")
         write_private_file(self.path, payload)
 

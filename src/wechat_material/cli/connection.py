@@ -184,8 +184,8 @@ def _is_wechat(url: str) -> bool:
 
 
 def _sandbox_connection(given: _Given, name: str | None, profile: Profile) -> Connection:
-    # Imported here: the sandbox's server stack is only needed by sandbox runs.
-    from wechat_material.sandbox import DEMO_APPID, DEMO_SECRET
+    # Not from the sandbox package: a run against a sandbox elsewhere needs none of its stack.
+    from wechat_material.demo_account import DEMO_APPID, DEMO_SECRET
 
     # --sandbox with an ordinary profile: that profile's WeChat settings do not apply.
     own = profile if profile.sandbox else Profile()

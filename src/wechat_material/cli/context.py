@@ -129,11 +129,14 @@ class Session:
     def client(self, *, on_download: OnTransfer | None = None) -> WeChatClient:
         """A sync client, closed when the command ends; ``on_download`` meters file replies."""
         from wechat_material import WeChatClient
-        from wechat_material.tokens import RedisTokenStore
 
         conn = self.connection()
         store = build_token_store(conn.token_store)
-        if isinstance(store, RedisTokenStore):
+        if conn.token_store.kind == "redis":
+            # Only a Redis store holds a connection; redis itself is imported for it alone.
+            from wechat_material.tokens import RedisTokenStore
+
+            assert isinstance(store, RedisTokenStore)
             self._resources.callback(store.close)
         http = self._resources.enter_context(self._sync_http(conn.proxy, on_download))
         client = WeChatClient(
@@ -175,14 +178,16 @@ class Session:
         from wechat_material import AsyncWeChatClient
         from wechat_material._transport import LaneTransport
         from wechat_material.cli.metering import AsyncMeteredTransport
-        from wechat_material.tokens import AsyncRedisTokenStore
 
         conn = self.connection()
         # Call base_url() before the event loop starts: starting an embedded sandbox blocks.
         args = self._client_args()
         async with AsyncExitStack() as stack:
             store = build_async_token_store(conn.token_store)
-            if isinstance(store, AsyncRedisTokenStore):
+            if conn.token_store.kind == "redis":
+                from wechat_material.tokens import AsyncRedisTokenStore
+
+                assert isinstance(store, AsyncRedisTokenStore)
                 stack.push_async_callback(store.aclose)
             transport: httpx.AsyncBaseTransport = LaneTransport(
                 proxy=conn.proxy, trust_env=self._trust_env()
@@ -221,21 +226,24 @@ def _token_file(choice: TokenStoreChoice) -> Path:
 
 def build_token_store(choice: TokenStoreChoice) -> TokenStore:
     """A token store from a profile's ``token_store`` setting."""
-    from wechat_material.tokens import FileTokenStore, MemoryTokenStore, RedisTokenStore
+    from wechat_material.tokens import FileTokenStore, MemoryTokenStore
 
     if choice.kind == "memory":
         return MemoryTokenStore()
     if choice.kind == "file":
         return FileTokenStore(_token_file(choice))
+    # Imported for this kind alone: redis takes longer to import than a command to run.
+    from wechat_material.tokens import RedisTokenStore
+
     assert choice.location is not None
     return RedisTokenStore.from_url(choice.location)
 
 
 def build_async_token_store(choice: TokenStoreChoice) -> TokenStore | AsyncTokenStore:
     """The same store for an async client (Redis through redis.asyncio)."""
-    from wechat_material.tokens import AsyncRedisTokenStore
-
     if choice.kind == "redis":
+        from wechat_material.tokens import AsyncRedisTokenStore
+
         assert choice.location is not None
         return AsyncRedisTokenStore.from_url(choice.location)
     return build_token_store(choice)

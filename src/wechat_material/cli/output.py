@@ -36,22 +36,14 @@ import typer
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    SpinnerColumn,
-    TaskProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 from rich.table import Table
 from rich.text import Text
 
 from wechat_material.cli.errors import UsageProblem
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from wechat_material.cli.errors import Failure
 
 # Wide enough that media ids and URLs stay on one line when output goes to a file or a pipe.
@@ -314,6 +306,18 @@ class Output:
     @contextmanager
     def transfer_progress(self) -> Iterator[Progress]:
         """A progress display for uploads and downloads; silent when stderr is not a terminal."""
+        # Imported here: only transfers show one, and rich.progress is slow to import.
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            SpinnerColumn,
+            TaskProgressColumn,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
         progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),

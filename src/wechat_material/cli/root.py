@@ -77,6 +77,7 @@ def load_commands(target: str) -> TyperGroup:
         register(holder)
         group = typer.main.get_group(holder)
         _plain_flags(group)
+        _text_without_pydantic(group)
         _loaded[target] = group
     return group
 
@@ -96,6 +97,7 @@ class WxmGroup(TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _plain_flags(self)
+        _text_without_pydantic(self)
         self._listing = False
 
     def list_commands(self, ctx: Any) -> list[str]:
@@ -150,15 +152,65 @@ class WxmGroup(TyperGroup):
             raise typer.Exit(failure_for(exc).exit_code) from None
 
 
+def _params_of(command: Any) -> list[Any]:
+    """The parameters of ``command``, its help option (made once, then kept) included."""
+    help_option = command.get_help_option(typer.Context(command, help_option_names=HELP_NAMES))
+    return [*command.params, *([help_option] if help_option is not None else [])]
+
+
 def _plain_flags(command: Any) -> None:
     """No ``<bool>`` after on/off flags in the help (this typer shows a type for them)."""
-    options = [p for p in command.params if getattr(p, "is_flag", False)]
-    help_option = command.get_help_option(typer.Context(command, help_option_names=HELP_NAMES))
-    for option in [*options, *([help_option] if help_option is not None else [])]:
-        if option.metavar is None:
+    for option in _params_of(command):
+        if getattr(option, "is_flag", False) and option.metavar is None:
             option.metavar = ""
     for sub in getattr(command, "commands", {}).values():
         _plain_flags(sub)
+
+
+class _TextCoercion:
+    """What typer's coercion gives a text parameter, for the values that need no pydantic.
+
+    typer builds a pydantic ``TypeAdapter`` for every parameter it processes, even one
+    left out, and importing pydantic for that costs more than most commands take. A
+    value left out stays ``None`` (``()`` for one taking many) and a text stays the
+    same text, as with typer's own adapter for ``str``; any other value goes to typer.
+    """
+
+    def __init__(self, typers: Callable[[], Any], plain_text: bool) -> None:
+        self._typers = typers
+        self._plain_text = plain_text
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        many = param.multiple or param.nargs == -1
+        if value is None:
+            return () if many else None
+        if self._plain_text and not many and type(value) is str:
+            return value
+        return self._typers().coerce(value, param=param, ctx=ctx)
+
+
+def _text_without_pydantic(command: Any) -> None:
+    """Spare the parameters of ``command`` (and its subcommands) typer's pydantic adapter.
+
+    Only the parameters typer made (a ``get_runtime_param`` and a ``type_descriptor``)
+    are touched; a typer without them keeps its own coercion for all of them.
+    """
+    for param in _params_of(command):
+        descriptor = getattr(param, "type_descriptor", None)
+        typers = getattr(param, "get_runtime_param", None)
+        if descriptor is None or typers is None:
+            continue
+        info = descriptor.parameter_info
+        plain_text = (
+            descriptor.annotation is str
+            and descriptor.file_annotation is None
+            and getattr(info, "parser", None) is None
+            and getattr(info, "click_type", None) is None
+        )
+        light = _TextCoercion(typers, plain_text)
+        param.get_runtime_param = lambda light=light: light
+    for sub in getattr(command, "commands", {}).values():
+        _text_without_pydantic(sub)
 
 
 def _usage_document(output: Output, exc: Exception) -> None:

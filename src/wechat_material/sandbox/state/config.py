@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Literal
 
 from wechat_material import _endpoints as ep
+from wechat_material.demo_account import DEMO_APPID as DEMO_APPID
+from wechat_material.demo_account import DEMO_SECRET as DEMO_SECRET
 from wechat_material.limits import PERMANENT_CAPS, MaterialType
 from wechat_material.tokens.base import mask
-
-DEMO_APPID = "wx0123456789abcdef"
-DEMO_SECRET = "0123456789abcdef0123456789abcdef"  # noqa: S105 - the sandbox's public demo secret
 
 # Where the admin clients (and `serve`) find the admin token when none is given.
 ADMIN_TOKEN_ENV = "WXM_SANDBOX_ADMIN_TOKEN"  # noqa: S105 - a variable's name, not a token
