@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import httpx
@@ -116,3 +117,36 @@ async def test_the_plan_counts_and_asks_quotas_only_for_the_chosen_kinds(
         "/cgi-bin/freepublish/batchget": 1,
     }
     assert drafts.account_counts == {"draft": len(library.drafts)}
+
+
+async def test_a_stopped_run_returns_only_once_its_disk_work_has_ended(
+    sandbox: Sandbox, library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An article being written into the backup when the run stops (here, every other
+    # call refused for the day): the run must not return while its staged file is
+    # still being written, or it leaves a .part behind.
+    from wechat_material.backup.store import ObjectStore
+
+    writing, stopped, written = threading.Event(), threading.Event(), threading.Event()
+    keep = ObjectStore.admit_bytes
+
+    def slow_admit(store: ObjectStore, data: bytes) -> object:
+        writing.set()
+        stopped.wait(10)  # held until the run has been told to stop
+        try:
+            return keep(store, data)
+        finally:
+            written.set()
+
+    monkeypatch.setattr(ObjectStore, "admit_bytes", slow_admit)
+    run = asyncio.ensure_future(abackup(sandbox.client(), tmp_path, concurrency=2))
+    assert await asyncio.to_thread(writing.wait, 10)
+    run.cancel()
+    for _ in range(50):  # let the cancellation reach every task of the run
+        await asyncio.sleep(0)
+    assert not run.done()  # it waits for the article being written
+    stopped.set()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    assert written.is_set()
+    assert not list((tmp_path / ".tmp").iterdir())

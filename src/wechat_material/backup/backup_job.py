@@ -54,6 +54,7 @@ from wechat_material.backup.store import (
 from wechat_material.errors import URLRefusedError, ValidationError, WeChatError
 from wechat_material.fetching import FetchPolicy, afetch_to
 from wechat_material.limits import LIST_KINDS, PAGE_MAX, MaterialType
+from wechat_material.tokens.locking import finish
 
 if TYPE_CHECKING:
     from wechat_material.client import AsyncWeChatClient
@@ -450,7 +451,7 @@ class _Backup:
         part = self.store.staging_path()
         try:
             said = await self.pacer.run(lambda: fetch(part))
-            stored = await asyncio.to_thread(self.store.admit, part)
+            stored = await finish(asyncio.ensure_future(asyncio.to_thread(self.store.admit, part)))
         finally:
             part.unlink(missing_ok=True)
         return stored, said
@@ -488,7 +489,11 @@ class _Backup:
         old = self.manifest.get(kind, id_)
         if await self.known(kind, id_, old, update_time, sha):
             return 0
-        stored = await asyncio.to_thread(self.store.admit_bytes, data)
+        # Disk work runs to its end even when the run is stopping (a quota, Ctrl-C), so
+        # that the run never returns while a staged file is still being written.
+        stored = await finish(
+            asyncio.ensure_future(asyncio.to_thread(self.store.admit_bytes, data))
+        )
         heads = titles(item)
         entry = Entry(
             kind=kind,
